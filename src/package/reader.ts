@@ -1,0 +1,35 @@
+/**
+ * One interface for every package form (directory, OVA tar, zip), after
+ * govmomi's `ovf/importer/archive.go` Archive. Readers only index and open
+ * members; hashing, manifests and parsing sit on top of them.
+ */
+import type { Readable } from 'node:stream';
+
+export type PackageKind = 'directory' | 'ova' | 'ova-gzip' | 'zip';
+
+export interface MemberInfo {
+  /** Normalised member name relative to the package root (forward slashes, no `./`). */
+  name: string;
+  /** Size in bytes as recorded by the container. */
+  size: number;
+  /** Byte offset of the member's data inside the archive (tar only; for ova-gzip, offset in the decompressed stream). */
+  offset?: number;
+  /** Zero-based position in the container (tar order matters for OVA, DSP0243 §5.3). */
+  index: number;
+}
+
+export interface PackageReader {
+  readonly kind: PackageKind;
+  /** The path that was opened. */
+  readonly path: string;
+  /** Name of the descriptor member (`*.ovf`), when exactly one was found. */
+  readonly descriptorName: string | undefined;
+  /** Members in container order. Cheap: never reads member data. */
+  list(): readonly MemberInfo[];
+  has(name: string): boolean;
+  /** Opens a member for streaming. Throws OvfpipeError(OVFPIPE_ARCHIVE) when it is missing or truncated. */
+  open(name: string): Promise<Readable>;
+  /** Reads a whole small member into memory, refusing anything over `maxBytes`. */
+  readSmall(name: string, maxBytes: number): Promise<Buffer>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+export * from './element.js';
+export * from './parse.js';
