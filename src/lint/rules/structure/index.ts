@@ -1,0 +1,3 @@
+import type { LintTarget, Rule } from '../../rule.js';
+
+export const structureRules: Rule<LintTarget>[] = [];
