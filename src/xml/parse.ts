@@ -142,6 +142,9 @@ function prescan(text: string, limits: XmlLimits, lines: LineIndex): XmlProblem 
   return undefined;
 }
 
+/** Elements whose content is text only in every schema we read (OVF Info/Annotation/License). */
+const STOP_NODES = ['Info', 'Annotation', 'License'];
+
 const parser = new XMLParser({
   preserveOrder: true,
   ignoreAttributes: false,
@@ -157,6 +160,9 @@ const parser = new XMLParser({
   ignorePiTags: true,
   commentPropName: '#comment',
   cdataPropName: '#cdata',
+  // Long free-text elements are taken raw (found by indexOf, not char by char):
+  // fast-xml-parser accumulates text slowly, and EULAs/annotations run to MBs.
+  stopNodes: STOP_NODES.map((n) => `*.${n}`),
 });
 const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
 
@@ -273,6 +279,35 @@ function buildElement(
       el.children.push(r.el);
     }
   }
-  el.text = texts.join('');
+  el.text = STOP_NODES.includes(qname) ? decodeRawText(texts.join('')) : texts.join('');
   return { el };
+}
+
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Decodes the raw content of a stop node: CDATA sections verbatim, entity and character references. */
+function decodeRawText(raw: string): string {
+  if (!raw.includes('&') && !raw.includes('<')) return raw;
+  const parts: string[] = [];
+  let i = 0;
+  while (i < raw.length) {
+    const c = raw.indexOf('<![CDATA[', i);
+    const end = c === -1 ? raw.length : c;
+    parts.push(
+      raw.slice(i, end).replace(/&(#x[0-9a-fA-F]+|#\d+|\w+);/g, (m, e: string) => {
+        if (e.startsWith('#x')) return safeCodePoint(parseInt(e.slice(2), 16)) ?? m;
+        if (e.startsWith('#')) return safeCodePoint(parseInt(e.slice(1), 10)) ?? m;
+        return ENTITIES[e] ?? m;
+      }),
+    );
+    if (c === -1) break;
+    const ce = raw.indexOf(']]>', c + 9);
+    parts.push(raw.slice(c + 9, ce === -1 ? raw.length : ce));
+    i = ce === -1 ? raw.length : ce + 3;
+  }
+  return parts.join('');
+}
+
+function safeCodePoint(n: number): string | undefined {
+  return Number.isInteger(n) && n >= 0 && n <= 0x10ffff ? String.fromCodePoint(n) : undefined;
 }

@@ -1,0 +1,340 @@
+/**
+ * Builds the OVF model (DSP0243 §7–§9) from a namespace-resolved XML tree.
+ * Pure: no IO. Structural problems that prevent building a model are
+ * returned as diagnostics; everything else is left to the lint rules, so the
+ * parser is tolerant and keeps raw text alongside parsed numbers.
+ */
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { attr, attrAny, child, childText, type XmlElement } from '../xml/element.js';
+import { parseXml, DEFAULT_XML_LIMITS, type XmlLimits } from '../xml/parse.js';
+import type {
+  AnnotationSection,
+  Configuration,
+  Content,
+  ContentBase,
+  Disk,
+  Envelope,
+  EulaSection,
+  FileRef,
+  Item,
+  Network,
+  OperatingSystemSection,
+  ProductSection,
+  Property,
+  UnknownSection,
+  VirtualHardwareSection,
+} from './model.js';
+import { byteUnitMultiplier, parseUnsigned } from './units.js';
+import { KNOWN_SECTIONS, NS, versionForNamespace, type VersionInfo } from './versions.js';
+
+export interface ParseDescriptorResult {
+  envelope?: Envelope;
+  diagnostics: Diagnostic[];
+}
+
+/** Parses descriptor bytes (untrusted) into the model. Never throws on bad input. */
+export function parseDescriptor(bytes: Uint8Array | string, file: string, limits: XmlLimits = DEFAULT_XML_LIMITS): ParseDescriptorResult {
+  const xml = parseXml(bytes, limits);
+  if (!xml.ok) {
+    const p = xml.problem;
+    return { diagnostics: [diagnostic('xml-well-formed', 'error', p.message, { file, line: p.line, column: p.column }, 'Envelope')] };
+  }
+  return parseEnvelope(xml.root, file);
+}
+
+export function parseEnvelope(root: XmlElement, file: string): ParseDescriptorResult {
+  const info = versionForNamespace(root.ns);
+  if (root.local !== 'Envelope' || info === undefined) {
+    const what = root.local !== 'Envelope' ? `root element is <${root.qname}>, not an OVF <Envelope>` : `unknown OVF envelope namespace '${root.ns || '(none)'}'`;
+    return { diagnostics: [diagnostic('ovf-envelope', 'error', what, { file, line: root.line, column: root.column }, 'Envelope')] };
+  }
+  return { envelope: new EnvelopeBuilder(info, file).build(root), diagnostics: [] };
+}
+
+class EnvelopeBuilder {
+  constructor(
+    private readonly v: VersionInfo,
+    private readonly file: string,
+  ) {}
+
+  private loc(el: XmlElement) {
+    return { file: this.file, line: el.line, column: el.column };
+  }
+
+  private a(el: XmlElement, local: string): string | undefined {
+    return attrAny(el, local, [this.v.envelopeNs])?.value;
+  }
+
+  /** The section kind: the element's local name, or for OVF 0.9 the `xsi:type` without `_Type`. */
+  sectionName(el: XmlElement): string {
+    if (this.v.typedSections && (el.local === 'Section' || el.local === 'Content')) {
+      const t = attr(el, 'type', NS.xsi);
+      if (t) return t.slice(t.indexOf(':') + 1).replace(/_Type$/, '');
+    }
+    return el.local;
+  }
+
+  private inOvf(el: XmlElement): boolean {
+    return el.ns === this.v.envelopeNs;
+  }
+
+  build(root: XmlElement): Envelope {
+    const env: Envelope = {
+      version: this.v.version,
+      ns: this.v.envelopeNs,
+      references: [],
+      disks: [],
+      networks: [],
+      networkSectionPresent: false,
+      configurations: [],
+      sectionOrder: [],
+      unknownSections: [],
+      root,
+      file: this.file,
+      loc: this.loc(root),
+    };
+    for (const el of root.children) {
+      const name = this.sectionName(el);
+      if (!this.inOvf(el)) {
+        env.unknownSections.push(this.unknown(el));
+        continue;
+      }
+      if (name === 'References') env.references = el.children.filter((c) => c.local === 'File' && this.inOvf(c)).map((c) => this.fileRef(c));
+      else if (name === 'VirtualSystem' || name === 'VirtualSystemCollection') env.content = this.content(el, name);
+      else if (name === 'Info' || name === 'Strings') continue;
+      else {
+        env.sectionOrder.push({ local: name, ns: el.ns, hasInfo: child(el, 'Info', el.ns) !== undefined, loc: this.loc(el) });
+        if (name === 'DiskSection') {
+          env.disks.push(...el.children.filter((c) => c.local === 'Disk').map((c) => this.disk(c)));
+          env.diskSectionInfo = child(el, 'Info', el.ns) !== undefined;
+        } else if (name === 'NetworkSection') {
+          env.networkSectionPresent = true;
+          env.networks.push(...el.children.filter((c) => c.local === 'Network').map((c) => this.network(c)));
+        } else if (name === 'DeploymentOptionSection')
+          env.configurations.push(...el.children.filter((c) => c.local === 'Configuration').map((c) => this.configuration(c)));
+        else if (!KNOWN_SECTIONS.has(name)) env.unknownSections.push(this.unknown(el));
+      }
+    }
+    return env;
+  }
+
+  private fileRef(el: XmlElement): FileRef {
+    const sizeText = this.a(el, 'size');
+    const chunk = this.a(el, 'chunkSize');
+    return {
+      id: this.a(el, 'id') ?? '',
+      href: this.a(el, 'href') ?? '',
+      sizeText,
+      size: parseUnsigned(sizeText),
+      compression: this.a(el, 'compression'),
+      chunkSize: parseUnsigned(chunk),
+      loc: this.loc(el),
+    };
+  }
+
+  private disk(el: XmlElement): Disk {
+    const capacity = this.a(el, 'capacity') ?? '';
+    const units = this.a(el, 'capacityAllocationUnits');
+    const n = parseUnsigned(capacity);
+    const mult = byteUnitMultiplier(units);
+    const populatedSizeText = this.a(el, 'populatedSize');
+    return {
+      diskId: this.a(el, 'diskId') ?? '',
+      fileRef: this.a(el, 'fileRef'),
+      capacity,
+      capacityAllocationUnits: units,
+      capacityBytes: n !== undefined && mult !== undefined ? n * mult : undefined,
+      format: this.a(el, 'format'),
+      populatedSizeText,
+      populatedSize: parseUnsigned(populatedSizeText),
+      parentRef: this.a(el, 'parentRef'),
+      loc: this.loc(el),
+    };
+  }
+
+  private network(el: XmlElement): Network {
+    return {
+      name: this.a(el, 'name') ?? '',
+      description: childText(el, 'Description'),
+      portProfileUris: el.children.filter((c) => c.local === 'NetworkPortProfileURI').map((c) => c.text.trim()),
+      loc: this.loc(el),
+    };
+  }
+
+  private configuration(el: XmlElement): Configuration {
+    const d = this.a(el, 'default');
+    return {
+      id: this.a(el, 'id') ?? '',
+      isDefault: d === 'true' || d === '1',
+      label: childText(el, 'Label'),
+      description: childText(el, 'Description'),
+      loc: this.loc(el),
+    };
+  }
+
+  private unknown(el: XmlElement): UnknownSection {
+    const req = this.a(el, 'required');
+    return {
+      qname: el.qname,
+      ns: el.ns,
+      local: this.sectionName(el),
+      // DSP0243 §9.1: ovf:required defaults to true for sections.
+      required: req === undefined ? true : req !== 'false' && req !== '0',
+      hasInfo: el.children.some((c) => c.local === 'Info'),
+      element: el,
+      loc: this.loc(el),
+    };
+  }
+
+  private content(el: XmlElement, kind: 'VirtualSystem' | 'VirtualSystemCollection'): Content {
+    const base: ContentBase = {
+      id: this.a(el, 'id') ?? '',
+      name: childText(el, 'Name', this.v.envelopeNs),
+      info: childText(el, 'Info', this.v.envelopeNs),
+      productSections: [],
+      eulas: [],
+      unknownSections: [],
+      sectionOrder: [],
+      element: el,
+      loc: this.loc(el),
+    };
+    const vhs: VirtualHardwareSection[] = [];
+    let os: OperatingSystemSection | undefined;
+    let annotation: AnnotationSection | undefined;
+    const nested: Content[] = [];
+    for (const c of el.children) {
+      const name = this.sectionName(c);
+      if (!this.inOvf(c)) {
+        base.unknownSections.push(this.unknown(c));
+        continue;
+      }
+      if (name === 'Info' || name === 'Name') continue;
+      if (name === 'VirtualSystem' || name === 'VirtualSystemCollection') {
+        nested.push(this.content(c, name));
+        continue;
+      }
+      base.sectionOrder.push({ local: name, ns: c.ns, hasInfo: child(c, 'Info', c.ns) !== undefined, loc: this.loc(c) });
+      if (name === 'VirtualHardwareSection') vhs.push(this.hardware(c));
+      else if (name === 'ProductSection') base.productSections.push(this.product(c));
+      else if (name === 'OperatingSystemSection') os = this.os(c);
+      else if (name === 'EulaSection') base.eulas.push(this.eula(c));
+      else if (name === 'AnnotationSection') annotation = { annotation: childText(c, 'Annotation') ?? '', loc: this.loc(c) };
+      else if (!KNOWN_SECTIONS.has(name)) base.unknownSections.push(this.unknown(c));
+    }
+    base.annotation = annotation;
+    if (kind === 'VirtualSystem') return { ...base, kind, virtualHardware: vhs, operatingSystem: os };
+    return { ...base, kind, content: nested };
+  }
+
+  private hardware(el: XmlElement): VirtualHardwareSection {
+    const system = child(el, 'System');
+    const transport = this.a(el, 'transport');
+    return {
+      id: this.a(el, 'id'),
+      transport: transport ? transport.split(/\s+/).filter(Boolean) : [],
+      systemType: system ? childText(system, 'VirtualSystemType') : undefined,
+      items: el.children.filter((c) => this.v.itemElements.includes(c.local as Item['element'])).map((c) => this.item(c)),
+      loc: this.loc(el),
+    };
+  }
+
+  private item(el: XmlElement): Item {
+    const fields: Record<string, string> = {};
+    const connection: string[] = [];
+    const hostResource: string[] = [];
+    for (const f of el.children) {
+      // 0.9 spells InstanceID as InstanceId; normalise to the DSP1041 spelling.
+      const key = f.local === 'InstanceId' ? 'InstanceID' : f.local;
+      const value = f.text.trim();
+      if (key === 'Connection') connection.push(value);
+      else if (key === 'HostResource') hostResource.push(value);
+      fields[key] ??= value;
+    }
+    const rt = fields['ResourceType'];
+    const cfg = this.a(el, 'configuration');
+    const req = this.a(el, 'required');
+    return {
+      element: el.local as Item['element'],
+      instanceId: fields['InstanceID'],
+      resourceTypeText: rt,
+      resourceType: parseUnsigned(rt),
+      resourceSubType: fields['ResourceSubType'],
+      elementName: fields['ElementName'] ?? fields['Caption'],
+      description: fields['Description'],
+      address: fields['Address'],
+      addressOnParent: fields['AddressOnParent'],
+      parent: fields['Parent'],
+      allocationUnits: fields['AllocationUnits'],
+      virtualQuantity: fields['VirtualQuantity'],
+      virtualQuantityUnits: fields['VirtualQuantityUnits'],
+      reservation: fields['Reservation'],
+      limit: fields['Limit'],
+      weight: fields['Weight'],
+      automaticAllocation: fields['AutomaticAllocation'],
+      connection,
+      hostResource,
+      networkPortProfileId: fields['NetworkPortProfileID'],
+      configuration: cfg ? cfg.split(/\s+/).filter(Boolean) : undefined,
+      bound: this.a(el, 'bound'),
+      required: req === undefined ? undefined : req !== 'false' && req !== '0',
+      fields,
+      loc: this.loc(el),
+    };
+  }
+
+  private product(el: XmlElement): ProductSection {
+    const ps: ProductSection = {
+      class: this.a(el, 'class'),
+      instance: this.a(el, 'instance'),
+      product: childText(el, 'Product'),
+      vendor: childText(el, 'Vendor'),
+      version: childText(el, 'Version'),
+      fullVersion: childText(el, 'FullVersion'),
+      properties: [],
+      categories: [],
+      loc: this.loc(el),
+    };
+    let category: string | undefined;
+    for (const c of el.children) {
+      if (c.local === 'Category') {
+        category = c.text.trim();
+        ps.categories.push(category);
+      } else if (c.local === 'Property') ps.properties.push(this.property(c, category));
+    }
+    return ps;
+  }
+
+  private property(el: XmlElement, category: string | undefined): Property {
+    const uc = this.a(el, 'userConfigurable');
+    const pw = this.a(el, 'password');
+    return {
+      key: this.a(el, 'key') ?? '',
+      type: this.a(el, 'type') ?? '',
+      qualifiers: this.a(el, 'qualifiers'),
+      defaultValue: this.a(el, 'value'),
+      userConfigurable: uc === 'true' || uc === '1',
+      password: pw === 'true' || pw === '1',
+      label: childText(el, 'Label'),
+      description: childText(el, 'Description'),
+      category,
+      values: el.children
+        .filter((c) => c.local === 'Value')
+        .map((c) => ({ value: this.a(c, 'value') ?? '', configuration: this.a(c, 'configuration'), loc: this.loc(c) })),
+      loc: this.loc(el),
+    };
+  }
+
+  private os(el: XmlElement): OperatingSystemSection {
+    return {
+      id: this.a(el, 'id'),
+      version: this.a(el, 'version'),
+      osType: attr(el, 'osType', NS.vmw) ?? this.a(el, 'osType'),
+      description: childText(el, 'Description'),
+      loc: this.loc(el),
+    };
+  }
+
+  private eula(el: XmlElement): EulaSection {
+    return { license: childText(el, 'License') ?? '', loc: this.loc(el) };
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * OVF version differences, kept in one table (after COT's name_helper.py)
+ * instead of scattered `if`s. Keyed on namespace URIs, never on prefixes.
+ *
+ * - 0.9 (VMware pre-standard): sections are `<Section xsi:type="ovf:DiskSection_Type">`,
+ *   content is `<Content xsi:type="ovf:VirtualSystem_Type">`, RASD uses `InstanceId`.
+ * - 1.x (DSP0243 1.0/1.1): named section elements, RASD `InstanceID`.
+ * - 2.x (DSP0243 2.x): adds EthernetPortItem/StorageItem (EPASD/SASD) and NetworkPortProfile.
+ */
+import type { OvfVersion } from './model.js';
+
+export interface VersionInfo {
+  version: OvfVersion;
+  envelopeNs: string;
+  /** Sections are generic `<Section xsi:type=…>` elements (0.9 only). */
+  typedSections: boolean;
+  /** Item elements that carry virtual hardware. */
+  itemElements: ReadonlyArray<'Item' | 'EthernetPortItem' | 'StorageItem'>;
+}
+
+export const OVF_VERSIONS: readonly VersionInfo[] = [
+  { version: '0.9', envelopeNs: 'http://www.vmware.com/schema/ovf/1/envelope', typedSections: true, itemElements: ['Item'] },
+  { version: '1.x', envelopeNs: 'http://schemas.dmtf.org/ovf/envelope/1', typedSections: false, itemElements: ['Item'] },
+  {
+    version: '2.x',
+    envelopeNs: 'http://schemas.dmtf.org/ovf/envelope/2',
+    typedSections: false,
+    itemElements: ['Item', 'EthernetPortItem', 'StorageItem'],
+  },
+];
+
+export function versionForNamespace(ns: string): VersionInfo | undefined {
+  return OVF_VERSIONS.find((v) => v.envelopeNs === ns);
+}
+
+export const NS = {
+  xsi: 'http://www.w3.org/2001/XMLSchema-instance',
+  rasd: 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData',
+  vssd: 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData',
+  epasd: 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_EthernetPortAllocationSettingData',
+  sasd: 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_StorageAllocationSettingData',
+  cim: 'http://schemas.dmtf.org/wbem/wscim/1/common',
+  ovfenv: 'http://schemas.dmtf.org/ovf/environment/1',
+  vmw: 'http://www.vmware.com/schema/ovf',
+} as const;
+
+/** Section local names this model interprets (after 0.9 `xsi:type` normalisation). */
+export const KNOWN_SECTIONS = new Set([
+  'References',
+  'DiskSection',
+  'NetworkSection',
+  'DeploymentOptionSection',
+  'VirtualHardwareSection',
+  'ProductSection',
+  'OperatingSystemSection',
+  'EulaSection',
+  'AnnotationSection',
+  'StartupSection',
+  'ResourceAllocationSection',
+  'InstallSection',
+  'PropertySection',
+]);
+
+/** Sections every OVF tool understands well enough that we do not model them, yet must not flag as unknown. */
+export const PASSIVE_SECTIONS = new Set(['StartupSection', 'ResourceAllocationSection', 'InstallSection']);
