@@ -1,0 +1,54 @@
+/**
+ * DSP0243 §9.4 / DSP1041: every Item has an rasd:InstanceID unique within its
+ * VirtualHardwareSection (items for different deployment configurations may
+ * repeat an id only when their configuration sets do not overlap).
+ */
+import { contentWithParents, itemLocator } from '../../locators.js';
+import type { DescriptorTarget } from '../../rule.js';
+import { defineRule } from '../../rule.js';
+
+export default defineRule<DescriptorTarget>({
+  meta: {
+    id: 'instance-id',
+    family: 'structure',
+    defaultSeverity: 'error',
+    description: 'Every Item has an InstanceID, unique within its VirtualHardwareSection; Parent names an existing Item',
+    messages: {
+      missing: 'Item {{name}} has no InstanceID',
+      duplicate: "InstanceID '{{id}}' is used by more than one Item",
+      unknownParent: "Parent '{{parent}}' names no Item in this VirtualHardwareSection",
+      selfParent: "Item '{{id}}' names itself as its Parent",
+    },
+  },
+  scope: 'descriptor',
+  check({ envelope }, ctx) {
+    for (const { node, locator } of contentWithParents(envelope.content)) {
+      if (node.kind !== 'VirtualSystem') continue;
+      for (const vhs of node.virtualHardware) {
+        const seen = new Map<string, string[] | undefined>();
+        for (const item of vhs.items) {
+          const at = { loc: item.loc, locator: itemLocator(locator, item) };
+          const id = item.instanceId;
+          if (id === undefined || id === '') {
+            ctx.report({ messageId: 'missing', data: { name: item.elementName ? `'${item.elementName}'` : `(ResourceType ${item.resourceTypeText ?? '?'})` }, ...at });
+            continue;
+          }
+          if (seen.has(id) && overlaps(seen.get(id), item.configuration)) ctx.report({ messageId: 'duplicate', data: { id }, ...at });
+          seen.set(id, item.configuration);
+        }
+        for (const item of vhs.items) {
+          if (item.parent === undefined || item.parent === '') continue;
+          const at = { loc: item.loc, locator: itemLocator(locator, item) };
+          if (item.parent === item.instanceId) ctx.report({ messageId: 'selfParent', data: { id: item.parent }, ...at });
+          else if (!seen.has(item.parent)) ctx.report({ messageId: 'unknownParent', data: { parent: item.parent }, ...at });
+        }
+      }
+    }
+  },
+});
+
+/** Two items collide unless both are limited to configurations and share none. */
+function overlaps(a: string[] | undefined, b: string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return true;
+  return a.some((x) => b.includes(x));
+}
