@@ -18,6 +18,9 @@ export interface MemberInfo {
   index: number;
 }
 
+/** Called once per member by `PackageReader.walk`; must consume (or destroy) `data` before resolving. */
+export type MemberVisitor = (member: MemberInfo, data: Readable) => Promise<void>;
+
 export interface PackageReader {
   readonly kind: PackageKind;
   /** The path that was opened. */
@@ -31,5 +34,12 @@ export interface PackageReader {
   open(name: string): Promise<Readable>;
   /** Reads a whole small member into memory, refusing anything over `maxBytes`. */
   readSmall(name: string, maxBytes: number): Promise<Buffer>;
+  /**
+   * Visits every member in container order with its data stream, which the
+   * visitor must consume before resolving. Optional: a gzip OVA implements
+   * it with one decompression pass instead of one per member; use
+   * `walkMembers` from `walk.ts`, which falls back to `open` per member.
+   */
+  walk?(visit: MemberVisitor): Promise<void>;
   close(): Promise<void>;
 }
