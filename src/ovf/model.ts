@@ -192,6 +192,8 @@ export interface Envelope extends Located {
   sectionOrder: Array<{ local: string; ns: string; hasInfo: boolean } & Located>;
   unknownSections: UnknownSection[];
   content?: Content;
+  /** OVF elements written without a namespace (accepted, as ovftool does; warned about). */
+  unqualifiedElements?: Array<{ qname: string } & Located>;
   /** The parsed XML tree, for extension readers (netsec) and rules that need raw access. */
   root: XmlElement;
   file: string;

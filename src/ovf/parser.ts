@@ -25,7 +25,7 @@ import type {
   VirtualHardwareSection,
 } from './model.js';
 import { byteUnitMultiplier, parseUnsigned } from './units.js';
-import { KNOWN_SECTIONS, NS, versionForNamespace, type VersionInfo } from './versions.js';
+import { isOvfNamespace, KNOWN_SECTIONS, NS, PASSIVE_SECTIONS, versionForNamespace, type VersionInfo } from './versions.js';
 
 export interface ParseDescriptorResult {
   envelope?: Envelope;
@@ -67,15 +67,28 @@ class EnvelopeBuilder {
 
   /** The section kind: the element's local name, or for OVF 0.9 the `xsi:type` without `_Type`. */
   sectionName(el: XmlElement): string {
-    if (this.v.typedSections && (el.local === 'Section' || el.local === 'Content')) {
+    // 0.9 always, and early 1.0 VirtualCenter exports too, write typed generic elements.
+    if (el.local === 'Section' || el.local === 'Content') {
       const t = attr(el, 'type', NS.xsi);
       if (t) return t.slice(t.indexOf(':') + 1).replace(/_Type$/, '');
     }
     return el.local;
   }
 
+  readonly unqualified: XmlElement[] = [];
+
   private inOvf(el: XmlElement): boolean {
-    return el.ns === this.v.envelopeNs;
+    if (el.ns === this.v.envelopeNs) return true;
+    if (this.v.lenientNoNamespace && el.ns === '') {
+      this.unqualified.push(el);
+      return true;
+    }
+    return false;
+  }
+
+  /** A standard DSP0243 section we do not model, possibly in another OVF version's namespace. */
+  private passive(el: XmlElement): boolean {
+    return isOvfNamespace(el.ns) && PASSIVE_SECTIONS.has(this.sectionName(el));
   }
 
   build(root: XmlElement): Envelope {
@@ -96,7 +109,7 @@ class EnvelopeBuilder {
     for (const el of root.children) {
       const name = this.sectionName(el);
       if (!this.inOvf(el)) {
-        env.unknownSections.push(this.unknown(el));
+        if (!this.passive(el)) env.unknownSections.push(this.unknown(el));
         continue;
       }
       if (name === 'References') env.references = el.children.filter((c) => c.local === 'File' && this.inOvf(c)).map((c) => this.fileRef(c));
@@ -115,6 +128,7 @@ class EnvelopeBuilder {
         else if (!KNOWN_SECTIONS.has(name)) env.unknownSections.push(this.unknown(el));
       }
     }
+    env.unqualifiedElements = this.unqualified.map((e) => ({ qname: e.qname, loc: this.loc(e) }));
     return env;
   }
 
@@ -205,7 +219,7 @@ class EnvelopeBuilder {
     for (const c of el.children) {
       const name = this.sectionName(c);
       if (!this.inOvf(c)) {
-        base.unknownSections.push(this.unknown(c));
+        if (!this.passive(c)) base.unknownSections.push(this.unknown(c));
         continue;
       }
       if (name === 'Info' || name === 'Name') continue;

@@ -14,17 +14,24 @@ export interface VersionInfo {
   envelopeNs: string;
   /** Sections are generic `<Section xsi:type=…>` elements (0.9 only). */
   typedSections: boolean;
+  /**
+   * Unqualified elements count as OVF elements. VMware's 0.9 and early 1.0
+   * exports often declare only the `ovf:` prefix and then write `<References>`
+   * unprefixed; ovftool reads them, so we do too (rule `element-namespace` warns).
+   */
+  lenientNoNamespace: boolean;
   /** Item elements that carry virtual hardware. */
   itemElements: ReadonlyArray<'Item' | 'EthernetPortItem' | 'StorageItem'>;
 }
 
 export const OVF_VERSIONS: readonly VersionInfo[] = [
-  { version: '0.9', envelopeNs: 'http://www.vmware.com/schema/ovf/1/envelope', typedSections: true, itemElements: ['Item'] },
-  { version: '1.x', envelopeNs: 'http://schemas.dmtf.org/ovf/envelope/1', typedSections: false, itemElements: ['Item'] },
+  { version: '0.9', envelopeNs: 'http://www.vmware.com/schema/ovf/1/envelope', typedSections: true, lenientNoNamespace: true, itemElements: ['Item'] },
+  { version: '1.x', envelopeNs: 'http://schemas.dmtf.org/ovf/envelope/1', typedSections: false, lenientNoNamespace: true, itemElements: ['Item'] },
   {
     version: '2.x',
     envelopeNs: 'http://schemas.dmtf.org/ovf/envelope/2',
     typedSections: false,
+    lenientNoNamespace: true,
     itemElements: ['Item', 'EthernetPortItem', 'StorageItem'],
   },
 ];
@@ -61,5 +68,21 @@ export const KNOWN_SECTIONS = new Set([
   'PropertySection',
 ]);
 
-/** Sections every OVF tool understands well enough that we do not model them, yet must not flag as unknown. */
-export const PASSIVE_SECTIONS = new Set(['StartupSection', 'ResourceAllocationSection', 'InstallSection']);
+/** DSP0243 sections that ovfpipe does not model but that are standard, so never "unknown" (in any OVF envelope namespace). */
+export const PASSIVE_SECTIONS = new Set([
+  'StartupSection',
+  'ResourceAllocationSection',
+  'InstallSection',
+  'ScaleOutSection',
+  'PlacementGroupSection',
+  'PlacementSection',
+  'EncryptionSection',
+  'EnvironmentFilesSection',
+  'BootDeviceSection',
+  'SharedDiskSection',
+  'PropertySection',
+]);
+
+export function isOvfNamespace(ns: string): boolean {
+  return OVF_VERSIONS.some((v) => v.envelopeNs === ns);
+}

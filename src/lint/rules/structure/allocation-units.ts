@@ -30,9 +30,13 @@ export default defineRule<DescriptorTarget>({
       for (const vhs of node.virtualHardware)
         for (const item of vhs.items) {
           const at = { loc: item.loc, locator: itemLocator(locator, item) };
+          // §9.7 range items (ovf:bound min/max) may carry only Reservation/Limit.
+          if (item.bound === 'min' || item.bound === 'max') continue;
           if (item.resourceType === ResourceType.Memory) {
             if (item.virtualQuantity === undefined) {
-              ctx.report({ messageId: 'missingQuantity', data: { what: 'Memory' }, ...at });
+              // A reservation-only Item (vCenter exports) still deploys with the default size.
+              const soft = item.reservation !== undefined || item.limit !== undefined;
+              ctx.report({ messageId: 'missingQuantity', data: { what: 'Memory' }, severity: soft ? 'warning' : undefined, ...at });
               continue;
             }
             const n = parseUnsigned(item.virtualQuantity);

@@ -25,6 +25,7 @@ export default defineRule<DescriptorTarget>({
     }
     for (const { node, locator } of contentWithParents(envelope.content))
       if (node.kind === 'VirtualSystemCollection' && node.content.length === 0)
-        ctx.report({ messageId: 'emptyCollection', data: { id: node.id }, loc: node.loc, locator });
+        // The XSD allows an empty collection (Content minOccurs=0); it deploys nothing, so warn.
+        ctx.report({ messageId: 'emptyCollection', data: { id: node.id }, loc: node.loc, locator, severity: 'warning' });
   },
 });

@@ -52,7 +52,9 @@ export default defineRule<DescriptorTarget>({
         ctx.report({ messageId: 'badPopulated', data: { id, populated: d.populatedSizeText }, ...at });
       else if (d.populatedSize !== undefined && d.capacityBytes !== undefined && d.populatedSize > d.capacityBytes)
         ctx.report({ messageId: 'populatedTooBig', data: { id, populated: d.populatedSize, capacity: d.capacityBytes }, ...at });
-      if (d.fileRef !== undefined && !fileIds.has(d.fileRef)) ctx.report({ messageId: 'unknownFileRef', data: { id, ref: d.fileRef }, ...at });
+      // An empty fileRef (seen in vCenter exports) means "no file": an empty disk.
+      if (d.fileRef === '') ctx.report({ messageId: 'unknownFileRef', data: { id, ref: d.fileRef }, severity: 'warning', ...at });
+      else if (d.fileRef !== undefined && !fileIds.has(d.fileRef)) ctx.report({ messageId: 'unknownFileRef', data: { id, ref: d.fileRef }, ...at });
       if (d.parentRef !== undefined && !diskIds.has(d.parentRef)) ctx.report({ messageId: 'unknownParent', data: { id, ref: d.parentRef }, ...at });
     }
   },

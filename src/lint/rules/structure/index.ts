@@ -1,5 +1,6 @@
 import type { LintTarget, Rule } from '../../rule.js';
 import allocationUnits from './allocation-units.js';
+import elementNamespace from './element-namespace.js';
 import contentPresent from './content-present.js';
 import diskCapacity from './disk-capacity.js';
 import hostResource from './host-resource.js';
@@ -25,4 +26,5 @@ export const structureRules: Rule<LintTarget>[] = [
   allocationUnits,
   virtualHardware,
   requiredSection,
+  elementNamespace,
 ];

@@ -1,7 +1,8 @@
 /**
  * DSP0243 §9.4 / DSP1041: every Item has an rasd:InstanceID unique within its
- * VirtualHardwareSection (items for different deployment configurations may
- * repeat an id only when their configuration sets do not overlap).
+ * VirtualHardwareSection. Two exceptions make a repeated id legal: §9.8 lets an
+ * Item with ovf:configuration override the unconfigured Item of the same id,
+ * and §9.7 ranges repeat the id with ovf:bound min/max/normal.
  */
 import { contentWithParents, itemLocator } from '../../locators.js';
 import type { DescriptorTarget } from '../../rule.js';
@@ -25,7 +26,7 @@ export default defineRule<DescriptorTarget>({
     for (const { node, locator } of contentWithParents(envelope.content)) {
       if (node.kind !== 'VirtualSystem') continue;
       for (const vhs of node.virtualHardware) {
-        const seen = new Map<string, string[] | undefined>();
+        const seen = new Map<string, Array<{ configuration?: string[]; bound: string }>>();
         for (const item of vhs.items) {
           const at = { loc: item.loc, locator: itemLocator(locator, item) };
           const id = item.instanceId;
@@ -33,8 +34,12 @@ export default defineRule<DescriptorTarget>({
             ctx.report({ messageId: 'missing', data: { name: item.elementName ? `'${item.elementName}'` : `(ResourceType ${item.resourceTypeText ?? '?'})` }, ...at });
             continue;
           }
-          if (seen.has(id) && overlaps(seen.get(id), item.configuration)) ctx.report({ messageId: 'duplicate', data: { id }, ...at });
-          seen.set(id, item.configuration);
+          const bound = item.bound ?? 'normal';
+          const prior = seen.get(id) ?? [];
+          const clash = prior.find((p) => p.bound === bound && collide(p.configuration, item.configuration));
+          // Two configured Items covering one configuration are ambiguous (ovftool takes the last): a warning.
+          if (clash) ctx.report({ messageId: 'duplicate', data: { id }, severity: clash.configuration ? 'warning' : undefined, ...at });
+          seen.set(id, [...prior, { configuration: item.configuration, bound }]);
         }
         for (const item of vhs.items) {
           if (item.parent === undefined || item.parent === '') continue;
@@ -47,8 +52,9 @@ export default defineRule<DescriptorTarget>({
   },
 });
 
-/** Two items collide unless both are limited to configurations and share none. */
-function overlaps(a: string[] | undefined, b: string[] | undefined): boolean {
-  if (a === undefined || b === undefined) return true;
+/** Two items collide when both are unconfigured, or both name a common configuration. */
+function collide(a: string[] | undefined, b: string[] | undefined): boolean {
+  if (a === undefined && b === undefined) return true;
+  if (a === undefined || b === undefined) return false;
   return a.some((x) => b.includes(x));
 }

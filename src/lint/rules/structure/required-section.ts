@@ -4,6 +4,7 @@
  * the author said the VM depends on it. Vendor sections marked
  * ovf:required="false" are fine.
  */
+import { NS } from '../../../ovf/versions.js';
 import { contentWithParents } from '../../locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
@@ -15,6 +16,7 @@ export default defineRule<DescriptorTarget>({
     defaultSeverity: 'error',
     description: 'No unknown section is marked ovf:required (the default is required)',
     messages: {
+      vendorRequired: 'VMware section {{section}} is marked required; ovftool understands it, but ovfpipe ignores it on KVM',
       unknownRequired: "Unknown section {{section}} is required (set ovf:required=\"false\" if deployers may ignore it)",
     },
   },
@@ -25,14 +27,17 @@ export default defineRule<DescriptorTarget>({
       ...[...contentWithParents(envelope.content)].flatMap(({ node, locator }) => node.unknownSections.map((u) => ({ u, locator: `${locator}/${u.qname}` }))),
     ];
     for (const { u, locator } of all) {
-      // Elements in foreign namespaces that are not sections (no Info, e.g. vendor attributes-as-elements) are only warned about.
       if (!u.required) continue;
+      // VMware's own sections are understood by ovftool and vCenter, which wrote
+      // them, and many real exports leave them required; a KVM deploy ignores them,
+      // so they are warnings. Elements that are not sections at all are warnings too.
+      const vendorKnown = u.ns === NS.vmw || !u.local.endsWith('Section');
       ctx.report({
-        messageId: 'unknownRequired',
+        messageId: vendorKnown ? 'vendorRequired' : 'unknownRequired',
         data: { section: u.qname },
         loc: u.loc,
         locator,
-        severity: u.local.endsWith('Section') ? undefined : 'warning',
+        severity: vendorKnown ? 'warning' : undefined,
       });
     }
   },

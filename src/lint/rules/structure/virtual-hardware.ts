@@ -1,7 +1,7 @@
 /**
  * DSP0243 §8: a VirtualSystem describes its hardware in a
- * VirtualHardwareSection, which needs at least a processor and memory for any
- * hypervisor to build a VM. An OperatingSystemSection is required by the XSD
+ * VirtualHardwareSection. One without a processor or memory Item deploys only
+ * with the consumer's defaults (a warning: ovftool accepts it). An OperatingSystemSection is required by the XSD
  * for VirtualSystem (ovftool tolerates its absence, hence a warning).
  */
 import { ResourceType } from '../../../ovf/cim.js';
@@ -20,7 +20,6 @@ export default defineRule<DescriptorTarget>({
       noCpu: "VirtualSystem '{{id}}' declares no processor Item (ResourceType 3)",
       noMemory: "VirtualSystem '{{id}}' declares no memory Item (ResourceType 4)",
       noOs: "VirtualSystem '{{id}}' has no OperatingSystemSection",
-      multiCpu: "VirtualSystem '{{id}}' declares {{count}} processor Items for the same configuration",
     },
   },
   scope: 'descriptor',
@@ -33,8 +32,9 @@ export default defineRule<DescriptorTarget>({
         continue;
       }
       const items = node.virtualHardware.flatMap((v) => v.items);
-      if (!items.some((i) => i.resourceType === ResourceType.Processor)) ctx.report({ messageId: 'noCpu', ...at });
-      if (!items.some((i) => i.resourceType === ResourceType.Memory)) ctx.report({ messageId: 'noMemory', ...at });
+      // ovftool and vCenter accept these (they fill in defaults), so only warn.
+      if (!items.some((i) => i.resourceType === ResourceType.Processor)) ctx.report({ messageId: 'noCpu', severity: 'warning', ...at });
+      if (!items.some((i) => i.resourceType === ResourceType.Memory)) ctx.report({ messageId: 'noMemory', severity: 'warning', ...at });
       if (!node.operatingSystem) ctx.report({ messageId: 'noOs', severity: 'warning', ...at });
     }
   },
