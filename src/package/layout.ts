@@ -1,0 +1,129 @@
+/**
+ * Pure checks of how a package is laid out, shared by `verifyPackage` and
+ * the package lint rules: which members the References stand for (chunked
+ * files), whether the manifest covers exactly the right files, and the OVA
+ * member order of DSP0243 §5.3.
+ */
+import type { ManifestEntry } from './manifest.js';
+import { dirOf, normaliseMemberName, resolveHref } from './names.js';
+import type { MemberInfo } from './reader.js';
+
+/** What verify and the rules need of a References/File (DSP0243 §7.1). */
+export interface FileReference {
+  href: string;
+  size?: number;
+  compression?: string;
+  chunkSize?: number;
+}
+
+export interface ExpandedReference {
+  ref: FileReference;
+  /** Member names that store the file: one, or the chunks `href.000000000`, `href.000000001`… */
+  members: string[];
+  chunked: boolean;
+  /** True when ovf:size can be compared with the member size (neither compressed nor chunked). */
+  sizeComparable: boolean;
+}
+
+/**
+ * Maps each reference to the member names it needs. External URLs (and
+ * hrefs that would leave the package) are left out: they are not members.
+ */
+export function expandReferences(refs: readonly FileReference[], descriptorName: string, memberNames: ReadonlySet<string>): ExpandedReference[] {
+  const out: ExpandedReference[] = [];
+  for (const ref of refs) {
+    const base = resolveHref(descriptorName, ref.href);
+    if (base === undefined) continue;
+    const chunked = ref.chunkSize !== undefined && ref.chunkSize > 0;
+    const compressed = ref.compression !== undefined && ref.compression !== '' && ref.compression !== 'identity';
+    out.push({ ref, members: chunked ? chunkNames(base, ref, memberNames) : [base], chunked, sizeComparable: !chunked && !compressed && ref.size !== undefined });
+  }
+  return out;
+}
+
+/** DSP0243 §7.1 (chunkSize): chunk k of a file is stored as `href.` plus k as nine decimal digits. */
+function chunkNames(base: string, ref: FileReference, memberNames: ReadonlySet<string>): string[] {
+  const pattern = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9]{9}$`);
+  const present = [...memberNames].filter((n) => pattern.test(n)).sort();
+  const compressed = ref.compression !== undefined && ref.compression !== '' && ref.compression !== 'identity';
+  const expectedCount = ref.size !== undefined && !compressed ? Math.ceil(ref.size / ref.chunkSize!) : present.length || 1;
+  const names = new Set(present);
+  for (let k = 0; k < Math.max(expectedCount, 1); k++) names.add(`${base}.${String(k).padStart(9, '0')}`);
+  return [...names].sort();
+}
+
+/** Resolves a manifest entry name to a member name: entries are relative to the manifest's directory. */
+export function manifestMemberName(manifestName: string, entryName: string): string | undefined {
+  try {
+    return normaliseMemberName(dirOf(manifestName) + entryName, entryName);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ManifestCoverage {
+  /** Descriptor or referenced members present in the package but not in the manifest. */
+  unlisted: string[];
+  /** Manifest entries that name no member. */
+  unknown: ManifestEntry[];
+}
+
+/** DSP0243 §5.1: the manifest lists the descriptor and every file in References, and nothing that is not there. */
+export function checkManifestCoverage(
+  entries: readonly ManifestEntry[],
+  manifestName: string,
+  required: readonly string[],
+  memberNames: ReadonlySet<string>,
+): ManifestCoverage {
+  const listed = new Set<string>();
+  const unknown: ManifestEntry[] = [];
+  for (const e of entries) {
+    const name = manifestMemberName(manifestName, e.name);
+    if (name !== undefined && memberNames.has(name)) listed.add(name);
+    else unknown.push(e);
+  }
+  const unlisted = [...new Set(required)].filter((n) => memberNames.has(n) && !listed.has(n));
+  return { unlisted, unknown };
+}
+
+export interface OrderInput {
+  members: readonly MemberInfo[];
+  descriptorName: string;
+  manifestName?: string;
+  certificateName?: string;
+  /** Referenced member names in References order (chunks expanded). */
+  referenced: readonly string[];
+}
+
+/**
+ * DSP0243 §5.3 OVA order: the descriptor first; the manifest and
+ * certificate either right after it or both at the very end; the referenced
+ * files in References order. Returns one message per problem.
+ */
+export function checkOvaOrder(input: OrderInput): string[] {
+  const problems: string[] = [];
+  const pos = new Map(input.members.map((m, i) => [m.name, i]));
+  const descPos = pos.get(input.descriptorName);
+  if (descPos !== undefined && descPos !== 0)
+    problems.push(`descriptor "${input.descriptorName}" is member ${descPos + 1}, but it must be the first member (DSP0243 §5.3)`);
+  const companions = [input.manifestName, input.certificateName].filter((n): n is string => n !== undefined && pos.has(n));
+  if (companions.length > 0) {
+    const at = companions.map((n) => pos.get(n)!);
+    const head = at.every((p, i) => p === i + 1);
+    const tail = at.every((p, i) => p === input.members.length - companions.length + i);
+    if (!head && !tail)
+      problems.push(
+        `${companions.map((n) => `"${n}"`).join(' and ')} must come right after the descriptor or together at the end of the archive, in that order (DSP0243 §5.3); found at member ${at.map((p) => p + 1).join(', ')}`,
+      );
+  }
+  const refIndex = new Map(input.referenced.map((n, i) => [n, i]));
+  let maxSeen: { name: string; ref: number } | undefined;
+  for (const m of input.members) {
+    const r = refIndex.get(m.name);
+    if (r === undefined) continue;
+    if (maxSeen && r < maxSeen.ref)
+      problems.push(`"${m.name}" comes after "${maxSeen.name}" in the archive but before it in References; files must follow References order (DSP0243 §5.3)`);
+    else maxSeen = { name: m.name, ref: r };
+  }
+  return problems;
+}

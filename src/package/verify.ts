@@ -1,0 +1,266 @@
+/**
+ * `verify`: one streaming pass over every member computes each digest the
+ * manifest asks for (and SHA-256 always), then sizes, manifest coverage,
+ * OVA order (DSP0243 §5.3) and the signature (§5.2) are checked. Memory
+ * stays flat: members are streamed in 1 MiB chunks straight into
+ * node:crypto hashes, never buffered. A tar OVA is read in archive order, so
+ * the disk reads sequentially; a gzip OVA is decompressed once.
+ *
+ * Problems carry these rule ids: manifest-format, manifest-complete,
+ * manifest-digest, reference-file-present, member-size, ova-member-order,
+ * certificate-signature, package-descriptor, member-read.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { OvfpipeError } from '../errors.js';
+import { verifyManifestSignature, type CertificateReport } from './certificate.js';
+import { checkManifestCoverage, checkOvaOrder, expandReferences, manifestMemberName, type FileReference } from './layout.js';
+import { NODE_HASH, parseManifest, type DigestAlgorithm, type ManifestEntry } from './manifest.js';
+import { findCompanion } from './names.js';
+import type { MemberInfo, PackageKind, PackageReader } from './reader.js';
+
+export type FileStatus = 'ok' | 'mismatch' | 'missing' | 'size-mismatch' | 'unlisted';
+
+export interface VerifiedFile {
+  name: string;
+  /** Bytes actually read; absent when the member is missing. */
+  size?: number;
+  /** ovf:size from References, when it applies to this member. */
+  expectedSize?: number;
+  /** Hex digests computed, by algorithm (SHA256 always). */
+  digests: Partial<Record<DigestAlgorithm, string>>;
+  manifestDigest?: { algorithm: DigestAlgorithm; digest: string };
+  status: FileStatus;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  kind: PackageKind;
+  descriptor: string | undefined;
+  files: VerifiedFile[];
+  manifest: { name?: string; entries: number; unlisted: string[]; unknown: string[]; problems: Diagnostic[] };
+  signature?: Omit<CertificateReport, 'problems'>;
+  order: { ok: boolean; problems: string[] };
+  problems: Diagnostic[];
+}
+
+export interface VerifyOptions {
+  /** Largest manifest or certificate read into memory (default 1 MiB). */
+  maxSmallBytes?: number;
+  /** Clock for the certificate validity window. */
+  now?: Date;
+}
+
+interface Context {
+  reader: PackageReader;
+  problems: Diagnostic[];
+  manifestName?: string;
+  certificateName?: string;
+  manifestBytes?: Buffer;
+  entries: Map<string, ManifestEntry>;
+}
+
+/** Verifies a package against its manifest, References and certificate. Package problems are returned, not thrown. */
+export async function verifyPackage(reader: PackageReader, refs: readonly FileReference[], options: VerifyOptions = {}): Promise<VerifyReport> {
+  const maxSmall = options.maxSmallBytes ?? 1 << 20;
+  const names = new Set(reader.list().map((m) => m.name));
+  const descriptor = reader.descriptorName;
+  const ctx: Context = {
+    reader,
+    problems: [],
+    manifestName: findCompanion([...names], descriptor, 'mf'),
+    certificateName: findCompanion([...names], descriptor, 'cert'),
+    entries: new Map(),
+  };
+  if (descriptor === undefined) ctx.problems.push(diagnostic('package-descriptor', 'error', 'package has no single .ovf descriptor at its top level'));
+  const manifestProblems = await loadManifest(ctx, maxSmall);
+  const expanded = descriptor === undefined ? [] : expandReferences(refs, descriptor, names);
+  const referenced = expanded.flatMap((e) => e.members);
+  const expectedSize = new Map(expanded.filter((e) => e.sizeComparable).map((e) => [e.members[0]!, e.ref.size!]));
+  const hashed = await hashMembers(ctx);
+  const files = buildFiles(ctx, hashed, expectedSize);
+  for (const e of expanded)
+    for (const m of e.members)
+      if (!names.has(m)) ctx.problems.push(diagnostic('reference-file-present', 'error', `"${m}" is in References (${e.ref.href}) but not in the package`, {}, m));
+  const coverage = ctx.manifestName
+    ? checkManifestCoverage([...ctx.entries.values()], ctx.manifestName, descriptor ? [descriptor, ...referenced] : referenced, names)
+    : { unlisted: [], unknown: [] };
+  reportCoverage(ctx, coverage.unlisted, coverage.unknown);
+  const order = checkOrder(ctx, descriptor, referenced);
+  const signature = await checkSignature(ctx, maxSmall, options.now);
+  return {
+    ok: !hasErrors(ctx.problems),
+    kind: reader.kind,
+    descriptor,
+    files,
+    manifest: {
+      name: ctx.manifestName,
+      entries: ctx.entries.size,
+      unlisted: coverage.unlisted,
+      unknown: coverage.unknown.map((e) => e.name),
+      problems: manifestProblems,
+    },
+    ...(signature ? { signature } : {}),
+    order,
+    problems: ctx.problems,
+  };
+}
+
+async function loadManifest(ctx: Context, maxSmall: number): Promise<Diagnostic[]> {
+  if (!ctx.manifestName) {
+    ctx.problems.push(diagnostic('manifest-complete', 'warning', 'package has no manifest (.mf); digests cannot be checked'));
+    return [];
+  }
+  const file = ctx.manifestName;
+  try {
+    ctx.manifestBytes = await ctx.reader.readSmall(file, maxSmall);
+  } catch (e) {
+    const d = diagnostic('manifest-format', 'error', `cannot read manifest: ${(e as Error).message}`, { file });
+    ctx.problems.push(d);
+    return [d];
+  }
+  const parsed = parseManifest(ctx.manifestBytes.toString('utf8'));
+  const diags = parsed.problems.map((p) => diagnostic('manifest-format', p.severity, p.message, { file, line: p.line }));
+  ctx.problems.push(...diags);
+  for (const e of parsed.entries) {
+    const member = manifestMemberName(file, e.name);
+    if (member !== undefined) ctx.entries.set(member, e);
+  }
+  return diags;
+}
+
+interface Hashed {
+  member: MemberInfo;
+  size: number;
+  digests: Partial<Record<DigestAlgorithm, string>>;
+}
+
+/** One pass in container order; the manifest and certificate were read already and are skipped. */
+async function hashMembers(ctx: Context): Promise<Hashed[]> {
+  const skip = new Set([ctx.manifestName, ctx.certificateName]);
+  const out: Hashed[] = [];
+  const visit = async (member: MemberInfo, data: Readable): Promise<void> => {
+    if (skip.has(member.name)) return void (await drain(data));
+    const algorithms = new Set<DigestAlgorithm>(['SHA256']);
+    const entry = ctx.entries.get(member.name);
+    if (entry) algorithms.add(entry.algorithm);
+    try {
+      out.push({ member, ...(await hashStream(data, algorithms)) });
+    } catch (e) {
+      failed(e, member.name);
+    }
+  };
+  const failed = (e: unknown, where: string | undefined): void => {
+    if (!(e instanceof OvfpipeError)) throw e;
+    ctx.problems.push(diagnostic('member-read', 'error', e.message, { file: e.where ?? where }, e.where ?? where ?? ''));
+  };
+  if (ctx.reader.walk && ctx.reader.kind === 'ova-gzip') {
+    // One decompression pass; a corrupt stream ends the walk, since nothing after it can be read.
+    await ctx.reader.walk(visit).catch((e: unknown) => failed(e, undefined));
+    return out;
+  }
+  for (const m of ctx.reader.list()) {
+    if (skip.has(m.name)) continue;
+    let data: Readable;
+    try {
+      data = await ctx.reader.open(m.name);
+    } catch (e) {
+      failed(e, m.name);
+      continue;
+    }
+    await visit(m, data);
+  }
+  return out;
+}
+
+/** Streams a member once through every requested hash. */
+export async function hashStream(data: Readable, algorithms: ReadonlySet<DigestAlgorithm>): Promise<{ size: number; digests: Partial<Record<DigestAlgorithm, string>> }> {
+  const hashes = [...algorithms].map((a) => [a, createHash(NODE_HASH[a])] as const);
+  let size = 0;
+  for await (const chunk of data) {
+    size += (chunk as Buffer).length;
+    for (const [, h] of hashes) h.update(chunk as Buffer);
+  }
+  const digests: Partial<Record<DigestAlgorithm, string>> = {};
+  for (const [a, h] of hashes) digests[a] = h.digest('hex');
+  return { size, digests };
+}
+
+async function drain(data: Readable): Promise<void> {
+  for await (const _ of data) {
+    // discard
+  }
+}
+
+function buildFiles(ctx: Context, hashed: readonly Hashed[], expectedSize: Map<string, number>): VerifiedFile[] {
+  const files: VerifiedFile[] = [];
+  for (const h of hashed) {
+    const name = h.member.name;
+    const entry = ctx.entries.get(name);
+    const file: VerifiedFile = { name, size: h.size, digests: h.digests, status: 'ok' };
+    if (expectedSize.has(name)) file.expectedSize = expectedSize.get(name);
+    if (entry) file.manifestDigest = { algorithm: entry.algorithm, digest: entry.digest };
+    file.status = statusOf(ctx, file, h, entry);
+    files.push(file);
+  }
+  for (const [name, entry] of ctx.entries)
+    if (!ctx.reader.has(name)) files.push({ name, digests: {}, manifestDigest: { algorithm: entry.algorithm, digest: entry.digest }, status: 'missing' });
+  return files;
+}
+
+function statusOf(ctx: Context, file: VerifiedFile, h: Hashed, entry: ManifestEntry | undefined): FileStatus {
+  const at = { file: file.name };
+  let status: FileStatus = 'ok';
+  if (h.size !== h.member.size) {
+    ctx.problems.push(diagnostic('member-size', 'error', `"${file.name}": the container declares ${h.member.size} bytes but ${h.size} were read`, at, file.name));
+    status = 'size-mismatch';
+  }
+  if (file.expectedSize !== undefined && file.expectedSize !== h.size) {
+    ctx.problems.push(diagnostic('member-size', 'error', `"${file.name}" is ${h.size} bytes but References says ovf:size="${file.expectedSize}"`, at, file.name));
+    status = 'size-mismatch';
+  }
+  if (entry && h.digests[entry.algorithm] !== entry.digest) {
+    const where = ctx.manifestName ? { file: ctx.manifestName, line: entry.line } : at;
+    ctx.problems.push(diagnostic('manifest-digest', 'error', `${entry.algorithm} of "${file.name}" is ${h.digests[entry.algorithm]}, manifest says ${entry.digest}`, where, file.name));
+    return 'mismatch';
+  }
+  if (status !== 'ok') return status;
+  // Whether an unlisted member is an error (descriptor, References files) is decided in reportCoverage.
+  return entry ? 'ok' : 'unlisted';
+}
+
+function reportCoverage(ctx: Context, unlisted: readonly string[], unknown: readonly ManifestEntry[]): void {
+  const file = ctx.manifestName;
+  for (const n of unlisted) ctx.problems.push(diagnostic('manifest-complete', 'error', `"${n}" is not listed in the manifest`, { file }, n));
+  for (const e of unknown)
+    ctx.problems.push(diagnostic('manifest-complete', 'error', `manifest lists "${e.name}", which is not in the package`, { file, line: e.line }, e.name));
+}
+
+function checkOrder(ctx: Context, descriptor: string | undefined, referenced: readonly string[]): VerifyReport['order'] {
+  if ((ctx.reader.kind !== 'ova' && ctx.reader.kind !== 'ova-gzip') || descriptor === undefined) return { ok: true, problems: [] };
+  const problems = checkOvaOrder({ members: ctx.reader.list(), descriptorName: descriptor, manifestName: ctx.manifestName, certificateName: ctx.certificateName, referenced });
+  for (const p of problems) ctx.problems.push(diagnostic('ova-member-order', 'warning', p));
+  return { ok: problems.length === 0, problems };
+}
+
+async function checkSignature(ctx: Context, maxSmall: number, now: Date | undefined): Promise<VerifyReport['signature']> {
+  if (!ctx.certificateName) return undefined;
+  const file = ctx.certificateName;
+  if (!ctx.manifestBytes) {
+    ctx.problems.push(diagnostic('certificate-signature', 'error', 'package has a certificate but no readable manifest to check it against', { file }));
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = (await ctx.reader.readSmall(file, maxSmall)).toString('utf8');
+  } catch (e) {
+    ctx.problems.push(diagnostic('certificate-signature', 'error', `cannot read certificate: ${(e as Error).message}`, { file }));
+    return undefined;
+  }
+  const baseName = ctx.manifestName!.slice(ctx.manifestName!.lastIndexOf('/') + 1);
+  const { problems, ...report } = verifyManifestSignature(text, ctx.manifestBytes, { manifestName: baseName, now });
+  if (!report.valid) ctx.problems.push(diagnostic('certificate-signature', 'error', `signature is not valid: ${problems.join('; ')}`, { file }));
+  else for (const p of problems) ctx.problems.push(diagnostic('certificate-signature', 'warning', p, { file }));
+  return report;
+}
