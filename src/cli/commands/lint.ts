@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { lintFailed } from '../../lint/engine.js';
+import { lintFiles } from '../../lint/lint-files.js';
+import { loadLintConfig, mergeLintConfig, parseRuleOption } from '../../lint/config.js';
+import { formatResults, type FormatName } from '../../lint/formatters/index.js';
+import { allRuleMetas } from '../../lint/registry.js';
+import { collect, EXIT, useColor, type CliIo } from '../io.js';
+
+export function registerLint(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('lint')
+    .description('lint OVF packages (directory, .ova, zip, bare .ovf) and standalone libvirt nwfilter XML, offline')
+    .argument('<path...>', 'packages, descriptors or nwfilter .xml files')
+    .option('-f, --format <name>', 'stylish | json | sarif | junit', 'stylish')
+    .option('--descriptor-only', 'check the descriptor alone: no member presence, no manifest')
+    .option('--strict', 'warnings fail too (exit 1)')
+    .option('--rule <id=level>', 'set a rule to off | warn | error (repeatable)', collect, [])
+    .option('-c, --config <file>', 'lint config file (YAML or JSON)')
+    .option('--catalog <file>', 'port profile catalog (YAML) to check profile references against')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .action(async (paths: string[], opts: { format: string; descriptorOnly?: boolean; strict?: boolean; rule: string[]; config?: string; catalog?: string; output?: string }) => {
+      const fromFile = await loadLintConfig(opts.config, io.cwd);
+      const config = mergeLintConfig(fromFile, { rules: Object.fromEntries(opts.rule.map(parseRuleOption)), strict: opts.strict, catalog: opts.catalog });
+      const results = await lintFiles(paths, { descriptorOnly: opts.descriptorOnly, config });
+      const text = formatResults(opts.format as FormatName, results, { color: !opts.output && useColor(io), rules: allRuleMetas(), cwd: io.cwd });
+      if (opts.output) {
+        const { writeFile } = await import('node:fs/promises');
+        await writeFile(opts.output, text);
+      } else io.stdout.write(text);
+      setExit(lintFailed(results, config.strict) ? EXIT.problems : EXIT.ok);
+    });
+}

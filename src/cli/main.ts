@@ -1,0 +1,43 @@
+/**
+ * The CLI is a thin shell over the library. `main` returns an exit code and
+ * never calls process.exit (only bin.ts does), after eslint's lib/cli.js.
+ */
+import { Command, CommanderError } from 'commander';
+import { isOvfpipeError } from '../errors.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerLint } from './commands/lint.js';
+import { registerVerify } from './commands/verify.js';
+import { EXIT, processIo, type CliIo } from './io.js';
+import { VERSION } from '../version.js';
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const setExit = (code: number) => {
+    exitCode = Math.max(exitCode, code);
+  };
+  const program = new Command('ovfpipe')
+    .description('Lint, verify, render and deploy OVF packages with their network security profiles onto KVM hosts')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  registerLint(program, io, setExit);
+  registerVerify(program, io, setExit);
+  registerInspect(program, io, setExit);
+  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  try {
+    await program.parseAsync(['node', 'ovfpipe', ...argv]);
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (isOvfpipeError(e)) {
+      io.stderr.write(`ovfpipe: ${e.message}${e.where && !e.message.includes(e.where) ? ` (${e.where})` : ''} [${e.code}]\n`);
+      return EXIT.usage;
+    }
+    io.stderr.write(`ovfpipe: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.usage;
+  }
+}

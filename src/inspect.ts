@@ -1,0 +1,47 @@
+/** `inspect`: what a package holds, as data. */
+import type { Diagnostic } from './diagnostics.js';
+import { diagnostic } from './diagnostics.js';
+import { loadFailure } from './lint/lint-files.js';
+import { parseDescriptor } from './ovf/parser.js';
+import { summarizeEnvelope, type EnvelopeSummary } from './ovf/summary.js';
+import { openPackage } from './package/open.js';
+import type { PackageKind } from './package/reader.js';
+import { isOvfpipeError } from './errors.js';
+
+export interface InspectReport {
+  path: string;
+  kind?: PackageKind;
+  descriptor?: string;
+  members: Array<{ name: string; size: number }>;
+  envelope?: EnvelopeSummary;
+  problems: Diagnostic[];
+}
+
+export async function inspectPackage(path: string): Promise<InspectReport> {
+  const report: InspectReport = { path, members: [], problems: [] };
+  let reader;
+  try {
+    reader = await openPackage(path);
+  } catch (e) {
+    if (isOvfpipeError(e) && e.code === 'OVFPIPE_IO') throw e;
+    report.problems.push(loadFailure(path, e));
+    return report;
+  }
+  try {
+    report.kind = reader.kind;
+    report.descriptor = reader.descriptorName;
+    report.members = reader.list().map((m) => ({ name: m.name, size: m.size }));
+    if (!reader.descriptorName) {
+      report.problems.push(diagnostic('package-readable', 'error', 'package holds no single .ovf descriptor', { file: path }));
+      return report;
+    }
+    const parsed = parseDescriptor(await reader.readSmall(reader.descriptorName, 32 * 1024 * 1024), reader.descriptorName);
+    report.problems.push(...parsed.diagnostics);
+    if (parsed.envelope) report.envelope = summarizeEnvelope(parsed.envelope);
+  } catch (e) {
+    report.problems.push(loadFailure(path, e));
+  } finally {
+    await reader.close();
+  }
+  return report;
+}
