@@ -1,0 +1,228 @@
+/**
+ * Lint configuration (PRODUCT.md §5): a config file (`.ovfpipe-lint.yaml`,
+ * `.yml` or `.json`), `--rule id=level` options and `--strict`, merged with
+ * CLI > config file > rule defaults.
+ *
+ * ```yaml
+ * strict: true
+ * catalog: profiles/catalog.yaml
+ * rules:
+ *   property-key: warn
+ *   property-qualifiers: [error, { allow: [Ip, Netmask] }]
+ *   property-configuration: off
+ * ```
+ * Levels are `off`, `warn` (or `warning`), `error` and `info`; `warn` is
+ * normalised to the engine's `warning`. Every problem with the configuration
+ * is an `OVFPIPE_USAGE` error (exit 2), never a lint diagnostic.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { OvfpipeError } from '../errors.js';
+import type { LintConfig, RuleLevel } from './engine.js';
+import { allRules } from './rules/index.js';
+
+export interface ResolvedLintConfig extends LintConfig {
+  /** Port profile catalog (YAML); a path in a config file is resolved against the file's directory. */
+  catalog?: string;
+}
+
+/** File names looked for in the working directory when no `--config` is given, in this order. */
+export const CONFIG_FILE_NAMES = ['.ovfpipe-lint.yaml', '.ovfpipe-lint.yml', '.ovfpipe-lint.json'] as const;
+
+const LEVEL_NAMES = ['off', 'warn', 'warning', 'error', 'info'] as const;
+
+/** `warn` → `warning`; anything else unknown → undefined. */
+export function normaliseLevel(name: string): RuleLevel | undefined {
+  const n = name.trim().toLowerCase();
+  if (n === 'warn') return 'warning';
+  return (LEVEL_NAMES as readonly string[]).includes(n) ? (n as RuleLevel) : undefined;
+}
+
+function knownRuleIds(): string[] {
+  return allRules.map((r) => r.meta.id);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The known id closest to `id` by edit distance (ties: the first in rule order). */
+export function closestRuleId(id: string, known: readonly string[] = knownRuleIds()): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(id, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function unknownRuleMessage(id: string, known: readonly string[]): string {
+  const closest = closestRuleId(id, known);
+  return `unknown rule '${id}'${closest ? ` (closest known rule: '${closest}')` : ''}`;
+}
+
+function configSchema(known: readonly string[]) {
+  const level = { type: 'string', enum: [...LEVEL_NAMES] };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      strict: { type: 'boolean' },
+      catalog: { type: 'string', minLength: 1 },
+      rules: {
+        type: 'object',
+        propertyNames: { enum: [...known] },
+        additionalProperties: {
+          oneOf: [level, { type: 'array', minItems: 1, items: [level, { type: 'object' }], additionalItems: false }],
+        },
+      },
+    },
+  };
+}
+
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(known: readonly string[]): ValidateFunction {
+  const key = known.join('\n');
+  let v = validators.get(key);
+  if (!v) validators.set(key, (v = new Ajv({ allErrors: true, strictTuples: false }).compile(configSchema(known))));
+  return v;
+}
+
+/** Turns ajv's errors into one line per problem, naming rules and settings the way the user wrote them. */
+function describeErrors(errors: readonly ErrorObject[], data: Record<string, unknown>, known: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const e of errors) {
+    const [top, ruleId] = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const propertyName = (e.params as { propertyName?: string }).propertyName;
+    if (propertyName !== undefined) out.add(`rules: ${unknownRuleMessage(propertyName, known)}`);
+    else if (e.keyword === 'propertyNames') continue;
+    else if (top === undefined && e.keyword === 'additionalProperties')
+      out.add(`unknown setting '${(e.params as { additionalProperty: string }).additionalProperty}' (use rules, strict, catalog)`);
+    else if (top === undefined) out.add('the configuration must be a mapping of rules, strict and catalog');
+    else if (top === 'rules' && ruleId !== undefined) {
+      const given = JSON.stringify((data['rules'] as Record<string, unknown>)[ruleId]);
+      out.add(`rules.${ruleId}: level must be off, warn, error or info, or [level, {options}] (got ${given})`);
+    } else if (top === 'rules') out.add('rules must be a mapping of rule id to level');
+    else if (top === 'strict') out.add('strict must be true or false');
+    else if (top === 'catalog') out.add('catalog must be a non-empty path');
+  }
+  return [...out];
+}
+
+function normaliseRules(rules: Record<string, unknown>): NonNullable<LintConfig['rules']> {
+  const out: NonNullable<LintConfig['rules']> = {};
+  for (const [id, value] of Object.entries(rules)) {
+    if (typeof value === 'string') out[id] = normaliseLevel(value)!;
+    else {
+      const [level, options] = value as [string, Record<string, unknown> | undefined];
+      out[id] = [normaliseLevel(level)!, options ?? {}];
+    }
+  }
+  return out;
+}
+
+/**
+ * Validates an already-parsed configuration object and normalises its levels.
+ * `source` names it in errors (usually the file path).
+ */
+export function validateLintConfig(data: unknown, source: string, known: readonly string[] = knownRuleIds()): ResolvedLintConfig {
+  const obj = data ?? {};
+  const validate = validatorFor(known);
+  if (!validate(obj)) {
+    const problems = describeErrors(validate.errors ?? [], obj as Record<string, unknown>, known);
+    throw new OvfpipeError('OVFPIPE_USAGE', `${source}: invalid lint configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const raw = obj as { rules?: Record<string, unknown>; strict?: boolean; catalog?: string };
+  const config: ResolvedLintConfig = {};
+  if (raw.rules !== undefined) config.rules = normaliseRules(raw.rules);
+  if (raw.strict !== undefined) config.strict = raw.strict;
+  if (raw.catalog !== undefined) config.catalog = raw.catalog;
+  return config;
+}
+
+/** Parses config text (YAML, which includes JSON) and validates it. Pure. */
+export function parseLintConfig(text: string, source: string, known: readonly string[] = knownRuleIds()): ResolvedLintConfig {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (e) {
+    const pos = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
+    throw new OvfpipeError('OVFPIPE_USAGE', `${source}${pos}: cannot parse lint configuration: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+  }
+  return validateLintConfig(data, source, known);
+}
+
+async function readIfPresent(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new OvfpipeError('OVFPIPE_USAGE', `cannot read lint configuration ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * Loads the lint configuration: from `path` when given (it must exist), else
+ * from the first of CONFIG_FILE_NAMES in `cwd`, else an empty configuration.
+ * A relative `catalog` is resolved against the config file's directory.
+ */
+export async function loadLintConfig(path?: string, cwd: string = process.cwd()): Promise<ResolvedLintConfig> {
+  const candidates = path !== undefined ? [resolve(cwd, path)] : CONFIG_FILE_NAMES.map((n) => join(cwd, n));
+  for (const file of candidates) {
+    const text = await readIfPresent(file);
+    if (text === undefined) continue;
+    const config = parseLintConfig(text, path ?? file);
+    if (config.catalog !== undefined && !isAbsolute(config.catalog)) config.catalog = resolve(dirname(file), config.catalog);
+    return config;
+  }
+  if (path !== undefined) throw new OvfpipeError('OVFPIPE_USAGE', `lint configuration ${path} does not exist`);
+  return {};
+}
+
+/**
+ * Parses one `--rule id=level` option (`warn` and `warning` both accepted)
+ * into an entry for `rules`, checking the id against the known rules.
+ */
+export function parseRuleOption(option: string): [string, RuleLevel] {
+  const eq = option.indexOf('=');
+  if (eq <= 0) throw new OvfpipeError('OVFPIPE_USAGE', `--rule '${option}': expected id=level, e.g. property-key=warn`);
+  const id = option.slice(0, eq).trim();
+  const level = normaliseLevel(option.slice(eq + 1));
+  const known = knownRuleIds();
+  if (!known.includes(id)) throw new OvfpipeError('OVFPIPE_USAGE', `--rule '${option}': ${unknownRuleMessage(id, known)}`);
+  if (level === undefined) throw new OvfpipeError('OVFPIPE_USAGE', `--rule '${option}': level must be off, warn, error or info`);
+  return [id, level];
+}
+
+type Layer = Partial<ResolvedLintConfig> | undefined;
+
+/**
+ * Merges configuration layers, lowest precedence first: `mergeLintConfig(defaults, file, cli)`.
+ * Unset (undefined) values never override. A bare level keeps the options an
+ * earlier layer gave the rule (`--rule x=warn` over `x: [error, {…}]` → `[warning, {…}]`).
+ */
+export function mergeLintConfig(...layers: Layer[]): ResolvedLintConfig {
+  const out: ResolvedLintConfig = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [id, entry] of Object.entries(layer.rules ?? {})) {
+      if (entry === undefined) continue;
+      const before = out.rules?.[id];
+      const options = Array.isArray(before) ? before[1] : undefined;
+      (out.rules ??= {})[id] = Array.isArray(entry) || options === undefined ? entry : [entry, options];
+    }
+    if (layer.strict !== undefined) out.strict = layer.strict;
+    if (layer.catalog !== undefined) out.catalog = layer.catalog;
+  }
+  return out;
+}
