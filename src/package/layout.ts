@@ -16,8 +16,8 @@ export interface FileReference {
   chunkSize?: number;
 }
 
-export interface ExpandedReference {
-  ref: FileReference;
+export interface ExpandedReference<R extends FileReference = FileReference> {
+  ref: R;
   /** Member names that store the file: one, or the chunks `href.000000000`, `href.000000001`… */
   members: string[];
   chunked: boolean;
@@ -29,8 +29,8 @@ export interface ExpandedReference {
  * Maps each reference to the member names it needs. External URLs (and
  * hrefs that would leave the package) are left out: they are not members.
  */
-export function expandReferences(refs: readonly FileReference[], descriptorName: string, memberNames: ReadonlySet<string>): ExpandedReference[] {
-  const out: ExpandedReference[] = [];
+export function expandReferences<R extends FileReference>(refs: readonly R[], descriptorName: string, memberNames: ReadonlySet<string>): ExpandedReference<R>[] {
+  const out: ExpandedReference<R>[] = [];
   for (const ref of refs) {
     const base = resolveHref(descriptorName, ref.href);
     if (base === undefined) continue;
@@ -95,26 +95,39 @@ export interface OrderInput {
   referenced: readonly string[];
 }
 
+export interface OrderProblem {
+  code: 'descriptor-not-first' | 'companions-misplaced' | 'references-order';
+  message: string;
+  /** The member the problem is about. */
+  member: string;
+}
+
 /**
  * DSP0243 §5.3 OVA order: the descriptor first; the manifest and
  * certificate either right after it or both at the very end; the referenced
- * files in References order. Returns one message per problem.
+ * files in References order. Returns one entry per problem.
  */
-export function checkOvaOrder(input: OrderInput): string[] {
-  const problems: string[] = [];
+export function checkOvaOrder(input: OrderInput): OrderProblem[] {
+  const problems: OrderProblem[] = [];
   const pos = new Map(input.members.map((m, i) => [m.name, i]));
   const descPos = pos.get(input.descriptorName);
   if (descPos !== undefined && descPos !== 0)
-    problems.push(`descriptor "${input.descriptorName}" is member ${descPos + 1}, but it must be the first member (DSP0243 §5.3)`);
+    problems.push({
+      code: 'descriptor-not-first',
+      member: input.descriptorName,
+      message: `descriptor "${input.descriptorName}" is member ${descPos + 1}, but it must be the first member (DSP0243 §5.3)`,
+    });
   const companions = [input.manifestName, input.certificateName].filter((n): n is string => n !== undefined && pos.has(n));
   if (companions.length > 0) {
     const at = companions.map((n) => pos.get(n)!);
     const head = at.every((p, i) => p === i + 1);
     const tail = at.every((p, i) => p === input.members.length - companions.length + i);
     if (!head && !tail)
-      problems.push(
-        `${companions.map((n) => `"${n}"`).join(' and ')} must come right after the descriptor or together at the end of the archive, in that order (DSP0243 §5.3); found at member ${at.map((p) => p + 1).join(', ')}`,
-      );
+      problems.push({
+        code: 'companions-misplaced',
+        member: companions[0]!,
+        message: `${companions.map((n) => `"${n}"`).join(' and ')} must come right after the descriptor or together at the end of the archive, in that order (DSP0243 §5.3); found at member ${at.map((p) => p + 1).join(', ')}`,
+      });
   }
   const refIndex = new Map(input.referenced.map((n, i) => [n, i]));
   let maxSeen: { name: string; ref: number } | undefined;
@@ -122,7 +135,11 @@ export function checkOvaOrder(input: OrderInput): string[] {
     const r = refIndex.get(m.name);
     if (r === undefined) continue;
     if (maxSeen && r < maxSeen.ref)
-      problems.push(`"${m.name}" comes after "${maxSeen.name}" in the archive but before it in References; files must follow References order (DSP0243 §5.3)`);
+      problems.push({
+        code: 'references-order',
+        member: m.name,
+        message: `"${m.name}" comes after "${maxSeen.name}" in the archive but before it in References; files must follow References order (DSP0243 §5.3)`,
+      });
     else maxSeen = { name: m.name, ref: r };
   }
   return problems;

@@ -240,8 +240,10 @@ function reportCoverage(ctx: Context, unlisted: readonly string[], unknown: read
 function checkOrder(ctx: Context, descriptor: string | undefined, referenced: readonly string[]): VerifyReport['order'] {
   if ((ctx.reader.kind !== 'ova' && ctx.reader.kind !== 'ova-gzip') || descriptor === undefined) return { ok: true, problems: [] };
   const problems = checkOvaOrder({ members: ctx.reader.list(), descriptorName: descriptor, manifestName: ctx.manifestName, certificateName: ctx.certificateName, referenced });
-  for (const p of problems) ctx.problems.push(diagnostic('ova-member-order', 'warning', p));
-  return { ok: problems.length === 0, problems };
+  // Descriptor-first is what lets an importer stream an OVA; the rest is conformance only.
+  for (const p of problems)
+    ctx.problems.push(diagnostic('ova-member-order', p.code === 'descriptor-not-first' ? 'error' : 'warning', p.message, { file: p.member }, p.member));
+  return { ok: problems.length === 0, problems: problems.map((p) => p.message) };
 }
 
 async function checkSignature(ctx: Context, maxSmall: number, now: Date | undefined): Promise<VerifyReport['signature']> {
