@@ -1,0 +1,51 @@
+/** `verify`: open a package, read its References, and check every digest, size, the manifest and the signature in one pass. */
+import { diagnostic } from './diagnostics.js';
+import { isOvfpipeError } from './errors.js';
+import { loadFailure } from './lint/lint-files.js';
+import { parseDescriptor } from './ovf/parser.js';
+import { openPackage } from './package/open.js';
+import type { FileReference } from './package/layout.js';
+import { verifyPackage, type VerifyOptions, type VerifyReport } from './package/verify.js';
+
+export type { VerifyReport };
+
+export async function verifyPath(path: string, options: VerifyOptions = {}): Promise<VerifyReport> {
+  let reader;
+  try {
+    reader = await openPackage(path);
+  } catch (e) {
+    if (isOvfpipeError(e) && e.code === 'OVFPIPE_IO') throw e;
+    return failedReport(loadFailure(path, e));
+  }
+  try {
+    let refs: FileReference[] = [];
+    const pre = [];
+    if (reader.descriptorName) {
+      const parsed = parseDescriptor(await reader.readSmall(reader.descriptorName, 32 * 1024 * 1024), reader.descriptorName);
+      pre.push(...parsed.diagnostics);
+      refs = parsed.envelope?.references.map((f) => ({ href: f.href, size: f.size, compression: f.compression, chunkSize: f.chunkSize })) ?? [];
+    }
+    const report = await verifyPackage(reader, refs, options);
+    if (pre.length > 0) {
+      report.problems.unshift(...pre);
+      report.ok = false;
+    }
+    return report;
+  } catch (e) {
+    return failedReport(loadFailure(path, e));
+  } finally {
+    await reader.close();
+  }
+}
+
+function failedReport(problem: ReturnType<typeof diagnostic>): VerifyReport {
+  return {
+    ok: false,
+    kind: 'directory',
+    descriptor: undefined,
+    files: [],
+    manifest: { entries: 0, unlisted: [], unknown: [], problems: [] },
+    order: { ok: true, problems: [] },
+    problems: [problem],
+  };
+}
