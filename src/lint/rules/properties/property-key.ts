@@ -12,8 +12,10 @@ function checkCharacters(e: PropertyEntry, ctx: RuleContext): void {
   const { key } = e.property;
   const at = { loc: e.property.loc, locator: e.propertyLocator };
   if (key.includes(':')) ctx.report({ messageId: 'colon', data: { key }, ...at });
-  // vSphere and ovftool accept dotted keys (the `guestinfo.*` convention of VMware appliances): warn only.
-  if (key.includes('.')) ctx.report({ messageId: 'period', data: { key }, severity: 'warning', ...at });
+  // vSphere and ovftool accept dotted keys (the `guestinfo.*` convention of VMware appliances):
+  // a warning unless the option `allowPeriod: false` asks for the rule's own severity.
+  const periodSeverity = ctx.options['allowPeriod'] === false ? undefined : 'warning';
+  if (key.includes('.')) ctx.report({ messageId: 'period', data: { key }, severity: periodSeverity, ...at });
   if (/[\s\p{Cc}]/u.test(key)) ctx.report({ messageId: 'whitespace', data: { key }, severity: 'warning', ...at });
 }
 
