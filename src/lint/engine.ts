@@ -19,11 +19,11 @@ export interface LintResult {
   diagnostics: Diagnostic[];
 }
 
-export function ruleLevel(rule: Rule<LintTarget>, config: LintConfig): { level: RuleLevel; options: Record<string, unknown> } {
+export function ruleLevel(rule: Rule<LintTarget>, config: LintConfig): { level: RuleLevel; options: Record<string, unknown>; explicit: boolean } {
   const o = config.rules?.[rule.meta.id];
-  if (o === undefined) return { level: rule.meta.defaultSeverity, options: {} };
-  if (Array.isArray(o)) return { level: o[0], options: o[1] ?? {} };
-  return { level: o, options: {} };
+  if (o === undefined) return { level: rule.meta.defaultSeverity, options: {}, explicit: false };
+  if (Array.isArray(o)) return { level: o[0], options: o[1] ?? {}, explicit: true };
+  return { level: o, options: {}, explicit: true };
 }
 
 export function runRules(
@@ -34,15 +34,16 @@ export function runRules(
   const out: Diagnostic[] = [];
   for (const rule of rules) {
     if (rule.scope !== target.scope) continue;
-    const { level, options } = ruleLevel(rule, config);
+    const { level, options, explicit } = ruleLevel(rule, config);
     if (level === 'off') continue;
     const ctx = {
       options,
       report: (spec: import('./rule.js').ReportSpec) => {
         const template = rule.meta.messages[spec.messageId];
         if (template === undefined) throw new Error(`rule ${rule.meta.id} has no message '${spec.messageId}'`);
-        // A per-report severity can lower a rule (sloppy variants), never raise a rule the user lowered.
-        const severity: Severity = spec.severity !== undefined && rank(spec.severity) < rank(level) ? spec.severity : level;
+        // A report may carry its own, lower severity (a sloppy variant is only a warning);
+        // a level the user set explicitly applies to every report of the rule.
+        const severity: Severity = !explicit && spec.severity !== undefined && rank(spec.severity) < rank(level) ? spec.severity : level;
         out.push({
           ruleId: rule.meta.id,
           severity,
