@@ -1,0 +1,35 @@
+/**
+ * <filterref>: the referenced name, its parameters (nwfilter_params.rng),
+ * self-references, and references to filters that are neither built in nor
+ * known. Standalone files are linted one at a time and a library may be
+ * split, so an unknown reference is only a warning; lintFilterSet
+ * (src/netsec/nwfilter/lint.ts) passes the names of the whole set as the
+ * `knownFilters` option and adds the cycles and duplicates across files.
+ * See docs/rules/nwfilter-filterref.md.
+ */
+import { reportFindings } from '../../../netsec/nwfilter/analysis.js';
+import type { NwfilterTarget } from '../../rule.js';
+import { defineRule } from '../../rule.js';
+
+export default defineRule<NwfilterTarget>({
+  meta: {
+    id: 'nwfilter-filterref',
+    family: 'nwfilter',
+    defaultSeverity: 'error',
+    description: 'Filter references name a valid, known filter without loops, and pass parameters libvirt accepts',
+    messages: {
+      invalidFilterName: "filterref filter '{{value}}' must be an XML NCName",
+      selfReference: "filter '{{filter}}' references itself (libvirt: filter would introduce a loop)",
+      cycle: 'filter reference cycle: {{cycle}} (libvirt: filter would introduce a loop)',
+      unknownFilter: "filter '{{filter}}' is neither a libvirt built-in nor defined alongside; it must already exist on the host",
+      duplicateFilter: "filter '{{filter}}' is defined more than once ({{files}}); the last definition wins",
+      invalidParameterName: "parameter name '{{value}}' may contain only letters, digits and _",
+      invalidParameterValue: "parameter {{name}} value '{{value}}' may contain only letters, digits, '_', '.' and ':'{{hint}}",
+    },
+  },
+  scope: 'nwfilter',
+  check(target, ctx) {
+    const known = new Set(Array.isArray(ctx.options.knownFilters) ? (ctx.options.knownFilters as unknown[]).map(String) : []);
+    reportFindings(target.root, target.file, 'nwfilter-filterref', ctx, (f) => f.messageId !== 'unknownFilter' || !known.has(String(f.data.filter)));
+  },
+});
