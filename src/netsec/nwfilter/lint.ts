@@ -73,7 +73,8 @@ function setDiagnostic(
 /** Adds `knownFilters` to the nwfilter-filterref options, keeping the user's level and options. */
 function withKnownFilters(config: LintConfig, knownFilters: string[]): LintConfig {
   const current = config.rules?.['nwfilter-filterref'];
-  const [level, options] = Array.isArray(current) ? [current[0], current[1] ?? {}] : [current ?? 'error', {}];
+  const level = Array.isArray(current) ? current[0] : (current ?? 'error');
+  const options: Record<string, unknown> = Array.isArray(current) ? (current[1] ?? {}) : {};
   const previous = Array.isArray(options.knownFilters) ? (options.knownFilters as string[]) : [];
   return { ...config, rules: { ...config.rules, 'nwfilter-filterref': [level, { ...options, knownFilters: [...previous, ...knownFilters] }] } };
 }
