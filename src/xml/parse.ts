@@ -228,28 +228,29 @@ function buildElement(
   const meta = (node as unknown as Record<symbol, { startIndex: number; endIndex?: number } | undefined>)[META];
   const start = meta?.startIndex ?? 0;
   const pos = lines.at(start);
-  const rawAttrs = node[':@'] ?? {};
+  const rawAttrs = node[':@'];
   let local: Map<string, string> | undefined;
-  for (const [k, v] of Object.entries(rawAttrs)) {
-    if (k === 'xmlns') (local ??= new Map(scope)).set('', v);
-    else if (k.startsWith('xmlns:')) (local ??= new Map(scope)).set(k.slice(6), v);
+  for (const k in rawAttrs) {
+    if (k === 'xmlns') (local ??= new Map(scope)).set('', rawAttrs[k]!);
+    else if (k.startsWith('xmlns:')) (local ??= new Map(scope)).set(k.slice(6), rawAttrs[k]!);
   }
   const nsScope = local ?? scope;
   const [prefix, localName] = splitQName(qname);
   const ns = nsScope.get(prefix);
   if (ns === undefined && prefix !== '')
     return { problem: { code: 'xml-namespace', message: `undeclared namespace prefix '${prefix}' on <${qname}>`, ...pos } };
-  const tagText = text.slice(start, text.indexOf('>', start) + 1);
   const attributes: XmlAttribute[] = [];
-  for (const [k, v] of Object.entries(rawAttrs)) {
+  const tagEnd = rawAttrs === undefined ? start : text.indexOf('>', start);
+  for (const k in rawAttrs) {
+    const v = rawAttrs[k]!;
     if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
     const [ap, al] = splitQName(k);
     const ans = ap === '' ? '' : nsScope.get(ap);
     if (ans === undefined)
       return { problem: { code: 'xml-namespace', message: `undeclared namespace prefix '${ap}' on attribute ${k}`, ...pos } };
-    const idx = tagText.indexOf(k + '=');
-    const apos = idx === -1 ? pos : lines.at(start + idx);
-    attributes.push({ qname: k, ns: ans, local: al, value: String(v), ...apos });
+    const idx = text.indexOf(k, start);
+    const apos = idx === -1 || idx > tagEnd ? pos : lines.at(idx);
+    attributes.push({ qname: k, ns: ans, local: al, value: String(v), line: apos.line, column: apos.column });
   }
   const el: XmlElement = {
     qname,
