@@ -95,3 +95,17 @@ describe('content detection', () => {
     await expectOvfError(openPackage(join(tmp.dir, 'nope.ova')), 'OVFPIPE_IO', /cannot open/);
   });
 });
+
+describe('form detection by content', () => {
+  it('classifies tar, gzip, zip and descriptors from their first bytes, whatever the name', async () => {
+    const { detectForm } = await import('../../src/package/open.js');
+    const { buildTar, buildZip } = await import('../helpers/archives.js');
+    const { gzipSync } = await import('node:zlib');
+    expect(detectForm(buildTar([{ name: 'PK\u0003\u0004.ovf', data: 'x' }]))).toBe('tar');
+    expect(detectForm(gzipSync(Buffer.from('x')))).toBe('gzip');
+    expect(detectForm(buildZip([{ name: 'a', data: 'b' }]))).toBe('zip');
+    expect(detectForm(Buffer.from('\n  <?xml version="1.0"?>'))).toBe('descriptor');
+    expect(detectForm(Buffer.from('\ufeff<Envelope/>', 'utf16le').subarray(0))).toBe('descriptor');
+    expect(detectForm(Buffer.from('hello'))).toBeUndefined();
+  });
+});

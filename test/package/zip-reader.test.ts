@@ -101,3 +101,12 @@ describe('hostile zip input', () => {
     await expectOvfError(r.open('b'), 'OVFPIPE_ARCHIVE', /local file header is missing or corrupt/);
   });
 });
+
+describe('zip central directory that lies about name lengths', () => {
+  it('ends in an archive error rather than a hang', async () => {
+    const z = buildZip([{ name: 'a', data: 'x' }]);
+    const cd = z.readUInt32LE(z.length - 22 + 16);
+    z.writeUInt16LE(0xffff, cd + 28);
+    await expectOvfError(openPackage(write('names.zip', z)), 'OVFPIPE_ARCHIVE', /central directory/);
+  });
+});
