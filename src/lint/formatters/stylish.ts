@@ -22,14 +22,20 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** One line per diagnostic: newlines inside messages would break the table. */
-function oneLine(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ');
+/**
+ * One line per diagnostic (newlines would break the table), and no terminal
+ * control characters: messages quote text from untrusted descriptors, which
+ * must not be able to move the cursor or recolour the terminal.
+ */
+function printable(s: string): string {
+  return s
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function fileBlock(result: LintResult, paint: Paint): string[] {
   const rows = result.diagnostics.map((d) => ({
-    cells: [`${d.line}:${d.column}`, d.severity, oneLine(d.message), d.ruleId, d.locator],
+    cells: [`${d.line}:${d.column}`, d.severity, printable(d.message), d.ruleId, printable(d.locator)],
     severity: d.severity,
   }));
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r.cells[i]!.length)));
@@ -39,7 +45,7 @@ function fileBlock(result: LintResult, paint: Paint): string[] {
     const text = `  ${paint(pos, 'dim')}  ${paint(sev, SEVERITY_STYLE[severity])}  ${msg}  ${paint(rule, 'dim')}  ${paint(locator, 'dim')}`;
     return text.trimEnd();
   });
-  return [paint(result.file, 'underline'), ...lines, ''];
+  return [paint(printable(result.file), 'underline'), ...lines, ''];
 }
 
 function summary(results: readonly LintResult[], paint: Paint): string | undefined {
