@@ -5,13 +5,13 @@
  * under the root is refused by name, so that a package cannot make us read
  * outside itself.
  */
-import { constants, createReadStream } from 'node:fs';
-import { lstat, open as openFile, opendir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open as openFile, opendir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { OvfpipeError } from '../errors.js';
-import { BaseReader, describeStreamError } from './base-reader.js';
-import { exactLength } from './exact-length.js';
+import { BaseReader } from './base-reader.js';
+import { FileRangeStream } from './file-range-stream.js';
 import { archiveError, checkMemberCount, limitError, type ReaderLimits } from './limits.js';
 import { normaliseMemberName } from './names.js';
 import type { MemberInfo } from './reader.js';
@@ -37,7 +37,7 @@ export class DirectoryReader extends BaseReader {
   async open(name: string): Promise<Readable> {
     const m = this.member(name);
     const full = join(this.path, ...name.split('/'));
-    let handle;
+    let handle: FileHandle;
     try {
       // O_NOFOLLOW: a member swapped for a symlink after indexing is still refused.
       handle = await openFile(full, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -48,8 +48,7 @@ export class DirectoryReader extends BaseReader {
       await handle.close();
       return emptyStream();
     }
-    const file = createReadStream('', { fd: handle, start: 0, end: m.size - 1, highWaterMark: 1 << 20 });
-    return exactLength(file, m.size, name, describeStreamError(name, `cannot read member "${name}"`));
+    return new FileRangeStream(() => Promise.resolve(handle), 0, m.size, name);
   }
 
   async close(): Promise<void> {

@@ -3,11 +3,11 @@
  * headers at computed offsets; a member is opened as a byte range of the
  * file, so listing or opening costs the same for a 5 MiB or a 50 GiB OVA.
  */
-import { createReadStream } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
-import { BaseReader, describeStreamError } from './base-reader.js';
+import { BaseReader } from './base-reader.js';
 import { FileByteSource } from './byte-sources.js';
-import { exactLength } from './exact-length.js';
+import { FileRangeStream } from './file-range-stream.js';
 import type { ReaderLimits } from './limits.js';
 import type { MemberInfo } from './reader.js';
 import { indexTar } from './tar-index.js';
@@ -37,9 +37,7 @@ export class TarReader extends BaseReader {
   async open(name: string): Promise<Readable> {
     const m = this.member(name);
     if (m.size === 0) return emptyStream();
-    const start = m.offset!;
-    const file = createReadStream(this.path, { start, end: start + m.size - 1, highWaterMark: 1 << 20 });
-    return exactLength(file, m.size, name, describeStreamError(name, `cannot read member "${name}"`));
+    return new FileRangeStream(() => openFile(this.path, 'r'), m.offset!, m.size, name);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { writeFileSync } from 'node:fs';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPackage } from '../../src/package/open.js';
 import { TarReader } from '../../src/package/tar-reader.js';
@@ -200,6 +200,13 @@ describe('hostile tar input', () => {
   it('refuses readSmall of a member over the caller limit', async () => {
     const r = await openPackage(write('a.ova', buildTar(good)));
     await expectOvfError(r.readSmall('disk.vmdk', 1000), 'OVFPIPE_LIMIT', /over the 1000-byte limit/);
+  });
+
+  it('reports a member whose data vanished after indexing as truncated', async () => {
+    const p = write('shrink.ova', buildTar(good));
+    const r = await openPackage(p);
+    truncateSync(p, 2560 + 100);
+    await expectOvfError(readAll(await r.open('disk.vmdk')), 'OVFPIPE_ARCHIVE', /"disk.vmdk" is truncated: 100 of its declared 1500 bytes/);
   });
 
   it('refuses to open a member that is not there', async () => {
