@@ -90,9 +90,10 @@ export class StreamCursor implements ByteSource {
     return true;
   }
 
-  private async skipTo(offset: number): Promise<boolean> {
+  private async skipTo(offset: number, cancelled: () => boolean): Promise<boolean> {
     if (offset < this.pos) throw archiveError(`internal: stream cursor asked to go back to ${offset} from ${this.pos}`, `offset ${offset}`);
     while (this.pos < offset) {
+      if (cancelled()) return false;
       if (!(await this.fill())) return false;
       const n = Math.min(offset - this.pos, this.head.length);
       this.head = this.head.subarray(n);
@@ -107,9 +108,12 @@ export class StreamCursor implements ByteSource {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
-  /** Yields the bytes in [offset, offset+length), fewer only at end of input. */
-  async *chunks(offset: number, length: number): AsyncGenerator<Buffer> {
-    if (!(await this.skipTo(offset))) return;
+  /**
+   * Yields the bytes in [offset, offset+length), fewer only at end of input.
+   * `cancelled` is polled while skipping, so an abandoned read stops early.
+   */
+  async *chunks(offset: number, length: number, cancelled: () => boolean = () => false): AsyncGenerator<Buffer> {
+    if (!(await this.skipTo(offset, cancelled))) return;
     let left = length;
     while (left > 0 && (await this.fill())) {
       const n = Math.min(left, this.head.length);

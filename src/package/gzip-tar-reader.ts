@@ -92,7 +92,7 @@ function pumpRange(cursor: StreamCursor, m: MemberInfo): { stream: Readable; don
   const stream = exactLength(out, m.size, m.name, describeStreamError(m.name, `cannot read member "${m.name}"`));
   const done = (async () => {
     try {
-      for await (const part of cursor.chunks(m.offset!, m.size)) {
+      for await (const part of cursor.chunks(m.offset!, m.size, () => out.destroyed)) {
         if (out.destroyed) return;
         if (!out.write(part)) await drainedOrClosed(out);
       }
