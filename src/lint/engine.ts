@@ -12,6 +12,8 @@ export interface LintConfig {
   rules?: Record<string, RuleLevel | [RuleLevel, Record<string, unknown>]>;
   /** Warnings count as failures (exit 1). */
   strict?: boolean;
+  /** Path of a port profile catalog (YAML), loaded by the IO end. */
+  catalog?: string;
 }
 
 export interface LintResult {
@@ -38,6 +40,10 @@ export function runRules(
     if (level === 'off') continue;
     const ctx = {
       options,
+      config,
+      passthrough: (diagnostics: readonly Diagnostic[]) => {
+        out.push(...diagnostics);
+      },
       report: (spec: import('./rule.js').ReportSpec) => {
         const template = rule.meta.messages[spec.messageId];
         if (template === undefined) throw new Error(`rule ${rule.meta.id} has no message '${spec.messageId}'`);

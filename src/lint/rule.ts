@@ -36,6 +36,8 @@ export interface DescriptorTarget {
   envelope: Envelope;
   /** Absent under --descriptor-only. */
   package?: PackageFacts;
+  /** The port profile catalog given with --catalog, already loaded. */
+  catalog?: unknown;
 }
 
 /** A standalone libvirt nwfilter document (root `<filter>`). */
@@ -59,7 +61,11 @@ export interface ReportSpec {
 export interface RuleContext {
   /** Options from the config file for this rule (`rules: { id: [level, options] }`). */
   options: Readonly<Record<string, unknown>>;
+  /** The whole lint configuration, for composite rules that run other rule sets (embedded nwfilters). */
+  config: Readonly<import('./engine.js').LintConfig>;
   report(spec: ReportSpec): void;
+  /** Adds diagnostics produced by another rule set (already configured), keeping their rule ids. */
+  passthrough(diagnostics: readonly Diagnostic[]): void;
 }
 
 export interface Rule<T extends LintTarget = LintTarget> {

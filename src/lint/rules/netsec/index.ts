@@ -1,3 +1,9 @@
 import type { LintTarget, Rule } from '../../rule.js';
+import bindingDirectFilterref from './binding-direct-filterref.js';
+import bindingNic from './binding-nic.js';
+import bindingReference from './binding-reference.js';
+import netsecFilter from './netsec-filter.js';
+import netsecSection from './netsec-section.js';
+import policyNicProtected from './policy-nic-protected.js';
 
-export const netsecRules: Rule<LintTarget>[] = [];
+export const netsecRules: Rule<LintTarget>[] = [netsecSection, netsecFilter, bindingNic, bindingReference, bindingDirectFilterref, policyNicProtected];

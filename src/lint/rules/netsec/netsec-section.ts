@@ -1,0 +1,23 @@
+/**
+ * ovfpipe's NetworkSecuritySection (ovf-schema/ovfpipe-netsec.xsd) is well
+ * formed: ovf:required="false" and an <Info> (so other OVF tools skip it),
+ * only known children, and complete PortProfile and Binding elements.
+ */
+import { netsecOf } from '../../../netsec/view.js';
+import type { DescriptorTarget } from '../../rule.js';
+import { defineRule } from '../../rule.js';
+
+export default defineRule<DescriptorTarget>({
+  meta: {
+    id: 'netsec-section',
+    family: 'binding',
+    defaultSeverity: 'error',
+    description: 'NetworkSecuritySection is optional for other tools, has Info, and holds only filters, profiles and bindings',
+    messages: { problem: '{{message}}' },
+  },
+  scope: 'descriptor',
+  check({ envelope }, ctx) {
+    for (const d of netsecOf(envelope).readDiagnostics)
+      ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'warning' ? 'warning' : undefined });
+  },
+});
