@@ -5,6 +5,7 @@ import { isOvfpipeError } from '../../src/errors.js';
 import type { LintResult } from '../../src/lint/engine.js';
 import { artifactUri, formatResults, escapeXml, FORMAT_NAMES, type FormatName } from '../../src/lint/formatters/index.js';
 import type { RuleMeta } from '../../src/lint/rule.js';
+import { VERSION } from '../../src/version.js';
 import { attr, children, type XmlElement } from '../../src/xml/element.js';
 import { parseXml } from '../../src/xml/parse.js';
 
@@ -104,6 +105,11 @@ describe('sarif', () => {
     expect(driver['name']).toBe('ovfpipe');
     expect(driver['version']).toBe('1.2.3');
     expect(driver['informationUri']).toMatch(/^https:\/\//);
+  });
+
+  it("defaults the driver version to the package's own", () => {
+    const log = JSON.parse(formatResults('sarif', RESULTS)) as Sarif;
+    expect(log.runs[0]!.tool.driver['version']).toBe(VERSION);
   });
 
   it('describes every rule from the metadata, plus ids reported without metadata', () => {

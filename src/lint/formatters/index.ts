@@ -1,5 +1,6 @@
 /** The lint output formats of PRODUCT.md §5, by name. Each is a pure function from results to text. */
 import { OvfpipeError } from '../../errors.js';
+import { VERSION } from '../../version.js';
 import type { LintResult } from '../engine.js';
 import { formatJson } from './json.js';
 import { formatJunit } from './junit.js';
@@ -22,10 +23,13 @@ export function isFormatName(name: string): name is FormatName {
   return Object.hasOwn(FORMATTERS, name);
 }
 
-/** Formats lint results; an unknown format name (e.g. from `--format`) is a usage error. */
+/**
+ * Formats lint results; an unknown format name (e.g. from `--format`) is a
+ * usage error. The tool version defaults to this package's own.
+ */
 export function formatResults(name: FormatName, results: readonly LintResult[], opts: FormatOptions = {}): string {
   if (!isFormatName(name)) throw new OvfpipeError('OVFPIPE_USAGE', `unknown format '${String(name)}' (use ${FORMAT_NAMES.join(', ')})`);
-  return FORMATTERS[name](results, opts);
+  return FORMATTERS[name](results, { ...opts, toolVersion: opts.toolVersion ?? VERSION });
 }
 
 export { formatJson, formatJunit, formatSarif, formatStylish };
