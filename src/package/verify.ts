@@ -50,6 +50,8 @@ export interface VerifyOptions {
   maxSmallBytes?: number;
   /** Clock for the certificate validity window. */
   now?: Date;
+  /** The descriptor to verify, when the reader could not pick one (several `.ovf` at the top). */
+  descriptorName?: string;
 }
 
 interface Context {
@@ -58,20 +60,24 @@ interface Context {
   manifestName?: string;
   certificateName?: string;
   manifestBytes?: Buffer;
+  /** Manifest entries by the member name they resolve to. */
   entries: Map<string, ManifestEntry>;
+  /** Every parsed entry, including names that resolve to no member (for coverage). */
+  allEntries: ManifestEntry[];
 }
 
 /** Verifies a package against its manifest, References and certificate. Package problems are returned, not thrown. */
 export async function verifyPackage(reader: PackageReader, refs: readonly FileReference[], options: VerifyOptions = {}): Promise<VerifyReport> {
   const maxSmall = options.maxSmallBytes ?? 1 << 20;
   const names = new Set(reader.list().map((m) => m.name));
-  const descriptor = reader.descriptorName;
+  const descriptor = options.descriptorName ?? reader.descriptorName;
   const ctx: Context = {
     reader,
     problems: [],
     manifestName: findCompanion([...names], descriptor, 'mf'),
     certificateName: findCompanion([...names], descriptor, 'cert'),
     entries: new Map(),
+    allEntries: [],
   };
   if (descriptor === undefined) ctx.problems.push(diagnostic('package-descriptor', 'error', 'package has no single .ovf descriptor at its top level'));
   const manifestProblems = await loadManifest(ctx, maxSmall);
@@ -84,7 +90,7 @@ export async function verifyPackage(reader: PackageReader, refs: readonly FileRe
     for (const m of e.members)
       if (!names.has(m)) ctx.problems.push(diagnostic('reference-file-present', 'error', `"${m}" is in References (${e.ref.href}) but not in the package`, {}, m));
   const coverage = ctx.manifestName
-    ? checkManifestCoverage([...ctx.entries.values()], ctx.manifestName, descriptor ? [descriptor, ...referenced] : referenced, names)
+    ? checkManifestCoverage(ctx.allEntries, ctx.manifestName, descriptor ? [descriptor, ...referenced] : referenced, names)
     : { unlisted: [], unknown: [] };
   reportCoverage(ctx, coverage.unlisted, coverage.unknown);
   const order = checkOrder(ctx, descriptor, referenced);
@@ -96,7 +102,7 @@ export async function verifyPackage(reader: PackageReader, refs: readonly FileRe
     files,
     manifest: {
       name: ctx.manifestName,
-      entries: ctx.entries.size,
+      entries: ctx.allEntries.length,
       unlisted: coverage.unlisted,
       unknown: coverage.unknown.map((e) => e.name),
       problems: manifestProblems,
@@ -123,6 +129,7 @@ async function loadManifest(ctx: Context, maxSmall: number): Promise<Diagnostic[
   const parsed = parseManifest(ctx.manifestBytes.toString('utf8'));
   const diags = parsed.problems.map((p) => diagnostic('manifest-format', p.severity, p.message, { file, line: p.line }));
   ctx.problems.push(...diags);
+  ctx.allEntries = parsed.entries;
   for (const e of parsed.entries) {
     const member = manifestMemberName(file, e.name);
     if (member !== undefined) ctx.entries.set(member, e);
