@@ -21,6 +21,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { OvfpipeError } from '../errors.js';
 import type { LintConfig, RuleLevel } from './engine.js';
+import { loaderRules } from './loader-rules.js';
 import { allRules } from './rules/index.js';
 
 export interface ResolvedLintConfig extends LintConfig {
@@ -66,6 +67,8 @@ export function closestRuleId(id: string, known: readonly string[] = knownRuleId
 }
 
 function unknownRuleMessage(id: string, known: readonly string[]): string {
+  // Loading failures (unreadable package, malformed XML) stop everything else, so they have no level to set.
+  if (loaderRules.some((r) => r.id === id)) return `rule '${id}' reports a loading failure and cannot be configured`;
   const closest = closestRuleId(id, known);
   return `unknown rule '${id}'${closest ? ` (closest known rule: '${closest}')` : ''}`;
 }

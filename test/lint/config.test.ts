@@ -102,6 +102,7 @@ describe('parseRuleOption', () => {
     ['=warn', 'expected id=level'],
     ['property-kye=warn', "closest known rule: 'property-key'"],
     ['property-key=fatal', 'level must be off, warn, error or info'],
+    ['xml-well-formed=off', 'reports a loading failure and cannot be configured'],
   ])('rejects %s', (option, text) => {
     expect(usageError(() => parseRuleOption(option))).toContain(text);
   });
