@@ -18,6 +18,21 @@ export interface FilterAnalysis {
 }
 
 const cache = new WeakMap<XmlElement, FilterAnalysis>();
+const knownAlongside = new WeakMap<XmlElement, ReadonlySet<string>>();
+
+/**
+ * Records the names of the filters linted together with this one (its set),
+ * so that nwfilter-filterref does not call them unknown. Kept beside the
+ * element rather than in the rule options, so the rule's configured level
+ * and per-report severities are untouched.
+ */
+export function setKnownFilters(root: XmlElement, names: ReadonlySet<string>): void {
+  knownAlongside.set(root, names);
+}
+
+export function knownFilters(root: XmlElement): ReadonlySet<string> {
+  return knownAlongside.get(root) ?? new Set();
+}
 
 /** Analyses a root <filter> element (memoised per element). Never throws on bad input. */
 export function analyzeFilter(root: XmlElement): FilterAnalysis {

@@ -8,7 +8,7 @@ import type { Diagnostic } from '../../diagnostics.js';
 import { ruleLevel, runRules, type LintConfig, type LintResult } from '../../lint/engine.js';
 import { nwfilterRules } from '../../lint/rules/nwfilter/index.js';
 import type { XmlElement } from '../../xml/element.js';
-import { analyzeFilter } from './analysis.js';
+import { analyzeFilter, setKnownFilters } from './analysis.js';
 import { buildFilterGraph, formatCycle, type FilterNode } from './graph.js';
 import type { NwFilter } from './model.js';
 
@@ -38,9 +38,9 @@ export function filterGraphNode(filter: NwFilter, file?: string): FilterNode {
  */
 export function lintFilterSet(sources: readonly FilterSource[], config: LintConfig = {}): LintResult[] {
   const nodes = sources.map((s) => filterGraphNode(analyzeFilter(s.root).filter, s.file));
-  const known = nodes.map((n) => n.name).filter((n) => n !== '');
-  const setConfig = withKnownFilters(config, known);
-  const results = sources.map((s) => ({ file: s.file, diagnostics: runRules({ scope: 'nwfilter', file: s.file, root: s.root }, setConfig, nwfilterRules) }));
+  const known = new Set(nodes.map((n) => n.name).filter((n) => n !== ''));
+  for (const s of sources) setKnownFilters(s.root, known);
+  const results = sources.map((s) => ({ file: s.file, diagnostics: runRules({ scope: 'nwfilter', file: s.file, root: s.root }, config, nwfilterRules) }));
   const filterref = nwfilterRules.find((r) => r.meta.id === 'nwfilter-filterref')!;
   const { level } = ruleLevel(filterref, config);
   if (level === 'off') return results;
@@ -68,13 +68,4 @@ function setDiagnostic(
   locator = at?.locator ?? '',
 ): Diagnostic {
   return { ruleId: 'nwfilter-filterref', severity, message, file, line: at?.line ?? 0, column: at?.column ?? 0, locator };
-}
-
-/** Adds `knownFilters` to the nwfilter-filterref options, keeping the user's level and options. */
-function withKnownFilters(config: LintConfig, knownFilters: string[]): LintConfig {
-  const current = config.rules?.['nwfilter-filterref'];
-  const level = Array.isArray(current) ? current[0] : (current ?? 'error');
-  const options: Record<string, unknown> = Array.isArray(current) ? (current[1] ?? {}) : {};
-  const previous = Array.isArray(options.knownFilters) ? (options.knownFilters as string[]) : [];
-  return { ...config, rules: { ...config.rules, 'nwfilter-filterref': [level, { ...options, knownFilters: [...previous, ...knownFilters] }] } };
 }

@@ -2,12 +2,13 @@
  * <filterref>: the referenced name, its parameters (nwfilter_params.rng),
  * self-references, and references to filters that are neither built in nor
  * known. Standalone files are linted one at a time and a library may be
- * split, so an unknown reference is only a warning; lintFilterSet
- * (src/netsec/nwfilter/lint.ts) passes the names of the whole set as the
- * `knownFilters` option and adds the cycles and duplicates across files.
+ * split, so an unknown reference is only a warning. lintFilterSet
+ * (src/netsec/nwfilter/lint.ts) records the names of the whole set beside
+ * each element and adds the cycles and duplicates across files; a config may
+ * also list names defined elsewhere in the `knownFilters` option.
  * See docs/rules/nwfilter-filterref.md.
  */
-import { reportFindings } from '../../../netsec/nwfilter/analysis.js';
+import { knownFilters, reportFindings } from '../../../netsec/nwfilter/analysis.js';
 import type { NwfilterTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -29,7 +30,8 @@ export default defineRule<NwfilterTarget>({
   },
   scope: 'nwfilter',
   check(target, ctx) {
-    const known = new Set(Array.isArray(ctx.options.knownFilters) ? (ctx.options.knownFilters as unknown[]).map(String) : []);
+    const configured = Array.isArray(ctx.options.knownFilters) ? (ctx.options.knownFilters as unknown[]).map(String) : [];
+    const known = new Set([...configured, ...knownFilters(target.root)]);
     reportFindings(target.root, target.file, 'nwfilter-filterref', ctx, (f) => f.messageId !== 'unknownFilter' || !known.has(String(f.data.filter)));
   },
 });
