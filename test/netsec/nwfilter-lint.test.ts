@@ -136,6 +136,16 @@ describe('nwfilter lint rules', () => {
     ]);
   });
 
+  it('warns about values only the schema accepts: IPv6 dstipto, hex connlimit-above, short EtherTypes', () => {
+    const rules = ["<all-ipv6 dstipfrom='::1' dstipto='::9'/>", "<tcp connlimit-above='0x10'/>", "<mac protocolid='0x0001'/>"];
+    const d = lint(`<filter name='web'>${rules.map((r) => `<rule action='accept' direction='in'>${r}</rule>`).join('')}</filter>`);
+    expect(d.map((x) => `${x.severity} ${x.locator}`)).toEqual([
+      'warning filter[web]/rule[1]/all-ipv6@dstipto',
+      'warning filter[web]/rule[2]/tcp@connlimit-above',
+      'warning filter[web]/rule[3]/mac@protocolid',
+    ]);
+  });
+
   it('honours rule levels from the config', () => {
     const xml = rule("<tcp dstportstart='70000'/>");
     expect(lint(xml, { rules: { 'nwfilter-attribute-value': 'off' } })).toEqual([]);
