@@ -54,12 +54,24 @@ for _ in 1 2; do
 done
 echo "ovfpipe verify: $NODE_OUT"
 
+# The CLI, when it has been built: whole process, start-up included.
+T_CLI=""
+if [ -f "$ROOT/dist/cli/bin.js" ]; then
+  T_CLI=$(best node "$ROOT/dist/cli/bin.js" verify bench.ova)
+  /usr/bin/time -v node "$ROOT/dist/cli/bin.js" verify bench.ova > /dev/null 2> time-cli.txt
+  CLI_RSS_KB=$(awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}' time-cli.txt)
+fi
+
 M_OPENSSL=$(mibs "$T_OPENSSL"); M_SHASUM=$(mibs "$T_SHASUM"); M_NODE=$(mibs "$NODE_BEST")
 printf '\n%-34s %10s %12s\n' "operation (${SIZE_MIB} MiB)" "MiB/s" "seconds"
 printf '%-34s %10s %12.3f\n' "openssl dgst -sha256" "$M_OPENSSL" "$T_OPENSSL"
 printf '%-34s %10s %12.3f\n' "sha256sum" "$M_SHASUM" "$T_SHASUM"
 printf '%-34s %10s %12.3f\n' "ovfpipe verifyPackage (tar OVA)" "$M_NODE" "$NODE_BEST"
+if [ -n "$T_CLI" ]; then printf '%-34s %10s %12.3f\n' "ovfpipe verify (CLI, whole process)" "$(mibs "$T_CLI")" "$T_CLI"; fi
 echo
 echo "ratio vs openssl:   $(ratio "$T_OPENSSL" "$NODE_BEST")x   (target >= 0.8)"
 echo "ratio vs sha256sum: $(ratio "$T_SHASUM" "$NODE_BEST")x"
 echo "peak RSS (time -v): $((RSS_KB / 1024)) MiB   (target < 200)"
+if [ -n "$T_CLI" ]; then
+  echo "CLI ratio vs openssl: $(ratio "$T_OPENSSL" "$T_CLI")x; CLI peak RSS: $((CLI_RSS_KB / 1024)) MiB"
+fi
