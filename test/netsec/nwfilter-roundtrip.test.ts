@@ -145,5 +145,4 @@ describe.skipIf(!root)('normalisation reproduces libvirt nwfilterxml2xml outputs
     });
     expect(rejected).toEqual([]);
   });
-
 });
