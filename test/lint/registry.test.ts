@@ -1,0 +1,59 @@
+/**
+ * Every rule file is registered and documented, after typescript-eslint's
+ * tests/rules/index.test.ts. Rule ids are unique, kebab-case, and match their file names.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allRuleMetas } from '../../src/lint/registry.js';
+import { allRules } from '../../src/lint/rules/index.js';
+
+const RULES_DIR = join(import.meta.dirname, '../../src/lint/rules');
+const DOCS_DIR = join(import.meta.dirname, '../../docs/rules');
+
+function ruleFiles(): Array<{ family: string; id: string }> {
+  return readdirSync(RULES_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) =>
+      readdirSync(join(RULES_DIR, d.name))
+        .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+        .map((f) => ({ family: d.name, id: f.replace(/\.ts$/, '') })),
+    );
+}
+
+describe('rule registry', () => {
+  it('registers every rule file, under the id of its file name', () => {
+    const registered = new Set(allRules.map((r) => r.meta.id));
+    const files = ruleFiles();
+    expect(files.length).toBeGreaterThan(30);
+    expect(files.filter((f) => !registered.has(f.id)).map((f) => `${f.family}/${f.id}.ts`)).toEqual([]);
+  });
+
+  it('gives every rule a unique kebab-case id, a description and messages', () => {
+    const metas = allRuleMetas();
+    const ids = metas.map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const m of metas) {
+      expect(m.id).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
+      expect(m.description.length, m.id).toBeGreaterThan(10);
+      expect(Object.keys(m.messages).length, m.id).toBeGreaterThan(0);
+      expect(['error', 'warning', 'info', 'off']).toContain(m.defaultSeverity);
+    }
+  });
+
+  it('documents every rule id with a page naming it', () => {
+    const missing = allRuleMetas()
+      .map((m) => m.id)
+      .filter((id) => !existsSync(join(DOCS_DIR, `${id}.md`)) || !readFileSync(join(DOCS_DIR, `${id}.md`), 'utf8').startsWith(`# ${id}`));
+    expect(missing).toEqual([]);
+  });
+
+  it('has no doc page for a rule that does not exist', () => {
+    const ids = new Set(allRuleMetas().map((m) => m.id));
+    const orphans = readdirSync(DOCS_DIR)
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => f.replace(/\.md$/, ''))
+      .filter((id) => !ids.has(id));
+    expect(orphans).toEqual([]);
+  });
+});
