@@ -1,0 +1,143 @@
+/**
+ * Vars files: the per-VM, per-tenant and default values of template macros
+ * (PRODUCT.md §4, sources 1-3). Schema: vars.schema.json. Two forms:
+ *
+ * ```yaml
+ * # full form (pipelines, many tenants)
+ * defaults:                      # pipeline defaults (source 3)
+ *   dns: 10.0.0.2
+ * tenants:
+ *   acme:
+ *     vars:                      # per-tenant values (source 2)
+ *       gateway: 10.1.0.1
+ *       db_password: { value: "s3cret", secret: true }
+ *     vms:
+ *       web:
+ *         vars: { hostname: web01 }   # per-VM values (source 1)
+ *         nics:
+ *           "7": { ip: 10.1.0.5 }     # per-NIC values (source 1, before the VM's)
+ * ```
+ *
+ * ```yaml
+ * # flat form (`render --vars FILE` for one tenant): name: value
+ * gateway: 10.1.0.1
+ * db_password: { value: "s3cret", secret: true }
+ * ```
+ * A file with a top-level `tenants` or `defaults` key is read in the full
+ * form; in the flat form those two names are therefore reserved. The flat
+ * form's values are that tenant's values (`tenant` option, default
+ * `default`).
+ *
+ * Values are strings, numbers (kept as written: `010` stays "010") or
+ * booleans ("true"/"false"); `{ value, secret: true }` marks a value that is
+ * never printed (messages show `***`).
+ */
+import type { Diagnostic, SourceLocation } from '../diagnostics.js';
+import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from './yaml-input.js';
+import varsSchema from './vars.schema.json' with { type: 'json' };
+
+export const VARS_YAML_RULE_ID = 'vars-yaml';
+
+export interface VarValue {
+  value: string;
+  secret?: boolean;
+  /** Where the value was written, for diagnostics. */
+  loc?: SourceLocation;
+}
+
+/** Macro name → value. A Map, so that names like `constructor` are ordinary names. */
+export type VarScope = ReadonlyMap<string, VarValue>;
+
+export interface VmVars {
+  vars: VarScope;
+  /** Per-NIC values by NIC id; they win over the VM's own. */
+  nics: ReadonlyMap<string, VarScope>;
+}
+
+export interface TenantVars {
+  vars: VarScope;
+  vms: ReadonlyMap<string, VmVars>;
+}
+
+export interface VarsFile {
+  form: 'full' | 'flat';
+  defaults: VarScope;
+  tenants: ReadonlyMap<string, TenantVars>;
+}
+
+export interface ParseVarsOptions {
+  file?: string;
+  /** Tenant that a flat-form file belongs to (default `default`). */
+  tenant?: string;
+}
+
+export interface VarsParse {
+  /** Undefined when the file has errors. */
+  vars?: VarsFile;
+  diagnostics: Diagnostic[];
+}
+
+const validateVars = compileSchema(varsSchema);
+
+/** Parses and validates a vars file; every problem is a located `vars-yaml` diagnostic. */
+export function parseVarsYaml(text: string, options: ParseVarsOptions = {}): VarsParse {
+  const input = parseLocatedYaml(text, options.file, VARS_YAML_RULE_ID);
+  if (input.diagnostics.some((d) => d.severity === 'error')) return { diagnostics: input.diagnostics };
+  if (input.data === undefined || input.data === null) input.data = {};
+  const diagnostics = [...input.diagnostics, ...schemaDiagnostics(validateVars, input, VARS_YAML_RULE_ID)];
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  const data = input.data as Record<string, unknown>;
+  const full = 'tenants' in data || 'defaults' in data;
+  const vars: VarsFile = full
+    ? { form: 'full', defaults: readScope(input, ['defaults']), tenants: readTenants(input) }
+    : { form: 'flat', defaults: new Map(), tenants: new Map([[options.tenant ?? 'default', { vars: readScope(input, []), vms: new Map() }]]) };
+  return { vars, diagnostics };
+}
+
+function child(input: LocatedYaml, path: YamlPath): Record<string, unknown> | undefined {
+  let node: unknown = input.data;
+  for (const seg of path) node = (node as Record<string, unknown> | undefined)?.[seg];
+  return node as Record<string, unknown> | undefined;
+}
+
+function readScope(input: LocatedYaml, path: YamlPath): VarScope {
+  const scope = new Map<string, VarValue>();
+  for (const [name, raw] of Object.entries(child(input, path) ?? {})) {
+    const structured = typeof raw === 'object' && raw !== null;
+    const value = structured ? (raw as { value: unknown }).value : raw;
+    const secret = structured && (raw as { secret?: boolean }).secret === true;
+    scope.set(name, { value: String(value), ...(secret ? { secret } : {}), loc: input.locate([...path, name]) });
+  }
+  return scope;
+}
+
+function readTenants(input: LocatedYaml): Map<string, TenantVars> {
+  const tenants = new Map<string, TenantVars>();
+  for (const tenant of Object.keys(child(input, ['tenants']) ?? {})) {
+    const vms = new Map<string, VmVars>();
+    for (const vm of Object.keys(child(input, ['tenants', tenant, 'vms']) ?? {})) {
+      const base = ['tenants', tenant, 'vms', vm];
+      const nics = new Map<string, VarScope>();
+      for (const nic of Object.keys(child(input, [...base, 'nics']) ?? {})) nics.set(nic, readScope(input, [...base, 'nics', nic]));
+      vms.set(vm, { vars: readScope(input, [...base, 'vars']), nics });
+    }
+    tenants.set(tenant, { vars: readScope(input, ['tenants', tenant, 'vars']), vms });
+  }
+  return tenants;
+}
+
+/** Builds a scope from plain values, for callers that do not read a file (tests, pipeline defaults). */
+export function toVarScope(values: Record<string, string | number | boolean | { value: string | number | boolean; secret?: boolean }>): VarScope {
+  const scope = new Map<string, VarValue>();
+  for (const [name, v] of Object.entries(values)) {
+    if (typeof v === 'object') scope.set(name, { value: String(v.value), ...(v.secret ? { secret: true } : {}) });
+    else scope.set(name, { value: String(v) });
+  }
+  return scope;
+}
+
+/** The vars-file sources (1-3 of PRODUCT.md §4) for one VM of one tenant. */
+export function varSourcesFor(vars: VarsFile, tenant: string, vm: string): { vm?: VmVars; tenant?: VarScope; defaults: VarScope } {
+  const t = vars.tenants.get(tenant);
+  return { vm: t?.vms.get(vm), tenant: t?.vars, defaults: vars.defaults };
+}

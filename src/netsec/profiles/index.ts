@@ -1,0 +1,21 @@
+/** Port profiles: per-type virtualport rules, mode/vlan/bandwidth checks, YAML files. */
+export {
+  VIRTUALPORT_PARAMETERS,
+  parameterSpec,
+  profileFields,
+  profileLocator,
+  profileMacroUses,
+  type ParameterSpec,
+  type ProfileField,
+  type ProfileMacroUse,
+  type ProfileRuleId,
+} from './fields.js';
+export { validatePortProfile, type ValidateProfileOptions } from './validate.js';
+export {
+  PROFILE_YAML_RULE_ID,
+  formatDiagnosticLines,
+  loadProfileFile,
+  parsePortProfileYaml,
+  type ParseProfileOptions,
+  type ProfileParse,
+} from './yaml.js';
