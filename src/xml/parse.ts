@@ -155,7 +155,9 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  // Also decodes numeric character references (&#10; &#x9;), which XML requires. As a side
+  // effect HTML named entities (&nbsp;) are decoded too: lenient, and never expansive.
+  htmlEntities: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: '#comment',
