@@ -7,8 +7,11 @@ import { isOvfpipeError } from '../errors.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLint } from './commands/lint.js';
 import { registerVerify } from './commands/verify.js';
+import { registerNetsec } from './commands/netsec.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
+
+const BAD_INPUT = new Set(['OVFPIPE_PACKAGE', 'OVFPIPE_ARCHIVE', 'OVFPIPE_LIMIT', 'OVFPIPE_XML', 'OVFPIPE_MANIFEST', 'OVFPIPE_CERT']);
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -24,7 +27,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerLint(program, io, setExit);
   registerVerify(program, io, setExit);
   registerInspect(program, io, setExit);
-  for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  registerNetsec(program, io, setExit);
+  for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(['node', 'ovfpipe', ...argv]);
     return exitCode;
@@ -35,9 +39,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     if (isOvfpipeError(e)) {
       io.stderr.write(`ovfpipe: ${e.message}${e.where && !e.message.includes(e.where) ? ` (${e.where})` : ''} [${e.code}]\n`);
-      return EXIT.usage;
+      // Bad input (a package, a filter, a profile) is a problem found (1); usage and environment failures are 2.
+      return BAD_INPUT.has(e.code) ? EXIT.problems : EXIT.usage;
     }
     io.stderr.write(`ovfpipe: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.usage;
   }
+}
+
+function allCommands(c: Command): Command[] {
+  return c.commands.flatMap((k) => [k, ...allCommands(k)]);
 }
