@@ -1,0 +1,28 @@
+/**
+ * Port profiles embedded in a package: interface mode (direct/bridge/network)
+ * compatible with the virtualport type, a source, a macvtap mode only for
+ * direct, VLAN tags 0..4095 and bandwidth figures as libvirt parses them
+ * (floor only inbound, only on networks). Checks in src/netsec/profiles/validate.ts.
+ */
+import { validatePortProfile } from '../../../netsec/profiles/validate.js';
+import { netsecOf } from '../../../netsec/view.js';
+import type { DescriptorTarget } from '../../rule.js';
+import { defineRule } from '../../rule.js';
+
+export default defineRule<DescriptorTarget>({
+  meta: {
+    id: 'port-profile',
+    family: 'virtualport',
+    defaultSeverity: 'error',
+    description: 'Port profiles have a valid mode, source, direct mode, VLAN and bandwidth, compatible with their virtualport type',
+    messages: { problem: '{{message}}' },
+  },
+  scope: 'descriptor',
+  check({ envelope }, ctx) {
+    for (const s of netsecOf(envelope).sections)
+      for (const p of s.profiles)
+        for (const d of validatePortProfile(p))
+          if (d.ruleId === 'port-profile')
+            ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'error' ? undefined : d.severity });
+  },
+});

@@ -1,0 +1,30 @@
+/**
+ * Port profiles embedded in a package: the virtualport parameters each type
+ * takes, exactly as libvirt enforces them (src/util/virnetdevvportprofile.c,
+ * src/conf/netdev_vport_profile_conf.c): 802.1Qbg managerid/typeid/
+ * typeidversion/instanceid, 802.1Qbh profileid, openvswitch interfaceid/
+ * profileid, midonet interfaceid; extra parameters rejected. The checks live
+ * in src/netsec/profiles/validate.ts; this rule reports them.
+ */
+import { validatePortProfile } from '../../../netsec/profiles/validate.js';
+import { netsecOf } from '../../../netsec/view.js';
+import type { DescriptorTarget } from '../../rule.js';
+import { defineRule } from '../../rule.js';
+
+export default defineRule<DescriptorTarget>({
+  meta: {
+    id: 'virtualport-parameters',
+    family: 'virtualport',
+    defaultSeverity: 'error',
+    description: 'Virtualport parameters match their type (802.1Qbg, 802.1Qbh, openvswitch, midonet); extras are rejected',
+    messages: { problem: '{{message}}' },
+  },
+  scope: 'descriptor',
+  check({ envelope }, ctx) {
+    for (const s of netsecOf(envelope).sections)
+      for (const p of s.profiles)
+        for (const d of validatePortProfile(p))
+          if (d.ruleId === 'virtualport-parameters')
+            ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'error' ? undefined : d.severity });
+  },
+});
