@@ -46,9 +46,12 @@ echo "== timing (best of two, page cache warm)"
 cat bench.ova disk1.vmdk > /dev/null
 T_OPENSSL=$(best openssl dgst -sha256 disk1.vmdk)
 T_SHASUM=$(best sha256sum disk1.vmdk)
-NODE_OUT=""; NODE_BEST=999999
+NODE_OUT=""; NODE_BEST=999999; PROC_BEST=999999
 for _ in 1 2; do
+  s=$(date +%s.%N)
   out=$(/usr/bin/time -v node "$ROOT/bench/verify.mjs" bench.ova 2> time.txt)
+  e=$(date +%s.%N); p=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }')
+  if lt "$p" "$PROC_BEST"; then PROC_BEST=$p; fi
   secs=$(node -e 'console.log(JSON.parse(process.argv[1]).seconds)' "$out")
   if lt "$secs" "$NODE_BEST"; then NODE_BEST=$secs; NODE_OUT=$out; RSS_KB=$(awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print $2}' time.txt); fi
 done
@@ -67,9 +70,10 @@ printf '\n%-34s %10s %12s\n' "operation (${SIZE_MIB} MiB)" "MiB/s" "seconds"
 printf '%-34s %10s %12.3f\n' "openssl dgst -sha256" "$M_OPENSSL" "$T_OPENSSL"
 printf '%-34s %10s %12.3f\n' "sha256sum" "$M_SHASUM" "$T_SHASUM"
 printf '%-34s %10s %12.3f\n' "ovfpipe verifyPackage (tar OVA)" "$M_NODE" "$NODE_BEST"
+printf '%-34s %10s %12.3f\n' "  same, whole node process" "$(mibs "$PROC_BEST")" "$PROC_BEST"
 if [ -n "$T_CLI" ]; then printf '%-34s %10s %12.3f\n' "ovfpipe verify (CLI, whole process)" "$(mibs "$T_CLI")" "$T_CLI"; fi
 echo
-echo "ratio vs openssl:   $(ratio "$T_OPENSSL" "$NODE_BEST")x   (target >= 0.8)"
+echo "ratio vs openssl:   $(ratio "$T_OPENSSL" "$NODE_BEST")x   (target >= 0.8; whole process: $(ratio "$T_OPENSSL" "$PROC_BEST")x)"
 echo "ratio vs sha256sum: $(ratio "$T_SHASUM" "$NODE_BEST")x"
 echo "peak RSS (time -v): $((RSS_KB / 1024)) MiB   (target < 200)"
 if [ -n "$T_CLI" ]; then
