@@ -19,3 +19,4 @@ export {
   type ParseProfileOptions,
   type ProfileParse,
 } from './yaml.js';
+export { profileMacroRequests, substituteProfile, type ProfileSubstitution } from './resolve.js';
