@@ -141,6 +141,28 @@ describe('verifyPackage', () => {
     expect(rz.problems).toEqual([]);
   });
 
+  it('resolves References and manifest names relative to a descriptor inside a folder of a zip', async () => {
+    writeFileSync(
+      tmp.file('nested.zip'),
+      buildZip([
+        { name: 'app/', data: '' },
+        { name: 'app/vm.ovf', data: ovf },
+        { name: 'app/vm.mf', data: goodMf },
+        { name: 'app/disk1.vmdk', data: disk1 },
+        { name: 'app/disk2.vmdk', data: disk2 },
+      ]),
+    );
+    const reader = await openPackage(tmp.file('nested.zip'));
+    expect(reader.descriptorName).toBe('app/vm.ovf');
+    const r = await verifyPackage(reader, refs);
+    expect(r.problems).toEqual([]);
+    expect(r.files.map((f) => [f.name, f.status])).toEqual([
+      ['app/vm.ovf', 'ok'],
+      ['app/disk1.vmdk', 'ok'],
+      ['app/disk2.vmdk', 'ok'],
+    ]);
+  });
+
   it('expects every chunk of a chunked file and checks each against the manifest', async () => {
     const c0 = Buffer.alloc(1000, 5);
     const c1 = Buffer.alloc(500, 6);
