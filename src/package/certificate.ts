@@ -1,5 +1,5 @@
 /**
- * The OVF certificate file (`.cert`, DSP0243 §5.2), in ovftool's layout:
+ * The OVF certificate file (`.cert`, DSP0243 §5.1), in ovftool's layout:
  * a first line `ALG(name.mf)= hexsignature`, the signature over the exact
  * bytes of the manifest, followed by the signer's X.509 certificate in PEM
  * (possibly with its chain). The signature is what `openssl dgst -ALG -sign`

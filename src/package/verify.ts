@@ -1,7 +1,7 @@
 /**
  * `verify`: one streaming pass over every member computes each digest the
  * manifest asks for (and SHA-256 always), then sizes, manifest coverage,
- * OVA order (DSP0243 §5.3) and the signature (§5.2) are checked. Memory
+ * OVA order (DSP0243 §5.3) and the signature (§5.1) are checked. Memory
  * stays flat: members are streamed in 1 MiB chunks straight into
  * node:crypto hashes, never buffered. A tar OVA is read in archive order, so
  * the disk reads sequentially; a gzip OVA is decompressed once.
