@@ -22,6 +22,7 @@ import type { MemberInfo, PackageKind, PackageReader } from './reader.js';
 
 export type FileStatus = 'ok' | 'mismatch' | 'missing' | 'size-mismatch' | 'unlisted';
 
+/** One file of the package: the descriptor, a References file (or chunk), or a manifest entry. */
 export interface VerifiedFile {
   name: string;
   /** Bytes actually read; absent when the member is missing. */
@@ -84,7 +85,10 @@ export async function verifyPackage(reader: PackageReader, refs: readonly FileRe
   const expanded = descriptor === undefined ? [] : expandReferences(refs, descriptor, names);
   const referenced = expanded.flatMap((e) => e.members);
   const expectedSize = new Map(expanded.filter((e) => e.sizeComparable).map((e) => [e.members[0]!, e.ref.size!]));
-  const hashed = await hashMembers(ctx);
+  // Only the package's own files are read: members nothing names (say, the rest of a
+  // Downloads folder around a bare descriptor) are left to the unreferenced-member rule.
+  const wanted = new Set([...(descriptor ? [descriptor] : []), ...referenced, ...ctx.entries.keys()]);
+  const hashed = await hashMembers(ctx, wanted);
   const files = buildFiles(ctx, hashed, expectedSize);
   for (const e of expanded)
     for (const m of e.members)
@@ -143,12 +147,12 @@ interface Hashed {
   digests: Partial<Record<DigestAlgorithm, string>>;
 }
 
-/** One pass in container order; the manifest and certificate were read already and are skipped. */
-async function hashMembers(ctx: Context): Promise<Hashed[]> {
-  const skip = new Set([ctx.manifestName, ctx.certificateName]);
+/** One pass in container order over the wanted members (the manifest and certificate were read already). */
+async function hashMembers(ctx: Context, wanted: ReadonlySet<string>): Promise<Hashed[]> {
+  const skip = (name: string): boolean => !wanted.has(name) || name === ctx.manifestName || name === ctx.certificateName;
   const out: Hashed[] = [];
   const visit = async (member: MemberInfo, data: Readable): Promise<void> => {
-    if (skip.has(member.name)) return void (await drain(data));
+    if (skip(member.name)) return void (await drain(data));
     const algorithms = new Set<DigestAlgorithm>(['SHA256']);
     const entry = ctx.entries.get(member.name);
     if (entry) algorithms.add(entry.algorithm);
@@ -168,7 +172,7 @@ async function hashMembers(ctx: Context): Promise<Hashed[]> {
     return out;
   }
   for (const m of ctx.reader.list()) {
-    if (skip.has(m.name)) continue;
+    if (skip(m.name)) continue;
     let data: Readable;
     try {
       data = await ctx.reader.open(m.name);

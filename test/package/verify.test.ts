@@ -75,11 +75,15 @@ describe('verifyPackage', () => {
     expect(r.problems.map((p) => p.ruleId).sort()).toEqual(['manifest-complete', 'manifest-complete', 'reference-file-present']);
   });
 
-  it('reports referenced files the manifest does not list', async () => {
+  it('reports referenced files the manifest does not list, and leaves members nothing names out', async () => {
     const mf = `SHA256(vm.ovf)= ${sha('sha256', ovf)}\n`;
     const r = await verifyPackage(await openPackage(ova([['vm.ovf', ovf], ['vm.mf', mf], ['disk1.vmdk', disk1], ['disk2.vmdk', disk2], ['extra.txt', 'x']])), refs);
     expect(r.manifest.unlisted).toEqual(['disk1.vmdk', 'disk2.vmdk']);
-    expect(r.files.find((f) => f.name === 'extra.txt')!.status).toBe('unlisted');
+    expect(r.files.map((f) => [f.name, f.status])).toEqual([
+      ['vm.ovf', 'ok'],
+      ['disk1.vmdk', 'unlisted'],
+      ['disk2.vmdk', 'unlisted'],
+    ]);
     expect(r.problems.filter((p) => p.severity === 'error').map((p) => p.message)).toEqual([
       '"disk1.vmdk" is not listed in the manifest',
       '"disk2.vmdk" is not listed in the manifest',
