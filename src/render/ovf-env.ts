@@ -1,0 +1,136 @@
+/**
+ * The OVF environment (DSP0243 §11; schema DSP8027): the `ovf-env.xml` a
+ * guest reads at first boot, with the platform and the resolved property
+ * values, and the ISO 9660 image that carries it for the `iso` transport
+ * (§11.2: a CD-ROM whose root holds `ovf-env.xml`).
+ *
+ * ovfEnvironmentXml is pure; buildOvfEnvIso is the IO end (xorriso or
+ * genisoimage run with an argv, never a shell).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { OvfpipeError } from '../errors.js';
+import type { VirtualSystem } from '../ovf/model.js';
+import { VERSION } from '../version.js';
+import { element, writeXml, type XmlNode } from '../xml/writer.js';
+
+export const OVF_ENV_NS = 'http://schemas.dmtf.org/ovf/environment/1';
+/** The file name the guest looks for in the image root (DSP0243 §11.2). */
+export const OVF_ENV_FILE = 'ovf-env.xml';
+/** Volume label of the image, as other OVF deployers write it. */
+export const OVF_ENV_VOLUME_ID = 'OVF ENV';
+
+export interface EnvironmentProperty {
+  key: string;
+  value: string;
+  /** ovf:class of the ProductSection the property belongs to. */
+  class?: string;
+  /** ovf:instance of that ProductSection. */
+  instance?: string;
+}
+
+export interface OvfEnvironmentOptions {
+  /** oe:id of the Environment: the recipient's VirtualSystem id (default `vs.id`). */
+  id?: string;
+  /** PlatformSection values; Kind, Vendor, Version and Locale default to ovfpipe's. */
+  platform?: { kind?: string; version?: string; vendor?: string; locale?: string; timezone?: number };
+  /** Entity elements: the properties of sibling systems in a VirtualSystemCollection (DSP0243 §11.1). */
+  entities?: Array<{ id: string; properties: EnvironmentProperty[] }>;
+}
+
+/**
+ * The environment key of a property (DSP0243 §9.5): `class.key.instance`,
+ * each part present only when the ProductSection has it.
+ */
+export function environmentKey(p: Pick<EnvironmentProperty, 'key' | 'class' | 'instance'>): string {
+  return [p.class, p.key, p.instance].filter((s) => s !== undefined && s !== '').join('.');
+}
+
+/** The ovf-env.xml document for `vs`. Throws OVFPIPE_USAGE when two properties share an environment key. */
+export function ovfEnvironmentXml(vs: VirtualSystem, properties: EnvironmentProperty[], opts: OvfEnvironmentOptions = {}): string {
+  // DSP8027 qualifies its attributes (attributeFormDefault="qualified"), hence oe:key, not key.
+  const root = element(
+    'Environment',
+    [
+      ['xmlns', OVF_ENV_NS],
+      ['xmlns:oe', OVF_ENV_NS],
+      ['oe:id', opts.id ?? vs.id],
+    ],
+    platformSection(opts.platform),
+    propertySection(properties),
+    (opts.entities ?? []).map((e) => element('Entity', [['oe:id', e.id]], propertySection(e.properties))),
+  );
+  return writeXml(root, { quote: '"', declaration: true });
+}
+
+function platformSection(p: OvfEnvironmentOptions['platform'] = {}): XmlNode {
+  return element(
+    'PlatformSection',
+    {},
+    element('Kind', {}, p.kind ?? 'KVM'),
+    element('Version', {}, p.version ?? VERSION),
+    element('Vendor', {}, p.vendor ?? 'ovfpipe'),
+    element('Locale', {}, p.locale ?? 'en'),
+    p.timezone === undefined ? undefined : element('Timezone', {}, String(Math.trunc(p.timezone))),
+  );
+}
+
+function propertySection(properties: EnvironmentProperty[]): XmlNode {
+  const seen = new Set<string>();
+  const children = properties.map((p) => {
+    const key = environmentKey(p);
+    if (seen.has(key)) throw new OvfpipeError('OVFPIPE_USAGE', `OVF environment: property key '${key}' given twice`);
+    seen.add(key);
+    return element('Property', [
+      ['oe:key', key],
+      ['oe:value', p.value],
+    ]);
+  });
+  return element('PropertySection', {}, children);
+}
+
+export type IsoTool = 'xorriso' | 'genisoimage';
+
+export interface BuildIsoOptions {
+  /** Tools to try, in order (default xorriso, then genisoimage). */
+  tools?: readonly IsoTool[];
+  /** Environment for the tool (PATH lookup; SOURCE_DATE_EPOCH for reproducible images). Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const execFileAsync = promisify(execFile);
+
+function isoArgv(tool: IsoTool, outPath: string, dir: string): string[] {
+  // Rock Ridge and Joliet keep the lower-case name "ovf-env.xml"; plain ISO 9660 would say OVF_ENV.XML;1.
+  const common = ['-quiet', '-J', '-R', '-V', OVF_ENV_VOLUME_ID, '-o', outPath, dir];
+  return tool === 'xorriso' ? ['-as', 'mkisofs', ...common] : common;
+}
+
+/**
+ * Writes an ISO 9660 image holding `xml` as /ovf-env.xml to `outPath`.
+ * Returns the tool used. Throws OVFPIPE_IO when no tool is installed or the
+ * tool fails.
+ */
+export async function buildOvfEnvIso(xml: string, outPath: string, opts: BuildIsoOptions = {}): Promise<{ tool: IsoTool }> {
+  const tools = opts.tools ?? ['xorriso', 'genisoimage'];
+  const dir = await mkdtemp(join(tmpdir(), 'ovfpipe-ovfenv-'));
+  try {
+    await writeFile(join(dir, OVF_ENV_FILE), xml, 'utf8');
+    for (const tool of tools) {
+      try {
+        await execFileAsync(tool, isoArgv(tool, outPath, dir), { env: opts.env ?? process.env, maxBuffer: 1024 * 1024 });
+        return { tool };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
+        throw new OvfpipeError('OVFPIPE_IO', `${tool} could not build ${outPath}${stderr ? `: ${stderr}` : ''}`, { where: outPath, cause: e });
+      }
+    }
+    throw new OvfpipeError('OVFPIPE_IO', `cannot build the ovf-env ISO: none of the ISO tools (${tools.join(', ') || 'none allowed'}) is installed (apt-get install xorriso)`, { where: outPath });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
