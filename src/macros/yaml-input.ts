@@ -101,32 +101,32 @@ export function pathLabel(path: YamlPath): string {
 
 function describeAjvError(e: ErrorObject): { path: string[]; message: string; key?: boolean } {
   const path = instancePathSegments(e.instancePath);
-  const where = pathLabel(path);
+  const at = path.length > 0 ? `${pathLabel(path)}: ` : '';
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return { path, message: `${where}: '${String(params['missingProperty'])}' is required` };
+      return { path, message: `${at}'${String(params['missingProperty'])}' is required` };
     case 'additionalProperties': {
       const key = String(params['additionalProperty']);
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const hint = allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
-      return { path: [...path, key], key: true, message: `${where === '(document)' ? '' : `${where}: `}unknown key '${key}'${hint}` };
+      return { path: [...path, key], key: true, message: `${at}unknown key '${key}'${hint}` };
     }
     case 'enum':
-      return { path, message: `${where}: must be one of ${(params['allowedValues'] as unknown[]).map((v) => `'${String(v)}'`).join(', ')}` };
+      return { path, message: `${at}must be one of ${(params['allowedValues'] as unknown[]).map((v) => `'${String(v)}'`).join(', ')}` };
     case 'oneOf':
     case 'anyOf': {
       const description = (e.parentSchema as { description?: string } | undefined)?.description;
-      return { path, message: `${where}: must be ${description ?? 'one of the allowed forms'}` };
+      return { path, message: `${at}must be ${description ?? 'one of the allowed forms'}` };
     }
     case 'pattern':
     case 'propertyNames': {
       const description = (e.parentSchema as { description?: string } | undefined)?.description;
       const name = params['propertyName'];
-      return { path, message: `${where}: ${name !== undefined ? `'${String(name)}' is not ` : ''}${description ?? e.message ?? 'invalid'}` };
+      return { path, message: `${at}${name !== undefined ? `'${String(name)}' is not ` : ''}${description ?? e.message ?? 'invalid'}` };
     }
     default:
-      return { path, message: `${where}: ${e.message ?? 'invalid'}` };
+      return { path, message: `${at}${e.message ?? 'invalid'}` };
   }
 }
 

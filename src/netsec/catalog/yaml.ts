@@ -66,9 +66,9 @@ class OfferReader {
   }
 
   /** A libvirt number field (uint8 or uint24); undefined (with a diagnostic) when invalid. */
-  number(path: YamlPath, text: string, bits: 8 | 24): number | undefined {
+  number(path: YamlPath, key: string, text: string, bits: 8 | 24): number | undefined {
     const reason = checkLibvirtUnsigned(text, bits);
-    if (reason) this.error(path, `${String(path[path.length - 1])} '${text}': ${reason}`);
+    if (reason) this.error(path, `${key} '${text}': ${reason}`);
     return reason ? undefined : libvirtNumber(text);
   }
 
@@ -96,12 +96,12 @@ class OfferReader {
   private qbg(raw: RawOffer, path: YamlPath, offer: CatalogVirtualPortOffer): void {
     for (const key of ['managerid', 'typeid'] as const) {
       if (raw[key] === undefined) this.error(path, `an 802.1Qbg offer needs ${key}`);
-      else offer[key] = this.number([...path, key], String(raw[key]), key === 'typeid' ? 24 : 8);
+      else offer[key] = this.number([...path, key], key, String(raw[key]), key === 'typeid' ? 24 : 8);
     }
     const versions = list(raw['typeidversion']);
     if (versions === undefined) return;
     const multi = Array.isArray(raw['typeidversion']);
-    offer.typeidversions = versions.map((v, i) => this.number([...path, 'typeidversion', ...(multi ? [i] : [])], v, 8)).filter((n) => n !== undefined);
+    offer.typeidversions = versions.map((v, i) => this.number([...path, 'typeidversion', ...(multi ? [i] : [])], 'typeidversion', v, 8)).filter((n) => n !== undefined);
   }
 
   private profileids(raw: RawOffer, path: YamlPath, offer: CatalogVirtualPortOffer): void {
