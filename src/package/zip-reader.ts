@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
-import unzipper from 'unzipper';
+import type unzipper from 'unzipper';
 import { BaseReader, describeStreamError } from './base-reader.js';
 import { exactLength } from './exact-length.js';
 import { archiveError, checkMemberCount, type ReaderLimits } from './limits.js';
@@ -54,7 +54,9 @@ export class ZipReader extends BaseReader {
     if (end.entries > limits.maxMembers) checkMemberCount(end.entries, limits, `offset ${end.eocdOffset}`);
     let files: ZipFile[];
     try {
-      const open = unzipper.Open.file as (p: string, o: { tailSize: number }) => Promise<unzipper.CentralDirectory>;
+      // Loaded on first use: unzipper and its dependencies cost ~0.1 s of start-up that tar and directory packages never need.
+      const { default: lib } = await import('unzipper');
+      const open = lib.Open.file as (p: string, o: { tailSize: number }) => Promise<unzipper.CentralDirectory>;
       files = (await open(path, { tailSize: end.tailSize })).files;
     } catch (e) {
       throw archiveError(`cannot read the zip central directory: ${(e as Error).message}`, `offset ${end.cdOffset}`, e);
