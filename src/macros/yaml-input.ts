@@ -119,11 +119,14 @@ function describeAjvError(e: ErrorObject): { path: string[]; message: string; ke
       const description = (e.parentSchema as { description?: string } | undefined)?.description;
       return { path, message: `${at}must be ${description ?? 'one of the allowed forms'}` };
     }
-    case 'pattern':
     case 'propertyNames': {
+      const name = String(params['propertyName']);
+      const description = (e.schema as { description?: string } | undefined)?.description ?? 'an allowed name';
+      return { path: [...path, name], key: true, message: `${at}'${name}' is not ${description}` };
+    }
+    case 'pattern': {
       const description = (e.parentSchema as { description?: string } | undefined)?.description;
-      const name = params['propertyName'];
-      return { path, message: `${at}${name !== undefined ? `'${String(name)}' is not ` : ''}${description ?? e.message ?? 'invalid'}` };
+      return { path, message: `${at}${description ? `must be ${description}` : (e.message ?? 'invalid')}` };
     }
     default:
       return { path, message: `${at}${e.message ?? 'invalid'}` };
