@@ -13,7 +13,7 @@ import { ResourceType } from '../ovf/cim.js';
 import type { Envelope, Item, VirtualSystem } from '../ovf/model.js';
 import { parseUnsigned } from '../ovf/units.js';
 import { element, type XmlNode } from '../xml/writer.js';
-import { locate } from './hardware.js';
+import { locate, ownerLocator } from './hardware.js';
 import { resolveHostResource } from './host-resource.js';
 import { isQ35 } from './options.js';
 import type { DiskPlacement, RenderOptions } from './types.js';
@@ -179,12 +179,12 @@ function attachOvfEnvironment(ctx: StorageContext, cdroms: Array<{ node: XmlNode
   if (empty) {
     empty.node.children.splice(1, 0, element('source', { file: ctx.ovfEnvIso }));
     empty.empty = false;
-    ctx.notes.push(`ovf-env ISO attached to the first empty CD-ROM drive`);
+    ctx.notes.push(`${ownerLocator(ctx.vs)}: ovf-env ISO attached to the first empty CD-ROM drive`);
     return;
   }
   const bus = cdromBus(ctx.options);
   cdroms.push({ node: diskElement('cdrom', 'raw', ctx.ovfEnvIso, names.next(bus), bus), empty: false });
-  ctx.notes.push(`CD-ROM drive added for the ovf-env ISO`);
+  ctx.notes.push(`${ownerLocator(ctx.vs)}: CD-ROM drive added for the ovf-env ISO`);
 }
 
 function diskElement(device: 'disk' | 'cdrom' | 'floppy', format: string, source: string | undefined, dev: string, bus: Bus): XmlNode {

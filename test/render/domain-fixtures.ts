@@ -2,6 +2,12 @@
  * OVF fixtures for the domain render tests, built with our own XML writer so
  * that odd characters are escaped, plus helpers to read the rendered XML.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
 import { virtualSystems, type Envelope, type VirtualSystem } from '../../src/ovf/model.js';
 import { parseDescriptor } from '../../src/ovf/parser.js';
 import { renderDomain } from '../../src/render/domain.js';
@@ -10,6 +16,8 @@ import type { RenderDomainInput } from '../../src/render/types.js';
 import { attr, child, children, type XmlElement } from '../../src/xml/element.js';
 import { parseXml } from '../../src/xml/parse.js';
 import { element, writeXml, type XmlNode } from '../../src/xml/writer.js';
+
+const execFileAsync = promisify(execFile);
 
 export const OVF = 'http://schemas.dmtf.org/ovf/envelope/1';
 export const RASD = 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData';
@@ -91,3 +99,42 @@ export const devices = (dom: XmlElement, local: string) => children(child(dom, '
 export const attrs = (el: XmlElement | undefined) => Object.fromEntries((el?.attributes ?? []).map((a) => [a.qname, a.value]));
 export const targets = (dom: XmlElement) => devices(dom, 'disk').map((d) => ({ device: attr(d, 'device'), ...attrs(child(d, 'target')), source: attr(child(d, 'source') ?? d, 'file') }));
 
+
+// ---- libvirt's RNG, through virt-xml-validate (libvirt-clients) ----
+export const inCI = process.env['CI'] === 'true';
+
+/** Why the validator cannot run here, or undefined when it can. */
+export function validatorMissing(): string | undefined {
+  const found = (process.env['PATH'] ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, 'virt-xml-validate')));
+  return found ? undefined : 'virt-xml-validate not installed (apt-get install libvirt-clients libxml2-utils)';
+}
+
+export interface Verdict {
+  name: string;
+  valid: boolean;
+  /** The validator's own words when it refuses the document. */
+  output: string;
+}
+
+/** Runs `virt-xml-validate FILE domain` on every document, a few at a time (exit 0: valid, 3: invalid). */
+export async function validateDomains(docs: Array<{ name: string; xml: string }>, parallel = 8): Promise<Verdict[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'ovfpipe-rng-'));
+  try {
+    const run = async ({ name, xml }: { name: string; xml: string }, i: number): Promise<Verdict> => {
+      const file = join(dir, `${i}.xml`);
+      await writeFile(file, xml);
+      try {
+        await execFileAsync('virt-xml-validate', [file, 'domain']);
+        return { name, valid: true, output: '' };
+      } catch (e) {
+        const { stdout, stderr } = e as { stdout?: string; stderr?: string };
+        return { name, valid: false, output: `${stdout ?? ''}${stderr ?? ''}`.replaceAll(file, name).trim() };
+      }
+    };
+    const verdicts: Verdict[] = [];
+    for (let i = 0; i < docs.length; i += parallel) verdicts.push(...(await Promise.all(docs.slice(i, i + parallel).map((d, k) => run(d, i + k)))));
+    return verdicts;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

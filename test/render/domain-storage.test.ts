@@ -132,14 +132,14 @@ describe('renderDomain: CD-ROM, floppy and the ovf-env ISO', () => {
     const { dom, notes } = render(withCd, { ovfEnvIso: '/s/vms/acme-web/ovf-env.iso' });
     expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: '/s/vms/acme-web/ovf-env.iso' }]);
     expect(devices(dom, 'disk')[0]!.children.map((c) => c.local)).toEqual(['driver', 'source', 'target', 'readonly']);
-    expect(notes).toContain('ovf-env ISO attached to the first empty CD-ROM drive');
+    expect(notes).toContain('VirtualSystem[web]: ovf-env ISO attached to the first empty CD-ROM drive');
   });
 
   it('adds a CD-ROM for the ovf-env ISO after the disks when there is none free', () => {
     const spec: Spec = { transport: 'iso', disks: ['d'], items: [drive('8', '17', undefined, '0', 'ovf:/disk/d')] };
     const { dom, notes } = render(spec, { disks: [place('8')], ovfEnvIso: '/iso/env.iso', options: renderOptions({ diskBus: 'sata' }) });
     expect(targets(dom).map((t) => `${t.device}:${t.dev}:${t.source}`)).toEqual(['disk:sda:/s/vms/acme-web/8.qcow2', 'cdrom:sdb:/iso/env.iso']);
-    expect(notes).toContain('CD-ROM drive added for the ovf-env ISO');
+    expect(notes).toContain('VirtualSystem[web]: CD-ROM drive added for the ovf-env ISO');
   });
 
   it('does not attach the ISO when the package does not ask for it, and notes each mismatch', () => {
