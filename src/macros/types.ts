@@ -121,7 +121,6 @@ function checkIfname(value: string): string | undefined {
 function checkLibvirtName(value: string): string | undefined {
   if (value === '') return 'empty';
   if (value.includes('/')) return "'/' is not allowed in a libvirt name";
-  // eslint-disable-next-line no-control-regex
   return /[\u0000-\u001f\u007f]/.test(value) ? 'control characters are not allowed in a libvirt name' : undefined;
 }
 

@@ -20,3 +20,4 @@ export {
   type ProfileParse,
 } from './yaml.js';
 export { profileMacroRequests, substituteProfile, type ProfileSubstitution } from './resolve.js';
+export { PROFILE_YAML_RULE_META } from './rule-metas.js';

@@ -20,7 +20,8 @@
  * ```
  * Numbers become strings in the model, as written (`0x123456` stays hex).
  * `mode`, `sourceMode` and `virtualport.type` shape the profile and cannot be
- * macros; every other value can.
+ * macros; every other value can. Inside a flow mapping `{ … }` quote a macro
+ * (`'${instanceid}'`): YAML reads its `}` as the end of the mapping.
  *
  * Errors are returned as located diagnostics (`profile-yaml` for syntax and
  * schema, then the rules of validate.ts), never thrown; `loadProfileFile`, the

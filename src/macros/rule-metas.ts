@@ -1,0 +1,30 @@
+/**
+ * Metadata of the diagnostics the resolve stage reports, in the lint rule
+ * format, so SARIF `rules[]`, `--rule` overrides and docs can know them. They
+ * are not table rules: resolveMacros and parseVarsYaml report them directly.
+ */
+import type { RuleMeta } from '../lint/rule.js';
+
+export const MACRO_RULE_METAS: readonly RuleMeta[] = [
+  {
+    id: 'macro-source',
+    family: 'binding',
+    defaultSeverity: 'error',
+    description: 'Every template macro ${name} resolves from per-VM, per-tenant, default, OVF property or generated values',
+    messages: { failed: '{{message}}' },
+  },
+  {
+    id: 'macro-type',
+    family: 'binding',
+    defaultSeverity: 'error',
+    description: 'Every resolved macro value has the type its use needs (IPv4, MAC, VLAN, libvirt nwfilter parameter, …)',
+    messages: { failed: '{{message}}' },
+  },
+  {
+    id: 'vars-yaml',
+    family: 'parse',
+    defaultSeverity: 'error',
+    description: 'A vars file is well-formed YAML in the full (defaults, tenants) or flat (name: value) form',
+    messages: { failed: '{{message}}' },
+  },
+];
