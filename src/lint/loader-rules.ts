@@ -30,3 +30,45 @@ export const loaderRules: readonly RuleMeta[] = [
     messages: { failed: '{{message}}' },
   },
 ];
+
+/**
+ * Checks that only `verify` makes, because they need every byte of every
+ * member (lint never hashes disks). Listed for documentation and SARIF.
+ */
+export const verifyRules: readonly RuleMeta[] = [
+  {
+    id: 'manifest-digest',
+    family: 'package',
+    defaultSeverity: 'error',
+    description: 'verify: every member digest equals the one in the manifest (SHA1, SHA256 or SHA512)',
+    messages: { mismatch: '{{message}}' },
+  },
+  {
+    id: 'member-size',
+    family: 'package',
+    defaultSeverity: 'error',
+    description: 'verify: every member has the size its container and References declare',
+    messages: { mismatch: '{{message}}' },
+  },
+  {
+    id: 'certificate-signature',
+    family: 'package',
+    defaultSeverity: 'error',
+    description: 'verify: the .cert signature over the manifest is valid; the signer and validity window are reported',
+    messages: { invalid: '{{message}}' },
+  },
+  {
+    id: 'package-descriptor',
+    family: 'package',
+    defaultSeverity: 'error',
+    description: 'verify: the package has exactly one .ovf descriptor at its top level',
+    messages: { missing: '{{message}}' },
+  },
+  {
+    id: 'member-read',
+    family: 'package',
+    defaultSeverity: 'error',
+    description: 'verify: every member reads to its end (no truncation, corrupt compression or I/O error)',
+    messages: { failed: '{{message}}' },
+  },
+];

@@ -57,3 +57,14 @@ describe('rule registry', () => {
     expect(orphans).toEqual([]);
   });
 });
+
+describe('verify diagnostics', () => {
+  it('use only registered rule ids', async () => {
+    const { readdirSync: ls, readFileSync: read } = await import('node:fs');
+    const dir = join(import.meta.dirname, '../../src/package');
+    const used = new Set<string>();
+    for (const f of ls(dir)) for (const m of read(join(dir, f), 'utf8').matchAll(/diagnostic\('([a-z0-9-]+)'/g)) used.add(m[1]!);
+    const known = new Set(allRuleMetas().map((m) => m.id));
+    expect([...used].filter((id) => !known.has(id))).toEqual([]);
+  });
+});

@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { lintFailed } from '../../lint/engine.js';
-import { lintFiles } from '../../lint/lint-files.js';
-import { loadLintConfig, mergeLintConfig, parseRuleOption } from '../../lint/config.js';
-import { formatResults, type FormatName } from '../../lint/formatters/index.js';
-import { allRuleMetas } from '../../lint/registry.js';
+import type { FormatName } from '../../lint/formatters/index.js';
 import { collect, EXIT, useColor, type CliIo } from '../io.js';
 
 export function registerLint(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -19,6 +15,14 @@ export function registerLint(program: Command, io: CliIo, setExit: (code: number
     .option('--catalog <file>', 'port profile catalog (YAML) to check profile references against')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .action(async (paths: string[], opts: { format: string; descriptorOnly?: boolean; strict?: boolean; rule: string[]; config?: string; catalog?: string; output?: string }) => {
+      // Loaded on use, so that `ovfpipe --help` and other commands start fast.
+      const [{ lintFailed }, { lintFiles }, { loadLintConfig, mergeLintConfig, parseRuleOption }, { formatResults }, { allRuleMetas }] = await Promise.all([
+        import('../../lint/engine.js'),
+        import('../../lint/lint-files.js'),
+        import('../../lint/config.js'),
+        import('../../lint/formatters/index.js'),
+        import('../../lint/registry.js'),
+      ]);
       const fromFile = await loadLintConfig(opts.config, io.cwd);
       const config = mergeLintConfig(fromFile, { rules: Object.fromEntries(opts.rule.map(parseRuleOption)), strict: opts.strict, catalog: opts.catalog });
       const results = await lintFiles(paths, { descriptorOnly: opts.descriptorOnly, config });
