@@ -136,11 +136,12 @@ function hardDisk(ctx: StorageContext, item: Item, names: DeviceNames): XmlNode 
     ctx.notes.push(`${where}: disk drive omitted: ${whyUnplaced(ctx, item)}`);
     return undefined;
   }
-  let bus: Bus = ctx.options.diskBus ?? 'virtio';
-  if (bus === 'ide' && isQ35(ctx.options.machine)) bus = 'sata';
+  let wanted: Bus = ctx.options.diskBus ?? 'virtio';
+  if (wanted === 'ide' && isQ35(ctx.options.machine)) wanted = 'sata';
+  const { bus, dev } = names.place(wanted, where, ctx.notes);
   const was = parentKind(ctx, item);
   if (was !== bus) ctx.notes.push(`${where}: disk on ${was === undefined ? 'no controller' : `${was.toUpperCase()} controller`} → ${bus} bus`);
-  return diskElement('disk', placement.format ?? 'qcow2', placement.overlayPath, names.next(bus), bus);
+  return diskElement('disk', placement.format ?? 'qcow2', placement.overlayPath, dev, bus);
 }
 
 function whyUnplaced(ctx: StorageContext, item: Item): string {
@@ -155,16 +156,22 @@ function floppy(ctx: StorageContext, item: Item, names: DeviceNames): XmlNode | 
     ctx.notes.push(`${locate(ctx.vs, item)}: floppy drive omitted: q35 has no floppy controller`);
     return undefined;
   }
+  const dev = names.next('fdc');
+  if (dev === undefined) {
+    ctx.notes.push(`${locate(ctx.vs, item)}: floppy drive omitted: the floppy controller takes two drives`);
+    return undefined;
+  }
   const placement = placementFor(ctx, item);
-  return diskElement('floppy', placement?.format ?? 'raw', placement?.overlayPath, names.next('fdc'), 'fdc');
+  return diskElement('floppy', placement?.format ?? 'raw', placement?.overlayPath, dev, 'fdc');
 }
 
 function cdrom(ctx: StorageContext, item: Item, names: DeviceNames): { node: XmlNode; empty: boolean } {
-  const bus = cdromBus(ctx.options);
+  const where = locate(ctx.vs, item);
+  const { bus, dev } = names.place(cdromBus(ctx.options), where, ctx.notes);
   const placement = placementFor(ctx, item);
   const was = parentKind(ctx, item);
-  if (was !== undefined && was !== bus) ctx.notes.push(`${locate(ctx.vs, item)}: CD-ROM on ${was.toUpperCase()} controller → ${bus} bus`);
-  return { node: diskElement('cdrom', placement?.format ?? 'raw', placement?.overlayPath, names.next(bus), bus), empty: !placement };
+  if (was !== undefined && was !== bus) ctx.notes.push(`${where}: CD-ROM on ${was.toUpperCase()} controller → ${bus} bus`);
+  return { node: diskElement('cdrom', placement?.format ?? 'raw', placement?.overlayPath, dev, bus), empty: !placement };
 }
 
 /** CD-ROMs: SATA on q35 (virtio-blk cannot be a CD-ROM), IDE on i440fx machines. */
@@ -182,8 +189,8 @@ function attachOvfEnvironment(ctx: StorageContext, cdroms: Array<{ node: XmlNode
     ctx.notes.push(`${ownerLocator(ctx.vs)}: ovf-env ISO attached to the first empty CD-ROM drive`);
     return;
   }
-  const bus = cdromBus(ctx.options);
-  cdroms.push({ node: diskElement('cdrom', 'raw', ctx.ovfEnvIso, names.next(bus), bus), empty: false });
+  const { bus, dev } = names.place(cdromBus(ctx.options), ownerLocator(ctx.vs), ctx.notes);
+  cdroms.push({ node: diskElement('cdrom', 'raw', ctx.ovfEnvIso, dev, bus), empty: false });
   ctx.notes.push(`${ownerLocator(ctx.vs)}: CD-ROM drive added for the ovf-env ISO`);
 }
 
@@ -198,14 +205,30 @@ function diskElement(device: 'disk' | 'cdrom' | 'floppy', format: string, source
   );
 }
 
+/**
+ * Drives one controller takes where libvirt allows only one: the i440fx IDE
+ * controller has two channels of two ("Only 1 IDE controller is supported"),
+ * the floppy controller two drives.
+ */
+const CAPACITY: Partial<Record<Bus, number>> = { ide: 4, fdc: 2 };
+
 /** Target names per prefix: vda, vdb… (virtio), sda… (SCSI and SATA share it), hda… (IDE), fda… (floppy). */
 class DeviceNames {
   private readonly used = new Map<string, number>();
-  next(bus: Bus): string {
+  /** The next free name on `bus`, or undefined when the bus is full. */
+  next(bus: Bus): string | undefined {
     const prefix = { virtio: 'vd', scsi: 'sd', sata: 'sd', ide: 'hd', fdc: 'fd' }[bus];
     const n = this.used.get(prefix) ?? 0;
+    if (n >= (CAPACITY[bus] ?? Infinity)) return undefined;
     this.used.set(prefix, n + 1);
     return prefix + letters(n);
+  }
+  /** A name on `bus`, moving to SATA (with a note) once the IDE bus is full. */
+  place(bus: Bus, where: string, notes: string[]): { bus: Bus; dev: string } {
+    const dev = this.next(bus);
+    if (dev !== undefined) return { bus, dev };
+    notes.push(`${where}: the ${bus.toUpperCase()} bus is full; drive moved to SATA`);
+    return { bus: 'sata', dev: this.next('sata')! };
   }
 }
 

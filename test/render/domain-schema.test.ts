@@ -5,9 +5,11 @@
  * `virt-xml-validate FILE domain`. Missing validator: a failure in CI, a loud
  * skip elsewhere.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { virtualSystems } from '../../src/ovf/model.js';
 import { parseDescriptor } from '../../src/ovf/parser.js';
 import { renderDomainXml } from '../../src/render/domain.js';
@@ -24,6 +26,7 @@ const nic = (instanceId: string, over: Partial<ResolvedNic>): ResolvedNic => ({
   ...over,
 });
 const UUID_A = '09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f';
+const testUuid = (n: number) => `0f0e0d0c-0b0a-4098-8776-${n.toString(16).padStart(12, '0')}`;
 
 /** One NIC of every kind the netsec profiles produce. */
 const ALL_NICS: ResolvedNic[] = [
@@ -68,7 +71,9 @@ function matrix(): Array<{ name: string; xml: string }> {
   const docs: Array<{ name: string; xml: string }> = [];
   const add = (name: string, spec: Spec, over: Parameters<typeof input>[0] = {}) => {
     const { env, vs } = descriptor(spec);
-    docs.push({ name, xml: renderDomainXml(vs, env, input(over)) });
+    // Names and UUIDs of their own, so that a real `virsh define` below cannot clobber anything.
+    const identity = { name: `ovfpipe-render-test-${docs.length}`, uuid: testUuid(docs.length) };
+    docs.push({ name, xml: renderDomainXml(vs, env, input({ ...identity, ...over })) });
   };
   add('empty system', { items: [] });
   add('every NIC kind', { items: [cpu('2'), mem('512'), ...ALL_NICS.map((n) => nicItem(n.instanceId))] }, { nics: ALL_NICS });
@@ -86,7 +91,7 @@ function matrix(): Array<{ name: string; xml: string }> {
   for (const [name, options] of variants) add(`storage: ${name}`, STORAGE, { disks: PLACED, ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', options: renderOptions(options) });
   add('ovf-env ISO in an added CD-ROM', { transport: 'iso', disks: ['a'], items: [drive('20', '17', undefined, '0', 'ovf:/disk/a')] }, { disks: PLACED, ovfEnvIso: '/iso/env.iso' });
   const nasty = `O'Brien <web> & "co" ✓`;
-  add('escaping', { name: nasty, info: `${nasty}\nline two`, annotation: nasty, items: [] }, { name: `acme-it's`, tenant: nasty, packageName: nasty });
+  add('escaping', { name: nasty, info: `${nasty}\nline two`, annotation: nasty, items: [] }, { name: `ovfpipe-render-test-it's <&>`, tenant: nasty, packageName: nasty });
   const configs: Spec = { configurations: [{ id: 'small' }, { id: 'large', default: true }], items: [cpu('1', '1', { configuration: 'small' }), cpu('8', '2', { configuration: 'large' }), mem('1', 'GigaBytes', '3')] };
   for (const configuration of ['small', 'large']) add(`configuration ${configuration}`, configs, { configuration });
   return docs;
@@ -97,7 +102,7 @@ function example(): { name: string; xml: string } {
   const { envelope } = parseDescriptor(readFileSync(join(import.meta.dirname, '../../examples/web-appliance/web-appliance.ovf')), 'web-appliance.ovf');
   const vs = [...virtualSystems(envelope!.content)][0]!;
   const disks = [{ instanceId: '4', overlayPath: '/var/lib/ovfpipe/vms/acme-web/disk1.qcow2' }];
-  const xml = renderDomainXml(vs, envelope!, input({ disks, nics: [ALL_NICS[0]!], ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', tenant: 'acme', packageName: 'web-appliance' }));
+  const xml = renderDomainXml(vs, envelope!, input({ name: 'ovfpipe-render-test-example', uuid: testUuid(999), disks, nics: [ALL_NICS[0]!], ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', tenant: 'acme', packageName: 'web-appliance' }));
   return { name: 'web-appliance example', xml };
 }
 
@@ -133,5 +138,46 @@ describe('rendered domains pass libvirt RNG (virt-xml-validate FILE domain)', ()
     const [verdict] = await validateDomains([{ name: 'bad memory', xml: bad }]);
     expect(verdict).toMatchObject({ valid: false });
     expect(verdict!.output).toMatch(/fails to validate/);
+  });
+});
+
+/**
+ * Why `virsh define` cannot run here, or undefined when a libvirtd answers
+ * with a working QEMU driver (TEST-INFRA.md). `virsh uri` is not enough: a
+ * libvirtd whose QEMU probe keeps failing (e.g. /dev/kvm not in group kvm)
+ * accepts connections and then hangs every define.
+ */
+function libvirtdUnusable(): string | undefined {
+  if (spawnSync('virsh', ['-c', 'qemu:///system', 'uri'], { timeout: 10_000 }).status !== 0) return 'no libvirtd reachable at qemu:///system (start one as in TEST-INFRA.md)';
+  const caps = spawnSync('virsh', ['-c', 'qemu:///system', 'domcapabilities', '--virttype', 'qemu', '--machine', 'q35'], { timeout: 20_000 });
+  return caps.status === 0 ? undefined : 'libvirtd at qemu:///system does not answer domcapabilities (is its QEMU probe failing? check /dev/kvm permissions)';
+}
+
+const virsh = (...args: string[]) => spawnSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', timeout: 30_000 });
+
+describe('rendered domains are accepted by a real libvirtd (virsh define)', () => {
+  const why = libvirtdUnusable();
+  if (why) {
+    console.warn(`\n*** SKIPPING virsh define of rendered domains: ${why} ***\n`);
+    it.skip(`SKIPPED: ${why}`, () => {});
+    return;
+  }
+  const docs = [...matrix(), example()];
+  const dir = mkdtempSync(join(tmpdir(), 'ovfpipe-define-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(docs.map((d, i) => [d.name, d.xml, i] as const))('defines %s', (_, xml, i) => {
+    const uuid = /<uuid>([^<]+)<\/uuid>/.exec(xml)![1]!;
+    expect(virsh('dominfo', uuid).status, `a domain with test UUID ${uuid} already exists`).not.toBe(0);
+    const file = join(dir, `${i}.xml`);
+    writeFileSync(file, xml);
+    const defined = virsh('define', file);
+    try {
+      expect(defined.stderr.trim()).toBe('');
+      expect(defined.status).toBe(0);
+    } finally {
+      // Also after a timeout: the define may have gone through.
+      if (virsh('dominfo', uuid).status === 0) expect(virsh('undefine', uuid).status).toBe(0);
+    }
   });
 });

@@ -128,6 +128,13 @@ describe('renderDomain: CD-ROM, floppy and the ovf-env ISO', () => {
     expect(targets(dom).map((t) => `${t.device}:${t.dev}:${t.bus}`)).toEqual(['floppy:fda:fdc', 'cdrom:hda:ide']);
   });
 
+  it('moves drives to SATA once the single i440fx IDE controller (4 drives) is full', () => {
+    const spec: Spec = { disks: ['a', 'b', 'c'], items: [drive('8', '17', undefined, '0', 'ovf:/disk/a'), drive('9', '17', undefined, '1', 'ovf:/disk/b'), drive('10', '17', undefined, '2', 'ovf:/disk/c'), drive('11', '15', undefined, '3'), drive('12', '16', undefined, '4')] };
+    const { dom, notes } = render(spec, { disks: [place('8'), place('9'), place('10')], options: renderOptions({ machine: 'pc', diskBus: 'ide' }) });
+    expect(targets(dom).map((t) => `${t.device}:${t.dev}:${t.bus}`)).toEqual(['disk:hda:ide', 'disk:hdb:ide', 'disk:hdc:ide', 'cdrom:hdd:ide', 'cdrom:sda:sata']);
+    expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=12]: the IDE bus is full; drive moved to SATA');
+  });
+
   it('attaches the ovf-env ISO to the first empty CD-ROM when the package asks for the iso transport', () => {
     const { dom, notes } = render(withCd, { ovfEnvIso: '/s/vms/acme-web/ovf-env.iso' });
     expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: '/s/vms/acme-web/ovf-env.iso' }]);
