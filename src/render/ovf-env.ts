@@ -8,7 +8,7 @@
  * genisoimage run with an argv, never a shell).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,8 +97,14 @@ export type IsoTool = 'xorriso' | 'genisoimage';
 export interface BuildIsoOptions {
   /** Tools to try, in order (default xorriso, then genisoimage). */
   tools?: readonly IsoTool[];
-  /** Environment for the tool (PATH lookup; SOURCE_DATE_EPOCH for reproducible images). Default: process.env. */
+  /** Environment for the tool (and its PATH lookup). Default: process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Seconds since the epoch to stamp on the file and the volume, so that the
+   * same XML gives byte-identical images (xorriso honours SOURCE_DATE_EPOCH;
+   * genisoimage does not, its images still differ).
+   */
+  sourceDateEpoch?: number;
 }
 
 const execFileAsync = promisify(execFile);
@@ -119,9 +125,15 @@ export async function buildOvfEnvIso(xml: string, outPath: string, opts: BuildIs
   const dir = await mkdtemp(join(tmpdir(), 'ovfpipe-ovfenv-'));
   try {
     await writeFile(join(dir, OVF_ENV_FILE), xml, 'utf8');
+    let env = opts.env ?? process.env;
+    if (opts.sourceDateEpoch !== undefined) {
+      await utimes(join(dir, OVF_ENV_FILE), opts.sourceDateEpoch, opts.sourceDateEpoch);
+      await utimes(dir, opts.sourceDateEpoch, opts.sourceDateEpoch);
+      env = { ...env, SOURCE_DATE_EPOCH: String(Math.trunc(opts.sourceDateEpoch)) };
+    }
     for (const tool of tools) {
       try {
-        await execFileAsync(tool, isoArgv(tool, outPath, dir), { env: opts.env ?? process.env, maxBuffer: 1024 * 1024 });
+        await execFileAsync(tool, isoArgv(tool, outPath, dir), { env, maxBuffer: 1024 * 1024 });
         return { tool };
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
