@@ -14,6 +14,8 @@ import type { Envelope, FileRef } from '../ovf/model.js';
 import type { MemberInfo, PackageReader } from '../package/reader.js';
 import type { XmlElement } from '../xml/element.js';
 import { isUnsafeHref } from './rules/structure/references-file.js';
+import { parseCatalogYaml } from '../netsec/catalog/yaml.js';
+import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { parseXml, DEFAULT_XML_LIMITS } from '../xml/parse.js';
 import { runRules, type LintConfig, type LintResult } from './engine.js';
 import type { LintTarget, PackageFacts } from './rule.js';
@@ -24,6 +26,17 @@ export interface LintFilesOptions {
   config?: LintConfig;
   /** Largest descriptor accepted (default 32 MiB). */
   maxDescriptorBytes?: number;
+  /** A loaded profile catalog (`config.catalog` is loaded into this by lintFiles). */
+  catalog?: ProfileCatalog;
+}
+
+async function loadCatalog(path: string): Promise<{ catalog?: ProfileCatalog; diagnostics: Diagnostic[] }> {
+  const text = await readFile(path, 'utf8').catch((e: Error) => {
+    throw new OvfpipeError('OVFPIPE_IO', `cannot read catalog ${path}: ${e.message}`, { where: path, cause: e });
+  });
+  const parsed = parseCatalogYaml(text, { file: path });
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  return { catalog: errors.length === 0 ? parsed.catalog : undefined, diagnostics: parsed.diagnostics };
 }
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -32,6 +45,9 @@ const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const LOAD_CONCURRENCY = 8;
 
 export async function lintFiles(paths: readonly string[], options: LintFilesOptions = {}): Promise<LintResult[]> {
+  const catalogResult = options.config?.catalog ? await loadCatalog(options.config.catalog) : undefined;
+  if (catalogResult && !catalogResult.catalog) return [{ file: options.config!.catalog!, diagnostics: catalogResult.diagnostics }];
+  if (catalogResult) options = { ...options, catalog: catalogResult.catalog };
   const results: LintResult[] = new Array(paths.length);
   let next = 0;
   const worker = async () => {
@@ -78,8 +94,8 @@ export async function loadTarget(path: string, options: LintFilesOptions = {}): 
     const xml = parseXml(bytes, { ...DEFAULT_XML_LIMITS, maxBytes });
     if (!xml.ok) return { diagnostics: [diagnostic('xml-well-formed', 'error', xml.problem.message, { file: path, line: xml.problem.line, column: xml.problem.column })] };
     if (xml.root.local === 'filter' && xml.root.ns === '') return { target: { scope: 'nwfilter', file: path, root: xml.root } };
-    if (options.descriptorOnly) return descriptorTarget(path, xml.root, undefined);
-    return descriptorTarget(path, xml.root, async (env) => siblingFacts(path, env));
+    if (options.descriptorOnly) return descriptorTarget(path, xml.root, undefined, options.catalog);
+    return descriptorTarget(path, xml.root, async (env) => siblingFacts(path, env), options.catalog);
   }
   const reader = await openPackage(path);
   try {
@@ -89,7 +105,7 @@ export async function loadTarget(path: string, options: LintFilesOptions = {}): 
     const xml = parseXml(bytes, { ...DEFAULT_XML_LIMITS, maxBytes });
     const file = reader.kind === 'directory' ? joinPath(path, name, st.isDirectory()) : `${path}#${name}`;
     if (!xml.ok) return { diagnostics: [diagnostic('xml-well-formed', 'error', xml.problem.message, { file, line: xml.problem.line, column: xml.problem.column }, 'Envelope')] };
-    return descriptorTarget(file, xml.root, options.descriptorOnly ? undefined : async () => packageFacts(reader, name));
+    return descriptorTarget(file, xml.root, options.descriptorOnly ? undefined : async () => packageFacts(reader, name), options.catalog);
   } finally {
     await reader.close();
   }
@@ -99,11 +115,12 @@ async function descriptorTarget(
   file: string,
   root: XmlElement,
   facts: ((env: Envelope) => Promise<PackageFacts>) | undefined,
+  catalog: ProfileCatalog | undefined,
 ): Promise<Loaded> {
   const parsed = parseEnvelope(root, file);
   if (!parsed.envelope) return { diagnostics: parsed.diagnostics };
   const pkg = facts ? await facts(parsed.envelope) : undefined;
-  return { target: { scope: 'descriptor', file, envelope: parsed.envelope, package: pkg } };
+  return { target: { scope: 'descriptor', file, envelope: parsed.envelope, package: pkg, catalog } };
 }
 
 /**

@@ -1,8 +1,14 @@
 /** Every rule id ovfpipe can report, with its metadata (table rules and loader diagnostics). */
 import { loaderRules, verifyRules } from './loader-rules.js';
+import { MACRO_RULE_METAS } from '../macros/rule-metas.js';
+import { CATALOG_RULE_METAS } from '../netsec/catalog/rule-metas.js';
+import { PROFILE_YAML_RULE_META } from '../netsec/profiles/rule-metas.js';
 import type { RuleMeta } from './rule.js';
 import { allRules } from './rules/index.js';
 
 export function allRuleMetas(): RuleMeta[] {
-  return [...loaderRules, ...verifyRules, ...allRules.map((r) => r.meta)];
+  const registered = new Set(allRules.map((r) => r.meta.id));
+  // Diagnostics of the YAML inputs (vars, catalog, profile files); the rest of these metas are lint rules too.
+  const inputs = [...MACRO_RULE_METAS, ...CATALOG_RULE_METAS, PROFILE_YAML_RULE_META].filter((m) => !registered.has(m.id));
+  return [...loaderRules, ...verifyRules, ...inputs, ...allRules.map((r) => r.meta)];
 }

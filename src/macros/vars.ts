@@ -32,9 +32,11 @@
  * booleans ("true"/"false"); `{ value, secret: true }` marks a value that is
  * never printed (messages show `***`).
  */
+import { createRequire } from 'node:module';
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from './yaml-input.js';
-import varsSchema from './vars.schema.json' with { type: 'json' };
+// createRequire, not an import attribute: `with { type: 'json' }` needs Node 20.10+, and engines says >=20.
+const varsSchema = createRequire(import.meta.url)('./vars.schema.json') as Record<string, unknown>;
 
 export const VARS_YAML_RULE_ID = 'vars-yaml';
 

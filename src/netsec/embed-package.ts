@@ -11,7 +11,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import type { Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { OvfpipeError } from '../errors.js';
 import { runRules } from '../lint/engine.js';
 import { loadDescriptor, DescriptorError } from '../load-descriptor.js';
@@ -22,7 +22,7 @@ import { parseXml } from '../xml/parse.js';
 import { parseBindingSpec } from './binding-spec.js';
 import { embedIntoDescriptor, type EmbedAdditions } from './embed.js';
 import type { EmbeddedFilter } from './model.js';
-import { loadProfileFile } from './profiles/index.js';
+import { parsePortProfileYaml } from './profiles/index.js';
 
 export interface EmbedRequest {
   pkg: string;
@@ -43,11 +43,8 @@ export interface EmbedResult {
 const CHECKED_FAMILIES = new Set(['nwfilter', 'virtualport', 'binding', 'policy']);
 
 export async function embedPackage(req: EmbedRequest): Promise<EmbedResult> {
-  const additions: EmbedAdditions = {
-    filters: await Promise.all(req.filters.map(readFilterFile)),
-    profiles: await Promise.all(req.profiles.map((p) => loadProfileFile(p))),
-    bindings: req.bindings.map(parseBindingSpec),
-  };
+  const { additions, problems } = await readAdditions(req);
+  if (problems.length > 0) return { written: [], refused: problems };
   const loaded = await loadDescriptor(req.pkg);
   try {
     if (loaded.reader.kind !== 'directory')
@@ -69,12 +66,47 @@ export async function embedPackage(req: EmbedRequest): Promise<EmbedResult> {
   }
 }
 
-async function readFilterFile(path: string): Promise<EmbeddedFilter> {
-  const xml = parseXml(await readFile(path));
-  if (!xml.ok) throw new OvfpipeError('OVFPIPE_XML', `${path}:${xml.problem.line}:${xml.problem.column}: ${xml.problem.message}`, { where: path });
-  if (xml.root.local !== 'filter' || xml.root.ns !== '') throw new OvfpipeError('OVFPIPE_XML', `${path}: root element is <${xml.root.qname}>, not a libvirt <filter>`, { where: path });
+/** Reads every input; a malformed filter, profile or binding is a located diagnostic, not an exception. */
+async function readAdditions(req: EmbedRequest): Promise<{ additions: EmbedAdditions; problems: Diagnostic[] }> {
+  const problems: Diagnostic[] = [];
+  const additions: EmbedAdditions = { filters: [], profiles: [], bindings: [] };
+  for (const path of req.filters) {
+    const f = await readFilterFile(path, problems);
+    if (f) additions.filters.push(f);
+  }
+  for (const path of req.profiles) {
+    const parsed = parsePortProfileYaml((await readInput(path)).toString("utf8"), { file: path });
+    problems.push(...parsed.diagnostics.filter((d) => d.severity === 'error'));
+    if (parsed.profile && !parsed.diagnostics.some((d) => d.severity === 'error')) additions.profiles.push(parsed.profile);
+  }
+  for (const spec of req.bindings) {
+    try {
+      additions.bindings.push(parseBindingSpec(spec));
+    } catch (e) {
+      problems.push(diagnostic('netsec-section', 'error', (e as Error).message, { file: '--bind' }, spec));
+    }
+  }
+  return { additions, problems };
+}
+
+async function readInput(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new OvfpipeError('OVFPIPE_IO', `cannot read ${path}: ${(e as Error).message}`, { where: path, cause: e });
+  }
+}
+
+async function readFilterFile(path: string, problems: Diagnostic[]): Promise<EmbeddedFilter | undefined> {
+  const xml = parseXml(await readInput(path));
+  const fail = (message: string, line = 1, column = 1) => {
+    problems.push(diagnostic('xml-well-formed', 'error', message, { file: path, line, column }, 'filter'));
+    return undefined;
+  };
+  if (!xml.ok) return fail(xml.problem.message, xml.problem.line, xml.problem.column);
+  if (xml.root.local !== 'filter' || xml.root.ns !== '') return fail(`root element is <${xml.root.qname}>, not a libvirt <filter>`);
   const name = xml.root.attributes.find((a) => a.local === 'name')?.value ?? '';
-  if (!name) throw new OvfpipeError('OVFPIPE_XML', `${path}: <filter> has no name`, { where: path });
+  if (!name) return fail('<filter> has no name', xml.root.line, xml.root.column);
   return { name, element: xml.root };
 }
 

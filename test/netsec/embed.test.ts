@@ -24,7 +24,6 @@ const VEPA: PortProfile = {
   sourceMode: 'vepa',
   source: '${uplink}',
   virtualport: { type: '802.1Qbg', parameters: { managerid: '12', typeid: '0x123456', typeidversion: '1', instanceid: '${instanceid}' } },
-  vlan: { tags: [{ id: '42' }] },
 };
 
 function embed(add: Partial<EmbedAdditions>, vs?: string, text = OVF) {
@@ -35,7 +34,9 @@ function embed(add: Partial<EmbedAdditions>, vs?: string, text = OVF) {
   return { text: out, env: parsed.envelope! };
 }
 
-const lint = (env: ReturnType<typeof embed>['env']) => runRules({ scope: 'descriptor', file: 'web.ovf', envelope: env }, {}, netsecRules);
+const lintAll = (env: ReturnType<typeof embed>['env']) => runRules({ scope: 'descriptor', file: 'web.ovf', envelope: env }, {}, netsecRules);
+/** Everything but the reminders that vars must supply a macro (covered by its own test). */
+const lint = (env: ReturnType<typeof embed>['env']) => lintAll(env).filter((d) => d.ruleId !== 'macro-source');
 
 describe('embedding network security metadata', () => {
   it('adds a package-level section that reads back, keeping the rest byte for byte', () => {
@@ -58,7 +59,7 @@ describe('embedding network security metadata', () => {
     const { sections } = readNetworkSecurity(second.env);
     expect(sections).toHaveLength(1);
     expect(sections[0]!.filters.map((f) => f.name)).toEqual(['antispoof']);
-    expect(sections[0]!.profiles[0]).toMatchObject({ name: 'tenant-vepa', mode: 'direct', sourceMode: 'vepa', vlan: { tags: [{ id: '42' }] } });
+    expect(sections[0]!.profiles[0]).toMatchObject({ name: 'tenant-vepa', mode: 'direct', sourceMode: 'vepa', virtualport: { type: '802.1Qbg' } });
     expect(sections[0]!.bindings).toHaveLength(1); // same NIC: replaced
   });
 
@@ -112,6 +113,21 @@ describe('network security lint rules', () => {
     expect(lint(env).map((d) => d.message)).toEqual(
       expect.arrayContaining([expect.stringMatching(/ovf:required="false"/), expect.stringMatching(/no <Info>/), expect.stringMatching(/neither a filter nor a profile/)]),
     );
+  });
+
+  it('remind that a macro without a default in the package must come from vars, and accept generated ones', () => {
+    const { env } = embed({ profiles: [VEPA], bindings: [parseBindingSpec('nic=5,profile=tenant-vepa')] });
+    const msgs = lintAll(env).filter((d) => d.ruleId === 'macro-source');
+    expect(msgs.map((d) => [d.severity, d.locator])).toEqual([['warning', 'PortProfile[tenant-vepa]@source']]);
+    expect(msgs[0]!.message).toMatch(/\$\{uplink\}.*every deployment must set it in vars/);
+    const withDefault = OVF.replace('ovf:qualifiers="MaxLen(15)"', 'ovf:qualifiers="MaxLen(15)" ovf:value="10.0.0.0/24"');
+    const bad = embed({ bindings: [parseBindingSpec('nic=5,filter=clean-traffic,IP=${ip}')] }, undefined, withDefault);
+    expect(lintAll(bad.env)).toMatchObject([{ ruleId: 'macro-type', severity: 'error', message: expect.stringMatching(/10\.0\.0\.0\/24.*OVF property/) }]);
+  });
+
+  it('reject a literal CIDR as a filter parameter', () => {
+    const { env } = embed({ bindings: [parseBindingSpec('nic=5,filter=clean-traffic,IP=10.0.0.0/24')] });
+    expect(lint(env)).toMatchObject([{ ruleId: 'binding-parameter', severity: 'error' }]);
   });
 
   it('enforce the NIC policy only when enabled', () => {

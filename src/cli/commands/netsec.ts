@@ -30,7 +30,7 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
       const result = await embedPackage({ pkg, out: opts.output, filters: opts.filter, profiles: opts.profile, bindings: opts.bind, virtualSystemId: opts.vs, force: opts.force });
       for (const d of result.refused) io.stderr.write(`${d.file ?? ''}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.ruleId}] ${d.locator}\n`);
       if (result.refused.length > 0) {
-        io.stderr.write(`ovfpipe: refused to write ${opts.output}: the metadata added would not lint clean (${result.refused.length} problem(s))\n`);
+        io.stderr.write(`ovfpipe: nothing written to ${opts.output}: ${result.refused.length} problem(s) in the inputs or in what they would add\n`);
         setExit(EXIT.problems);
         return;
       }

@@ -24,11 +24,13 @@
  * Catalog values are literals (no macros). Numbers follow libvirt: decimal
  * or `0x` hex. Problems are returned as located `catalog-yaml` diagnostics.
  */
+import { createRequire } from 'node:module';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics.js';
 import { checkLibvirtUnsigned, checkMacroValue } from '../../macros/types.js';
 import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
 import type { VirtualPortType } from '../model.js';
-import catalogSchema from './catalog.schema.json' with { type: 'json' };
+// createRequire, not an import attribute: `with { type: 'json' }` needs Node 20.10+, and engines says >=20.
+const catalogSchema = createRequire(import.meta.url)('./catalog.schema.json') as Record<string, unknown>;
 import type { CatalogGroup, CatalogOffer, CatalogVirtualPortOffer, ProfileCatalog, SourceOfferKind } from './model.js';
 
 export const CATALOG_YAML_RULE_ID = 'catalog-yaml';

@@ -27,13 +27,15 @@
  * schema, then the rules of validate.ts), never thrown; `loadProfileFile`, the
  * IO end for the CLI, throws them as one OVFPIPE_USAGE error.
  */
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../../diagnostics.js';
 import { OvfpipeError } from '../../errors.js';
 import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
 import type { BandwidthLimits, PortProfile, VlanSpec } from '../model.js';
 import { profileLocator } from './fields.js';
-import profileSchema from './profile.schema.json' with { type: 'json' };
+// createRequire, not an import attribute: `with { type: 'json' }` needs Node 20.10+, and engines says >=20.
+const profileSchema = createRequire(import.meta.url)('./profile.schema.json') as Record<string, unknown>;
 import { validatePortProfile } from './validate.js';
 
 export const PROFILE_YAML_RULE_ID = 'profile-yaml';

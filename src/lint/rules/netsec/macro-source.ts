@@ -1,0 +1,49 @@
+/**
+ * Every template macro used by a binding or a profile has a source. At lint
+ * time only the package's own sources exist (OVF ProductSection properties,
+ * generated values: mac, vm_uuid, instanceid, interfaceid); a macro with
+ * neither must be supplied in vars for every deployment, so lint warns.
+ * `render` and `apply` report an unresolved macro as an error.
+ */
+import { resolveMacros } from '../../../macros/resolve.js';
+import { bindingMacroRequests } from '../../../netsec/binding-macros.js';
+import { netsecOf } from '../../../netsec/view.js';
+import { contentWithParents } from '../../locators.js';
+import type { DescriptorTarget } from '../../rule.js';
+import { defineRule } from '../../rule.js';
+import type { ProductSection } from '../../../ovf/model.js';
+
+export default defineRule<DescriptorTarget>({
+  meta: {
+    id: 'macro-source',
+    family: 'binding',
+    defaultSeverity: 'warning',
+    description: 'Every template macro ${name} has a source: vars, an OVF property or a generated value (lint: the package has no default)',
+    messages: {
+      noDefault: '{{message}} has no default in the package (no OVF property value, not a generated value): every deployment must set it in vars',
+      unresolvable: '{{message}}',
+    },
+  },
+  scope: 'descriptor',
+  check({ envelope }, ctx) {
+    for (const r of resolveNetsecMacros(envelope)) {
+      if (r.ruleId !== 'macro-source') continue;
+      // The resolver's message lists every vars level searched; at lint time there are none yet.
+      const cut = r.message.indexOf(' is not set; looked in');
+      if (cut > 0) ctx.report({ messageId: 'noDefault', data: { message: r.message.slice(0, cut) }, loc: r, locator: r.locator });
+      else ctx.report({ messageId: 'unresolvable', data: { message: r.message }, loc: r, locator: r.locator, severity: 'error' });
+    }
+  },
+});
+
+/** Resolves every binding's macros from the package alone (OVF properties, generated values). */
+export function resolveNetsecMacros(envelope: DescriptorTarget['envelope']) {
+  const sectionsFor = new Map<string, ProductSection[]>();
+  for (const { node, parents } of contentWithParents(envelope.content))
+    if (node.kind === 'VirtualSystem') sectionsFor.set(node.id, [...node.productSections, ...parents.flatMap((p) => p.productSections)]);
+  return netsecOf(envelope).view.bindings.flatMap((b) => {
+    const requests = bindingMacroRequests(b);
+    if (requests.length === 0) return [];
+    return resolveMacros(requests, { ovf: { sections: sectionsFor.get(b.nic.vs.id) ?? [] }, generate: true }, { tenant: 'lint', vm: b.nic.vs.id }).diagnostics;
+  });
+}
