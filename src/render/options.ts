@@ -1,7 +1,8 @@
 /**
  * Render defaults (PRODUCT.md §6): a q35 KVM guest with paravirtual devices,
- * a host-model CPU (host-passthrough crashes under nested KVM, TEST-INFRA.md)
- * and VNC on loopback.
+ * a host-model CPU and VNC on loopback. Under nested KVM (these test
+ * machines) both host-passthrough and host-model fail at `virsh start`;
+ * cpuMode 'default' starts (see RenderOptions.cpuMode).
  */
 import { DEFAULT_NIC_MODEL_MAP } from './nic-model.js';
 import type { RenderOptions } from './types.js';

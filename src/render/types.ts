@@ -66,7 +66,11 @@ export interface RenderOptions {
   domainType: 'kvm' | 'qemu';
   /** Machine type; default q35. */
   machine: string;
-  /** CPU mode: host-model (default) — host-passthrough crashes under nested KVM here; 'default' omits <cpu>. */
+  /**
+   * CPU mode: host-model (default) — host-passthrough crashes under nested KVM here; 'default' omits <cpu>.
+   * Measured on these nested-KVM machines: a type='kvm' domain with host-model also fails at start
+   * ("failed to set MSR 0x10a"); 'default' starts. Use 'default' (or domainType 'qemu') for e2e here.
+   */
   cpuMode: 'host-model' | 'host-passthrough' | 'default';
   /** ResourceSubType (lower-cased) → libvirt NIC model; defaults map VmxNet3/E1000/PCNet32 → virtio. */
   nicModelMap: Record<string, string>;
