@@ -8,6 +8,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerLint } from './commands/lint.js';
 import { registerVerify } from './commands/verify.js';
 import { registerNetsec } from './commands/netsec.js';
+import { registerSpec } from './commands/spec.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -28,6 +29,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerVerify(program, io, setExit);
   registerInspect(program, io, setExit);
   registerNetsec(program, io, setExit);
+  registerSpec(program, io);
   for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(['node', 'ovfpipe', ...argv]);
