@@ -88,7 +88,7 @@ function renderControllers(ctx: StorageContext): XmlNode[] {
       out.push(element('controller', { type: 'usb', index: 0, model: 'qemu-xhci' }));
       ctx.notes.push(`${where}: USB controller${item.resourceSubType ? ` (${item.resourceSubType})` : ''} → qemu-xhci`);
     } else if (kind === 'usb') ctx.notes.push(`${where}: second USB controller omitted; one qemu-xhci controller serves every port`);
-    else if (kind === 'ide' && isQ35(ctx.options.machine)) ctx.notes.push(`${where}: IDE controller omitted: q35 has no IDE bus; its drives use SATA`);
+    else if (kind === 'ide' && isQ35(ctx.options.machine)) ctx.notes.push(`${where}: IDE controller omitted: q35 has no IDE bus; its drives move to other buses`);
     else if (kind === 'other') ctx.notes.push(`${where}: storage controller (ResourceType ${item.resourceType}${item.resourceSubType ? `, ${item.resourceSubType}` : ''}) not rendered; its drives use the default bus`);
   }
   return out;

@@ -24,7 +24,7 @@ describe('renderDomain: controllers', () => {
   it('leaves IDE controllers out on q35, with a note, and renders SATA (20/AHCI) controllers', () => {
     const { dom, notes } = render({ items: [ctrl('3', '5', undefined, '0'), ctrl('4', '20', 'AHCI')] });
     expect(devices(dom, 'controller').map(attrs)).toEqual([{ type: 'sata', index: '0' }]);
-    expect(deviceNotes(notes)).toEqual(['VirtualSystem[web]/Item[InstanceID=3]: IDE controller omitted: q35 has no IDE bus; its drives use SATA']);
+    expect(deviceNotes(notes)).toEqual(['VirtualSystem[web]/Item[InstanceID=3]: IDE controller omitted: q35 has no IDE bus; its drives move to other buses']);
   });
 
   it('collapses USB controllers into one qemu-xhci', () => {
