@@ -78,13 +78,9 @@ function chooseSection(vs: VirtualSystem, notes: string[]): VirtualHardwareSecti
 }
 
 function applyOverrides(items: Item[]): Item[] {
-  const byId = new Map<string, Item>();
-  for (const item of items) {
-    if (item.instanceId === undefined) continue;
-    const seen = byId.get(item.instanceId);
-    if (seen === undefined || (seen.configuration === undefined && item.configuration !== undefined)) byId.set(item.instanceId, item);
-  }
-  return items.filter((i) => i.instanceId === undefined || byId.get(i.instanceId) === i);
+  // Only a configuration-specific Item replaces; duplicate unconfigured InstanceIDs are a lint error, kept as written.
+  const overridden = new Set(items.filter((i) => i.configuration !== undefined && i.instanceId !== undefined).map((i) => i.instanceId));
+  return items.filter((i) => i.configuration !== undefined || !overridden.has(i.instanceId));
 }
 
 /** The Item of a type that sizes the VM: a configuration-specific one wins over an unconfigured one. */

@@ -182,3 +182,26 @@ describe('renderDomain: identity, metadata and fixed parts', () => {
     expect(renderDomainXml(vs, env, input())).toBe(writeXml(renderDomain(vs, env, input()).node));
   });
 });
+
+describe('renderDomain: odd descriptors still render', () => {
+  it('renders Items without InstanceID or ResourceType, dangling Parents, duplicate InstanceIDs and garbage HostResources', () => {
+    const { dom, notes } = render({
+      disks: ['d'],
+      items: [
+        item({ ResourceType: '3', VirtualQuantity: '2' }),
+        item({ InstanceID: '2', ResourceType: 'memory', VirtualQuantity: '512' }),
+        item({ InstanceID: '2', ResourceType: '4', VirtualQuantity: '256' }),
+        drive('5', '17', '99', 'x', 'http://example.com/disk.vmdk'),
+        drive('6', '15', '99'),
+        item({ InstanceID: '7', ResourceType: '32768', ElementName: 'vendor thing' }),
+      ],
+    });
+    expect(childText(dom, 'vcpu')).toBe('2');
+    expect(childText(dom, 'memory')).toBe('262144'); // duplicate unconfigured InstanceIDs are both kept
+    expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: undefined }]);
+    expect(notes).toContain("VirtualSystem[web]/Item[InstanceID=5]: disk drive omitted: HostResource 'http://example.com/disk.vmdk' names no Disk or File in the package");
+    expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=7]: vendor thing (ResourceType 32768) not rendered');
+    expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=2]: Item (memory) not rendered');
+  });
+});
+
