@@ -9,6 +9,7 @@ import { registerLint } from './commands/lint.js';
 import { registerVerify } from './commands/verify.js';
 import { registerNetsec } from './commands/netsec.js';
 import { registerSpec } from './commands/spec.js';
+import { registerRender } from './commands/render.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerInspect(program, io, setExit);
   registerNetsec(program, io, setExit);
   registerSpec(program, io);
+  registerRender(program, io, setExit);
   for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(['node', 'ovfpipe', ...argv]);

@@ -141,13 +141,13 @@ describe('renderDomain: identity, metadata and fixed parts', () => {
     expect(attrs(source)).toEqual({ package: 'web.ova', virtualSystem: 'web', tenant: 'acme' });
   });
 
-  it('writes a q35 KVM guest with host-model CPU, UTC clock and lifecycle actions', () => {
+  it('writes a q35 KVM guest with QEMU\'s default CPU (which starts under nested KVM), UTC clock and lifecycle actions', () => {
     const { dom } = render({ items: [cpu('1'), mem('64')] });
     expect(attr(dom, 'type')).toBe('kvm');
     expect(attrs(child(child(dom, 'os')!, 'type'))).toEqual({ arch: 'x86_64', machine: 'q35' });
     expect(attr(child(child(dom, 'os')!, 'boot')!, 'dev')).toBe('hd');
     expect(child(dom, 'features')!.children.map((c) => c.local)).toEqual(['acpi', 'apic']);
-    expect(attr(child(dom, 'cpu')!, 'mode')).toBe('host-model');
+    expect(child(dom, 'cpu')).toBeUndefined();
     expect(attr(child(dom, 'clock')!, 'offset')).toBe('utc');
     expect(['on_poweroff', 'on_reboot', 'on_crash'].map((n) => childText(dom, n))).toEqual(['destroy', 'restart', 'destroy']);
     expect(devices(dom, 'memballoon').map(attrs)).toEqual([{ model: 'virtio' }]);

@@ -1,0 +1,108 @@
+/**
+ * Render, the pure part: one package, one tenant → domain XML per
+ * VirtualSystem, the tenant-scoped nwfilter documents in definition order,
+ * and the disk plan (PRODUCT.md §6). Nothing here touches a disk or a host.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import { hasErrors } from '../diagnostics.js';
+import type { VarsFile } from '../macros/vars.js';
+import { virtualSystems, type Envelope } from '../ovf/model.js';
+import { netsecOf } from '../netsec/view.js';
+import { renderDomain } from './domain.js';
+import { planDisks, placementsFor, type DiskPlanEntry } from './disk-plan.js';
+import { scopeFilters, type ScopedFilter } from './filters.js';
+import { ovfEnvironmentXml } from './ovf-env.js';
+import { resolveVm } from './resolve-vm.js';
+import type { RenderOptions } from './types.js';
+import { writeXml } from '../xml/writer.js';
+
+export interface RenderRequest {
+  envelope: Envelope;
+  /** Recorded in each domain's metadata (e.g. the OVA file name). */
+  packageName: string;
+  tenant: string;
+  vars?: VarsFile;
+  /** Storage root on the hosts (default /var/lib/ovfpipe). */
+  storageRoot: string;
+  options: RenderOptions;
+  configuration?: string;
+  /** sha256 of each References href, when known (from the manifest or a hashing pass). */
+  digests: ReadonlyMap<string, string>;
+}
+
+export interface RenderedVm {
+  name: string;
+  virtualSystem: string;
+  uuid: string;
+  xml: string;
+  /** ovf-env.xml content and the ISO path on the host, when the package asks for the iso transport. */
+  ovfEnv?: { xml: string; isoPath: string };
+  notes: string[];
+  values: Array<{ name: string; nic?: string; value: string; source: string }>;
+  filterrefs: string[];
+}
+
+export interface RenderResult {
+  tenant: string;
+  domains: RenderedVm[];
+  filters: ScopedFilter[];
+  builtinFilters: string[];
+  disks: DiskPlanEntry[];
+  diagnostics: Diagnostic[];
+}
+
+const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export function renderPackage(req: RenderRequest): RenderResult {
+  const result: RenderResult = { tenant: req.tenant, domains: [], filters: [], builtinFilters: [], disks: [], diagnostics: [] };
+  if (!TENANT.test(req.tenant)) {
+    result.diagnostics.push({ ruleId: 'macro-type', severity: 'error', message: `tenant '${req.tenant}' must be 1-63 of A-Z a-z 0-9 _ . - (it prefixes domain and filter names)`, line: 0, column: 0, locator: '' });
+    return result;
+  }
+  const { sections } = netsecOf(req.envelope);
+  const scope = scopeFilters(req.tenant, [
+    { vsId: '', filters: sections.filter((s) => s.scope === 'package').flatMap((s) => s.filters) },
+    ...sections.filter((s) => s.scope === 'virtual-system').map((s) => ({ vsId: s.virtualSystemId!, filters: s.filters })),
+  ]);
+  result.filters = scope.filters;
+  const builtins = new Set<string>();
+  for (const vs of virtualSystems(req.envelope.content)) {
+    const vm = resolveVm(req.envelope, vs, req.tenant, req.vars, req.options, req.configuration);
+    result.diagnostics.push(...vm.diagnostics);
+    if (hasErrors(vm.diagnostics)) continue;
+    for (const nic of vm.nics)
+      if (nic.filterref) {
+        const scoped = scope.nameFor(vs.id, nic.filterref.filter);
+        if (scoped === undefined) builtins.add(nic.filterref.filter);
+        nic.filterref = { ...nic.filterref, filter: scoped ?? nic.filterref.filter };
+      }
+    const disks = planDisks(req.envelope, vs, vm.domainName, req.storageRoot, req.digests);
+    result.disks.push(...disks);
+    const wantsIso = vs.virtualHardware.some((h) => h.transport.includes('iso'));
+    const isoPath = wantsIso ? `${req.storageRoot}/vms/${vm.domainName}/ovf-env.iso` : undefined;
+    const rendered = renderDomain(vs, req.envelope, {
+      name: vm.domainName,
+      uuid: vm.uuid,
+      nics: vm.nics,
+      disks: placementsFor(disks),
+      ovfEnvIso: isoPath,
+      configuration: req.configuration,
+      packageName: req.packageName,
+      tenant: req.tenant,
+      options: req.options,
+    });
+    result.domains.push({
+      name: vm.domainName,
+      virtualSystem: vs.id,
+      uuid: vm.uuid,
+      xml: writeXml(rendered.node),
+      ovfEnv: isoPath ? { xml: ovfEnvironmentXml(vs, vm.properties), isoPath } : undefined,
+      notes: rendered.notes,
+      values: vm.values,
+      filterrefs: vm.nics.flatMap((n) => (n.filterref ? [n.filterref.filter] : [])),
+    });
+  }
+  for (const f of scope.filters) for (const r of f.references) if (!scope.filters.some((x) => x.name === r)) builtins.add(r);
+  result.builtinFilters = [...builtins].sort();
+  return result;
+}

@@ -1,0 +1,112 @@
+/**
+ * Resolve, per tenant and VirtualSystem: every macro of its bindings and
+ * profiles, its MACs, uuid and domain name, and the OVF environment
+ * properties (PRODUCT.md §4). Pure. Problems are diagnostics that name the
+ * VM, the NIC, the macro and where its value came from.
+ */
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { resolveMacros, resolvedValue, type MacroRequest, type MacroResolution, type MacroSources } from '../macros/resolve.js';
+import { substituteMacros } from '../macros/syntax.js';
+import { varSourcesFor, type VarsFile } from '../macros/vars.js';
+import { bindingMacroRequests } from '../netsec/binding-macros.js';
+import type { EffectiveBinding, NicInfo } from '../netsec/nic-bindings.js';
+import { substituteProfile } from '../netsec/profiles/resolve.js';
+import { netsecOf } from '../netsec/view.js';
+import { contentWithParents } from '../lint/locators.js';
+import type { Envelope, ProductSection, VirtualSystem } from '../ovf/model.js';
+import { nicModelFor } from './nic-model.js';
+import type { EnvironmentProperty } from './ovf-env.js';
+import type { RenderOptions, ResolvedNic } from './types.js';
+
+export interface ResolvedVm {
+  vs: VirtualSystem;
+  domainName: string;
+  uuid: string;
+  nics: ResolvedNic[];
+  properties: EnvironmentProperty[];
+  /** For plan output: each value with its source; secrets masked. */
+  values: Array<{ name: string; nic?: string; value: string; source: string }>;
+  diagnostics: Diagnostic[];
+}
+
+const DOMAIN_NAME = /^[A-Za-z0-9_.+-]{1,200}$/;
+
+export function productSectionsFor(env: Envelope, vsId: string): ProductSection[] {
+  for (const { node, parents } of contentWithParents(env.content))
+    if (node.kind === 'VirtualSystem' && node.id === vsId) return [...node.productSections, ...parents.flatMap((p) => p.productSections)];
+  return [];
+}
+
+export function resolveVm(env: Envelope, vs: VirtualSystem, tenant: string, vars: VarsFile | undefined, options: RenderOptions, configuration?: string): ResolvedVm {
+  const { view } = netsecOf(env);
+  const scopes: ReturnType<typeof varSourcesFor> = vars ? varSourcesFor(vars, tenant, vs.id) : { defaults: new Map() };
+  const sources: MacroSources = { ...scopes, ovf: { sections: productSectionsFor(env, vs.id), configuration }, generate: true };
+  const nics = view.nics.filter((n) => n.vs === vs);
+  const requests: MacroRequest[] = [{ name: 'vm_uuid', expectedType: 'uuid', usedAt: { vm: vs.id, field: `VirtualSystem[${vs.id}]/uuid` } }];
+  for (const nic of nics) {
+    requests.push({ name: 'mac', expectedType: 'mac', usedAt: { vm: vs.id, nic: nic.instanceId, field: `${nic.locator}/mac` } });
+    const b = view.bindings.find((x) => x.nic === nic);
+    if (b) requests.push(...bindingMacroRequests(b));
+  }
+  const resolution = resolveMacros(requests, sources, { tenant, vm: vs.id });
+  const diagnostics = [...resolution.diagnostics];
+  const domainName = scopes.vm?.vars.get('domain_name')?.value ?? `${tenant}-${vs.id}`;
+  if (!DOMAIN_NAME.test(domainName))
+    diagnostics.push(diagnostic('macro-type', 'error', `VM ${vs.id}: domain name '${domainName}' must be 1-200 of A-Z a-z 0-9 _ . + -`, {}, `VirtualSystem[${vs.id}]`));
+  return {
+    vs,
+    domainName,
+    uuid: resolvedValue(resolution, 'vm_uuid') ?? '',
+    nics: nics.map((nic) => resolveNic(nic, view.bindings.find((x) => x.nic === nic), resolution, options)),
+    properties: environmentProperties(env, vs, sources, tenant, diagnostics),
+    values: [...resolution.values.values()].map((v) => ({ name: v.name, nic: v.nic, value: v.secret ? '***' : v.value, source: v.sourceLabel })),
+    diagnostics,
+  };
+}
+
+function resolveNic(nic: NicInfo, b: EffectiveBinding | undefined, resolution: MacroResolution, options: RenderOptions): ResolvedNic {
+  const lookup = (name: string) => resolvedValue(resolution, name, nic.instanceId) ?? resolvedValue(resolution, name);
+  const profile = b?.profile ? substituteProfile(b.profile, lookup).profile : undefined;
+  const out: ResolvedNic = {
+    instanceId: nic.instanceId,
+    network: nic.network,
+    mac: lookup('mac') ?? '',
+    model: nicModelFor(nic.item.resourceSubType, options.nicModelMap),
+    // Without a profile a NIC joins the libvirt network named like its OVF network.
+    mode: profile?.mode ?? 'network',
+    source: profile?.source ?? nic.network ?? 'default',
+  };
+  if (profile?.sourceMode) out.sourceMode = profile.sourceMode;
+  if (profile?.virtualport) out.virtualport = profile.virtualport;
+  if (profile?.vlan) out.vlan = profile.vlan;
+  if (profile?.bandwidth) out.bandwidth = profile.bandwidth;
+  if (b?.filterName !== undefined)
+    out.filterref = { filter: b.filterName, parameters: b.parameters.map((p) => ({ name: p.name, value: substituteMacros(p.value, lookup).text })) };
+  return out;
+}
+
+/**
+ * The OVF environment (DSP0243 §11): every property of the VM's
+ * ProductSections, valued from vars (by `key`, `class.key` or
+ * `class.key.instance`) or its OVF default, type-checked.
+ */
+function environmentProperties(env: Envelope, vs: VirtualSystem, sources: MacroSources, tenant: string, diagnostics: Diagnostic[]): EnvironmentProperty[] {
+  const out: EnvironmentProperty[] = [];
+  for (const ps of productSectionsFor(env, vs.id))
+    for (const p of ps.properties) {
+      if (!p.key) continue;
+      const name = [ps.class, p.key, ps.instance].filter(Boolean).join('.');
+      const type = isTypeName(p.type) ? p.type : 'string';
+      const r = resolveMacros([{ name, expectedType: type, usedAt: { vm: vs.id, field: `VirtualSystem[${vs.id}]/Property[key=${p.key}]` }, loc: p.loc }], { ...sources, generate: false }, { tenant, vm: vs.id });
+      const v = resolvedValue(r, name);
+      if (v !== undefined) out.push({ key: p.key, value: v, class: ps.class, instance: ps.instance });
+      else if (r.diagnostics.some((d) => d.ruleId === 'macro-type')) diagnostics.push(...r.diagnostics);
+      // An unset property with no default is left out of ovf-env.xml: DSP0243 lets the guest apply its own default.
+    }
+  return out;
+}
+
+const OVF_TYPES = new Set(['uint8', 'sint8', 'uint16', 'sint16', 'uint32', 'sint32', 'uint64', 'sint64', 'boolean', 'string', 'char16', 'real32', 'real64']);
+function isTypeName(t: string): t is 'string' {
+  return OVF_TYPES.has(t);
+}
