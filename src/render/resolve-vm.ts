@@ -4,6 +4,7 @@
  * properties (PRODUCT.md §4). Pure. Problems are diagnostics that name the
  * VM, the NIC, the macro and where its value came from.
  */
+import { createHash } from 'node:crypto';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { resolveMacros, resolvedValue, type MacroRequest, type MacroResolution, type MacroSources } from '../macros/resolve.js';
 import { substituteMacros } from '../macros/syntax.js';
@@ -31,6 +32,18 @@ export interface ResolvedVm {
 
 const DOMAIN_NAME = /^[A-Za-z0-9_.+-]{1,200}$/;
 
+/**
+ * A VirtualSystem id as a domain-name part: ids are free text (spaces,
+ * non-ASCII in real exports) while domain names also name files and
+ * appear in host commands; other characters become '_' plus a short hash so
+ * that two ids never map to the same name.
+ */
+export function safeName(id: string): string {
+  if (DOMAIN_NAME.test(id)) return id;
+  const hash = createHash('sha256').update(id).digest('hex').slice(0, 6);
+  return `${id.replace(/[^A-Za-z0-9_.+-]/g, '_').slice(0, 60)}-${hash}`;
+}
+
 export function productSectionsFor(env: Envelope, vsId: string): ProductSection[] {
   for (const { node, parents } of contentWithParents(env.content))
     if (node.kind === 'VirtualSystem' && node.id === vsId) return [...node.productSections, ...parents.flatMap((p) => p.productSections)];
@@ -50,7 +63,7 @@ export function resolveVm(env: Envelope, vs: VirtualSystem, tenant: string, vars
   }
   const resolution = resolveMacros(requests, sources, { tenant, vm: vs.id });
   const diagnostics = [...resolution.diagnostics];
-  const domainName = scopes.vm?.vars.get('domain_name')?.value ?? `${tenant}-${vs.id}`;
+  const domainName = scopes.vm?.vars.get('domain_name')?.value ?? `${tenant}-${safeName(vs.id)}`;
   if (!DOMAIN_NAME.test(domainName))
     diagnostics.push(diagnostic('macro-type', 'error', `VM ${vs.id}: domain name '${domainName}' must be 1-200 of A-Z a-z 0-9 _ . + -`, {}, `VirtualSystem[${vs.id}]`));
   return {
@@ -87,23 +100,37 @@ function resolveNic(nic: NicInfo, b: EffectiveBinding | undefined, resolution: M
 
 /**
  * The OVF environment (DSP0243 §11): every property of the VM's
- * ProductSections, valued from vars (by `key`, `class.key` or
- * `class.key.instance`) or its OVF default, type-checked.
+ * ProductSections, valued from vars (most specific name first:
+ * `class.key.instance`, `class.key`, `key`) or else its OVF default (the
+ * configuration's <Value> when one is chosen), and type-checked.
  */
 function environmentProperties(env: Envelope, vs: VirtualSystem, sources: MacroSources, tenant: string, diagnostics: Diagnostic[]): EnvironmentProperty[] {
   const out: EnvironmentProperty[] = [];
+  const varsOnly: MacroSources = { vm: sources.vm, tenant: sources.tenant, defaults: sources.defaults, generate: false };
   for (const ps of productSectionsFor(env, vs.id))
     for (const p of ps.properties) {
       if (!p.key) continue;
-      const name = [ps.class, p.key, ps.instance].filter(Boolean).join('.');
       const type = isTypeName(p.type) ? p.type : 'string';
-      const r = resolveMacros([{ name, expectedType: type, usedAt: { vm: vs.id, field: `VirtualSystem[${vs.id}]/Property[key=${p.key}]` }, loc: p.loc }], { ...sources, generate: false }, { tenant, vm: vs.id });
-      const v = resolvedValue(r, name);
-      if (v !== undefined) out.push({ key: p.key, value: v, class: ps.class, instance: ps.instance });
-      else if (r.diagnostics.some((d) => d.ruleId === 'macro-type')) diagnostics.push(...r.diagnostics);
-      // An unset property with no default is left out of ovf-env.xml: DSP0243 lets the guest apply its own default.
+      const field = `VirtualSystem[${vs.id}]/Property[key=${p.key}]`;
+      const names = [...new Set([[ps.class, p.key, ps.instance].filter(Boolean).join('.'), [ps.class, p.key].filter(Boolean).join('.'), p.key])];
+      let value: string | undefined;
+      for (const name of names) {
+        const r = resolveMacros([{ name, expectedType: type, usedAt: { vm: vs.id, field }, loc: p.loc }], varsOnly, { tenant, vm: vs.id });
+        value = resolvedValue(r, name);
+        const typeErrors = r.diagnostics.filter((d) => d.ruleId === 'macro-type');
+        if (typeErrors.length > 0) diagnostics.push(...typeErrors);
+        if (value !== undefined || typeErrors.length > 0) break;
+      }
+      value ??= ovfDefault(p, sources.ovf?.configuration);
+      // An unset property with no default is left out of ovf-env.xml: the guest applies its own default.
+      if (value !== undefined) out.push({ key: p.key, value, class: ps.class, instance: ps.instance });
     }
   return out;
+}
+
+function ovfDefault(p: ProductSection['properties'][number], configuration: string | undefined): string | undefined {
+  const perConfig = configuration === undefined ? undefined : p.values.find((v) => v.configuration === configuration)?.value;
+  return perConfig ?? p.defaultValue;
 }
 
 const OVF_TYPES = new Set(['uint8', 'sint8', 'uint16', 'sint16', 'uint32', 'sint32', 'uint64', 'sint64', 'boolean', 'string', 'char16', 'real32', 'real64']);
