@@ -23,6 +23,11 @@ install() {
 
 start() {
   mkdir -p /var/log/libvirt /run/sshd && chmod 0755 /run/sshd
+  # libvirtd's QEMU probe hangs when /dev/kvm is root-only (0600 here): open it to the kvm group.
+  if [ -e /dev/kvm ] && getent group kvm >/dev/null && [ "$(stat -c %a /dev/kvm)" = 600 ]; then
+    stat -c '%U:%G %a' /dev/kvm > "$STATE/kvm-mode"
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+  fi
   if ! virsh -c qemu:///system uri >/dev/null 2>&1; then
     if [ ! -s /run/virtlogd.pid ] || ! kill -0 "$(cat /run/virtlogd.pid)" 2>/dev/null; then
       virtlogd -d && echo virtlogd >> "$STATE/started"
@@ -34,6 +39,11 @@ start() {
 }
 
 stop() {
+  if [ -f "$STATE/kvm-mode" ]; then
+    read -r owner mode < "$STATE/kvm-mode"
+    chown "$owner" /dev/kvm && chmod "$mode" /dev/kvm
+    rm -f "$STATE/kvm-mode"
+  fi
   [ -f "$STATE/started" ] || return 0
   while read -r svc; do
     case "$svc" in
