@@ -13,8 +13,9 @@ import { planDisks, placementsFor, type DiskPlanEntry } from './disk-plan.js';
 import { scopeFilters, type ScopedFilter } from './filters.js';
 import { ovfEnvironmentXml } from './ovf-env.js';
 import { resolveVm } from './resolve-vm.js';
-import type { RenderOptions } from './types.js';
-import { writeXml } from '../xml/writer.js';
+import type { RenderOptions, ResolvedNic } from './types.js';
+import { createHash } from 'node:crypto';
+import { writeXml, type XmlNode } from '../xml/writer.js';
 
 export interface RenderRequest {
   envelope: Envelope;
@@ -40,6 +41,7 @@ export interface RenderedVm {
   notes: string[];
   values: Array<{ name: string; nic?: string; value: string; source: string }>;
   filterrefs: string[];
+  nics: ResolvedNic[];
 }
 
 export interface RenderResult {
@@ -95,14 +97,28 @@ export function renderPackage(req: RenderRequest): RenderResult {
       name: vm.domainName,
       virtualSystem: vs.id,
       uuid: vm.uuid,
-      xml: writeXml(rendered.node),
+      xml: stampDigest(rendered.node),
       ovfEnv: isoPath ? { xml: ovfEnvironmentXml(vs, vm.properties), isoPath } : undefined,
       notes: rendered.notes,
       values: vm.values,
       filterrefs: vm.nics.flatMap((n) => (n.filterref ? [n.filterref.filter] : [])),
+      nics: vm.nics,
     });
   }
   for (const f of scope.filters) for (const r of f.references) if (!scope.filters.some((x) => x.name === r)) builtins.add(r);
   result.builtinFilters = [...builtins].sort();
   return result;
+}
+
+/**
+ * Records a digest of the desired document in ovfpipe's domain metadata,
+ * which libvirt keeps verbatim: deploy compares it with the one `virsh
+ * dumpxml` returns to tell an unchanged domain from one to update, without
+ * second-guessing the defaults libvirt adds on define.
+ */
+function stampDigest(node: XmlNode): string {
+  const digest = createHash('sha256').update(writeXml(node)).digest('hex');
+  const source = node.children.find((c): c is XmlNode => 'name' in c && c.name === 'metadata')?.children.find((c): c is XmlNode => 'name' in c && c.name.endsWith(':source'));
+  source?.attributes.push(['digest', digest]);
+  return writeXml(node);
 }

@@ -1,0 +1,154 @@
+/**
+ * `deploy`: one package, one tenant, onto one or more hosts (PRODUCT.md §7).
+ * Render once, place VMs on the hosts (round-robin in VirtualSystem order),
+ * then per host, concurrently (p-queue, global and per-host limits):
+ * connect once, gather facts, plan, preflight, execute. A host that fails
+ * never stops the others; its VMs are reported failed.
+ */
+import PQueue from 'p-queue';
+import type { Diagnostic } from '../diagnostics.js';
+import { hasErrors } from '../diagnostics.js';
+import { loadDescriptor } from '../load-descriptor.js';
+import type { VarsFile } from '../macros/vars.js';
+import { renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
+import { imageDigests } from '../render/render-to-dir.js';
+import type { RenderOptions } from '../render/types.js';
+import { executeHostPlan, type VmOutcome } from './executor.js';
+import { gatherFacts, type HostFacts } from './facts.js';
+import { planHost, type HostPlan } from './plan.js';
+import type { HostReport, RunReport } from './report.js';
+import type { Transport } from './transport.js';
+
+export interface DeployRequest {
+  pkg: string;
+  tenant: string;
+  vars?: VarsFile;
+  hosts: string[];
+  connect: (host: string) => Promise<Transport>;
+  connectUri: string;
+  storageRoot: string;
+  options: RenderOptions;
+  configuration?: string;
+  start?: boolean;
+  force?: boolean;
+  /** Hosts worked on at once (default 8). */
+  parallel?: number;
+  /** Only plan: gather facts and return the plans, change nothing. */
+  dryRun?: boolean;
+  log?: (line: string) => void;
+  onBytes?: (host: string, n: number) => void;
+}
+
+export interface DeployResult {
+  report: RunReport;
+  diagnostics: Diagnostic[];
+  plans: Array<{ host: string; plan?: HostPlan; error?: string }>;
+}
+
+export async function deploy(req: DeployRequest): Promise<DeployResult> {
+  const loaded = await loadDescriptor(req.pkg);
+  try {
+    const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
+    const packageName = req.pkg.replace(/\/+$/, '').split('/').pop() ?? req.pkg;
+    const rendered = renderPackage({ envelope: loaded.envelope, packageName, tenant: req.tenant, vars: req.vars, storageRoot: req.storageRoot, options: req.options, configuration: req.configuration, digests });
+    if (hasErrors(rendered.diagnostics)) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };
+    const placement = place(rendered.domains, req.hosts);
+    const queue = new PQueue({ concurrency: req.parallel ?? 8 });
+    const results = await Promise.all(req.hosts.map((host) => queue.add(() => deployHost(host, placement.get(host) ?? [], rendered, req, loaded.reader))));
+    const report: RunReport = {
+      vms: results.flatMap((r) => r.vms),
+      hosts: results.map((r) => r.host),
+      bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0),
+    };
+    return { report, diagnostics: rendered.diagnostics, plans: results.map((r) => r.plan) };
+  } finally {
+    await loaded.reader.close();
+  }
+}
+
+/** Round-robin in VirtualSystem order: stable, so a re-run puts every VM where it was. */
+export function place(vms: readonly RenderedVm[], hosts: readonly string[]): Map<string, RenderedVm[]> {
+  const out = new Map<string, RenderedVm[]>(hosts.map((h) => [h, []]));
+  vms.forEach((vm, i) => out.get(hosts[i % hosts.length]!)!.push(vm));
+  return out;
+}
+
+interface HostResult {
+  host: HostReport;
+  vms: VmOutcome[];
+  plan: { host: string; plan?: HostPlan; error?: string };
+}
+
+async function deployHost(host: string, vms: RenderedVm[], r: RenderResult, req: DeployRequest, reader: import('../package/reader.js').PackageReader): Promise<HostResult> {
+  const started = Date.now();
+  const seconds = () => (Date.now() - started) / 1000;
+  const failAll = (error: string): HostResult => ({
+    host: { host, status: 'failed', error, seconds: seconds(), bytesUploaded: 0, vms: vms.length },
+    vms: vms.map((v) => ({ name: v.name, host, status: 'failed' as const, error, seconds: seconds() })),
+    plan: { host, error },
+  });
+  if (vms.length === 0) return { host: { host, status: 'ok', seconds: 0, bytesUploaded: 0, vms: 0 }, vms: [], plan: { host } };
+  let t: Transport;
+  try {
+    t = await req.connect(host);
+  } catch (e) {
+    req.log?.(`${host}: cannot connect: ${(e as Error).message}`);
+    return failAll((e as Error).message);
+  }
+  try {
+    const filters = r.filters.filter((f) => vms.some((v) => v.filterrefs.includes(f.name)) || filterNeededBy(f.name, r, vms));
+    const disks = r.disks.filter((d) => vms.some((v) => v.name === d.domain));
+    const facts = await gatherFacts(t, factsQuery(req, vms, filters.map((f) => f.name), disks));
+    const plan = planHost({ filters, vms, disks }, facts, { force: req.force, start: req.start, tenant: req.tenant });
+    plan.problems.push(...facts.problems, ...preflight(vms, facts, req.start === true));
+    if (plan.problems.length > 0) return { ...failAll(`preflight: ${plan.problems.join('; ')}`), plan: { host, plan } };
+    if (req.dryRun) return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: 0, vms: vms.length }, vms: [], plan: { host, plan } };
+    const outcome = await executeHostPlan(plan, { transport: t, host, connectUri: req.connectUri, reader, log: req.log, onBytes: (n) => req.onBytes?.(host, n) });
+    return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };
+  } catch (e) {
+    return failAll((e as Error).message);
+  } finally {
+    await t.close().catch(() => undefined);
+  }
+}
+
+/** Filters referenced (transitively) by the filters these VMs use. */
+function filterNeededBy(name: string, r: RenderResult, vms: RenderedVm[]): boolean {
+  const seen = new Set<string>();
+  const visit = (n: string): boolean => {
+    if (n === name) return true;
+    if (seen.has(n)) return false;
+    seen.add(n);
+    return (r.filters.find((f) => f.name === n)?.references ?? []).some(visit);
+  };
+  return vms.some((v) => v.filterrefs.some(visit));
+}
+
+function factsQuery(req: DeployRequest, vms: RenderedVm[], filters: string[], disks: RenderResult['disks']) {
+  const nics = vms.flatMap((v) => v.nics);
+  return {
+    connectUri: req.connectUri,
+    storageRoot: req.storageRoot,
+    domains: vms.map((v) => v.name),
+    filters,
+    paths: [...disks.map((d) => d.overlayPath)],
+    links: [...new Set(nics.filter((n) => n.mode !== 'network').map((n) => n.source))],
+    networks: [...new Set(nics.filter((n) => n.mode === 'network').map((n) => n.source))],
+    needVdp: req.start === true && nics.some((n) => n.virtualport?.type === '802.1Qbg' || n.virtualport?.type === '802.1Qbh'),
+  };
+}
+
+/** One clear message per missing thing the VMs need on this host. */
+function preflight(vms: RenderedVm[], facts: HostFacts, starting: boolean): string[] {
+  const problems = new Set<string>();
+  for (const v of vms)
+    for (const n of v.nics) {
+      if (n.mode === 'bridge' && !facts.links.has(n.source)) problems.add(`bridge ${n.source} (needed by ${v.name}) does not exist`);
+      if (n.mode === 'direct' && !facts.links.has(n.source)) problems.add(`device ${n.source} (needed by ${v.name}) does not exist`);
+      if (n.mode === 'network' && !facts.networks.has(n.source)) problems.add(`libvirt network ${n.source} (needed by ${v.name}) is not defined`);
+      // The VDP association happens at start (libvirt defines such a domain without lldpad).
+      if (starting && (n.virtualport?.type === '802.1Qbg' || n.virtualport?.type === '802.1Qbh') && !facts.lldpad)
+        problems.add(`${v.name} needs VDP (${n.virtualport.type}) but lldpad is not installed`);
+    }
+  return [...problems];
+}

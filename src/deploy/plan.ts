@@ -1,0 +1,136 @@
+/**
+ * Planning is separate from doing (ARCHITECTURE.md): a pure diff of what
+ * render wants on a host against the facts found there. `plan` prints it,
+ * `deploy`/`apply` execute it. Ownership: a domain is ours when its
+ * metadata carries ovfpipe's source element for this tenant; a filter is
+ * ours when its uuid is the UUIDv5 ovfpipe gives its name. Anything else
+ * with a clashing name is refused unless forced (PRODUCT.md §7).
+ */
+import { normalizeFilter } from '../netsec/nwfilter/normalize.js';
+import type { DiskPlanEntry } from '../render/disk-plan.js';
+import type { ScopedFilter } from '../render/filters.js';
+import type { RenderedVm } from '../render/render-package.js';
+import { parseXml } from '../xml/parse.js';
+import type { HostFacts } from './facts.js';
+
+export type FilterAction = 'define' | 'update' | 'unchanged' | 'refuse';
+export type VmAction = 'create' | 'update' | 'unchanged' | 'refuse';
+
+export interface ImageStep {
+  sha256: string;
+  href: string;
+  sourceFormat?: string;
+  bytes?: number;
+  storedPath: string;
+  basePath: string;
+  upload: boolean;
+  convert: boolean;
+}
+
+export interface VmPlan {
+  vm: RenderedVm;
+  action: VmAction;
+  reason?: string;
+  disks: Array<DiskPlanEntry & { createOverlay: boolean }>;
+  uploadIso: boolean;
+  start: boolean;
+}
+
+export interface HostPlan {
+  filters: Array<{ filter: ScopedFilter; action: FilterAction; reason?: string }>;
+  images: ImageStep[];
+  vms: VmPlan[];
+  bytesToSend: number;
+  problems: string[];
+}
+
+export interface PlanOptions {
+  force?: boolean;
+  start?: boolean;
+  tenant: string;
+}
+
+export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; disks: DiskPlanEntry[] }, facts: HostFacts, opts: PlanOptions): HostPlan {
+  const plan: HostPlan = { filters: [], images: [], vms: [], bytesToSend: 0, problems: [] };
+  for (const filter of desired.filters) plan.filters.push({ filter, ...filterAction(filter, facts, opts.force) });
+  const images = new Map<string, ImageStep>();
+  for (const d of desired.disks) {
+    if (!d.sha256 || !d.storedPath || !d.basePath || d.device !== 'disk') continue;
+    if (images.has(d.sha256)) continue;
+    const storedName = d.storedPath.split('/').pop()!;
+    const baseName = d.basePath.split('/').pop()!;
+    const haveBase = facts.images.has(baseName);
+    const step: ImageStep = {
+      sha256: d.sha256,
+      href: d.href!,
+      sourceFormat: d.sourceFormat,
+      bytes: d.fileSize,
+      storedPath: d.storedPath,
+      basePath: d.basePath,
+      // An image already in the store is never sent again; a converted base is enough.
+      upload: !haveBase && !facts.images.has(storedName),
+      convert: !haveBase && d.storedPath !== d.basePath,
+    };
+    images.set(d.sha256, step);
+    if (step.upload) plan.bytesToSend += step.bytes ?? 0;
+  }
+  plan.images = [...images.values()];
+  const unknownDigest = desired.disks.filter((d) => d.device === 'disk' && d.href && !d.sha256);
+  for (const d of unknownDigest) plan.problems.push(`${d.domain}: the digest of ${d.href} is unknown (rendered with --descriptor-only?)`);
+  for (const vm of desired.vms) plan.vms.push(vmPlan(vm, desired.disks, facts, opts));
+  if (facts.freeBytes !== undefined && plan.bytesToSend * 2 > facts.freeBytes)
+    plan.problems.push(`not enough space in ${facts.storageRoot}: ${facts.freeBytes} bytes free, ${plan.bytesToSend * 2} needed (images and their conversion)`);
+  return plan;
+}
+
+function filterAction(f: ScopedFilter, facts: HostFacts, force = false): { action: FilterAction; reason?: string } {
+  const current = facts.filters.get(f.name);
+  if (current === undefined) return { action: 'define' };
+  const uuid = /<uuid>([^<]+)<\/uuid>/.exec(current)?.[1]?.trim();
+  if (uuid !== f.uuid && !force) return { action: 'refuse', reason: `filter ${f.name} exists with uuid ${uuid ?? '?'}, not ovfpipe's; use --force to replace it` };
+  return sameFilter(current, f.xml) ? { action: 'unchanged' } : { action: 'update' };
+}
+
+/** Both sides through libvirt's own formatting (src/netsec/nwfilter/normalize.ts), so layout differences vanish. */
+export function sameFilter(a: string, b: string): boolean {
+  const norm = (x: string) => {
+    const r = parseXml(x);
+    if (!r.ok) return x;
+    const n = normalizeFilter(r.root, { uuid: () => '' });
+    return n.ok ? n.xml : x;
+  };
+  return norm(a) === norm(b);
+}
+
+function vmPlan(vm: RenderedVm, disks: DiskPlanEntry[], facts: HostFacts, opts: PlanOptions): VmPlan {
+  const mine = disks.filter((d) => d.domain === vm.name);
+  const current = facts.domains.get(vm.name);
+  const planned = {
+    vm,
+    disks: mine.map((d) => ({ ...d, createOverlay: d.device === 'disk' && !facts.existing.has(d.overlayPath) })),
+    uploadIso: vm.ovfEnv !== undefined,
+    start: opts.start === true && !current?.running,
+  };
+  if (!current) return { ...planned, action: 'create' };
+  const owner = ownerOf(current.xml);
+  if (owner !== opts.tenant && !opts.force)
+    return { ...planned, action: 'refuse', reason: owner === undefined ? `domain ${vm.name} exists and was not created by ovfpipe; use --force to replace it` : `domain ${vm.name} belongs to tenant '${owner}'` };
+  const same = digestOf(current.xml) === digestOf(vm.xml) && planned.disks.every((d) => !d.createOverlay);
+  return { ...planned, action: same ? 'unchanged' : 'update' };
+}
+
+/** The tenant recorded in ovfpipe's domain metadata, if the domain is ours. */
+export function ownerOf(domainXml: string): string | undefined {
+  const r = parseXml(domainXml);
+  if (!r.ok) return undefined;
+  const meta = r.root.children.find((c) => c.local === 'metadata');
+  const src = meta?.children.find((c) => c.ns === 'http://ovfpipe.dev/schema/domain/1' && c.local === 'source');
+  return src?.attributes.find((a) => a.local === 'tenant')?.value;
+}
+
+export function digestOf(domainXml: string): string | undefined {
+  const r = parseXml(domainXml);
+  if (!r.ok) return undefined;
+  const src = r.root.children.find((c) => c.local === 'metadata')?.children.find((c) => c.local === 'source');
+  return src?.attributes.find((a) => a.local === 'digest')?.value;
+}

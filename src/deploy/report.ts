@@ -1,0 +1,53 @@
+/** The run report (PRODUCT.md §7): JSON and JUnit, every VM and host with its outcome, timings and bytes. Pure. */
+import { element, writeXml } from '../xml/writer.js';
+import type { VmOutcome } from './executor.js';
+
+export interface HostReport {
+  host: string;
+  status: 'ok' | 'failed';
+  error?: string;
+  seconds: number;
+  bytesUploaded: number;
+  vms: number;
+}
+
+export interface RunReport {
+  vms: VmOutcome[];
+  hosts: HostReport[];
+  bytesUploaded: number;
+}
+
+export function runFailed(r: RunReport): boolean {
+  return r.vms.some((v) => v.status === 'failed') || r.hosts.some((h) => h.status === 'failed');
+}
+
+export function reportJson(r: RunReport): string {
+  return `${JSON.stringify(r, null, 2)}\n`;
+}
+
+/** One testsuite per host, one testcase per VM; a failed VM is a <failure> with its error. */
+export function reportJunit(r: RunReport): string {
+  const suites = r.hosts.map((h) => {
+    const vms = r.vms.filter((v) => v.host === h.host);
+    const cases = vms.map((v) =>
+      element(
+        'testcase',
+        [['name', v.name], ['classname', `ovfpipe.deploy.${h.host}`], ['time', v.seconds.toFixed(3)]],
+        v.status === 'failed' ? element('failure', [['message', v.error ?? 'failed'], ['type', 'deploy']], v.error ?? 'failed') : element('system-out', [], v.status),
+      ),
+    );
+    const hostCase = h.status === 'failed' ? [element('testcase', [['name', `host ${h.host}`], ['classname', 'ovfpipe.deploy']], element('failure', [['message', h.error ?? 'failed']], h.error ?? ''))] : [];
+    const failures = vms.filter((v) => v.status === 'failed').length + hostCase.length;
+    return element('testsuite', [['name', h.host], ['tests', String(cases.length + hostCase.length)], ['failures', String(failures)], ['time', h.seconds.toFixed(3)]], ...cases, ...hostCase);
+  });
+  return writeXml(element('testsuites', [['name', 'ovfpipe deploy']], ...suites), { declaration: true });
+}
+
+/** Joins shard reports (`ovfpipe report merge`): hosts are disjoint across shards. */
+export function mergeReports(reports: readonly RunReport[]): RunReport {
+  return {
+    vms: reports.flatMap((r) => r.vms),
+    hosts: reports.flatMap((r) => r.hosts),
+    bytesUploaded: reports.reduce((n, r) => n + r.bytesUploaded, 0),
+  };
+}

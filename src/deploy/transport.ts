@@ -1,0 +1,53 @@
+/**
+ * One interface per boundary (ARCHITECTURE.md): everything deploy does on a
+ * host goes through a Transport. The implementation is ssh2 (ssh-transport.ts);
+ * tests use it against real OpenSSH servers on loopback.
+ */
+import type { Readable } from 'node:stream';
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** Data for the command's standard input. */
+  stdin?: string | Buffer;
+  timeoutMs?: number;
+  /** Resolve with a non-zero exit code instead of throwing OvfpipeError(OVFPIPE_REMOTE). */
+  allowFailure?: boolean;
+}
+
+export interface PutResult {
+  bytes: number;
+  /** sha256 computed locally in the same pass as the upload. */
+  sha256: string;
+  /** sha256 computed remotely over the file as written. */
+  remoteSha256: string;
+}
+
+export interface PutOptions {
+  /** Called with the running byte count. */
+  onProgress?: (bytes: number) => void;
+  /** Refuse the upload (and leave nothing behind) unless the local digest equals this. */
+  expectedSha256?: string;
+}
+
+export interface Transport {
+  /** `user@host:port`, for messages and reports. */
+  readonly label: string;
+  /**
+   * Runs a command given as an argv. Every element is quoted for the remote
+   * POSIX shell; no value is ever spliced into a shell string.
+   */
+  exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Streams `data` to `remotePath`: written to a temporary name in the same
+   * directory, hashed locally in the same pass and remotely after writing,
+   * compared, then renamed atomically. On any failure the temporary file is
+   * removed and nothing appears at `remotePath`.
+   */
+  put(data: Readable, remotePath: string, opts?: PutOptions): Promise<PutResult>;
+  close(): Promise<void>;
+}
