@@ -29,6 +29,8 @@ export interface RenderRequest {
   configuration?: string;
   /** sha256 of each References href, when known (from the manifest or a hashing pass). */
   digests: ReadonlyMap<string, string>;
+  /** Render even when values are missing (destroy only needs the names). */
+  lenient?: boolean;
 }
 
 export interface RenderedVm {
@@ -71,7 +73,7 @@ export function renderPackage(req: RenderRequest): RenderResult {
   for (const vs of virtualSystems(req.envelope.content)) {
     const vm = resolveVm(req.envelope, vs, req.tenant, req.vars, req.options, req.configuration);
     result.diagnostics.push(...vm.diagnostics);
-    if (hasErrors(vm.diagnostics)) continue;
+    if (hasErrors(vm.diagnostics) && !req.lenient) continue;
     for (const nic of vm.nics)
       if (nic.filterref) {
         const scoped = scope.nameFor(vs.id, nic.filterref.filter);
