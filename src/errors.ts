@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'OVFPIPE_SSH_AUTH'
   | 'OVFPIPE_HOSTKEY_UNKNOWN'
   | 'OVFPIPE_HOSTKEY_MISMATCH'
+  | 'OVFPIPE_HOSTKEY_REVOKED'
   | 'OVFPIPE_REMOTE'
+  | 'OVFPIPE_DIGEST'
   | 'OVFPIPE_INTERNAL';
 
 export class OvfpipeError extends Error {
