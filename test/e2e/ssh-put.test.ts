@@ -1,0 +1,164 @@
+/**
+ * Verified, atomic uploads against a real sshd: digests, atomic rename,
+ * nothing left behind on failure — including the sshd dying mid-upload.
+ * The pretend host shares this machine's filesystem, so results are read locally.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupTemps, putFile } from '../../src/deploy/ssh/put.js';
+import { connectSsh, type SshTransport } from '../../src/deploy/ssh/ssh-transport.js';
+import type { SshTarget } from '../../src/deploy/ssh/config.js';
+import { OvfpipeError } from '../../src/errors.js';
+import { type SshdCluster, startSshds } from './sshd.js';
+
+const cluster: SshdCluster | undefined = await startSshds(2);
+const describeSsh = cluster ? describe : describe.skip;
+const MiB = 1 << 20;
+
+function target(i: number): SshTarget {
+  const c = cluster!;
+  return { host: '127.0.0.1', port: c.hosts[i]!.port, user: 'root', identity: c.clientKey, knownHostsFile: c.knownHostsFile, agent: '' };
+}
+
+/** `size` bytes of pseudo-random data, produced as it is read (memory stays flat). */
+function generated(size: number, seed = 1): Readable {
+  const block = randomBytes(MiB);
+  let sent = 0;
+  return Readable.from(
+    (function* () {
+      for (let i = 0; sent < size; i++) {
+        const n = Math.min(MiB, size - sent);
+        const chunk = Buffer.from(block.subarray(0, n));
+        chunk.writeUInt32BE(i ^ seed, 0);
+        sent += n;
+        yield chunk;
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+const temps = (dir: string) => readdirSync(dir).filter((n) => n.includes('.ovfpipe-tmp-'));
+
+async function rejection(p: Promise<unknown>): Promise<OvfpipeError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(OvfpipeError);
+  return err as OvfpipeError;
+}
+
+describeSsh('put over a real sshd', () => {
+  const open: SshTransport[] = [];
+  const connect = async (i: number) => {
+    const t = await connectSsh(target(i));
+    open.push(t);
+    return t;
+  };
+  const store = (name: string) => {
+    const dir = join(cluster!.root, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  afterAll(async () => {
+    for (const t of open) await t.close();
+    await cluster?.stopAll();
+  });
+
+  it('uploads a 64 MiB file verified: local and remote sha256 equal, file in place, no temp left', async () => {
+    const dir = store('put-64');
+    const local = join(dir, 'source.bin');
+    writeFileSync(local, randomBytes(64 * MiB));
+    const t = await connect(0);
+    const progress: number[] = [];
+    const r = await putFile(t, local, join(dir, 'image.qcow2'), { onProgress: (n) => progress.push(n) });
+    const expected = createHash('sha256').update(readFileSync(local)).digest('hex');
+    expect(r).toEqual({ bytes: 64 * MiB, sha256: expected, remoteSha256: expected });
+    expect(createHash('sha256').update(readFileSync(join(dir, 'image.qcow2'))).digest('hex')).toBe(expected);
+    expect(progress.at(-1)).toBe(64 * MiB);
+    expect(temps(dir)).toEqual([]);
+    // umask 077 by default; `mode` sets the final permissions before the rename.
+    expect(statSync(join(dir, 'image.qcow2')).mode & 0o777).toBe(0o600);
+    await t.put(Readable.from([Buffer.from('hello\n')]), join(dir, 'readable.txt'), { mode: 0o644, expectedSha256: createHash('sha256').update('hello\n').digest('hex') });
+    expect(statSync(join(dir, 'readable.txt')).mode & 0o777).toBe(0o644);
+  });
+
+  it('replaces an existing file atomically and handles names with shell metacharacters', async () => {
+    const dir = store("odd name; $(touch pwned) 'q'");
+    const path = join(dir, 'a b*.img');
+    writeFileSync(path, 'old');
+    const t = await connect(0);
+    await t.put(generated(3 * MiB), path);
+    expect(statSync(path).size).toBe(3 * MiB);
+    expect(readdirSync(dir).sort()).toEqual(['a b*.img']);
+    expect(existsSync(join(cluster!.root, 'pwned'))).toBe(false);
+  });
+
+  it('refuses data whose sha256 is not the expected one and leaves nothing behind', async () => {
+    const dir = store('put-expected');
+    const t = await connect(0);
+    const err = await rejection(t.put(generated(8 * MiB), join(dir, 'image.qcow2'), { expectedSha256: '0'.repeat(64) }));
+    expect(err.code).toBe('OVFPIPE_DIGEST');
+    expect(err.message).toMatch(/expected 0{64}; nothing was installed/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('fails cleanly when the remote write fails, and when the source stream errors', async () => {
+    const dir = store('put-fail');
+    const t = await connect(0);
+    const missing = await rejection(t.put(generated(MiB), join(dir, 'no-such-dir', 'x')));
+    expect(missing.code).toBe('OVFPIPE_REMOTE');
+    expect(missing.message).toMatch(/No such file or directory/);
+    const broken = new Readable({ read() {} });
+    broken.push(Buffer.alloc(MiB));
+    setTimeout(() => broken.destroy(new Error('disk read error')), 50);
+    const err = await rejection(t.put(broken, join(dir, 'x')));
+    expect(err.code).toBe('OVFPIPE_IO');
+    expect(err.message).toMatch(/disk read error/);
+    expect(readdirSync(dir)).toEqual([]);
+    expect((await t.exec(['echo', 'ok'])).stdout).toBe('ok\n');
+  });
+
+  it('rejects promptly when the sshd dies mid-upload; after a restart cleanupTemps removes the leftover', async () => {
+    const c = cluster!;
+    const dir = store('put-killed');
+    const dest = join(dir, 'big.img');
+    const t = await connect(1);
+    let killedAt = 0;
+    let stopping: Promise<void> | undefined;
+    const err = await rejection(
+      t.put(generated(512 * MiB), dest, {
+        onProgress: (n) => {
+          if (n >= 50 * MiB && !stopping) {
+            killedAt = Date.now();
+            stopping = c.stop(1);
+          }
+        },
+      }),
+    );
+    const rejectedAfterMs = Date.now() - killedAt;
+    await stopping;
+    expect(killedAt).toBeGreaterThan(0);
+    expect(err.code).toBe('OVFPIPE_SSH_CONNECT');
+    expect(err.message).toMatch(/upload of .*big\.img failed after \d+ bytes: connection lost/);
+    expect(rejectedAfterMs).toBeLessThan(3_000);
+    expect(t.alive).toBe(false);
+    expect(existsSync(dest)).toBe(false);
+    // The dead connection could not remove its temp file; the next run does.
+    const leftover = temps(dir);
+    expect(leftover).toHaveLength(1);
+    await c.start(1);
+    const again = await connect(1);
+    // A fresh temp may belong to an upload still running elsewhere: the default age limit keeps it.
+    expect(await cleanupTemps(again, dir)).toEqual([]);
+    const removed = await again.cleanupTemps(dir, { olderThanMs: 0 });
+    expect(removed).toEqual([join(dir, leftover[0]!)]);
+    expect(temps(dir)).toEqual([]);
+    expect(existsSync(dest)).toBe(false);
+    console.log(`sshd killed at 50 MiB: put rejected ${rejectedAfterMs} ms later; cleanupTemps removed ${JSON.stringify(removed)}`);
+  });
+});
