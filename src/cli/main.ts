@@ -10,6 +10,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerNetsec } from './commands/netsec.js';
 import { registerSpec } from './commands/spec.js';
 import { registerRender } from './commands/render.js';
+import { registerDeploy } from './commands/deploy.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerNetsec(program, io, setExit);
   registerSpec(program, io);
   registerRender(program, io, setExit);
+  registerDeploy(program, io, setExit);
   for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(['node', 'ovfpipe', ...argv]);

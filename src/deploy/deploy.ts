@@ -7,6 +7,7 @@
  */
 import PQueue from 'p-queue';
 import type { Diagnostic } from '../diagnostics.js';
+import { isOvfpipeError } from '../errors.js';
 import { hasErrors } from '../diagnostics.js';
 import { loadDescriptor } from '../load-descriptor.js';
 import type { VarsFile } from '../macros/vars.js';
@@ -92,8 +93,10 @@ async function deployHost(host: string, vms: RenderedVm[], r: RenderResult, req:
   try {
     t = await req.connect(host);
   } catch (e) {
-    req.log?.(`${host}: cannot connect: ${(e as Error).message}`);
-    return failAll((e as Error).message);
+    // Keep the error code (OVFPIPE_HOSTKEY_UNKNOWN, …) in the report: CI jobs match on it.
+    const message = isOvfpipeError(e) ? `${e.message} [${e.code}]` : (e as Error).message;
+    req.log?.(`${host}: cannot connect: ${message}`);
+    return failAll(message);
   }
   try {
     const filters = r.filters.filter((f) => vms.some((v) => v.filterrefs.includes(f.name)) || filterNeededBy(f.name, r, vms));

@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import type { PackageReader } from '../package/reader.js';
 import { buildOvfEnvIso } from '../render/ovf-env.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
+import { cleanupTemps } from './ssh/put.js';
 import type { Transport } from './transport.js';
 
 export type VmStatus = 'created' | 'updated' | 'unchanged' | 'failed';
@@ -53,6 +54,10 @@ export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Prom
     }
   }
   const failedImages = new Map<string, string>();
+  // Temporary files of uploads that died with an earlier run (older than 10 minutes, so a
+  // concurrent run's upload is left alone). They never carry a store name.
+  const storeDirs = new Set(plan.images.map((i) => i.storedPath.replace(/\/[^/]+$/, '')));
+  for (const dir of storeDirs) await cleanupTemps(ctx.transport, dir).catch(() => undefined);
   for (const img of plan.images) {
     const err = await placeImage(img, ctx, out);
     if (err) failedImages.set(img.sha256, err);

@@ -9,7 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Client, type ConnectConfig, utils } from 'ssh2';
+import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { OvfpipeError } from '../../errors.js';
 import type { SshTarget } from './config.js';
 import { defaultKnownHostsFiles, loadKnownHosts, verifyHostKey } from './host-key.js';
@@ -26,6 +26,8 @@ export interface SshConnection {
 /** ssh2 1.17's default host key algorithms, in its order (lib/protocol/constants.js). */
 const HOST_KEY_ALGORITHMS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
 const ALGORITHMS_FOR_KEY_TYPE: Record<string, string[]> = { 'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] };
+// ssh2 is CommonJS: Node's ESM loader exposes only some names (not `utils`), so take them from the default export.
+const { Client: SshClient, utils } = ssh2;
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
 export function targetLabel(t: SshTarget): string {
@@ -134,7 +136,7 @@ async function authConfig(target: SshTarget, label: string): Promise<Pick<Connec
 
 function handshake(config: ConnectConfig, hostKeyError: PreparedConfig['hostKeyError'], label: string): Promise<Client> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new SshClient();
     let settled = false;
     const fail = (err: unknown) => {
       if (settled) return;

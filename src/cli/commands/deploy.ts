@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { OvfpipeError } from '../../errors.js';
+import type { RenderOptions } from '../../render/types.js';
+import { collect, EXIT, type CliIo } from '../io.js';
+
+interface DeployFlags {
+  host: string[];
+  identity?: string;
+  knownHosts?: string;
+  fingerprint?: string;
+  sshConfig?: string;
+  connect: string;
+  storage: string;
+  tenant: string;
+  vars?: string;
+  start?: boolean;
+  force?: boolean;
+  json?: boolean;
+  report?: string;
+  junit?: string;
+  parallel: string;
+  domainType: string;
+  cpuMode?: string;
+  dryRun?: boolean;
+}
+
+function hostOptions(c: Command): Command {
+  return c
+    .requiredOption('--host <ssh://user@host[:port]>', 'target host: ssh URL or ~/.ssh/config alias (repeatable; VMs are placed round-robin)', collect, [])
+    .option('-i, --identity <key>', 'private key file (default: ssh-agent via SSH_AUTH_SOCK, or IdentityFile from ssh config)')
+    .option('--known-hosts <file>', 'known_hosts to check host keys against (default ~/.ssh/known_hosts); unknown or changed keys are refused')
+    .option('--fingerprint <SHA256:...>', 'pin the host key fingerprint instead of known_hosts')
+    .option('--ssh-config <file>', 'ssh config file for host aliases (default ~/.ssh/config)')
+    .option('--connect <uri>', 'libvirt URI on the host', 'qemu:///system')
+    .option('--storage <dir>', 'storage root on the hosts', '/var/lib/ovfpipe')
+    .requiredOption('-t, --tenant <name>', 'tenant');
+}
+
+export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  hostOptions(program.command('deploy').description('upload, verify, define filters and domains on KVM hosts over SSH; idempotent').argument('<pkg>', 'package'))
+    .option('--vars <file>', 'vars YAML')
+    .option('--start', 'start and autostart the domains')
+    .option('--force', 'replace domains and filters ovfpipe did not create (never by default)')
+    .option('--json', 'print the run report as JSON on stdout')
+    .option('--report <file>', 'write the run report as JSON to a file')
+    .option('--junit <file>', 'write the run report as JUnit XML')
+    .option('--parallel <n>', 'hosts worked on at once', '8')
+    .option('--domain-type <type>', 'kvm | qemu', 'kvm')
+    .option('--cpu-mode <mode>', 'default | host-model | host-passthrough')
+    .option('--dry-run', 'gather facts and print the plan; change nothing')
+    .action(async (pkg: string, f: DeployFlags) => {
+      const { runDeploy } = await import('../deploy-run.js');
+      const code = await runDeploy(pkg, f, io);
+      setExit(code);
+    });
+  hostOptions(program.command('destroy').description("remove the tenant's domains, overlays and filters that ovfpipe created (nothing else)").argument('<pkg>', 'package'))
+    .option('--vars <file>', 'vars YAML (for domain names set in vars)')
+    .option('--json', 'print the report as JSON')
+    .action(async (pkg: string, f: DeployFlags) => {
+      const { runDestroy } = await import('../deploy-run.js');
+      setExit(await runDestroy(pkg, f, io));
+    });
+  const hosts = program.command('hosts').description('inspect KVM hosts');
+  hosts
+    .command('probe')
+    .description("report each host's capabilities: libvirt and qemu-img versions, KVM, free space, bridges, networks, filters, lldpad")
+    .requiredOption('--host <ssh://user@host[:port]>', 'host (repeatable)', collect, [])
+    .option('-i, --identity <key>', 'private key file')
+    .option('--known-hosts <file>', 'known_hosts file')
+    .option('--fingerprint <SHA256:...>', 'pinned host key fingerprint')
+    .option('--ssh-config <file>', 'ssh config file')
+    .option('--connect <uri>', 'libvirt URI', 'qemu:///system')
+    .option('--storage <dir>', 'storage root', '/var/lib/ovfpipe')
+    .option('--json', 'print as JSON')
+    .action(async (f: DeployFlags) => {
+      const { runProbe } = await import('../deploy-run.js');
+      setExit(await runProbe(f, io));
+    });
+}
+
+export type { DeployFlags };
+
+export function renderOverrides(f: Pick<DeployFlags, 'domainType' | 'cpuMode'>): Partial<RenderOptions> {
+  const o: Partial<RenderOptions> = {};
+  if (f.domainType !== 'kvm' && f.domainType !== 'qemu') throw new OvfpipeError('OVFPIPE_USAGE', `--domain-type '${f.domainType}': expected kvm or qemu`);
+  o.domainType = f.domainType;
+  if (f.cpuMode !== undefined) {
+    if (!['default', 'host-model', 'host-passthrough'].includes(f.cpuMode)) throw new OvfpipeError('OVFPIPE_USAGE', `--cpu-mode '${f.cpuMode}'`);
+    o.cpuMode = f.cpuMode as RenderOptions['cpuMode'];
+  }
+  return o;
+}
+
+export { EXIT };

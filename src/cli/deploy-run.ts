@@ -1,0 +1,97 @@
+/** The deploy/destroy/probe commands' bodies (loaded on use). Thin: the work is in src/deploy/. */
+import { writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { hasErrors, type Diagnostic } from '../diagnostics.js';
+import { OvfpipeError } from '../errors.js';
+import { hostConnector } from '../deploy/connect.js';
+import { deploy } from '../deploy/deploy.js';
+import { destroy } from '../deploy/destroy.js';
+import { probeHost } from '../deploy/probe.js';
+import { reportJson, reportJunit, runFailed } from '../deploy/report.js';
+import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
+import { renderOptions } from '../render/options.js';
+import { renderOverrides, type DeployFlags } from './commands/deploy.js';
+import { EXIT, type CliIo } from './io.js';
+
+async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
+  if (!path) return undefined;
+  const text = await readFile(path, 'utf8').catch((e: Error) => {
+    throw new OvfpipeError('OVFPIPE_IO', `cannot read vars file ${path}: ${e.message}`);
+  });
+  const r = parseVarsYaml(text, { file: path, tenant });
+  printDiagnostics(r.diagnostics, io);
+  return hasErrors(r.diagnostics) ? 'failed' : r.vars;
+}
+
+function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
+  for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]\n`);
+}
+
+export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise<number> {
+  const vars = await loadVars(f.vars, f.tenant, io);
+  if (vars === 'failed') return EXIT.problems;
+  const parallel = Number(f.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const r = await deploy({
+    pkg,
+    tenant: f.tenant,
+    vars,
+    hosts: f.host,
+    connect: hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig }),
+    connectUri: f.connect,
+    storageRoot: f.storage,
+    options: renderOptions(renderOverrides(f)),
+    start: f.start,
+    force: f.force,
+    parallel,
+    dryRun: f.dryRun,
+    log,
+  });
+  printDiagnostics(r.diagnostics, io);
+  if (hasErrors(r.diagnostics)) return EXIT.problems;
+  if (f.dryRun) {
+    io.stdout.write(`${JSON.stringify(r.plans.map((p) => ({ host: p.host, error: p.error, filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })), images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })), vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })) })), null, 2)}\n`);
+    return r.plans.some((p) => p.error) ? EXIT.problems : EXIT.ok;
+  }
+  for (const v of r.report.vms) log(`${v.host}: ${v.name} ${v.status}${v.error ? `: ${v.error}` : ''}`);
+  if (f.json) io.stdout.write(reportJson(r.report));
+  if (f.report) await writeFile(f.report, reportJson(r.report));
+  if (f.junit) await writeFile(f.junit, reportJunit(r.report));
+  return runFailed(r.report) ? EXIT.problems : EXIT.ok;
+}
+
+export async function runDestroy(pkg: string, f: DeployFlags, io: CliIo): Promise<number> {
+  const vars = await loadVars(f.vars, f.tenant, io);
+  if (vars === 'failed') return EXIT.problems;
+  const r = await destroy({
+    pkg,
+    tenant: f.tenant,
+    vars,
+    hosts: f.host,
+    connect: hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig }),
+    connectUri: f.connect,
+    storageRoot: f.storage,
+    log: (line) => io.stderr.write(`${line}\n`),
+  });
+  if (f.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+  return r.hosts.some((h) => h.error) ? EXIT.problems : EXIT.ok;
+}
+
+export async function runProbe(f: DeployFlags, io: CliIo): Promise<number> {
+  const connect = hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig });
+  const results = await Promise.all(f.host.map((h) => probeHost(h, connect, f.connect, f.storage)));
+  if (f.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  else
+    for (const p of results) {
+      if (p.error) {
+        io.stdout.write(`${p.host}: unreachable: ${p.error}\n`);
+        continue;
+      }
+      io.stdout.write(
+        `${p.host}: libvirt ${p.libvirtVersion ?? '?'}, qemu-img ${p.qemuImgVersion ?? '?'}, kvm ${p.kvm ? 'yes' : 'no'}, ${p.freeBytes !== undefined ? `${Math.floor(p.freeBytes / 2 ** 30)} GiB free in ${f.storage}` : 'storage unknown'}\n` +
+          `  bridges: ${p.bridges.join(', ') || '(none)'}\n  networks: ${p.networks.join(', ') || '(none)'}\n  nwfilters: ${p.filters.length}\n  lldpad: ${p.lldpad ? 'yes' : 'no'}\n`,
+      );
+    }
+  return results.some((p) => p.error) ? EXIT.problems : EXIT.ok;
+}

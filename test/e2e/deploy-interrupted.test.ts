@@ -1,0 +1,94 @@
+/**
+ * The sshd dies mid-upload: the run reports the VM failed, the store never
+ * holds a half-written image under its content address, and the next run
+ * completes the job. Real sshd, real libvirtd.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploy } from '../../src/deploy/deploy.js';
+import { hostConnector } from '../../src/deploy/connect.js';
+import { parseVarsYaml } from '../../src/macros/vars.js';
+import { renderOptions } from '../../src/render/options.js';
+import { requireLibvirt, run } from './services.js';
+import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
+
+const live = requireSshd('interrupted deploy test') && requireLibvirt('interrupted deploy test');
+const tenant = `cut${process.pid}`;
+const storage = `/var/lib/ovfpipe-e2e/cut-${tenant}`;
+const work = mkdtempSync(join(tmpdir(), 'ovfpipe-e2e-cut-'));
+const pkg = join(work, 'big');
+let cluster: SshdCluster | undefined;
+
+beforeAll(async () => {
+  if (!live) return;
+  cluster = await startSshds(1);
+  // A 192 MiB streamOptimized vmdk of random data: big enough to cut mid-stream.
+  mkdirSync(pkg);
+  const raw = join(work, 'disk.raw');
+  run('sh', ['-c', `head -c ${192 * 2 ** 20} /dev/urandom > ${raw}`]);
+  run('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=streamOptimized', raw, join(pkg, 'web-disk1.vmdk')]);
+  const size = statSync(join(pkg, 'web-disk1.vmdk')).size;
+  const ovf = readFileSync('examples/web-appliance/web-appliance.ovf', 'utf8').replace('ovf:size="131072"', `ovf:size="${size}"`).replace('ovf:capacity="64"', 'ovf:capacity="192"');
+  writeFileSync(join(pkg, 'big.ovf'), ovf);
+  const sha = (f: string) => createHash('sha256').update(readFileSync(join(pkg, f))).digest('hex');
+  writeFileSync(join(pkg, 'big.mf'), `SHA256(big.ovf)= ${sha('big.ovf')}\nSHA256(web-disk1.vmdk)= ${sha('web-disk1.vmdk')}\n`);
+}, 120_000);
+
+afterAll(async () => {
+  run('virsh', ['-c', 'qemu:///system', 'undefine', `${tenant}-web`], { allowFail: true });
+  await cluster?.stopAll();
+  rmSync(work, { recursive: true, force: true });
+  rmSync(storage, { recursive: true, force: true });
+});
+
+describe.skipIf(!live)('an upload cut by a dying sshd', () => {
+  it('fails the VM, leaves no half image under its content address, and the next run completes', async () => {
+    const request = () => ({
+      pkg,
+      tenant,
+      vars: parseVarsYaml('ip: 10.0.0.5\nadmin_password: x\n').vars,
+      hosts: [`ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`],
+      connect: hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile, retries: 0 }),
+      connectUri: 'qemu:///system',
+      storageRoot: storage,
+      options: renderOptions({ domainType: 'qemu' as const }),
+    });
+    // The NIC joins libvirt network "frontend": define it for this test only if absent.
+    const net = run('virsh', ['-c', 'qemu:///system', 'net-info', 'frontend'], { allowFail: true }).status === 0;
+    const netXml = join(work, 'net.xml');
+    writeFileSync(netXml, "<network><name>frontend</name><bridge name='ovfcut0'/></network>");
+    if (!net) run('virsh', ['-c', 'qemu:///system', 'net-define', netXml]);
+    try {
+      let cut = false;
+      let sent = 0;
+      const first = await deploy({
+        ...request(),
+        onBytes: (_host, n) => {
+          sent += n;
+          if (!cut && sent > 16 * 2 ** 20) {
+            cut = true;
+            void cluster!.stop(0);
+          }
+        },
+      });
+      expect(cut).toBe(true);
+      expect(first.report.vms).toMatchObject([{ name: `${tenant}-web`, status: 'failed' }]);
+      const stored = run('ls', ['-1', `${storage}/images`]).stdout.split('\n').filter(Boolean);
+      // Only temporary names, never <sha256>.vmdk half-written.
+      expect(stored.every((f) => f.includes('.ovfpipe-tmp-'))).toBe(true);
+
+      await cluster!.start(0);
+      const second = await deploy(request());
+      expect(second.report.vms).toMatchObject([{ name: `${tenant}-web`, status: 'created' }]);
+      const images = run('ls', ['-1', `${storage}/images`]).stdout.split('\n').filter((f) => f && !f.includes('.ovfpipe-tmp-'));
+      expect(images.sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{64}\.vmdk$/), expect.stringMatching(/^[0-9a-f]{64}\.qcow2$/)]));
+      const vmdk = images.find((f) => f.endsWith('.vmdk'))!;
+      expect(run('sha256sum', [`${storage}/images/${vmdk}`]).stdout.split(' ')[0]).toBe(vmdk.replace('.vmdk', ''));
+    } finally {
+      if (!net) run('virsh', ['-c', 'qemu:///system', 'net-undefine', 'frontend'], { allowFail: true });
+    }
+  });
+});

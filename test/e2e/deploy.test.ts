@@ -1,0 +1,164 @@
+/**
+ * deploy / destroy against two real OpenSSH servers on loopback and a real
+ * libvirtd (they share it, as two pretend hosts). No mocks.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { deploy } from '../../src/deploy/deploy.js';
+import { hostConnector } from '../../src/deploy/connect.js';
+import { parseVarsYaml } from '../../src/macros/vars.js';
+import { renderOptions } from '../../src/render/options.js';
+import { hasKvm, requireLibvirt, run, virsh } from './services.js';
+import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
+
+const live = requireSshd('deploy end-to-end tests') && requireLibvirt('deploy end-to-end tests');
+const tenant = `dep${process.pid}`;
+const storage = `/var/lib/ovfpipe-e2e/deploy-${tenant}`;
+const work = mkdtempSync(join(tmpdir(), 'ovfpipe-e2e-deploy-'));
+const bridges = [`ovfa${process.pid % 10000}`, `ovfb${process.pid % 10000}`];
+let cluster: SshdCluster | undefined;
+const made: Array<() => void> = [];
+
+function host(i: number): string {
+  return `ssh://root@127.0.0.1:${cluster!.hosts[i]!.port}`;
+}
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: process.cwd() });
+  return { code, out, err };
+}
+
+const varsFile = join(work, 'vars.yaml');
+const varsText = (t: string) => `defaults:\n  bridge: ${bridges[0]}\n  db_bridge: ${bridges[1]}\ntenants:\n  ${t}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`;
+
+function deployArgs(...hosts: number[]): string[] {
+  return ['deploy', 'examples/two-tier', ...hosts.flatMap((h) => ['--host', host(h)]), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
+    '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--json'];
+}
+
+beforeAll(async () => {
+  if (!live) return;
+  cluster = await startSshds(2);
+  writeFileSync(varsFile, varsText(tenant));
+  for (const b of bridges)
+    if (run('ip', ['link', 'show', b], { allowFail: true }).status !== 0) {
+      run('ip', ['link', 'add', b, 'type', 'bridge']);
+      run('ip', ['link', 'set', b, 'up']);
+      made.push(() => run('ip', ['link', 'del', b]));
+    }
+});
+
+afterAll(async () => {
+  if (live) {
+    for (const d of [`${tenant}-web`, `${tenant}-db`, `${tenant}x-web`, `${tenant}x-db`, `${tenant}-foreign`]) {
+      run('virsh', ['-c', 'qemu:///system', 'destroy', d], { allowFail: true });
+      run('virsh', ['-c', 'qemu:///system', 'undefine', d], { allowFail: true });
+    }
+    for (const f of ['db-guard', 'antispoof', 'web-ingress']) for (const t of [tenant, `${tenant}x`]) run('virsh', ['-c', 'qemu:///system', 'nwfilter-undefine', `${t}-${f}`], { allowFail: true });
+  }
+  for (const step of made.reverse()) step();
+  await cluster?.stopAll();
+  rmSync(work, { recursive: true, force: true });
+  rmSync(storage, { recursive: true, force: true });
+});
+
+describe.skipIf(!live).sequential('deploy over SSH', () => {
+  it('refuses a macro value with shell metacharacters before running anything', async () => {
+    const canary = join(work, 'pwned');
+    const bad = join(work, 'bad-vars.yaml');
+    writeFileSync(bad, varsText(tenant).replace('ip: 10.0.0.10 }', `ip: "$(touch ${canary})" }`));
+    const r = await cli([...deployArgs(0), '--vars', bad]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/macro-type/);
+    expect(existsSync(canary)).toBe(false);
+    expect(virsh('list', '--all', '--name').stdout).not.toContain(`${tenant}-web`);
+  });
+
+  it('with host B down, lands host A\'s VM, exits 1 and names the failure; then converges; then changes nothing', async () => {
+    await cluster!.stop(1);
+    const first = await cli(deployArgs(0, 1));
+    expect(first.code).toBe(1);
+    const r1 = JSON.parse(first.out);
+    expect(r1.vms).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: `${tenant}-web`, status: 'created' }),
+      expect.objectContaining({ name: `${tenant}-db`, status: 'failed', error: expect.any(String) }),
+    ]));
+    expect(r1.hosts.find((h: { host: string }) => h.host === host(1)).status).toBe('failed');
+    expect(r1.bytesUploaded).toBeGreaterThan(0);
+    expect(virsh('dumpxml', `${tenant}-web`).stdout).toContain(`<filterref filter='${tenant}-web-ingress'>`);
+
+    await cluster!.start(1);
+    const second = await cli(deployArgs(0, 1));
+    expect(second.err).not.toMatch(/failed/);
+    expect(second.code).toBe(0);
+    const r2 = JSON.parse(second.out);
+    expect(r2.vms.map((v: { name: string; status: string }) => [v.name, v.status]).sort()).toEqual([[`${tenant}-db`, 'created'], [`${tenant}-web`, 'unchanged']]);
+    // Both VMs share one image: the store holds it once (content-addressed) plus its qcow2 conversion.
+    const images = run('ls', [join(storage, 'images')]).stdout.trim().split('\n');
+    expect(images.filter((f) => !f.includes('ovfpipe-tmp'))).toHaveLength(2);
+
+    const third = await cli(deployArgs(0, 1));
+    expect(third.code).toBe(0);
+    const r3 = JSON.parse(third.out);
+    expect(r3.vms.every((v: { status: string }) => v.status === 'unchanged')).toBe(true);
+    expect(r3.bytesUploaded).toBe(0);
+  });
+
+  it('refuses an unknown host key, and a changed one', async () => {
+    const empty = join(work, 'empty_known_hosts');
+    writeFileSync(empty, '');
+    const unknown = await cli([...deployArgs(0), '--known-hosts', empty]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/is not known.*\[OVFPIPE_HOSTKEY_UNKNOWN\]/);
+    expect(JSON.parse(unknown.out).vms.every((v: { status: string }) => v.status === 'failed')).toBe(true);
+    await cluster!.changeHostKey(0);
+    const changed = await cli(deployArgs(0));
+    expect(changed.code).toBe(1);
+    expect(changed.err).toMatch(/\[OVFPIPE_HOSTKEY_MISMATCH\]/);
+  });
+
+  it('leaves a domain it does not own untouched', async () => {
+    const foreign = `${tenant}x-web`;
+    const xml = readFileSync('test/golden/two-tier/demo-web.xml', 'utf8')
+      .replace(/<name>[^<]+<\/name>/, `<name>${foreign}</name>`)
+      .replace(/<uuid>[^<]+<\/uuid>/, '')
+      .replace(/<metadata>[\s\S]*<\/metadata>/, '')
+      .replace(/<interface[\s\S]*<\/interface>/, '')
+      .replace(/<disk type='file' device='disk'>[\s\S]*?<\/disk>/, '');
+    const path = join(work, 'foreign.xml');
+    writeFileSync(path, xml);
+    virsh('define', path);
+    const before = virsh('dumpxml', foreign).stdout;
+    const r = await deploy({
+      pkg: 'examples/two-tier',
+      tenant: `${tenant}x`,
+      vars: parseVarsYaml(varsText(`${tenant}x`)).vars,
+      hosts: [host(1)],
+      connect: hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile }),
+      connectUri: 'qemu:///system',
+      storageRoot: storage,
+      options: renderOptions({ domainType: hasKvm() ? 'kvm' : 'qemu' }),
+    });
+    const web = r.report.vms.find((v) => v.name === foreign)!;
+    expect(web.status).toBe('failed');
+    expect(web.error).toMatch(/not created by ovfpipe/);
+    expect(virsh('dumpxml', foreign).stdout).toBe(before);
+  });
+
+  it('destroy removes what ovfpipe created for the tenant, and nothing else', async () => {
+    const args = ['destroy', 'examples/two-tier', '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--json'];
+    const r = await cli(args);
+    expect(r.code).toBe(0);
+    const names = virsh('list', '--all', '--name').stdout;
+    expect(names).not.toContain(`${tenant}-web`);
+    expect(names).not.toContain(`${tenant}-db`);
+    expect(names).toContain(`${tenant}x-web`);
+    expect(virsh('nwfilter-list').stdout).not.toContain(`${tenant}-web-ingress`);
+    expect(virsh('nwfilter-list').stdout).toContain('clean-traffic');
+  });
+});
