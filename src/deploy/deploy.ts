@@ -19,6 +19,7 @@ import { gatherFacts, type HostFacts } from './facts.js';
 import { planHost, type HostPlan } from './plan.js';
 import type { HostReport, RunReport } from './report.js';
 import type { Transport } from './transport.js';
+import type { PackageReader } from '../package/reader.js';
 
 export interface DeployRequest {
   pkg: string;
@@ -55,7 +56,7 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
     if (hasErrors(rendered.diagnostics)) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };
     const placement = place(rendered.domains, req.hosts);
     const queue = new PQueue({ concurrency: req.parallel ?? 8 });
-    const results = await Promise.all(req.hosts.map((host) => queue.add(() => deployHost(host, placement.get(host) ?? [], rendered, req, loaded.reader))));
+    const results = await Promise.all(req.hosts.map((host) => queue.add(() => deployHost(host, [{ result: rendered, vms: placement.get(host) ?? [], reader: loaded.reader }], req))));
     const report: RunReport = {
       vms: results.flatMap((r) => r.vms),
       hosts: results.map((r) => r.host),
@@ -80,9 +81,28 @@ interface HostResult {
   plan: { host: string; plan?: HostPlan; error?: string };
 }
 
-async function deployHost(host: string, vms: RenderedVm[], r: RenderResult, req: DeployRequest, reader: import('../package/reader.js').PackageReader): Promise<HostResult> {
+/** What one package render contributes to one host: its VMs there, and where to read its images. */
+export interface HostUnit {
+  result: RenderResult;
+  vms: RenderedVm[];
+  reader: PackageReader;
+}
+
+export interface HostJob {
+  connect: (host: string) => Promise<Transport>;
+  connectUri: string;
+  storageRoot: string;
+  start?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  log?: (line: string) => void;
+  onBytes?: (host: string, n: number) => void;
+}
+
+export async function deployHost(host: string, units: HostUnit[], req: HostJob): Promise<HostResult> {
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
+  const vms = units.flatMap((u) => u.vms);
   const failAll = (error: string): HostResult => ({
     host: { host, status: 'failed', error, seconds: seconds(), bytesUploaded: 0, vms: vms.length },
     vms: vms.map((v) => ({ name: v.name, host, status: 'failed' as const, error, seconds: seconds() })),
@@ -99,20 +119,34 @@ async function deployHost(host: string, vms: RenderedVm[], r: RenderResult, req:
     return failAll(message);
   }
   try {
-    const filters = r.filters.filter((f) => vms.some((v) => v.filterrefs.includes(f.name)) || filterNeededBy(f.name, r, vms));
-    const disks = r.disks.filter((d) => vms.some((v) => v.name === d.domain));
+    const filters = dedupe(units.flatMap((u) => u.result.filters.filter((f) => u.vms.some((v) => v.filterrefs.includes(f.name)) || filterNeededBy(f.name, u.result, u.vms))), (f) => f.name);
+    const disks = units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain)));
+    const readers = new Map<string, PackageReader>();
+    for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);
     const facts = await gatherFacts(t, factsQuery(req, vms, filters.map((f) => f.name), disks));
-    const plan = planHost({ filters, vms, disks }, facts, { force: req.force, start: req.start, tenant: req.tenant });
+    const plan = planHost({ filters, vms, disks }, facts, { force: req.force, start: req.start });
     plan.problems.push(...facts.problems, ...preflight(vms, facts, req.start === true));
     if (plan.problems.length > 0) return { ...failAll(`preflight: ${plan.problems.join('; ')}`), plan: { host, plan } };
     if (req.dryRun) return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: 0, vms: vms.length }, vms: [], plan: { host, plan } };
-    const outcome = await executeHostPlan(plan, { transport: t, host, connectUri: req.connectUri, reader, log: req.log, onBytes: (n) => req.onBytes?.(host, n) });
+    const outcome = await executeHostPlan(plan, {
+      transport: t,
+      host,
+      connectUri: req.connectUri,
+      openImage: (step) => readers.get(step.sha256)!.open(step.href),
+      log: req.log,
+      onBytes: (n) => req.onBytes?.(host, n),
+    });
     return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };
   } catch (e) {
     return failAll((e as Error).message);
   } finally {
     await t.close().catch(() => undefined);
   }
+}
+
+function dedupe<T>(items: T[], key: (x: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((x) => (seen.has(key(x)) ? false : (seen.add(key(x)), true)));
 }
 
 /** Filters referenced (transitively) by the filters these VMs use. */
@@ -127,7 +161,7 @@ function filterNeededBy(name: string, r: RenderResult, vms: RenderedVm[]): boole
   return vms.some((v) => v.filterrefs.some(visit));
 }
 
-function factsQuery(req: DeployRequest, vms: RenderedVm[], filters: string[], disks: RenderResult['disks']) {
+function factsQuery(req: HostJob, vms: RenderedVm[], filters: string[], disks: RenderResult['disks']) {
   const nics = vms.flatMap((v) => v.nics);
   return {
     connectUri: req.connectUri,

@@ -10,7 +10,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { PackageReader } from '../package/reader.js';
 import { buildOvfEnvIso } from '../render/ovf-env.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
 import { cleanupTemps } from './ssh/put.js';
@@ -30,7 +29,8 @@ export interface ExecuteContext {
   transport: Transport;
   host: string;
   connectUri: string;
-  reader: PackageReader;
+  /** Opens the package member an image step uploads (the pipeline mixes several packages). */
+  openImage: (step: ImageStep) => Promise<Readable>;
   /** Called with bytes as they are sent. */
   onBytes?: (n: number) => void;
   onVm?: (o: VmOutcome) => void;
@@ -97,7 +97,7 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
     if (img.upload) {
       ctx.log?.(`${ctx.host}: uploading ${img.href} → ${img.storedPath}`);
       let last = 0;
-      const r = await ctx.transport.put(await ctx.reader.open(img.href), img.storedPath, {
+      const r = await ctx.transport.put(await ctx.openImage(img), img.storedPath, {
         expectedSha256: img.sha256,
         onProgress: (n) => {
           ctx.onBytes?.(n - last);

@@ -47,7 +47,6 @@ export interface HostPlan {
 export interface PlanOptions {
   force?: boolean;
   start?: boolean;
-  tenant: string;
 }
 
 export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; disks: DiskPlanEntry[] }, facts: HostFacts, opts: PlanOptions): HostPlan {
@@ -113,7 +112,7 @@ function vmPlan(vm: RenderedVm, disks: DiskPlanEntry[], facts: HostFacts, opts: 
   };
   if (!current) return { ...planned, action: 'create' };
   const owner = ownerOf(current.xml);
-  if (owner !== opts.tenant && !opts.force)
+  if (owner !== vm.tenant && !opts.force)
     return { ...planned, action: 'refuse', reason: owner === undefined ? `domain ${vm.name} exists and was not created by ovfpipe; use --force to replace it` : `domain ${vm.name} belongs to tenant '${owner}'` };
   const same = digestOf(current.xml) === digestOf(vm.xml) && planned.disks.every((d) => !d.createOverlay);
   return { ...planned, action: same ? 'unchanged' : 'update' };

@@ -31,6 +31,8 @@ export interface RenderRequest {
   digests: ReadonlyMap<string, string>;
   /** Render even when values are missing (destroy only needs the names). */
   lenient?: boolean;
+  /** One of several deployments of this package in the tenant (pipelines): names domains and keys generated values. */
+  instance?: string;
 }
 
 export interface RenderedVm {
@@ -44,6 +46,10 @@ export interface RenderedVm {
   values: Array<{ name: string; nic?: string; value: string; source: string }>;
   filterrefs: string[];
   nics: ResolvedNic[];
+  tenant: string;
+  /** Memory (KiB) and vCPUs, for placement. */
+  memoryKiB: number;
+  vcpus: number;
 }
 
 export interface RenderResult {
@@ -70,8 +76,10 @@ export function renderPackage(req: RenderRequest): RenderResult {
   ]);
   result.filters = scope.filters;
   const builtins = new Set<string>();
-  for (const vs of virtualSystems(req.envelope.content)) {
-    const vm = resolveVm(req.envelope, vs, req.tenant, req.vars, req.options, req.configuration);
+  const systems = [...virtualSystems(req.envelope.content)];
+  for (const vs of systems) {
+    const instance = req.instance === undefined ? undefined : { name: req.instance, singleVirtualSystem: systems.length === 1 };
+    const vm = resolveVm(req.envelope, vs, req.tenant, req.vars, req.options, req.configuration, instance);
     result.diagnostics.push(...vm.diagnostics);
     if (hasErrors(vm.diagnostics) && !req.lenient) continue;
     for (const nic of vm.nics)
@@ -105,6 +113,9 @@ export function renderPackage(req: RenderRequest): RenderResult {
       values: vm.values,
       filterrefs: vm.nics.flatMap((n) => (n.filterref ? [n.filterref.filter] : [])),
       nics: vm.nics,
+      tenant: req.tenant,
+      memoryKiB: Number(/<memory unit='KiB'>(\d+)</.exec(writeXml(rendered.node))?.[1] ?? 0),
+      vcpus: Number(/<vcpu[^>]*>(\d+)</.exec(writeXml(rendered.node))?.[1] ?? 1),
     });
   }
   for (const f of scope.filters) for (const r of f.references) if (!scope.filters.some((x) => x.name === r)) builtins.add(r);

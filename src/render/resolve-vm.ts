@@ -50,7 +50,15 @@ export function productSectionsFor(env: Envelope, vsId: string): ProductSection[
   return [];
 }
 
-export function resolveVm(env: Envelope, vs: VirtualSystem, tenant: string, vars: VarsFile | undefined, options: RenderOptions, configuration?: string): ResolvedVm {
+/** A deployment of a package several times in one tenant: its name, and whether the package has one VirtualSystem. */
+export interface InstanceContext {
+  name: string;
+  singleVirtualSystem: boolean;
+}
+
+export function resolveVm(env: Envelope, vs: VirtualSystem, tenant: string, vars: VarsFile | undefined, options: RenderOptions, configuration?: string, instance?: InstanceContext): ResolvedVm {
+  // Generated values (MAC, uuid, instanceid) are keyed on the VM's identity: with instances, the instance is part of it.
+  const identity = instance ? `${instance.name}/${vs.id}` : vs.id;
   const { view } = netsecOf(env);
   const scopes: ReturnType<typeof varSourcesFor> = vars ? varSourcesFor(vars, tenant, vs.id) : { defaults: new Map() };
   const sources: MacroSources = { ...scopes, ovf: { sections: productSectionsFor(env, vs.id), configuration }, generate: true };
@@ -61,9 +69,10 @@ export function resolveVm(env: Envelope, vs: VirtualSystem, tenant: string, vars
     const b = view.bindings.find((x) => x.nic === nic);
     if (b) requests.push(...bindingMacroRequests(b));
   }
-  const resolution = resolveMacros(requests, sources, { tenant, vm: vs.id });
+  const resolution = resolveMacros(requests, sources, { tenant, vm: identity });
   const diagnostics = [...resolution.diagnostics];
-  const domainName = scopes.vm?.vars.get('domain_name')?.value ?? `${tenant}-${safeName(vs.id)}`;
+  const defaultName = !instance ? `${tenant}-${safeName(vs.id)}` : instance.singleVirtualSystem ? `${tenant}-${safeName(instance.name)}` : `${tenant}-${safeName(instance.name)}-${safeName(vs.id)}`;
+  const domainName = scopes.vm?.vars.get('domain_name')?.value ?? defaultName;
   if (!DOMAIN_NAME.test(domainName))
     diagnostics.push(diagnostic('macro-type', 'error', `VM ${vs.id}: domain name '${domainName}' must be 1-200 of A-Z a-z 0-9 _ . + -`, {}, `VirtualSystem[${vs.id}]`));
   return {
