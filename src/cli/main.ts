@@ -11,6 +11,8 @@ import { registerNetsec } from './commands/netsec.js';
 import { registerSpec } from './commands/spec.js';
 import { registerRender } from './commands/render.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerPack } from './commands/pack.js';
+import { registerPipeline } from './commands/pipeline.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -34,6 +36,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerSpec(program, io);
   registerRender(program, io, setExit);
   registerDeploy(program, io, setExit);
+  registerPack(program, io, setExit);
+  registerPipeline(program, io, setExit);
   for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(['node', 'ovfpipe', ...argv]);

@@ -90,6 +90,8 @@ export interface HostUnit {
 
 export interface HostJob {
   connect: (host: string) => Promise<Transport>;
+  /** VMs applied at once per host. */
+  perHost?: number;
   connectUri: string;
   storageRoot: string;
   start?: boolean;
@@ -134,6 +136,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
       connectUri: req.connectUri,
       openImage: (step) => readers.get(step.sha256)!.open(step.href),
       log: req.log,
+      perHost: req.perHost,
       onBytes: (n) => req.onBytes?.(host, n),
     });
     return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };

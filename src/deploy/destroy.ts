@@ -9,6 +9,7 @@ import type { VarsFile } from '../macros/vars.js';
 import { renderPackage } from '../render/render-package.js';
 import { renderOptions } from '../render/options.js';
 import { ownerOf } from './plan.js';
+import type { ScopedFilter } from '../render/filters.js';
 import type { Transport } from './transport.js';
 
 export interface DestroyRequest {
@@ -33,50 +34,63 @@ export async function destroy(req: DestroyRequest): Promise<DestroyResult> {
   const r = renderPackage({ envelope: loaded.envelope, packageName: req.pkg, tenant: req.tenant, vars: req.vars, storageRoot: req.storageRoot, options: renderOptions(), digests: new Map(), lenient: true });
   const out: DestroyResult = { hosts: [] };
   for (const host of req.hosts) {
-    const res = { host, domains: [] as string[], filters: [] as string[], skipped: [] as string[] } as DestroyResult['hosts'][number];
-    out.hosts.push(res);
     let t: Transport;
     try {
       t = await req.connect(host);
     } catch (e) {
-      res.error = (e as Error).message;
+      out.hosts.push({ host, domains: [], filters: [], skipped: [], error: (e as Error).message });
       continue;
     }
     try {
-      const virsh = (...a: string[]) => t.exec(['virsh', '-c', req.connectUri, ...a], { allowFailure: true });
-      for (const d of r.domains) {
-        const x = await virsh('dumpxml', '--inactive', '--', d.name);
-        if (x.code !== 0) continue;
-        if (ownerOf(x.stdout) !== req.tenant) {
-          res.skipped.push(`domain ${d.name}: not created by ovfpipe for tenant ${req.tenant}`);
-          continue;
-        }
-        await virsh('destroy', '--', d.name);
-        const u = await virsh('undefine', '--nvram', '--', d.name);
-        if (u.code !== 0) await virsh('undefine', '--', d.name);
-        await t.exec(['rm', '-rf', '--', `${req.storageRoot}/vms/${d.name}`], { allowFailure: true });
-        res.domains.push(d.name);
-        req.log?.(`${host}: domain ${d.name} removed`);
-      }
-      // Referencing filters first, so each is free when its turn comes.
-      for (const f of [...r.filters].reverse()) {
-        const x = await virsh('nwfilter-dumpxml', '--', f.name);
-        if (x.code !== 0) continue;
-        if (!x.stdout.includes(`<uuid>${f.uuid}</uuid>`)) {
-          res.skipped.push(`filter ${f.name}: not ovfpipe's`);
-          continue;
-        }
-        const u = await virsh('nwfilter-undefine', '--', f.name);
-        if (u.code === 0) {
-          res.filters.push(f.name);
-          req.log?.(`${host}: filter ${f.name} removed`);
-        } else res.skipped.push(`filter ${f.name}: still in use`);
-      }
-    } catch (e) {
-      res.error = (e as Error).message;
+      out.hosts.push(await destroyOnHost(t, host, r.domains.map((d) => ({ name: d.name, tenant: req.tenant })), r.filters, req.storageRoot, req.connectUri, req.log));
     } finally {
       await t.close().catch(() => undefined);
     }
   }
   return out;
+}
+
+/** Removes, on one host, the given domains (only if ovfpipe created them for that tenant) and filters (only ovfpipe's, once unused). */
+export async function destroyOnHost(
+  t: Transport,
+  host: string,
+  domains: ReadonlyArray<{ name: string; tenant: string }>,
+  filters: readonly ScopedFilter[],
+  storageRoot: string,
+  connectUri: string,
+  log?: (line: string) => void,
+): Promise<DestroyResult['hosts'][number]> {
+  const res: DestroyResult['hosts'][number] = { host, domains: [], filters: [], skipped: [] };
+  try {
+    const virsh = (...a: string[]) => t.exec(['virsh', '-c', connectUri, ...a], { allowFailure: true });
+    for (const d of domains) {
+      const x = await virsh('dumpxml', '--inactive', '--', d.name);
+      if (x.code !== 0) continue;
+      if (ownerOf(x.stdout) !== d.tenant) {
+        res.skipped.push(`domain ${d.name}: not created by ovfpipe for tenant ${d.tenant}`);
+        continue;
+      }
+      await virsh('destroy', '--', d.name);
+      if ((await virsh('undefine', '--nvram', '--', d.name)).code !== 0) await virsh('undefine', '--', d.name);
+      await t.exec(['rm', '-rf', '--', `${storageRoot}/vms/${d.name}`], { allowFailure: true });
+      res.domains.push(d.name);
+      log?.(`${host}: domain ${d.name} removed`);
+    }
+    // Referencing filters first, so each is free when its turn comes.
+    for (const f of [...filters].reverse()) {
+      const x = await virsh('nwfilter-dumpxml', '--', f.name);
+      if (x.code !== 0) continue;
+      if (!x.stdout.includes(`<uuid>${f.uuid}</uuid>`)) {
+        res.skipped.push(`filter ${f.name}: not ovfpipe's`);
+        continue;
+      }
+      if ((await virsh('nwfilter-undefine', '--', f.name)).code === 0) {
+        res.filters.push(f.name);
+        log?.(`${host}: filter ${f.name} removed`);
+      } else res.skipped.push(`filter ${f.name}: still in use`);
+    }
+  } catch (e) {
+    res.error = (e as Error).message;
+  }
+  return res;
 }

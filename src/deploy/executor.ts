@@ -6,6 +6,7 @@
  * run created for it removed; nothing else is touched.
  */
 import { createHash } from 'node:crypto';
+import PQueue from 'p-queue';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,8 @@ export interface ExecuteContext {
   /** Called with bytes as they are sent. */
   onBytes?: (n: number) => void;
   onVm?: (o: VmOutcome) => void;
+  /** VMs applied at once on this host (default 1). */
+  perHost?: number;
   log?: (line: string) => void;
 }
 
@@ -62,7 +65,9 @@ export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Prom
     const err = await placeImage(img, ctx, out);
     if (err) failedImages.set(img.sha256, err);
   }
-  for (const vm of plan.vms) {
+  // Per-host limit: VMs of one host are applied `perHost` at a time (images are shared, so they go first).
+  const queue = new PQueue({ concurrency: ctx.perHost ?? 1 });
+  await Promise.all(plan.vms.map((vm) => queue.add(async () => {
     const started = Date.now();
     let message = vm.action === 'refuse' ? vm.reason : blockingFailure(vm, failedFilters, failedImages);
     let status: VmStatus = 'failed';
@@ -76,7 +81,8 @@ export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Prom
     if (status === 'failed') o.error = message ?? 'failed';
     out.vms.push(o);
     ctx.onVm?.(o);
-  }
+  })));
+  out.vms.sort((a, b) => plan.vms.findIndex((v) => v.vm.name === a.name) - plan.vms.findIndex((v) => v.vm.name === b.name));
   return out;
 }
 

@@ -24,16 +24,18 @@ interface DeployFlags {
   dryRun?: boolean;
 }
 
-function hostOptions(c: Command): Command {
+function hostOptions(c: Command, required = true): Command {
+  const opt = (flags: string, text: string, fn?: (v: string, p: string[]) => string[], dflt?: string[]) =>
+    required ? c.requiredOption(flags, text, fn as never, dflt as never) : c.option(flags, text, fn as never, dflt as never);
+  opt('--host <ssh://user@host[:port]>', 'target host: ssh URL or ~/.ssh/config alias (repeatable; VMs are placed round-robin)', collect, []);
+  opt('-t, --tenant <name>', 'tenant');
   return c
-    .requiredOption('--host <ssh://user@host[:port]>', 'target host: ssh URL or ~/.ssh/config alias (repeatable; VMs are placed round-robin)', collect, [])
     .option('-i, --identity <key>', 'private key file (default: ssh-agent via SSH_AUTH_SOCK, or IdentityFile from ssh config)')
     .option('--known-hosts <file>', 'known_hosts to check host keys against (default ~/.ssh/known_hosts); unknown or changed keys are refused')
     .option('--fingerprint <SHA256:...>', 'pin the host key fingerprint instead of known_hosts')
     .option('--ssh-config <file>', 'ssh config file for host aliases (default ~/.ssh/config)')
     .option('--connect <uri>', 'libvirt URI on the host', 'qemu:///system')
-    .option('--storage <dir>', 'storage root on the hosts', '/var/lib/ovfpipe')
-    .requiredOption('-t, --tenant <name>', 'tenant');
+    .option('--storage <dir>', 'storage root on the hosts', '/var/lib/ovfpipe');
 }
 
 export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -53,10 +55,23 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
       const code = await runDeploy(pkg, f, io);
       setExit(code);
     });
-  hostOptions(program.command('destroy').description("remove the tenant's domains, overlays and filters that ovfpipe created (nothing else)").argument('<pkg>', 'package'))
+  hostOptions(
+    program
+      .command('destroy')
+      .description("remove what ovfpipe created, and nothing else: for a pipeline file, everything it owns; for a package, the tenant's domains, overlays and filters (needs --host and --tenant)")
+      .argument('<pkg|pipeline.yaml>', 'package, or pipeline file'),
+    false,
+  )
     .option('--vars <file>', 'vars YAML (for domain names set in vars)')
+    .option('--shard <i/n>', 'pipeline: only this shard of the hosts')
     .option('--json', 'print the report as JSON')
-    .action(async (pkg: string, f: DeployFlags) => {
+    .action(async (pkg: string, f: DeployFlags & { shard?: string }) => {
+      if (/\.ya?ml$/i.test(pkg)) {
+        const { destroyCommand } = await import('../pipeline-run.js');
+        setExit(await destroyCommand(pkg, f, io));
+        return;
+      }
+      if (f.host.length === 0 || !f.tenant) throw new OvfpipeError('OVFPIPE_USAGE', 'destroy PKG needs --host and --tenant');
       const { runDestroy } = await import('../deploy-run.js');
       setExit(await runDestroy(pkg, f, io));
     });

@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { OvfpipeError } from '../../errors.js';
+import { collect, EXIT, type CliIo } from '../io.js';
+
+function parseShard(s: string | undefined): { index: number; count: number } | undefined {
+  if (s === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new OvfpipeError('OVFPIPE_USAGE', `--shard '${s}': expected i/n with 1 <= i <= n`);
+  return { index, count };
+}
+
+export function registerPipeline(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const log = (line: string) => io.stderr.write(`${line}\n`);
+  program
+    .command('plan')
+    .description('print, per host, what apply would create, update or leave unchanged (connects read-only; --offline: placement and rendering only)')
+    .argument('<pipeline.yaml>', 'pipeline file')
+    .option('--offline', 'do not connect: show placement and the rendered VMs and filters')
+    .option('--shard <i/n>', 'only this shard of the hosts')
+    .option('--json', 'print as JSON')
+    .action(async (file: string, o: { offline?: boolean; shard?: string; json?: boolean }) => {
+      const { planCommand } = await import('../pipeline-run.js');
+      setExit(await planCommand(file, { offline: o.offline, shard: parseShard(o.shard), json: o.json }, io, log));
+    });
+  program
+    .command('apply')
+    .description('lint, verify, render and deploy every VM of the pipeline; idempotent')
+    .argument('<pipeline.yaml>', 'pipeline file')
+    .option('--shard <i/n>', 'only this shard of the hosts (one CI runner each; join reports with `report merge`)')
+    .option('--report <file>', 'write the run report as JSON')
+    .option('--junit <file>', 'write the run report as JUnit XML')
+    .option('--json', 'print the run report as JSON on stdout')
+    .action(async (file: string, o: { shard?: string; report?: string; junit?: string; json?: boolean }) => {
+      const { applyCommand } = await import('../pipeline-run.js');
+      setExit(await applyCommand(file, { shard: parseShard(o.shard), report: o.report, junit: o.junit, json: o.json }, io, log));
+    });
+  const report = program.command('report').description('run reports');
+  report
+    .command('merge')
+    .description("join shard reports into one (hosts are disjoint across shards)")
+    .argument('<files...>', 'JSON reports')
+    .requiredOption('-o, --output <file>', 'merged JSON report')
+    .option('--junit <file>', 'also write the merged report as JUnit XML')
+    .action(async (files: string[], o: { output: string; junit?: string }) => {
+      const { mergeCommand } = await import('../pipeline-run.js');
+      setExit(await mergeCommand(files, o.output, o.junit, io));
+    });
+}
+
+export { collect, EXIT };

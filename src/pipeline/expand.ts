@@ -1,0 +1,52 @@
+/**
+ * Expands a pipeline's tenants into deployments to render: one per package
+ * instance (a name from `names`, `<package>-<i>` for `count`, or the package
+ * itself), each with its vars file view (pipeline defaults, tenant vars and
+ * deployment vars, per-VM vars) and its placement hints. Pure.
+ */
+import { toVarScope, type VarsFile, type VmVars } from '../macros/vars.js';
+import type { Deployment, Pipeline } from './load.js';
+
+export interface Instance {
+  tenant: string;
+  packageName: string;
+  /** Undefined when the package is deployed once in the tenant, unnamed. */
+  instance?: string;
+  vars: VarsFile;
+  host?: string;
+  group?: string;
+  vmHints: Record<string, { host?: string; group?: string }>;
+}
+
+export function expandInstances(p: Pipeline): Instance[] {
+  const out: Instance[] = [];
+  for (const [tenant, t] of Object.entries(p.tenants ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+    for (const d of t.deployments)
+      for (const instance of instanceNames(d))
+        out.push({
+          tenant,
+          packageName: d.package,
+          instance,
+          vars: varsFor(p, tenant, t.vars, d),
+          host: d.host,
+          group: d.group,
+          vmHints: Object.fromEntries(Object.entries(d.vms ?? {}).map(([vs, v]) => [vs, { host: v.host, group: v.group }])),
+        });
+  return out;
+}
+
+function instanceNames(d: Deployment): Array<string | undefined> {
+  if (d.names) return d.names;
+  if (d.count !== undefined) return Array.from({ length: Number(d.count) }, (_, i) => `${d.package}-${i + 1}`);
+  return [undefined];
+}
+
+function varsFor(p: Pipeline, tenant: string, tenantVars: Deployment['vars'], d: Deployment): VarsFile {
+  const vms = new Map<string, VmVars>();
+  for (const [vs, v] of Object.entries(d.vms ?? {})) vms.set(vs, { vars: toVarScope(v.vars ?? {}), nics: new Map() });
+  return {
+    form: 'full',
+    defaults: toVarScope(p.defaults?.vars ?? {}),
+    tenants: new Map([[tenant, { vars: toVarScope({ ...(tenantVars ?? {}), ...(d.vars ?? {}) }), vms }]]),
+  };
+}

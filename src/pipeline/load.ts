@@ -1,0 +1,106 @@
+/**
+ * Loads a pipeline file (PRODUCT.md §8): YAML, validated against
+ * pipeline/pipeline.schema.json, with `${env:NAME}` interpolation so CI
+ * secrets and hosts come from the environment. Every problem is a
+ * diagnostic with its line, column and the schema rule it breaks.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
+import { OvfpipeError } from '../errors.js';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { parseLocatedYaml, schemaDiagnostics, type YamlPath } from '../macros/yaml-input.js';
+
+export const PIPELINE_RULE_ID = 'pipeline-file';
+
+type Vars = Record<string, string | number | boolean | { value: string | number | boolean; secret?: boolean }>;
+
+export interface SshSettings {
+  identity?: string;
+  knownHosts?: string;
+  fingerprint?: string;
+  storage?: string;
+  connect?: string;
+}
+
+export interface PipelineHost extends SshSettings {
+  address: string;
+  group?: string;
+  capacity?: { memoryMiB?: number; vcpus?: number };
+}
+
+export interface Deployment {
+  package: string;
+  names?: string[];
+  count?: number;
+  vars?: Vars;
+  vms?: Record<string, { vars?: Vars; host?: string; group?: string }>;
+  host?: string;
+  group?: string;
+}
+
+export interface Pipeline {
+  version: 1;
+  packages: Record<string, { path: string }>;
+  inventory?: { defaults?: SshSettings; catalog?: string; hosts?: Record<string, PipelineHost> };
+  defaults?: { vars?: Vars; start?: boolean; domainType?: 'kvm' | 'qemu'; cpuMode?: 'default' | 'host-model' | 'host-passthrough'; perHost?: number; parallel?: number };
+  tenants?: Record<string, { vars?: Vars; deployments: Deployment[] }>;
+  stages?: Array<'lint' | 'verify' | 'render' | 'pack' | 'deploy'>;
+}
+
+export interface LoadedPipeline {
+  pipeline?: Pipeline;
+  /** Directory of the file: relative package paths resolve against it. */
+  baseDir: string;
+  file: string;
+  diagnostics: Diagnostic[];
+}
+
+const schema = createRequire(import.meta.url)('../../pipeline/pipeline.schema.json') as object;
+let validate: ValidateFunction | undefined;
+
+export async function loadPipeline(file: string, env: Record<string, string | undefined> = process.env): Promise<LoadedPipeline> {
+  const text = await readFile(file, 'utf8').catch((e: Error) => {
+    throw new OvfpipeError('OVFPIPE_IO', `cannot read pipeline ${file}: ${e.message}`, { where: file });
+  });
+  return parsePipeline(text, file, env);
+}
+
+export function parsePipeline(text: string, file: string, env: Record<string, string | undefined>): LoadedPipeline {
+  const out: LoadedPipeline = { baseDir: dirname(resolve(file)), file, diagnostics: [] };
+  const input = parseLocatedYaml(text, file, PIPELINE_RULE_ID);
+  out.diagnostics.push(...input.diagnostics);
+  if (hasErrors(out.diagnostics)) return out;
+  // Interpolate first, so that `${env:…}` may stand for any value the schema then checks (an enum, a number).
+  input.data = interpolate(input.data, [], env, (path, message) => out.diagnostics.push(diagnostic(PIPELINE_RULE_ID, 'error', message, input.locate(path), path.join('.'))));
+  if (hasErrors(out.diagnostics)) return out;
+  // The YAML reader keeps scalars as their source text; coerceTypes turns "8" into 8 where the schema wants a number.
+  validate ??= new Ajv({ allErrors: true, strict: false, coerceTypes: true }).compile(schema);
+  out.diagnostics.push(...schemaDiagnostics(validate, input, PIPELINE_RULE_ID));
+  if (!hasErrors(out.diagnostics)) out.pipeline = input.data as Pipeline;
+  return out;
+}
+
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${env:NAME}` (or `${env:NAME:-default}`) in every string; an unset
+ * variable without a default is an error at its location. Other `${…}`
+ * (template macros) are kept for render.
+ */
+function interpolate(node: unknown, path: YamlPath, env: Record<string, string | undefined>, fail: (path: YamlPath, message: string) => void): unknown {
+  if (typeof node === 'string')
+    return node.replace(ENV_REF, (m, name: string, fallback: string | undefined) => {
+      const v = env[name];
+      if ((v === undefined || v === '') && fallback !== undefined) return fallback;
+      if (v === undefined || v === '') {
+        fail(path, `environment variable ${name} is not set (${m})`);
+        return m;
+      }
+      return v;
+    });
+  if (Array.isArray(node)) return node.map((x, i) => interpolate(x, [...path, i], env, fail));
+  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, [...path, k], env, fail)]));
+  return node;
+}
