@@ -8,11 +8,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseFingerprint, verifyHostKey } from '../../src/deploy/ssh/host-key.js';
 import { checkHostKey, knownHostName, knownKeyTypes, lookupHostKey, parseKnownHosts, sha256Fingerprint, wildcardMatch } from '../../src/deploy/ssh/known-hosts.js';
 
+const { utils } = ssh2;
 const pub = (type: 'ed25519' | 'ecdsa' | 'rsa') => utils.generateKeyPairSync(type, type === 'rsa' ? { bits: 2048 } : type === 'ecdsa' ? { bits: 256 } : {}).public.trim();
 const ED = pub('ed25519');
 const ED2 = pub('ed25519');

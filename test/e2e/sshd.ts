@@ -15,6 +15,7 @@ import { inCI } from '../helpers/corpus.js';
 import { run } from './services.js';
 
 export const SSHD = '/usr/sbin/sshd';
+const SETPRIV = '/usr/bin/setpriv';
 
 export interface SshdHost {
   port: number;
@@ -163,7 +164,10 @@ export async function startSshds(n: number, opts: { logLevel?: string } = {}): P
     writeFileSync(cfg, sshdConfig(root, host, opts.logLevel ?? 'VERBOSE'));
     run(SSHD, ['-t', '-f', cfg]);
     // -D: stay in the foreground, so the pid we hold is the listener's.
-    const child = spawn(SSHD, ['-D', '-f', cfg, '-E', host.log], { stdio: 'ignore' });
+    // setpriv --pdeathsig: the kernel kills the listener if this test process
+    // dies without afterAll (a killed vitest worker runs no 'exit' handlers).
+    const argv = ['-D', '-f', cfg, '-E', host.log];
+    const child = existsSync(SETPRIV) ? spawn(SETPRIV, ['--pdeathsig', 'KILL', SSHD, ...argv], { stdio: 'ignore' }) : spawn(SSHD, argv, { stdio: 'ignore' });
     child.unref();
     host.process = child;
     live.add(child);
@@ -224,7 +228,9 @@ export async function startSshds(n: number, opts: { logLevel?: string } = {}): P
 /** An ssh-agent (ours, stopped by pid) holding `key`; for agent authentication tests. */
 export async function startAgent(dir: string, key: string): Promise<{ socket: string; stop(): Promise<void> }> {
   const socket = join(dir, `agent-${process.pid}.sock`);
-  const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+  const agent = existsSync(SETPRIV)
+    ? spawn(SETPRIV, ['--pdeathsig', 'KILL', 'ssh-agent', '-D', '-a', socket], { stdio: 'ignore' })
+    : spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
   agent.unref();
   live.add(agent);
   for (let tries = 0; tries < 100 && !existsSync(socket); tries++) await sleep(50);
