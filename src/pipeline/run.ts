@@ -5,7 +5,13 @@
  * worked on concurrently (p-queue), each through one connection, with the
  * deploy issue's idempotency, rollback and failure isolation.
  */
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { groupsOffering } from '../netsec/catalog/match.js';
+import type { ProfileCatalog } from '../netsec/catalog/model.js';
+import { parseCatalogYaml } from '../netsec/catalog/yaml.js';
+import { netsecOf } from '../netsec/view.js';
+import type { Envelope } from '../ovf/model.js';
 import PQueue from 'p-queue';
 import { hasErrors, type Diagnostic } from '../diagnostics.js';
 import { hostConnector } from '../deploy/connect.js';
@@ -88,6 +94,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
       seen.set(d.name, where);
     }
   const hosts = new Map(Object.entries(p.inventory?.hosts ?? {}));
+  const catalog = p.inventory?.catalog ? await loadCatalogFile(resolve(loaded.baseDir, p.inventory.catalog), diagnostics) : undefined;
   const placement = placeVms(
     renders.flatMap((r) =>
       r.result.domains.map((d) => ({
@@ -96,6 +103,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
         vcpus: d.vcpus,
         host: r.hints.vmHints[d.virtualSystem]?.host ?? r.hints.host,
         group: r.hints.vmHints[d.virtualSystem]?.group ?? r.hints.group,
+        groups: catalog ? groupsFor(packages.get(r.pkg)!.envelope, d.virtualSystem, catalog) : undefined,
       })),
     ),
     [...hosts.entries()].map(([name, h]) => ({ name, group: h.group, memoryMiB: h.capacity?.memoryMiB, vcpus: h.capacity?.vcpus })),
@@ -115,6 +123,18 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     }
   if (hasErrors(diagnostics)) await close();
   return { pipeline: p, diagnostics, hosts, units, placement: placement.byVm, storageRoot, close };
+}
+
+async function loadCatalogFile(path: string, diagnostics: Diagnostic[]): Promise<ProfileCatalog | undefined> {
+  const parsed = parseCatalogYaml(await readFile(path, 'utf8'), { file: path });
+  diagnostics.push(...parsed.diagnostics);
+  return parsed.catalog;
+}
+
+/** Host groups whose catalog entry offers every port profile the VM's NICs use (PRODUCT.md §3, the VSI model). */
+function groupsFor(env: Envelope, vsId: string, catalog: ProfileCatalog): string[] | undefined {
+  const profiles = netsecOf(env).view.bindings.filter((b) => b.nic.vs.id === vsId && b.profile).map((b) => b.profile!);
+  return profiles.length === 0 ? undefined : groupsOffering(profiles, catalog);
 }
 
 function connectorFor(p: Pipeline, host: PipelineHost): () => Promise<Transport> {

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { expandInstances } from '../../src/pipeline/expand.js';
+import { parsePipeline } from '../../src/pipeline/load.js';
+import { placeVms, shardHosts } from '../../src/pipeline/placement.js';
+import { preparePipeline } from '../../src/pipeline/run.js';
+
+const BASE = `version: 1
+packages:
+  web: { path: ../../examples/secure-web }
+inventory:
+  hosts:
+    a: { address: "\${env:HOST_A}", capacity: { memoryMiB: 1024 } }
+tenants:
+  t1:
+    deployments:
+      - package: web
+        count: 2
+        vars: { ip: 10.0.0.5 }
+`;
+
+describe('pipeline file', () => {
+  it('interpolates ${env:NAME} and ${env:NAME:-default}, and keeps template macros', () => {
+    const r = parsePipeline(BASE.replace('{ ip: 10.0.0.5 }', '{ ip: 10.0.0.5, note: "${keep}", d: "${env:NOPE:-fallback}" }'), 'p.yaml', { HOST_A: 'ssh://root@127.0.0.1:2222' });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.pipeline!.inventory!.hosts!['a']!.address).toBe('ssh://root@127.0.0.1:2222');
+    expect(r.pipeline!.tenants!['t1']!.deployments[0]!.vars).toMatchObject({ note: '${keep}', d: 'fallback' });
+    expect(r.pipeline!.inventory!.hosts!['a']!.capacity!.memoryMiB).toBe(1024);
+  });
+
+  it('locates a missing environment variable and schema violations, naming the rule', () => {
+    const missing = parsePipeline(BASE, 'p.yaml', {});
+    expect(missing.diagnostics).toMatchObject([{ ruleId: 'pipeline-file', line: 6, message: expect.stringMatching(/HOST_A is not set/) }]);
+    const bad = parsePipeline(BASE.replace('count: 2', 'count: -1').replace('version: 1', 'version: 1\nbogus: true'), 'p.yaml', { HOST_A: 'x' });
+    expect(bad.pipeline).toBeUndefined();
+    expect(bad.diagnostics.map((d) => [d.line, d.message])).toEqual(
+      expect.arrayContaining([
+        [2, expect.stringMatching(/bogus/)],
+        [12, expect.stringMatching(/count: must be >= 1/)],
+      ]),
+    );
+  });
+
+  it('expands count and names into instances with their vars', () => {
+    const r = parsePipeline(BASE, 'p.yaml', { HOST_A: 'x' });
+    const inst = expandInstances(r.pipeline!);
+    expect(inst.map((i) => i.instance)).toEqual(['web-1', 'web-2']);
+    expect(inst[0]!.vars.tenants.get('t1')!.vars.get('ip')!.value).toBe('10.0.0.5');
+  });
+
+  it('refuses two deployments that would give domains the same name', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(process.cwd(), 'test/pipeline/.tmp-'));
+    const file = join(dir, 'p.yaml');
+    const dep = '      - package: web\n        vars: { ip: 10.0.0.5, bridge: br0 }\n';
+    writeFileSync(file, BASE.replace('../../examples', '../../../examples').replace(/      - package: web\n[\s\S]*$/, dep + dep));
+    const r = await preparePipeline({ file, env: { HOST_A: 'ssh://x' } });
+    const { rmSync } = await import('node:fs');
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.diagnostics.map((d) => d.message)).toEqual(expect.arrayContaining([expect.stringMatching(/domain name t1-web is used twice/)]));
+  });
+});
+
+describe('placement', () => {
+  const hosts = [
+    { name: 'h1', group: 'g1', memoryMiB: 1024, vcpus: 4 },
+    { name: 'h2', group: 'g1', memoryMiB: 1024, vcpus: 4 },
+    { name: 'h3', group: 'g2', memoryMiB: 4096, vcpus: 8 },
+  ];
+  const vm = (key: string, extra = {}) => ({ key, memoryMiB: 512, vcpus: 1, ...extra });
+
+  it('spreads VMs across hosts, deterministically', () => {
+    const a = placeVms(['a', 'b', 'c', 'd'].map((k) => vm(k)), hosts);
+    const b = placeVms(['a', 'b', 'c', 'd'].map((k) => vm(k)), hosts);
+    expect([...a.byVm]).toEqual([...b.byVm]);
+    expect(new Set(a.byVm.values()).size).toBe(3);
+  });
+
+  it('honours explicit hosts and groups, and the catalog groups that offer a VM\'s profiles', () => {
+    const p = placeVms([vm('x', { host: 'h2' }), vm('y', { group: 'g2' }), vm('z', { groups: ['g2'] })], hosts);
+    expect(Object.fromEntries(p.byVm)).toEqual({ x: 'h2', y: 'h3', z: 'h3' });
+  });
+
+  it('respects capacity and says why a VM cannot be placed', () => {
+    const p = placeVms([vm('a', { memoryMiB: 900, group: 'g1' }), vm('b', { memoryMiB: 900, group: 'g1' }), vm('c', { memoryMiB: 900, group: 'g1' })], hosts);
+    expect(p.byVm.size).toBe(2);
+    expect(p.problems).toEqual([expect.stringMatching(/^c: no host has room for it/)]);
+  });
+
+  it('gives shards disjoint host sets that cover all hosts', () => {
+    const names = ['d', 'a', 'c', 'b', 'e'];
+    const s1 = shardHosts(names, { index: 1, count: 2 });
+    const s2 = shardHosts(names, { index: 2, count: 2 });
+    expect([...s1, ...s2].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect([...s1].filter((h) => s2.has(h))).toEqual([]);
+  });
+});
