@@ -156,6 +156,8 @@ export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }
   if (!('units' in prepared) || hasErrors(prepared.diagnostics)) return { diagnostics: prepared.diagnostics, report: empty, plans: [] };
   const { pipeline: p } = prepared;
   try {
+    // A pipeline without a deploy stage is a gate (image release): the checks and the render already ran.
+    if (!(p.stages ?? ['deploy']).includes('deploy')) return { diagnostics: prepared.diagnostics, report: empty, plans: [] };
     const queue = new PQueue({ concurrency: p.defaults?.parallel ?? 8 });
     const names = [...prepared.units.keys()].sort();
     const results = await Promise.all(

@@ -95,3 +95,18 @@ describe('placement', () => {
     expect([...s1].filter((h) => s2.has(h))).toEqual([]);
   });
 });
+
+describe('ready pipelines', () => {
+  it('the image-release gate passes on the shipped examples without touching a host', async () => {
+    const { runPipeline } = await import('../../src/pipeline/run.js');
+    const r = await runPipeline({ file: 'pipeline/image-release.yaml', dryRun: false, env: {} });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(r.report.vms).toEqual([]);
+  });
+
+  it('the provisioning template and the example pipeline are valid pipeline files', async () => {
+    const { loadPipeline } = await import('../../src/pipeline/load.js');
+    const env = { OVFPIPE_IDENTITY: 'k', OVFPIPE_KNOWN_HOSTS: 'kh', OVFPIPE_HOST_1: 'ssh://a', OVFPIPE_HOST_2: 'ssh://b', OVFPIPE_ADMIN_PASSWORD: 'x' };
+    for (const f of ['pipeline/tenant-provisioning.yaml', 'examples/provision/pipeline.yaml']) expect((await loadPipeline(f, env)).diagnostics, f).toEqual([]);
+  });
+});
