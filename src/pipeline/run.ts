@@ -108,7 +108,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     ),
     [...hosts.entries()].map(([name, h]) => ({ name, group: h.group, memoryMiB: h.capacity?.memoryMiB, vcpus: h.capacity?.vcpus })),
   );
-  for (const problem of placement.problems) diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `placement: ${problem}`, file: opts.file, line: 0, column: 0, locator: 'inventory' });
+  if (stages.has('deploy')) for (const problem of placement.problems) diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `placement: ${problem}`, file: opts.file, line: 0, column: 0, locator: 'inventory' });
   const inShard = shardHosts([...hosts.keys()], opts.shard);
   const units = new Map<string, HostUnit[]>();
   for (const r of renders)
