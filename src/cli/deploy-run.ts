@@ -5,6 +5,7 @@ import { hasErrors, type Diagnostic } from '../diagnostics.js';
 import { OvfpipeError } from '../errors.js';
 import { hostConnector } from '../deploy/connect.js';
 import { deploy } from '../deploy/deploy.js';
+import { createProgress } from '../deploy/progress.js';
 import { destroy } from '../deploy/destroy.js';
 import { probeHost } from '../deploy/probe.js';
 import { reportJson, reportJunit, runFailed } from '../deploy/report.js';
@@ -32,8 +33,12 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   if (vars === 'failed') return EXIT.problems;
   const parallel = Number(f.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);
-  const log = (line: string) => io.stderr.write(`${line}\n`);
+  const progress = createProgress(io.stderr);
+  const log = (line: string) => progress.log(line);
   const r = await deploy({
+    onBytes: (host, n) => progress.bytes(host, n),
+    onVm: (o) => progress.vm(o),
+    onPlanned: (n) => progress.planned(n),
     pkg,
     tenant: f.tenant,
     vars,
@@ -47,7 +52,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     parallel,
     dryRun: f.dryRun,
     log,
-  });
+  }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   if (f.dryRun) {

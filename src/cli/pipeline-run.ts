@@ -5,6 +5,7 @@ import { hasErrors } from '../diagnostics.js';
 import { OvfpipeError } from '../errors.js';
 import { mergeReports, reportJson, reportJunit, runFailed, type RunReport } from '../deploy/report.js';
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
+import { createProgress } from '../deploy/progress.js';
 import { EXIT, type CliIo } from './io.js';
 
 function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
@@ -54,8 +55,10 @@ export async function planCommand(file: string, o: { offline?: boolean; shard?: 
   return hosts.some((h) => h.error) ? EXIT.problems : EXIT.ok;
 }
 
-export async function applyCommand(file: string, o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean }, io: CliIo, log: (l: string) => void): Promise<number> {
-  const r = await runPipeline({ file, shard: o.shard, dryRun: false, log });
+export async function applyCommand(file: string, o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean }, io: CliIo, plainLog: (l: string) => void): Promise<number> {
+  const progress = createProgress(io.stderr);
+  const log = io.stderr.isTTY ? (l: string) => progress.log(l) : plainLog;
+  const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   for (const v of r.report.vms) log(`${v.host}: ${v.name} ${v.status}${v.error ? `: ${v.error}` : ''}`);

@@ -39,6 +39,8 @@ export interface DeployRequest {
   dryRun?: boolean;
   log?: (line: string) => void;
   onBytes?: (host: string, n: number) => void;
+  onVm?: (o: VmOutcome) => void;
+  onPlanned?: (vms: number) => void;
 }
 
 export interface DeployResult {
@@ -55,6 +57,7 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
     const rendered = renderPackage({ envelope: loaded.envelope, packageName, tenant: req.tenant, vars: req.vars, storageRoot: req.storageRoot, options: req.options, configuration: req.configuration, digests });
     if (hasErrors(rendered.diagnostics)) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };
     const placement = place(rendered.domains, req.hosts);
+    req.onPlanned?.(rendered.domains.length);
     const queue = new PQueue({ concurrency: req.parallel ?? 8 });
     const results = await Promise.all(req.hosts.map((host) => queue.add(() => deployHost(host, [{ result: rendered, vms: placement.get(host) ?? [], reader: loaded.reader }], req))));
     const report: RunReport = {
@@ -99,6 +102,7 @@ export interface HostJob {
   dryRun?: boolean;
   log?: (line: string) => void;
   onBytes?: (host: string, n: number) => void;
+  onVm?: (o: VmOutcome) => void;
 }
 
 export async function deployHost(host: string, units: HostUnit[], req: HostJob): Promise<HostResult> {
@@ -137,6 +141,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
       openImage: (step) => readers.get(step.sha256)!.open(step.href),
       log: req.log,
       perHost: req.perHost,
+      onVm: req.onVm,
       onBytes: (n) => req.onBytes?.(host, n),
     });
     return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };

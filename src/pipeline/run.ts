@@ -35,6 +35,7 @@ export interface PipelineRunOptions {
   env?: Record<string, string | undefined>;
   shard?: { index: number; count: number };
   log?: (line: string) => void;
+  progress?: import('../deploy/progress.js').Progress;
 }
 
 export interface PreparedPipeline {
@@ -160,6 +161,7 @@ export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }
     if (!(p.stages ?? ['deploy']).includes('deploy')) return { diagnostics: prepared.diagnostics, report: empty, plans: [] };
     const queue = new PQueue({ concurrency: p.defaults?.parallel ?? 8 });
     const names = [...prepared.units.keys()].sort();
+    opts.progress?.planned(names.reduce((n, h) => n + prepared.units.get(h)!.reduce((m, u) => m + u.vms.length, 0), 0));
     const results = await Promise.all(
       names.map((name) =>
         queue.add(() => {
@@ -172,6 +174,8 @@ export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }
             perHost: p.defaults?.perHost,
             dryRun: opts.dryRun,
             log: opts.log,
+            onBytes: (h, n) => opts.progress?.bytes(h, n),
+            onVm: (o) => opts.progress?.vm(o),
           });
         }),
       ),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { SyncFlags } from '../../netsec/sync.js';
 import { collect, EXIT, type CliIo } from '../io.js';
 
 export function registerNetsec(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -35,5 +36,33 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
         return;
       }
       io.stdout.write(`wrote ${result.written.join(', ')}\n`);
+    });
+  netsec
+    .command('sync')
+    .description(
+      "before a live migration: make the target host hold every filter in DOMAIN's filter tree with the same content and uuid " +
+        '(missing filters are the classic cause of failed migrations). Reads the tree on the source (--from HOST over SSH, or this machine), ' +
+        'defines what the target lacks (nwfilter-define --validate, referenced filters first), updates what differs, refuses a same-named filter ' +
+        'with another uuid, and only checks built-ins. Changes nothing on the target when anything is refused or missing. ' +
+        "--migrate then runs YOUR virsh on the source: virsh -c CONNECT migrate --live --persistent --undefinesource -- DOMAIN DEST_URI " +
+        "(DEST_URI = --migrate-uri, or qemu+ssh://<--to host>/system derived from --to-connect); ovfpipe's tests do not exercise the migration itself (they have one libvirtd)",
+    )
+    .argument('<domain>', 'domain name, id or uuid on the source')
+    .requiredOption('--to <ssh://user@host[:port]>', 'target host: ssh URL or ~/.ssh/config alias')
+    .option('--from <ssh://user@host[:port]>', 'source host (default: this machine, virsh run locally without a shell)')
+    .option('--connect <uri>', 'libvirt URI on the source', 'qemu:///system')
+    .option('--to-connect <uri>', 'libvirt URI on the target', 'qemu:///system')
+    .option('-i, --identity <key>', 'private key file for both hosts (default: ssh-agent, or IdentityFile from ssh config)')
+    .option('--known-hosts <file>', 'known_hosts to check both host keys against (default ~/.ssh/known_hosts)')
+    .option('--fingerprint <SHA256:...>', "pin the --to host's key fingerprint instead of known_hosts")
+    .option('--from-fingerprint <SHA256:...>', "pin the --from host's key fingerprint instead of known_hosts")
+    .option('--ssh-config <file>', 'ssh config file for host aliases (default ~/.ssh/config)')
+    .option('--force', 'replace a same-named filter with another uuid on the target (undefine + define; impossible while a running domain uses it)')
+    .option('--migrate', 'after a successful sync, live-migrate DOMAIN with virsh on the source (see above)')
+    .option('--migrate-uri <uri>', 'destination URI for virsh migrate, as seen from the source (with --migrate)')
+    .option('--json', 'print the result as JSON')
+    .action(async (domain: string, opts: SyncFlags) => {
+      const { runNetsecSync } = await import('../../netsec/sync.js');
+      setExit(await runNetsecSync(domain, opts, io));
     });
 }

@@ -6,12 +6,13 @@
  * SHA-NI) costs less than hashing inline through `tee`, which adds a pipe copy
  * and a process competing for the same cores.
  *
- *   1. `bash -c 'set -o pipefail -C; umask 077; cat > "$1" && openssl dgst …'`
+ *   1. `bash -c 'set -o pipefail -C; umask 077; cat > "$1" …; openssl dgst …'`
  *      writes `<remotePath>.ovfpipe-tmp-<random>` in the target's directory
- *      (bash, not dash: pipefail; -C: never write through an existing name);
- *      the local sha256 is computed in the same pass as the send.
+ *      (bash, not dash: pipefail; -C: never write through an existing name),
+ *      fsyncs it while hashing it back; the local sha256 is computed in the
+ *      same pass as the send.
  *   2. Both digests (and expectedSha256) are compared locally.
- *   3. fsync, `mv -f -T` (rename(2): atomic in one directory), fsync the directory.
+ *   3. `mv -f -T` (rename(2): atomic in one directory), fsync the directory.
  * Any failure removes the temporary file when the connection still allows it;
  * cleanupTemps() removes what a dead connection left behind.
  */
@@ -26,11 +27,20 @@ import { commandLine } from './quote.js';
 
 export const TEMP_MARKER = '.ovfpipe-tmp-';
 
+/**
+ * Where the remote sha256 is computed. 'after-write' (default, chosen by
+ * measurement on loopback) reads the written file back with openssl;
+ * 'while-writing' hashes the stream through tee as it is written, which can
+ * win when the remote host has idle cores and the link is slow.
+ */
+export type RemoteHash = 'after-write' | 'while-writing';
+
 export interface SshPutOptions extends PutOptions {
   /** Permission bits for the final file (default 0600, from umask 077). */
   mode?: number;
   /** fsync the file before the rename and the directory after it (default true): a store entry must not be torn by a crash. */
   durable?: boolean;
+  remoteHash?: RemoteHash;
 }
 
 /** What put needs from the connection; SshTransport provides it. */
@@ -43,9 +53,25 @@ export interface UploadHost {
   readonly alive: boolean;
 }
 
-const HASH = 'if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$1"; else sha256sum -b "$1"; fi';
-const UPLOAD_SCRIPT = `set -o pipefail -C; umask 077; cat > "$1" && { ${HASH}; }`;
-const FINALIZE_SCRIPT = 'set -e; if [ -n "$4" ]; then chmod "$4" "$1"; fi; if [ "$5" = 1 ]; then sync "$1"; fi; mv -f -T "$1" "$2"; if [ "$5" = 1 ]; then sync "$3"; fi';
+const HASH_FILE = 'if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$1"; else sha256sum -b "$1"; fi';
+const HASH_STDIN = 'if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum -b; fi';
+/**
+ * Upload scripts; $1 temp path, $2 final mode ('' keeps 0600), $3 durable (1/0).
+ * after-write overlaps the fsync with the read-back hash; the background sync
+ * gets its own stdio so it cannot hold the channel open.
+ */
+const UPLOAD_SCRIPTS: Record<RemoteHash, string> = {
+  'after-write':
+    'set -o pipefail -C; umask 077; cat > "$1" || exit; if [ -n "$2" ]; then chmod "$2" "$1" || exit; fi; ' +
+    'p=; if [ "$3" = 1 ]; then sync "$1" </dev/null >/dev/null 2>&1 & p=$!; fi; ' +
+    `{ ${HASH_FILE}; } || exit; if [ -n "$p" ]; then wait "$p" || exit; fi`,
+  // tee writes the file through fd 3, opened once with noclobber (O_EXCL).
+  'while-writing':
+    `set -o pipefail -C; umask 077; exec 3>"$1" || exit; { tee /dev/fd/3 | { ${HASH_STDIN}; }; } || exit; exec 3>&-; ` +
+    'if [ -n "$2" ]; then chmod "$2" "$1" || exit; fi; if [ "$3" = 1 ]; then sync "$1" || exit; fi',
+};
+/** $1 temp, $2 final path, $3 its directory, $4 durable: rename(2), then fsync the directory so the new name survives a crash. */
+const FINALIZE_SCRIPT = 'set -e; mv -f -T "$1" "$2"; if [ "$4" = 1 ]; then sync "$3"; fi';
 
 export async function putStream(host: UploadHost, data: Readable, remotePath: string, opts: SshPutOptions = {}): Promise<PutResult> {
   checkRemotePath(remotePath);
@@ -60,8 +86,7 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
     if (expected !== undefined && expected !== sent.sha256) {
       throw new OvfpipeError('OVFPIPE_DIGEST', `${host.label}: ${remotePath}: data has sha256 ${sent.sha256}, expected ${expected}; nothing was installed`);
     }
-    const mode = opts.mode === undefined ? '' : opts.mode.toString(8);
-    await host.exec(['bash', '-c', FINALIZE_SCRIPT, 'ovfpipe-finalize', tmp, remotePath, posix.dirname(remotePath), mode, opts.durable === false ? '0' : '1'], { timeoutMs: 300_000 });
+    await host.exec(['bash', '-c', FINALIZE_SCRIPT, 'ovfpipe-finalize', tmp, remotePath, posix.dirname(remotePath), durable(opts)], { timeoutMs: 300_000 });
     return sent;
   } catch (err) {
     await removeQuietly(host, tmp);
@@ -74,6 +99,8 @@ export function putFile(transport: Transport, localPath: string, remotePath: str
   return transport.put(createReadStream(localPath, { highWaterMark: 1 << 20 }), remotePath, opts);
 }
 
+const durable = (opts: SshPutOptions): string => (opts.durable === false ? '0' : '1');
+
 function checkRemotePath(path: string): void {
   if (!path.startsWith('/') || path.endsWith('/') || path.includes('\0') || path.includes('\n')) {
     throw new OvfpipeError('OVFPIPE_USAGE', `put needs an absolute remote file path without NUL or newline: ${JSON.stringify(path)}`);
@@ -81,7 +108,9 @@ function checkRemotePath(path: string): void {
 }
 
 async function upload(host: UploadHost, data: Readable, tmp: string, remotePath: string, opts: SshPutOptions): Promise<PutResult> {
-  const channel = await host.openChannel(commandLine(['bash', '-c', UPLOAD_SCRIPT, 'ovfpipe-put', tmp]));
+  const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
+  const script = UPLOAD_SCRIPTS[opts.remoteHash ?? 'after-write'];
+  const channel = await host.openChannel(commandLine(['bash', '-c', script, 'ovfpipe-put', tmp, mode, durable(opts)]));
   return new Promise<PutResult>((resolve, reject) => {
     const hash = createHash('sha256');
     let bytes = 0;
