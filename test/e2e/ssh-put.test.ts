@@ -87,6 +87,19 @@ describeSsh('put over a real sshd', () => {
     expect(statSync(join(dir, 'readable.txt')).mode & 0o777).toBe(0o644);
   });
 
+  it('hashes while writing (tee) when asked, with or without fsync', async () => {
+    const dir = store('put-tee');
+    const t = await connect(0);
+    for (const durable of [true, false]) {
+      const path = join(dir, `tee-${durable}.img`);
+      const r = await t.put(generated(16 * MiB, durable ? 7 : 8), path, { remoteHash: 'while-writing', durable, mode: 0o640 });
+      expect(r.remoteSha256).toBe(r.sha256);
+      expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(r.sha256);
+      expect(statSync(path).mode & 0o777).toBe(0o640);
+    }
+    expect(temps(dir)).toEqual([]);
+  });
+
   it('replaces an existing file atomically and handles names with shell metacharacters', async () => {
     const dir = store("odd name; $(touch pwned) 'q'");
     const path = join(dir, 'a b*.img');

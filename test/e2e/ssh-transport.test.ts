@@ -70,6 +70,7 @@ describeSsh('ssh transport against real sshd', () => {
     const err = await rejection(connectSsh(target(0, { identity: cluster!.strangerKey })));
     expect(err.code).toBe('OVFPIPE_SSH_AUTH');
     expect(err.message).toContain(`root@127.0.0.1:${cluster!.hosts[0]!.port}`);
+    expect(err.message).toContain(`tried: key ${cluster!.strangerKey} as root`);
   });
 
   it('refuses an unknown host key with OVFPIPE_HOSTKEY_UNKNOWN, naming host, port, fingerprint and file', async () => {

@@ -48,7 +48,7 @@ export interface SshdCluster {
 /** Last resort if a test run dies before afterAll: stop our sshds (by pid) on exit. */
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of live) if (child.pid) for (const pid of [...descendants(child.pid), child.pid]) killQuietly(pid);
+  for (const child of live) if (child.pid) for (const pid of [child.pid, ...descendants(child.pid)]) killQuietly(pid);
 });
 
 function killQuietly(pid: number): void {
@@ -94,7 +94,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Pids of every process under `root` (from /proc ppid links), deepest first. */
+/** Pids of every process under `root` (from /proc ppid links), parents before children. */
 function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
@@ -111,8 +111,8 @@ function descendants(root: number): number[] {
   const walk = (pid: number, depth: number) => {
     if (depth > 16) return;
     for (const c of children.get(pid) ?? []) {
-      walk(c, depth + 1);
       out.push(c);
+      walk(c, depth + 1);
     }
   };
   walk(root, 0);
@@ -183,7 +183,9 @@ export async function startSshds(n: number, opts: { logLevel?: string } = {}): P
     const child = hosts[i]!.process;
     if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
-    for (const pid of [...descendants(child.pid), child.pid]) killQuietly(pid);
+    // Like a host that dies: the sshd processes go first, so no session can
+    // still report its command's exit status before the connection drops.
+    for (const pid of [child.pid, ...descendants(child.pid)]) killQuietly(pid);
     await Promise.race([exited, sleep(5_000)]);
     hosts[i]!.process = undefined;
   };

@@ -22,7 +22,7 @@ export interface SshTarget {
   identity?: string;
   /** Passphrase for `identity`, when it is encrypted. */
   passphrase?: string;
-  /** ssh-agent socket; defaults to $SSH_AUTH_SOCK. */
+  /** ssh-agent socket; defaults to $SSH_AUTH_SOCK; '' means no agent. */
   agent?: string;
   /** known_hosts files; default ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts. */
   knownHostsFile?: string | string[];

@@ -71,7 +71,7 @@ function forwardOut(jump: SshConnection, host: string, port: number, label: stri
 }
 
 interface PreparedConfig {
-  connect: ConnectConfig;
+  connect: ConnectConfig & { privateKeyPath?: string };
   /** Set by the host verifier when it refuses, so the refusal is reported instead of ssh2's generic one. */
   hostKeyError: { error?: OvfpipeError };
 }
@@ -85,7 +85,7 @@ async function clientConfig(target: SshTarget, label: string): Promise<PreparedC
   // does; otherwise a host known only by its RSA key would look "changed".
   const preferred = knownKeyTypes(target.host, port, known.entries).flatMap((t) => ALGORITHMS_FOR_KEY_TYPE[t] ?? [t]);
   const serverHostKey = [...new Set([...preferred, ...HOST_KEY_ALGORITHMS])].filter((a) => HOST_KEY_ALGORITHMS.includes(a));
-  const connect: ConnectConfig = {
+  const connect: PreparedConfig['connect'] = {
     host: target.host,
     port,
     username: target.user ?? userInfo().username,
@@ -107,14 +107,16 @@ async function clientConfig(target: SshTarget, label: string): Promise<PreparedC
   return { connect, hostKeyError };
 }
 
-async function authConfig(target: SshTarget, label: string): Promise<Pick<ConnectConfig, 'privateKey' | 'passphrase' | 'agent'>> {
+type AuthConfig = Pick<ConnectConfig, 'privateKey' | 'passphrase' | 'agent'> & { privateKeyPath?: string };
+
+async function authConfig(target: SshTarget, label: string): Promise<AuthConfig> {
   const agent = target.agent ?? process.env['SSH_AUTH_SOCK'];
   let identity = target.identity;
   if (identity === undefined && !agent) identity = DEFAULT_IDENTITIES.map((n) => join(homedir(), '.ssh', n)).find((f) => existsSync(f));
   if (identity === undefined && !agent) {
     throw new OvfpipeError('OVFPIPE_SSH_AUTH', `no way to authenticate to ${label}: no identity file given or found in ~/.ssh, and no ssh-agent (SSH_AUTH_SOCK is unset)`);
   }
-  const out: Pick<ConnectConfig, 'privateKey' | 'passphrase' | 'agent'> = {};
+  const out: AuthConfig = {};
   if (agent) out.agent = agent;
   if (identity !== undefined) {
     let key: Buffer;
@@ -129,12 +131,20 @@ async function authConfig(target: SshTarget, label: string): Promise<Pick<Connec
       throw new OvfpipeError('OVFPIPE_SSH_AUTH', `identity file ${identity} for ${label} is unusable: ${parsed.message}`, { cause: parsed });
     }
     out.privateKey = key;
+    out.privateKeyPath = identity;
     if (target.passphrase !== undefined) out.passphrase = target.passphrase;
   }
   return out;
 }
 
-function handshake(config: ConnectConfig, hostKeyError: PreparedConfig['hostKeyError'], label: string): Promise<Client> {
+function triedAuth(config: ConnectConfig & { privateKeyPath?: string }): string {
+  const tried: string[] = [];
+  if (config.privateKey !== undefined) tried.push(`key ${config.privateKeyPath ?? '(in memory)'}`);
+  if (config.agent) tried.push(`ssh-agent ${typeof config.agent === 'string' ? config.agent : ''}`.trim());
+  return `${tried.join(', ')} as ${config.username}`;
+}
+
+function handshake(config: ConnectConfig & { privateKeyPath?: string }, hostKeyError: PreparedConfig['hostKeyError'], label: string): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new SshClient();
     let settled = false;
@@ -143,7 +153,8 @@ function handshake(config: ConnectConfig, hostKeyError: PreparedConfig['hostKeyE
       settled = true;
       client.end();
       (config.sock as Duplex | undefined)?.destroy();
-      reject(hostKeyError.error ?? mapSshError(err, label));
+      const mapped = hostKeyError.error ?? mapSshError(err, label);
+      reject(mapped.code === 'OVFPIPE_SSH_AUTH' ? new OvfpipeError('OVFPIPE_SSH_AUTH', `${mapped.message}; tried: ${triedAuth(config)}`, { cause: err }) : mapped);
     };
     client.once('ready', () => {
       settled = true;
