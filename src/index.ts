@@ -25,3 +25,39 @@ export { inspectPackage, type InspectReport } from './inspect.js';
 export type { Diagnostic, Severity } from './diagnostics.js';
 export { OvfpipeError, type ErrorCode } from './errors.js';
 export { main } from './cli/main.js';
+// Network security metadata
+export { readNetworkSecurity } from './netsec/read-section.js';
+export { buildNetsecView } from './netsec/nic-bindings.js';
+export { embedIntoDescriptor } from './netsec/embed.js';
+export { embedPackage } from './netsec/embed-package.js';
+export { netsecReport } from './netsec/show.js';
+export { parseBindingSpec } from './netsec/binding-spec.js';
+export type { PortProfile, Binding, EmbeddedFilter, NetworkSecuritySection } from './netsec/model.js';
+export { validatePortProfile, parsePortProfileYaml } from './netsec/profiles/index.js';
+export { parseCatalogYaml, checkProfileAgainstCatalog, groupsOffering } from './netsec/catalog/index.js';
+export { lintFilterElement, lintFilterSet, normalizeFilter } from './netsec/nwfilter/index.js';
+// Macros
+export { resolveMacros, type MacroRequest, type MacroSources } from './macros/resolve.js';
+export { parseVarsYaml, type VarsFile } from './macros/vars.js';
+export { generateMac, generateVmUuid, generateInstanceId } from './macros/generate.js';
+export { collectSpec } from './spec.js';
+// Render
+export { renderPackage, type RenderRequest, type RenderResult } from './render/render-package.js';
+export { renderToDir } from './render/render-to-dir.js';
+export { renderDomain, renderDomainXml } from './render/domain.js';
+export { renderOptions } from './render/options.js';
+export type { RenderOptions, ResolvedNic } from './render/types.js';
+// Deploy
+export { deploy, type DeployRequest } from './deploy/deploy.js';
+export { destroy } from './deploy/destroy.js';
+export { probeHost } from './deploy/probe.js';
+export { planHost } from './deploy/plan.js';
+export { reportJson, reportJunit, mergeReports, type RunReport } from './deploy/report.js';
+export type { Transport } from './deploy/transport.js';
+export { connectSsh } from './deploy/ssh/ssh-transport.js';
+export { hostConnector } from './deploy/connect.js';
+// Pipeline and pack
+export { loadPipeline, parsePipeline } from './pipeline/load.js';
+export { runPipeline, destroyPipeline, preparePipeline } from './pipeline/run.js';
+export { placeVms, shardHosts } from './pipeline/placement.js';
+export { packPackage, PackRefusedError } from './package/pack.js';
