@@ -61,3 +61,4 @@ export { loadPipeline, parsePipeline } from './pipeline/load.js';
 export { runPipeline, destroyPipeline, preparePipeline } from './pipeline/run.js';
 export { placeVms, shardHosts } from './pipeline/placement.js';
 export { packPackage, PackRefusedError } from './package/pack.js';
+export { readFilterTree, planSync, applySync, migrateArgv } from './netsec/sync.js';
