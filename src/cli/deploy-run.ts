@@ -32,7 +32,9 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   const vars = await loadVars(f.vars, f.tenant, io);
   if (vars === 'failed') return EXIT.problems;
   const parallel = Number(f.parallel);
+  const perHost = Number(f.perHost ?? 1);
   if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);
+  if (!Number.isInteger(perHost) || perHost < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--per-host '${f.perHost}': expected a positive integer`);
   const progress = createProgress(io.stderr);
   const log = (line: string) => progress.log(line);
   const r = await deploy({
@@ -50,6 +52,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     start: f.start,
     force: f.force,
     parallel,
+    perHost,
     dryRun: f.dryRun,
     log,
   }).finally(() => progress.stop());

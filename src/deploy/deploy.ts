@@ -35,6 +35,8 @@ export interface DeployRequest {
   force?: boolean;
   /** Hosts worked on at once (default 8). */
   parallel?: number;
+  /** VMs worked on at once per host (default 1). */
+  perHost?: number;
   /** Only plan: gather facts and return the plans, change nothing. */
   dryRun?: boolean;
   log?: (line: string) => void;

@@ -19,6 +19,7 @@ interface DeployFlags {
   report?: string;
   junit?: string;
   parallel: string;
+  perHost: string;
   domainType: string;
   cpuMode?: string;
   dryRun?: boolean;
@@ -46,7 +47,8 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     .option('--json', 'print the run report as JSON on stdout')
     .option('--report <file>', 'write the run report as JSON to a file')
     .option('--junit <file>', 'write the run report as JUnit XML')
-    .option('--parallel <n>', 'hosts worked on at once', '8')
+    .option('--parallel <n>', 'hosts worked on at once (global limit)', '8')
+    .option('--per-host <n>', 'VMs worked on at once on one host', '1')
     .option('--domain-type <type>', 'kvm | qemu', 'kvm')
     .option('--cpu-mode <mode>', 'default | host-model | host-passthrough')
     .option('--dry-run', 'gather facts and print the plan; change nothing')
