@@ -60,19 +60,27 @@ lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 # Before each run: no old destination, dirty pages of the last run written back, source in the page cache.
 fresh() { rm -f "$DST" "$WORK"/dst/*.ovfpipe-tmp-*; sync; cat "$WORK/src.bin" > /dev/null; }
 
-declare -A BEST RSS INNER
-measure() { # name, command…: keeps the best wall time, with the client's peak RSS (time -v)
-  local name=$1 s e t; shift
+# CPU seconds of everything the sshd listener has reaped (sessions, cat, openssl…): fields 16+17 of /proc/PID/stat.
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($14 + $15) / hz }' "/proc/$SSHD_PID/stat"; }
+declare -A BEST RSS INNER CPU
+measure() { # name, command…: keeps the best wall time, with the client's peak RSS (time -v) and the least CPU
+  local name=$1 s e t c0 c1 cpu; shift
   fresh
+  c0=$(server_cpu)
   s=$(date +%s.%N); timeout 900 /usr/bin/time -v -o "$WORK/time.txt" "$@" > "$WORK/out.txt"; e=$(date +%s.%N)
+  sleep 0.2 # let the listener reap the session
+  c1=$(server_cpu)
   t=$(secs "$s" "$e")
+  # Client user+sys plus server-side CPU: what the upload costs, whatever else loads the machine.
+  cpu=$(awk -v a="$c0" -v b="$c1" '/User time|System time/ { split($0, f, ": "); c += f[2] } END { printf "%.2f", c + b - a }' "$WORK/time.txt")
+  if [ -z "${CPU[$name]:-}" ] || lt "$cpu" "${CPU[$name]}"; then CPU[$name]=$cpu; fi
   cmp -s "$WORK/src.bin" "$DST" || { echo "$name: destination differs from the source" >&2; exit 1; }
   if [ -z "${BEST[$name]:-}" ] || lt "$t" "${BEST[$name]}"; then
     BEST[$name]=$t
     RSS[$name]=$(awk -F: '/Maximum resident/ {gsub(/ /,"",$2); print int($2/1024)}' "$WORK/time.txt")
     INNER[$name]=$(sed -n 's/.*"mibPerSecond":\([0-9.]*\).*/\1/p' "$WORK/out.txt")
   fi
-  printf '  run %s %-16s %8ss\n' "$RUN" "$name" "$t"
+  printf '  run %s %-16s %8ss  cpu %6ss  load %s\n' "$RUN" "$name" "$t" "$cpu" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
 NODE_ARGS=("$PORT" "$WORK/clientkey" "$WORK/known_hosts" "$WORK/src.bin" "$DST")
@@ -86,8 +94,8 @@ for RUN in $(seq "$RUNS"); do
 done
 
 BASE=${BEST[ssh-cat]}
-printf '\n%-44s %9s %8s %9s %12s %14s\n' "upload of ${SIZE_MIB} MiB to 127.0.0.1" "MiB/s" "seconds" "RSS MiB" "vs ssh cat" "in-process MiB/s"
-row() { printf '%-44s %9s %8s %9s %11sx %14s\n' "$2" "$(mibs "${BEST[$1]}")" "${BEST[$1]}" "${RSS[$1]}" "$(awk -v a="$BASE" -v b="${BEST[$1]}" 'BEGIN { printf "%.2f", a / b }')" "${INNER[$1]:--}"; }
+printf '\n%-44s %8s %8s %8s %10s %11s %9s\n' "upload of ${SIZE_MIB} MiB to 127.0.0.1" "MiB/s" "seconds" "RSS MiB" "vs ssh cat" "in-process" "CPU s"
+row() { printf '%-44s %8s %8s %8s %9sx %11s %9s\n' "$2" "$(mibs "${BEST[$1]}")" "${BEST[$1]}" "${RSS[$1]}" "$(awk -v a="$BASE" -v b="${BEST[$1]}" 'BEGIN { printf "%.2f", a / b }')" "${INNER[$1]:--}" "${CPU[$1]}"; }
 row put 'ovfpipe put (verified, atomic, fsync)'
 row put-nosync 'ovfpipe put, durable:false (no fsync)'
 row put-tee "ovfpipe put, remoteHash:'while-writing'"
@@ -107,4 +115,6 @@ echo "  put-nosync vs put-tee-nosync:                                        $(r
 echo "  put vs scp default:                                                  $(ratio scp put)"
 echo "  put-nosync vs ssh cat:                                               $(ratio ssh-cat put-nosync)"
 echo "MiB/s and seconds: whole client process (start, connect, transfer; for put also remote hash, compare, rename)."
-echo "in-process MiB/s: the transfer alone as timed inside node (connection already open)."
+echo "in-process: MiB/s of the transfer alone as timed inside node (connection already open)."
+echo "CPU s: least client user+sys plus server-side CPU (sshd, cat, openssl…) over the runs; robust to other load."
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

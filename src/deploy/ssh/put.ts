@@ -4,7 +4,8 @@
  * facts"): exec streaming with TCP_NODELAY is the fastest ssh2 path, and on a
  * CPU-bound host hashing the written file afterwards with openssl (~1.3 GB/s,
  * SHA-NI) costs less than hashing inline through `tee`, which adds a pipe copy
- * and a process competing for the same cores.
+ * and a process competing for the same cores (measured for 1 GiB: 1.5–2x faster,
+ * ~4 CPU s cheaper; remoteHash 'while-writing' keeps the other path available).
  *
  *   1. `bash -c 'set -o pipefail -C; umask 077; cat > "$1" …; openssl dgst …'`
  *      writes `<remotePath>.ovfpipe-tmp-<random>` in the target's directory
