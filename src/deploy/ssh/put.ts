@@ -96,7 +96,7 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
 }
 
 /** Streams a local file with 1 MiB reads (TEST-INFRA: ~10% faster than 256 KiB). */
-export function putFile(transport: Transport, localPath: string, remotePath: string, opts?: PutOptions): Promise<PutResult> {
+export function putFile(transport: Transport, localPath: string, remotePath: string, opts?: SshPutOptions): Promise<PutResult> {
   return transport.put(createReadStream(localPath, { highWaterMark: 1 << 20 }), remotePath, opts);
 }
 
