@@ -5,7 +5,7 @@
  * OVF environment ISO, definition and start. A VM that fails has what this
  * run created for it removed; nothing else is touched.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -113,14 +113,16 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
       out.bytesUploaded += r.bytes;
     }
     if (img.convert) {
-      // Convert to a temporary name, then rename: a half-converted base never looks complete.
-      const tmp = `${img.basePath}.ovfpipe-tmp-convert`;
+      // Convert to a temporary name unique to this run, then rename: a half-converted base never
+      // looks complete, and hosts sharing one store (NFS) never write the same temporary file.
+      const tmp = `${img.basePath}.ovfpipe-tmp-convert-${randomBytes(6).toString('hex')}`;
       const c = await ctx.transport.exec(['qemu-img', 'convert', '-f', img.sourceFormat ?? 'raw', '-O', 'qcow2', '--', img.storedPath, tmp], { allowFailure: true });
-      if (c.code !== 0) {
+      const mv = c.code === 0 ? await ctx.transport.exec(['mv', '-f', '--', tmp, img.basePath], { allowFailure: true }) : c;
+      if (mv.code !== 0) {
         await ctx.transport.exec(['rm', '-f', '--', tmp], { allowFailure: true });
-        return `qemu-img convert failed: ${c.stderr.trim()}`;
+        // Another host sharing the store may have finished the same conversion meanwhile.
+        if ((await ctx.transport.exec(['test', '-s', img.basePath], { allowFailure: true })).code !== 0) return `qemu-img convert failed: ${mv.stderr.trim()}`;
       }
-      await ctx.transport.exec(['mv', '-f', '--', tmp, img.basePath]);
     }
     return undefined;
   } catch (e) {

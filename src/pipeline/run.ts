@@ -74,6 +74,10 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     opts.log?.(`package ${name}: ${path}`);
   }
   const storageRoot = p.inventory?.defaults?.storage ?? DEFAULT_STORAGE;
+  // Disk paths are rendered once for all hosts, so the storage root is one setting (inventory.defaults.storage).
+  for (const [name, h] of Object.entries(p.inventory?.hosts ?? {}))
+    if (h.storage !== undefined && h.storage !== storageRoot)
+      diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `host ${name}: a per-host storage root is not supported; set inventory.defaults.storage`, file: opts.file, line: 0, column: 0, locator: `inventory.hosts.${name}.storage` });
   const options = renderOptions({ ...(p.defaults?.domainType ? { domainType: p.defaults.domainType } : {}), ...(p.defaults?.cpuMode ? { cpuMode: p.defaults.cpuMode } : {}) });
   const renders: Array<{ result: RenderResult; pkg: string; hints: ReturnType<typeof expandInstances>[number] }> = [];
   for (const inst of expandInstances(p)) {

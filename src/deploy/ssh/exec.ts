@@ -17,13 +17,28 @@ export interface SshExecOptions extends ExecOptions {
   maxOutputBytes?: number;
 }
 
+const EARLY_EXIT = Symbol('ovfpipe.earlyExit');
+type ChannelWithExit = ClientChannel & { [EARLY_EXIT]?: { code: number | null; signal?: string } };
+
+/** The exit status recorded by openExecChannel, if the command already exited. */
+export function earlyExit(channel: ClientChannel): { code: number | null; signal?: string } | undefined {
+  return (channel as ChannelWithExit)[EARLY_EXIT];
+}
+
 /** Opens an exec channel; a failure here means the connection is gone or sshd refused a session. */
 export function openExecChannel(client: Client, command: string, label: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
       client.exec(command, (err, channel) => {
         if (err) reject(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${label}: cannot open a session channel: ${err.message}`, { cause: err }));
-        else resolve(channel);
+        else {
+          // Record the exit status now: for a fast command it can arrive in the same network
+          // read as the channel confirmation, before the caller's listeners exist (after an await).
+          channel.once('exit', (code: number | null, signal?: string) => {
+            (channel as ChannelWithExit)[EARLY_EXIT] = { code, signal };
+          });
+          resolve(channel);
+        }
       });
     } catch (err) {
       // ssh2 throws synchronously when the socket is no longer writable.
@@ -66,7 +81,8 @@ export async function runExec(client: Client, label: string, argv: readonly stri
     const err: Buffer[] = [];
     let outBytes = 0;
     let errBytes = 0;
-    let code: number | undefined;
+    const early = earlyExit(channel);
+    let code: number | undefined = early ? exitCode(early.code, early.signal) : undefined;
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (error: OvfpipeError | undefined, result?: ExecResult) => {
@@ -94,6 +110,10 @@ export async function runExec(client: Client, label: string, argv: readonly stri
     });
     channel.on('error', (e: Error) => finish(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${label}: channel error in \`${shown}\`: ${e.message}`, { cause: e })));
     channel.on('close', () => {
+      if (code === undefined) {
+        const late = earlyExit(channel);
+        if (late) code = exitCode(late.code, late.signal);
+      }
       if (code === undefined) {
         finish(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${label}: connection lost while running \`${shown}\` (no exit status)`));
         return;
