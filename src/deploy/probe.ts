@@ -27,8 +27,15 @@ export async function probeHost(host: string, connect: (h: string) => Promise<Tr
     p.libvirtVersion = /Using library: libvirt ([\d.]+)/.exec((await ex(['virsh', '-c', uri, 'version'])).stdout)?.[1];
     p.qemuImgVersion = /version ([\d.]+)/.exec((await ex(['qemu-img', '--version'])).stdout)?.[1];
     p.kvm = (await ex(['test', '-c', '/dev/kvm'])).code === 0;
-    const df = (await ex(['df', '-P', '-B1', '--', storage])).stdout.trim().split('\n')[1]?.split(/\s+/)[3];
-    if (df) p.freeBytes = Number(df);
+    // The storage root may not exist yet: report the free space of its nearest existing ancestor.
+    for (let dir = storage; dir; dir = dir === '/' ? '' : dir.replace(/\/[^/]*$/, '') || '/') {
+      const df = await ex(['df', '-P', '-B1', '--', dir]);
+      const free = df.code === 0 ? df.stdout.trim().split('\n')[1]?.split(/\s+/)[3] : undefined;
+      if (free) {
+        p.freeBytes = Number(free);
+        break;
+      }
+    }
     p.bridges = (await ex(['ip', '-o', 'link', 'show', 'type', 'bridge'])).stdout.split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
     p.networks = (await ex(['virsh', '-c', uri, 'net-list', '--all', '--name'])).stdout.split('\n').map((s) => s.trim()).filter(Boolean);
     p.filters = (await ex(['virsh', '-c', uri, 'nwfilter-list'])).stdout.split('\n').slice(2).map((l) => l.trim().split(/\s+/)[1]).filter((x): x is string => !!x);

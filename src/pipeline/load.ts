@@ -46,7 +46,7 @@ export interface Pipeline {
   inventory?: { defaults?: SshSettings; catalog?: string; hosts?: Record<string, PipelineHost> };
   defaults?: { vars?: Vars; start?: boolean; domainType?: 'kvm' | 'qemu'; cpuMode?: 'default' | 'host-model' | 'host-passthrough'; perHost?: number; parallel?: number };
   tenants?: Record<string, { vars?: Vars; deployments: Deployment[] }>;
-  stages?: Array<'lint' | 'verify' | 'render' | 'pack' | 'deploy'>;
+  stages?: Array<'lint' | 'verify' | 'render' | 'deploy'>;
 }
 
 export interface LoadedPipeline {

@@ -150,6 +150,17 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     expect(virsh('dumpxml', foreign).stdout).toBe(before);
   });
 
+  it('hosts probe reports each host\'s capabilities, and an unreachable host', async () => {
+    const r = await cli(['hosts', 'probe', '--host', host(1), '--host', 'ssh://root@127.0.0.1:1', '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--json']);
+    expect(r.code).toBe(1);
+    const [ok, down] = JSON.parse(r.out);
+    expect(ok).toMatchObject({ host: host(1), libvirtVersion: expect.stringMatching(/^\d+\./), qemuImgVersion: expect.stringMatching(/^\d+\./), lldpad: false });
+    expect(ok.filters).toContain('clean-traffic');
+    expect(ok.bridges).toContain(bridges[0]);
+    expect(typeof ok.freeBytes).toBe('number');
+    expect(down.error).toBeTruthy();
+  });
+
   it('destroy removes what ovfpipe created for the tenant, and nothing else', async () => {
     const args = ['destroy', 'examples/two-tier', '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--json'];
     const r = await cli(args);
