@@ -28,6 +28,10 @@ function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
   for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]\n`);
 }
 
+function connectorFrom(f: DeployFlags) {
+  return hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig });
+}
+
 export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise<number> {
   const vars = await loadVars(f.vars, f.tenant, io);
   if (vars === 'failed') return EXIT.problems;
@@ -45,7 +49,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     tenant: f.tenant,
     vars,
     hosts: f.host,
-    connect: hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig }),
+    connect: connectorFrom(f),
     connectUri: f.connect,
     storageRoot: f.storage,
     options: renderOptions(renderOverrides(f)),
@@ -77,7 +81,7 @@ export async function runDestroy(pkg: string, f: DeployFlags, io: CliIo): Promis
     tenant: f.tenant,
     vars,
     hosts: f.host,
-    connect: hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig }),
+    connect: connectorFrom(f),
     connectUri: f.connect,
     storageRoot: f.storage,
     log: (line) => io.stderr.write(`${line}\n`),
@@ -87,7 +91,7 @@ export async function runDestroy(pkg: string, f: DeployFlags, io: CliIo): Promis
 }
 
 export async function runProbe(f: DeployFlags, io: CliIo): Promise<number> {
-  const connect = hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig });
+  const connect = connectorFrom(f);
   const results = await Promise.all(f.host.map((h) => probeHost(h, connect, f.connect, f.storage)));
   if (f.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else

@@ -9,9 +9,10 @@ import { basename, dirname, join } from 'node:path';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
 import { isOvfpipeError, OvfpipeError } from '../errors.js';
 import { parseEnvelope } from '../ovf/parser.js';
+import { readPackageFacts } from '../package/facts.js';
 import { openPackage } from '../package/open.js';
 import type { Envelope, FileRef } from '../ovf/model.js';
-import type { MemberInfo, PackageReader } from '../package/reader.js';
+import type { MemberInfo } from '../package/reader.js';
 import type { XmlElement } from '../xml/element.js';
 import { isUnsafeHref } from './rules/structure/references-file.js';
 import { parseCatalogYaml } from '../netsec/catalog/yaml.js';
@@ -105,7 +106,7 @@ export async function loadTarget(path: string, options: LintFilesOptions = {}): 
     const xml = parseXml(bytes, { ...DEFAULT_XML_LIMITS, maxBytes });
     const file = reader.kind === 'directory' ? joinPath(path, name, st.isDirectory()) : `${path}#${name}`;
     if (!xml.ok) return { diagnostics: [diagnostic('xml-well-formed', 'error', xml.problem.message, { file, line: xml.problem.line, column: xml.problem.column }, 'Envelope')] };
-    return descriptorTarget(file, xml.root, options.descriptorOnly ? undefined : async () => packageFacts(reader, name), options.catalog);
+    return descriptorTarget(file, xml.root, options.descriptorOnly ? undefined : async () => readPackageFacts(reader, name, MAX_MANIFEST_BYTES), options.catalog);
   } finally {
     await reader.close();
   }
@@ -157,22 +158,6 @@ function memberNamesFor(f: FileRef): string[] {
   return out;
 }
 
-async function packageFacts(reader: PackageReader, descriptorName: string): Promise<PackageFacts> {
-  const members = reader.list();
-  const stem = descriptorName.replace(/\.ovf$/i, '');
-  const manifest = members.find((m) => m.name === `${stem}.mf`) ?? members.find((m) => /\.mf$/i.test(m.name));
-  const cert = members.find((m) => m.name === `${stem}.cert`) ?? members.find((m) => /\.cert$/i.test(m.name));
-  let manifestText: string | undefined;
-  if (manifest) manifestText = (await reader.readSmall(manifest.name, MAX_MANIFEST_BYTES)).toString('utf8');
-  return {
-    kind: reader.kind,
-    members,
-    descriptorName,
-    manifestName: manifest?.name,
-    manifestText,
-    certificateName: cert?.name,
-  };
-}
 
 function joinPath(path: string, member: string, isDir: boolean): string {
   if (!isDir) return path;

@@ -6,12 +6,15 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Envelope } from '../ovf/model.js';
 import { buildNetsecView, type NetsecView } from './nic-bindings.js';
 import { readNetworkSecurity } from './read-section.js';
+import { validatePortProfile } from './profiles/validate.js';
 import type { NetworkSecuritySection } from './model.js';
 
 export interface EnvelopeNetsec {
   sections: NetworkSecuritySection[];
   readDiagnostics: Diagnostic[];
   view: NetsecView;
+  /** validatePortProfile over every embedded profile, computed once for the two rules that report it. */
+  readonly profileDiagnostics: Diagnostic[];
 }
 
 const memo = new WeakMap<Envelope, EnvelopeNetsec>();
@@ -20,7 +23,15 @@ export function netsecOf(env: Envelope): EnvelopeNetsec {
   let v = memo.get(env);
   if (!v) {
     const read = readNetworkSecurity(env);
-    v = { sections: read.sections, readDiagnostics: read.diagnostics, view: buildNetsecView(env, read.sections) };
+    let profiles: Diagnostic[] | undefined;
+    v = {
+      sections: read.sections,
+      readDiagnostics: read.diagnostics,
+      view: buildNetsecView(env, read.sections),
+      get profileDiagnostics() {
+        return (profiles ??= read.sections.flatMap((s) => s.profiles.flatMap((p) => validatePortProfile(p))));
+      },
+    };
     memo.set(env, v);
   }
   return v;

@@ -26,6 +26,9 @@ export interface RenderedDomain {
   notes: string[];
   /** The deployment configuration rendered (DSP0243 §9.8), when the package has any. */
   configuration?: string;
+  /** Memory (KiB) and vCPUs written into the document, for placement. */
+  memoryKiB: number;
+  vcpus: number;
 }
 
 /** Item types render consumes; any other Item gets a "not rendered" note. */
@@ -77,7 +80,7 @@ export function renderDomain(vs: VirtualSystem, env: Envelope, input: RenderDoma
     element('on_crash', {}, 'destroy'),
     devices,
   );
-  return { node, notes, configuration: hw.configuration };
+  return { node, notes, configuration: hw.configuration, memoryKiB: memory, vcpus };
 }
 
 /** renderDomain serialised in libvirt's layout (2-space indent, single quotes). */

@@ -114,8 +114,8 @@ export function renderPackage(req: RenderRequest): RenderResult {
       filterrefs: vm.nics.flatMap((n) => (n.filterref ? [n.filterref.filter] : [])),
       nics: vm.nics,
       tenant: req.tenant,
-      memoryKiB: Number(/<memory unit='KiB'>(\d+)</.exec(writeXml(rendered.node))?.[1] ?? 0),
-      vcpus: Number(/<vcpu[^>]*>(\d+)</.exec(writeXml(rendered.node))?.[1] ?? 1),
+      memoryKiB: rendered.memoryKiB,
+      vcpus: rendered.vcpus,
     });
   }
   for (const f of scope.filters) for (const r of f.references) if (!scope.filters.some((x) => x.name === r)) builtins.add(r);

@@ -4,7 +4,6 @@
  * direct, VLAN tags 0..4095 and bandwidth figures as libvirt parses them
  * (floor only inbound, only on networks). Checks in src/netsec/profiles/validate.ts.
  */
-import { validatePortProfile } from '../../../netsec/profiles/validate.js';
 import { netsecOf } from '../../../netsec/view.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
@@ -19,10 +18,8 @@ export default defineRule<DescriptorTarget>({
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const s of netsecOf(envelope).sections)
-      for (const p of s.profiles)
-        for (const d of validatePortProfile(p))
-          if (d.ruleId === 'port-profile')
-            ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'error' ? undefined : d.severity });
+    for (const d of netsecOf(envelope).profileDiagnostics)
+      if (d.ruleId === 'port-profile')
+        ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'error' ? undefined : d.severity });
   },
 });

@@ -6,7 +6,6 @@
  * profileid, midonet interfaceid; extra parameters rejected. The checks live
  * in src/netsec/profiles/validate.ts; this rule reports them.
  */
-import { validatePortProfile } from '../../../netsec/profiles/validate.js';
 import { netsecOf } from '../../../netsec/view.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
@@ -21,10 +20,8 @@ export default defineRule<DescriptorTarget>({
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const s of netsecOf(envelope).sections)
-      for (const p of s.profiles)
-        for (const d of validatePortProfile(p))
-          if (d.ruleId === 'virtualport-parameters')
-            ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'error' ? undefined : d.severity });
+    for (const d of netsecOf(envelope).profileDiagnostics)
+      if (d.ruleId === 'virtualport-parameters')
+        ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'error' ? undefined : d.severity });
   },
 });
