@@ -5,6 +5,7 @@
  * and filters that could clash with ours. Only reads.
  */
 import { OvfpipeError } from '../errors.js';
+import { type BatchCommand, type BatchResult, execBatch } from './batch.js';
 import type { Transport } from './transport.js';
 
 export interface HostFacts {
@@ -42,39 +43,62 @@ export interface FactsQuery {
   needVdp: boolean;
 }
 
+/**
+ * All of it in one round trip (execBatch): a host with hundreds of VMs costs
+ * one exec, not several per VM.
+ */
 export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFacts> {
-  const virsh = (...args: string[]) => t.exec(['virsh', '-c', q.connectUri, ...args], { allowFailure: true });
   const f: HostFacts = { storageRoot: q.storageRoot, images: new Set(), existing: new Set(), domains: new Map(), filterNames: new Set(), filters: new Map(), links: new Set(), networks: new Set(), lldpad: false, problems: [] };
-  const v = await virsh('version');
-  if (v.code !== 0) f.problems.push(`virsh cannot reach ${q.connectUri}: ${firstLine(v.stderr || v.stdout) || `exit ${v.code}`}`);
-  f.virshVersion = /Using library: libvirt ([\d.]+)/.exec(v.stdout)?.[1];
-  f.libvirtVersion = /Running hypervisor: .*?([\d.]+)/.exec(v.stdout)?.[1] ?? f.virshVersion;
-  const qi = await t.exec(['qemu-img', '--version'], { allowFailure: true });
-  if (qi.code !== 0) f.problems.push('qemu-img is not installed (apt install qemu-utils)');
-  f.qemuImgVersion = /version ([\d.]+)/.exec(qi.stdout)?.[1];
-  const mk = await t.exec(['mkdir', '-p', '--', `${q.storageRoot}/images`, `${q.storageRoot}/vms`], { allowFailure: true });
-  if (mk.code !== 0) f.problems.push(`cannot create the storage root ${q.storageRoot}: ${firstLine(mk.stderr)}`);
-  const df = await t.exec(['df', '-P', '-B1', '--', q.storageRoot], { allowFailure: true });
-  const dfCols = df.stdout.trim().split('\n')[1]?.split(/\s+/);
+  const virsh = (...args: string[]): BatchCommand => ({ argv: ['virsh', '-c', q.connectUri, ...args] });
+  const commands: BatchCommand[] = [
+    { ...virsh('version'), stderr: 'merge' },
+    { argv: ['qemu-img', '--version'], stderr: 'merge' },
+    { argv: ['mkdir', '-p', '--', `${q.storageRoot}/images`, `${q.storageRoot}/vms`], stderr: 'merge' },
+    { argv: ['df', '-P', '-B1', '--', q.storageRoot] },
+    { argv: ['ls', '-1A', '--', `${q.storageRoot}/images`] },
+    virsh('nwfilter-list'),
+    virsh('list', '--state-running', '--name'),
+    virsh('net-list', '--all', '--name'),
+    { argv: ['sh', '-c', 'command -v lldpad || command -v lldptool'] },
+  ];
+  const fixed = commands.length;
+  for (const p of q.paths) commands.push({ argv: ['test', '-e', p] });
+  for (const name of q.filters) commands.push(virsh('nwfilter-dumpxml', '--', name));
+  for (const name of q.domains) commands.push(virsh('dumpxml', '--inactive', '--', name));
+  for (const l of q.links) commands.push({ argv: ['ip', 'link', 'show', 'dev', l] });
+  const r = await execBatch(t, commands, { timeoutMs: 120_000 + 2_000 * (commands.length - fixed) });
+  const [version, qemuImg, mkdir, df, ls, filterList, running, networks, lldpad] = r as [BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult];
+  let next = fixed;
+  const take = (n: number) => r.slice(next, (next += n));
+
+  if (version.code !== 0) f.problems.push(`virsh cannot reach ${q.connectUri}: ${firstLine(version.output) || `exit ${version.code}`}`);
+  f.virshVersion = /Using library: libvirt ([\d.]+)/.exec(version.output)?.[1];
+  f.libvirtVersion = /Running hypervisor: .*?([\d.]+)/.exec(version.output)?.[1] ?? f.virshVersion;
+  if (qemuImg.code !== 0) f.problems.push('qemu-img is not installed (apt install qemu-utils)');
+  f.qemuImgVersion = /version ([\d.]+)/.exec(qemuImg.output)?.[1];
+  if (mkdir.code !== 0) f.problems.push(`cannot create the storage root ${q.storageRoot}: ${firstLine(mkdir.output)}`);
+  const dfCols = df.output.trim().split('\n')[1]?.split(/\s+/);
   if (dfCols?.[3]) f.freeBytes = Number(dfCols[3]);
-  const ls = await t.exec(['ls', '-1A', '--', `${q.storageRoot}/images`], { allowFailure: true });
-  for (const n of ls.stdout.split('\n')) if (n) f.images.add(n);
-  for (const p of q.paths) if ((await t.exec(['test', '-e', p], { allowFailure: true })).code === 0) f.existing.add(p);
-  const names = await virsh('nwfilter-list');
-  for (const line of names.stdout.split('\n').slice(2)) {
+  for (const n of ls.output.split('\n')) if (n) f.images.add(n);
+  for (const line of filterList.output.split('\n').slice(2)) {
     const cols = line.trim().split(/\s+/);
     if (cols.length >= 2) f.filterNames.add(cols[1]!);
   }
-  for (const name of q.filters) if (f.filterNames.has(name)) f.filters.set(name, (await virsh('nwfilter-dumpxml', name)).stdout);
-  for (const name of q.domains) {
-    const x = await virsh('dumpxml', '--inactive', '--', name);
-    if (x.code !== 0) continue;
-    const st = await virsh('domstate', '--', name);
-    f.domains.set(name, { xml: x.stdout, running: st.stdout.trim() === 'running' });
-  }
-  for (const l of q.links) if ((await t.exec(['ip', 'link', 'show', 'dev', l], { allowFailure: true })).code === 0) f.links.add(l);
-  for (const n of q.networks) if ((await virsh('net-info', '--', n)).code === 0) f.networks.add(n);
-  if (q.needVdp) f.lldpad = (await t.exec(['sh', '-c', 'command -v lldpad || command -v lldptool'], { allowFailure: true })).code === 0;
+  const up = new Set(running.output.split('\n').map((s) => s.trim()).filter(Boolean));
+  const nets = new Set(networks.output.split('\n').map((s) => s.trim()).filter(Boolean));
+  f.lldpad = q.needVdp && lldpad.code === 0;
+
+  take(q.paths.length).forEach((x, i) => x.code === 0 && f.existing.add(q.paths[i]!));
+  take(q.filters.length).forEach((x, i) => {
+    const name = q.filters[i]!;
+    if (x.code === 0 && f.filterNames.has(name)) f.filters.set(name, x.output);
+  });
+  take(q.domains.length).forEach((x, i) => {
+    const name = q.domains[i]!;
+    if (x.code === 0) f.domains.set(name, { xml: x.output, running: up.has(name) });
+  });
+  take(q.links.length).forEach((x, i) => x.code === 0 && f.links.add(q.links[i]!));
+  for (const n of q.networks) if (nets.has(n)) f.networks.add(n);
   return f;
 }
 

@@ -21,7 +21,11 @@ export interface ExecOptions {
 
 export interface PutResult {
   bytes: number;
-  /** sha256 computed locally in the same pass as the upload. */
+  /**
+   * sha256 of the data: computed locally in the same pass as the upload, or,
+   * when expectedSha256 was given, the remote digest of the bytes as written
+   * (already checked equal to it).
+   */
   sha256: string;
   /** sha256 computed remotely over the file as written. */
   remoteSha256: string;
@@ -30,8 +34,14 @@ export interface PutResult {
 export interface PutOptions {
   /** Called with the running byte count. */
   onProgress?: (bytes: number) => void;
-  /** Refuse the upload (and leave nothing behind) unless the local digest equals this. */
+  /** Refuse the upload (and leave nothing behind) unless the data's digest equals this. */
   expectedSha256?: string;
+  /**
+   * Install `qemu-img convert -f FROM -O qcow2` of the data at the remote path
+   * instead of the data itself. The digest is still that of the data sent;
+   * the raw upload is removed once converted.
+   */
+  convert?: { from: string };
 }
 
 export interface Transport {
@@ -44,8 +54,9 @@ export interface Transport {
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /**
    * Streams `data` to `remotePath`: written to a temporary name in the same
-   * directory, hashed locally in the same pass and remotely after writing,
-   * compared, then renamed atomically. On any failure the temporary file is
+   * directory, hashed remotely (and locally in the same pass unless
+   * expectedSha256 is given), compared, optionally converted, then renamed
+   * atomically. On any failure the temporary file is
    * removed and nothing appears at `remotePath`.
    */
   put(data: Readable, remotePath: string, opts?: PutOptions): Promise<PutResult>;

@@ -3,6 +3,7 @@
  * nothing left behind on failure — including the sshd dying mid-upload.
  * The pretend host shares this machine's filesystem, so results are read locally.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -117,6 +118,41 @@ describeSsh('put over a real sshd', () => {
     const err = await rejection(t.put(generated(8 * MiB), join(dir, 'image.qcow2'), { expectedSha256: '0'.repeat(64) }));
     expect(err.code).toBe('OVFPIPE_DIGEST');
     expect(err.message).toMatch(/expected 0{64}; nothing was installed/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('converts straight from the verified upload: only the qcow2 lands, the raw upload is gone', async () => {
+    const dir = store('put-convert');
+    const work = store('put-convert-src');
+    const raw = join(work, 'disk.raw');
+    writeFileSync(raw, randomBytes(8 * MiB));
+    const vmdk = join(work, 'disk.vmdk');
+    execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=streamOptimized', raw, vmdk]);
+    const sha = createHash('sha256').update(readFileSync(vmdk)).digest('hex');
+    const t = await connect(0);
+    // The remote script checks the digest and renames itself (one round trip) …
+    const r = await putFile(t, vmdk, join(dir, `${sha}.qcow2`), { expectedSha256: sha, convert: { from: 'vmdk' } });
+    expect(r).toEqual({ bytes: statSync(vmdk).size, sha256: sha, remoteSha256: sha });
+    // … and without an expected digest this side compares and a second exec renames.
+    const r2 = await putFile(t, vmdk, join(dir, 'second.qcow2'), { convert: { from: 'vmdk' } });
+    expect(r2.sha256).toBe(sha);
+    expect(readdirSync(dir).sort()).toEqual([`${sha}.qcow2`, 'second.qcow2']);
+    for (const f of readdirSync(dir)) {
+      expect(JSON.parse(execFileSync('qemu-img', ['info', '--output=json', join(dir, f)], { encoding: 'utf8' })).format).toBe('qcow2');
+      execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', raw, join(dir, f)]);
+      expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('refuses a conversion whose digest or source is wrong and leaves nothing behind', async () => {
+    const dir = store('put-convert-bad');
+    const t = await connect(0);
+    const digest = await rejection(t.put(generated(4 * MiB), join(dir, 'a.qcow2'), { expectedSha256: 'f'.repeat(64), convert: { from: 'raw' } }));
+    expect(digest.code).toBe('OVFPIPE_DIGEST');
+    expect(digest.message).toMatch(/expected f{64}; nothing was installed/);
+    const notVmdk = await rejection(t.put(generated(4 * MiB), join(dir, 'b.qcow2'), { convert: { from: 'vmdk' } }));
+    expect(notVmdk.code).toBe('OVFPIPE_REMOTE');
+    expect(notVmdk.message).toMatch(/qemu-img convert -f vmdk -O qcow2 failed/);
     expect(readdirSync(dir)).toEqual([]);
   });
 

@@ -1,21 +1,25 @@
 /**
  * Verified, atomic upload over one exec channel. Chosen by measurement
- * (docs/ssh-transport.md, bench/deploy-transport.sh; TEST-INFRA "SSH transfer
- * facts"): exec streaming with TCP_NODELAY is the fastest ssh2 path, and on a
- * CPU-bound host hashing the written file afterwards with openssl (~1.3 GB/s,
- * SHA-NI) costs less than hashing inline through `tee`, which adds a pipe copy
- * and a process competing for the same cores (measured for 1 GiB: 1.5–2x faster,
- * ~4 CPU s cheaper; remoteHash 'while-writing' keeps the other path available).
+ * (docs/ssh-transport.md, docs/deploy-benchmark.md, bench/deploy.sh): exec
+ * streaming with TCP_NODELAY is the fastest ssh2 path, and on a CPU-bound
+ * host hashing the written file afterwards with openssl (~1 GB/s, SHA-NI)
+ * costs less than hashing inline through `tee`, which adds a pipe copy and a
+ * process competing for the same cores (remoteHash 'while-writing' keeps the
+ * other path available).
  *
- *   1. `bash -c 'set -o pipefail -C; umask 077; cat > "$1" …; openssl dgst …'`
- *      writes `<remotePath>.ovfpipe-tmp-<random>` in the target's directory
- *      (bash, not dash: pipefail; -C: never write through an existing name),
- *      fsyncs it while hashing it back; the local sha256 is computed in the
- *      same pass as the send.
- *   2. Both digests (and expectedSha256) are compared locally.
- *   3. `mv -f -T` (rename(2): atomic in one directory), fsync the directory.
- * Any failure removes the temporary file when the connection still allows it;
- * cleanupTemps() removes what a dead connection left behind.
+ * One remote script does the whole job, so a put costs one round trip:
+ *   1. `cat` writes `<remotePath>.ovfpipe-tmp-<random>` in the target's
+ *      directory (bash: pipefail; -C: never write through an existing name).
+ *   2. openssl hashes it back; at the same time either `sync` makes it durable
+ *      or, with `convert`, `qemu-img convert` turns it into a second temporary
+ *      file (qemu-img fdatasyncs its output) and the raw upload is removed.
+ *   3. With `expectedSha256` the script compares the digest itself and, only
+ *      if it matches, renames (`mv -T`, rename(2)) into place and fsyncs the
+ *      directory. Without it the local digest is compared first and a second
+ *      exec renames.
+ * Any failure removes the temporary files (the script itself, or this side
+ * when the connection still allows it); cleanupTemps() removes what a dead
+ * connection left behind.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -24,6 +28,7 @@ import type { Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { OvfpipeError } from '../../errors.js';
 import type { ExecOptions, ExecResult, PutOptions, PutResult, Transport } from '../transport.js';
+import { earlyExit } from './exec.js';
 import { commandLine } from './quote.js';
 
 export const TEMP_MARKER = '.ovfpipe-tmp-';
@@ -54,43 +59,76 @@ export interface UploadHost {
   readonly alive: boolean;
 }
 
-const HASH_FILE = 'if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$1"; else sha256sum -b "$1"; fi';
+const HASH_FILE = 'if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$t"; else sha256sum -b "$t"; fi';
 const HASH_STDIN = 'if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r; else sha256sum -b; fi';
-/**
- * Upload scripts; $1 temp path, $2 final mode ('' keeps 0600), $3 durable (1/0).
- * after-write overlaps the fsync with the read-back hash; the background sync
- * gets its own stdio so it cannot hold the channel open.
- */
-const UPLOAD_SCRIPTS: Record<RemoteHash, string> = {
-  'after-write':
-    'set -o pipefail -C; umask 077; cat > "$1" || exit; if [ -n "$2" ]; then chmod "$2" "$1" || exit; fi; ' +
-    'p=; if [ "$3" = 1 ]; then sync "$1" </dev/null >/dev/null 2>&1 & p=$!; fi; ' +
-    `{ ${HASH_FILE}; } || exit; if [ -n "$p" ]; then wait "$p" || exit; fi`,
+/** How the data reaches the temporary file; 'while-writing' also sets $h. */
+const WRITE: Record<RemoteHash, string> = {
+  'after-write': 'cat > "$t" || fail',
   // tee writes the file through fd 3, opened once with noclobber (O_EXCL).
-  'while-writing':
-    `set -o pipefail -C; umask 077; exec 3>"$1" || exit; { tee /dev/fd/3 | { ${HASH_STDIN}; }; } || exit; exec 3>&-; ` +
-    'if [ -n "$2" ]; then chmod "$2" "$1" || exit; fi; if [ "$3" = 1 ]; then sync "$1" || exit; fi',
+  'while-writing': `exec 3>"$t" || fail; h=$({ tee /dev/fd/3 | { ${HASH_STDIN}; }; }) || fail; exec 3>&-`,
 };
+/**
+ * The upload script. Arguments: $1 temporary path, $2 final path, $3 its
+ * directory, $4 durable (1/0), $5 final mode ('' keeps 0600), $6 expected
+ * sha256 ('' = the caller compares and renames), $7 source format to convert
+ * from ('' = no conversion), $8 temporary path of the conversion.
+ * Prints the sha256 on the first line, and `installed` when it renamed.
+ * Exit 4: digest mismatch; 3: conversion failed. Background jobs get their
+ * own stdio so they cannot hold the channel open.
+ */
+function uploadScript(mode: RemoteHash): string {
+  return [
+    'set -o pipefail -C; umask 077',
+    't=$1 f=$2 d=$3 dur=$4 m=$5 want=$6 fmt=$7 c=$8 h= p=',
+    'fail() { rm -f -- "$t"; if [ -n "$c" ]; then rm -f -- "$c"; fi; exit "${1:-1}"; }',
+    `hash() { if [ -z "$h" ]; then h=$(${HASH_FILE}) || return; fi; h=\${h%% *}; }`,
+    WRITE[mode],
+    'if [ -n "$fmt" ]; then',
+    '  qemu-img convert -q -f "$fmt" -O qcow2 -- "$t" "$c" </dev/null >/dev/null & p=$!',
+    '  hash || { kill "$p" 2>/dev/null; wait "$p"; fail; }',
+    '  wait "$p" || { echo "qemu-img convert -f $fmt -O qcow2 failed" >&2; fail 3; }',
+    '  rm -f -- "$t"; s=$c',
+    'else',
+    '  if [ "$dur" = 1 ]; then sync -- "$t" </dev/null >/dev/null 2>&1 & p=$!; fi',
+    '  hash || fail',
+    '  if [ -n "$p" ]; then wait "$p" || fail; fi',
+    '  s=$t',
+    'fi',
+    'if [ -n "$m" ]; then chmod -- "$m" "$s" || fail; fi',
+    'printf \'%s\\n\' "$h"',
+    'if [ -n "$want" ]; then',
+    '  if [ "$h" != "$want" ]; then echo "sha256 of the written data is $h, expected $want" >&2; fail 4; fi',
+    '  mv -f -T -- "$s" "$f" || fail',
+    '  if [ "$dur" = 1 ]; then sync -- "$d" || exit 5; fi',
+    '  echo installed',
+    'fi',
+  ].join('\n');
+}
 /** $1 temp, $2 final path, $3 its directory, $4 durable: rename(2), then fsync the directory so the new name survives a crash. */
-const FINALIZE_SCRIPT = 'set -e; mv -f -T "$1" "$2"; if [ "$4" = 1 ]; then sync "$3"; fi';
+const FINALIZE_SCRIPT = 'set -e; mv -f -T -- "$1" "$2"; if [ "$4" = 1 ]; then sync -- "$3"; fi';
 
 export async function putStream(host: UploadHost, data: Readable, remotePath: string, opts: SshPutOptions = {}): Promise<PutResult> {
   checkRemotePath(remotePath);
   if (data.readableEnded || data.destroyed) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: the data stream was already consumed`);
-  const tmp = `${remotePath}${TEMP_MARKER}${randomBytes(8).toString('hex')}`;
+  const suffix = randomBytes(8).toString('hex');
+  const tmp = `${remotePath}${TEMP_MARKER}${suffix}`;
+  const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : undefined;
+  const expected = opts.expectedSha256?.toLowerCase();
+  if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: expectedSha256 is not a sha256: ${JSON.stringify(opts.expectedSha256)}`);
   try {
-    const sent = await upload(host, data, tmp, remotePath, opts);
+    const sent = await upload(host, data, { tmp, converted, remotePath, expected }, opts);
     if (sent.remoteSha256 !== sent.sha256) {
       throw new OvfpipeError('OVFPIPE_DIGEST', `${host.label}: ${remotePath}: remote sha256 ${sent.remoteSha256} differs from the ${sent.bytes} bytes sent (sha256 ${sent.sha256})`);
     }
-    const expected = opts.expectedSha256?.toLowerCase();
     if (expected !== undefined && expected !== sent.sha256) {
       throw new OvfpipeError('OVFPIPE_DIGEST', `${host.label}: ${remotePath}: data has sha256 ${sent.sha256}, expected ${expected}; nothing was installed`);
     }
-    await host.exec(['bash', '-c', FINALIZE_SCRIPT, 'ovfpipe-finalize', tmp, remotePath, posix.dirname(remotePath), durable(opts)], { timeoutMs: 300_000 });
-    return sent;
+    if (!sent.installed) {
+      await host.exec(['bash', '-c', FINALIZE_SCRIPT, 'ovfpipe-finalize', converted ?? tmp, remotePath, posix.dirname(remotePath), durable(opts)], { timeoutMs: 300_000 });
+    }
+    return { bytes: sent.bytes, sha256: sent.sha256, remoteSha256: sent.remoteSha256 };
   } catch (err) {
-    await removeQuietly(host, tmp);
+    await removeQuietly(host, converted ? [tmp, converted] : [tmp]);
     throw err;
   }
 }
@@ -108,12 +146,28 @@ function checkRemotePath(path: string): void {
   }
 }
 
-async function upload(host: UploadHost, data: Readable, tmp: string, remotePath: string, opts: SshPutOptions): Promise<PutResult> {
+interface UploadPaths {
+  tmp: string;
+  converted: string | undefined;
+  remotePath: string;
+  expected: string | undefined;
+}
+
+interface Uploaded extends PutResult {
+  /** The remote script compared the digest with the expected one and renamed into place. */
+  installed: boolean;
+}
+
+async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts: SshPutOptions): Promise<Uploaded> {
+  const { tmp, converted, remotePath, expected } = paths;
   const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
-  const script = UPLOAD_SCRIPTS[opts.remoteHash ?? 'after-write'];
-  const channel = await host.openChannel(commandLine(['bash', '-c', script, 'ovfpipe-put', tmp, mode, durable(opts)]));
-  return new Promise<PutResult>((resolve, reject) => {
-    const hash = createHash('sha256');
+  const script = uploadScript(opts.remoteHash ?? 'after-write');
+  const argv = ['bash', '-c', script, 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected ?? '', opts.convert?.from ?? '', converted ?? ''];
+  const channel = await host.openChannel(commandLine(argv));
+  return new Promise<Uploaded>((resolve, reject) => {
+    // With an expected digest the remote side checks the bytes as written, which also catches a
+    // bad local read; hashing here as well would only cost main-thread CPU next to the cipher.
+    const hash = expected === undefined ? createHash('sha256') : undefined;
     let bytes = 0;
     let stdout = '';
     let stderr = '';
@@ -121,7 +175,7 @@ async function upload(host: UploadHost, data: Readable, tmp: string, remotePath:
     let sourceEnded = false;
     let settled = false;
     const what = `${host.label}: upload of ${remotePath}`;
-    const settle = (err: OvfpipeError | undefined, result?: PutResult) => {
+    const settle = (err: OvfpipeError | undefined, result?: Uploaded) => {
       if (settled) return;
       settled = true;
       unsubscribe();
@@ -148,18 +202,26 @@ async function upload(host: UploadHost, data: Readable, tmp: string, remotePath:
       code = c ?? -1;
     });
     channel.once('close', () => {
+      // The exit status may have arrived before the listener above existed (see openExecChannel).
+      if (code === undefined) {
+        const early = earlyExit(channel);
+        if (early) code = early.code ?? -1;
+      }
       if (code === undefined) return settle(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${what} failed after ${bytes} bytes: channel closed without an exit status`));
-      if (code !== 0) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what} failed after ${bytes} bytes: remote exit ${code}: ${stderr.trim().slice(-2000)}`));
+      const tail = stderr.trim().slice(-2000);
+      if (code === 4) return settle(new OvfpipeError('OVFPIPE_DIGEST', `${what}: ${tail || 'sha256 mismatch'}; nothing was installed`));
+      if (code !== 0) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what} failed after ${bytes} bytes: remote exit ${code}: ${tail}`));
       if (!sourceEnded) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what}: the remote side finished before all data was sent (${bytes} bytes)`));
-      const m = /^([0-9a-f]{64})\b/.exec(stdout);
+      const m = /^([0-9a-f]{64})\n(installed\n)?/.exec(stdout);
       if (!m) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what}: no sha256 in the remote output: ${JSON.stringify(stdout.slice(0, 200))}`));
-      settle(undefined, { bytes, sha256: hash.digest('hex'), remoteSha256: m[1]! });
+      const remoteSha256 = m[1]!;
+      settle(undefined, { bytes, sha256: hash ? hash.digest('hex') : remoteSha256, remoteSha256, installed: m[2] !== undefined });
     });
-    // The hash tap is attached in the same tick as pipe(): a 'data' listener
+    // The tap is attached in the same tick as pipe(): a 'data' listener
     // added earlier would start the flow and lose chunks (TEST-INFRA pitfall).
     // pipe() gives backpressure: memory stays at the channel window + one read.
     data.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
+      hash?.update(chunk);
       bytes += chunk.length;
       opts.onProgress?.(bytes);
     });
@@ -170,10 +232,10 @@ async function upload(host: UploadHost, data: Readable, tmp: string, remotePath:
   });
 }
 
-async function removeQuietly(host: UploadHost, tmp: string): Promise<void> {
+async function removeQuietly(host: UploadHost, paths: string[]): Promise<void> {
   if (!host.alive) return;
   try {
-    await host.exec(['rm', '-f', '--', tmp], { timeoutMs: 15_000, allowFailure: true });
+    await host.exec(['rm', '-f', '--', ...paths], { timeoutMs: 15_000, allowFailure: true });
   } catch {
     // Best effort: cleanupTemps() on the next run removes what is left.
   }

@@ -1,0 +1,75 @@
+/**
+ * Several commands in one round trip. Each remote exec costs a round trip
+ * plus sshd's fork and the login shell's start-up (0.1–0.3 s on a host whose
+ * root profile does work; docs/deploy-benchmark.md), so read-only steps that
+ * do not depend on each other's output go to the host as one fixed bash
+ * script. The commands travel as argv words of that script, never spliced
+ * into it, exactly like Transport.exec; the script runs them one after the
+ * other with stdin from /dev/null and frames each one's output with a random
+ * boundary that no command can predict.
+ */
+import { randomBytes } from 'node:crypto';
+import { OvfpipeError } from '../errors.js';
+import type { Transport } from './transport.js';
+
+export interface BatchCommand {
+  argv: readonly string[];
+  /** 'merge': stderr goes into the output (for messages); 'drop' (default): stderr is discarded. */
+  stderr?: 'merge' | 'drop';
+}
+
+export interface BatchResult {
+  code: number;
+  output: string;
+}
+
+/**
+ * $1 boundary; then per command: word count, stderr mode (m/d), the words.
+ * Each command's output is framed as `B i\n<output>\nB i code\n`.
+ */
+const BATCH_SCRIPT = [
+  'B=$1; shift; i=0',
+  'while [ $# -gt 0 ]; do',
+  '  n=$1 m=$2; shift 2; cmd=("${@:1:$n}"); shift "$n"',
+  '  printf \'%s %s\\n\' "$B" "$i"',
+  '  if [ "$m" = m ]; then "${cmd[@]}" </dev/null 2>&1; else "${cmd[@]}" </dev/null 2>/dev/null; fi',
+  '  c=$?; printf \'\\n%s %s %s\\n\' "$B" "$i" "$c"; i=$((i+1))',
+  'done',
+].join('\n');
+
+export async function execBatch(t: Pick<Transport, 'exec'>, commands: readonly BatchCommand[], opts: { timeoutMs?: number } = {}): Promise<BatchResult[]> {
+  if (commands.length === 0) return [];
+  const boundary = `ovfpipe-${randomBytes(16).toString('hex')}`;
+  const argv = ['bash', '-c', BATCH_SCRIPT, 'ovfpipe-batch', boundary];
+  for (const c of commands) {
+    if (c.argv.length === 0) throw new OvfpipeError('OVFPIPE_USAGE', 'empty command in a batch');
+    argv.push(String(c.argv.length), c.stderr === 'merge' ? 'm' : 'd', ...c.argv);
+  }
+  const r = await t.exec(argv, { timeoutMs: opts.timeoutMs, allowFailure: true });
+  const results = parseBatch(r.stdout, boundary, commands.length);
+  if (!results) {
+    const why = r.stderr.trim().split('\n').at(-1) || `exit ${r.code}`;
+    throw new OvfpipeError('OVFPIPE_REMOTE', `a batch of ${commands.length} commands ended early: ${why}`);
+  }
+  return results;
+}
+
+function parseBatch(stdout: string, boundary: string, count: number): BatchResult[] | undefined {
+  const out: BatchResult[] = [];
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const head = `${boundary} ${i}\n`;
+    if (!stdout.startsWith(head, pos)) return undefined;
+    const start = pos + head.length;
+    const footer = `\n${boundary} ${i} `;
+    const end = stdout.indexOf(footer, start);
+    if (end < 0) return undefined;
+    const eol = stdout.indexOf('\n', end + footer.length);
+    if (eol < 0) return undefined;
+    const code = Number(stdout.slice(end + footer.length, eol));
+    if (!Number.isInteger(code)) return undefined;
+    out.push({ code, output: stdout.slice(start, end) });
+    pos = eol + 1;
+  }
+  return out;
+}
