@@ -1,9 +1,11 @@
 // Where a deploy's time goes: runs the real deploy() from dist/ (same code
 // path as `ovfpipe deploy`) through a Transport wrapper that times every
-// remote step, and splits the verified upload into its three parts:
-//   stream  – first byte read → last byte read from the OVA member (local hash in the same pass)
-//   rhash   – last byte read → upload channel closed (remote `openssl dgst` over the written file)
-//   final   – the finalize exec (chmod, `sync FILE`, `mv`, `sync DIR`)
+// remote step, and splits the verified upload into its parts:
+//   stream  – first byte read → last byte read from the OVA member
+//   remote  – last byte read → upload channel closed: the remote script's tail
+//             (openssl dgst over the written file, together with `qemu-img
+//             convert` for an image or `sync FILE` otherwise; compare; mv; sync DIR)
+//   final   – a separate finalize exec (only when put had no expected digest)
 // Nothing in src/ is changed: the wrapper calls dist's putStream with an
 // UploadHost of its own, exactly as SshTransport.put does.
 //
@@ -55,15 +57,21 @@ async function connect(h) {
       data.once('end', () => (ended = now()));
       const uploadHost = {
         label: t.label,
-        openChannel: (command) => t.holdSlot(command), // what SshTransport.put uses
+        // What SshTransport.put uses; the close time ends the remote tail.
+        openChannel: (command) =>
+          t.holdSlot(command).then((ch) => {
+            ch.once('close', () => {
+              if (ended !== undefined) step('put: remote tail (last byte read → channel closed: hash ‖ convert or sync, compare, mv, sync DIR)', ended);
+            });
+            return ch;
+          }),
         exec: async (argv, eo) => {
           const sf = now();
-          // putStream's only exec on success is the finalize script; on failure, `rm -f`.
-          if (ended !== undefined) step('put: remote hash (last byte read → upload channel closed)', ended);
+          // putStream's only exec on success is the finalize script (when no digest was expected); on failure, `rm -f`.
           try {
             return await t.exec(argv, eo);
           } finally {
-            step(`put: finalize exec ${argv[0] === 'bash' ? '(chmod, sync FILE, mv -T, sync DIR)' : short(argv)}`, sf);
+            step(`put: finalize exec ${argv[0] === 'bash' ? '(mv -T, sync DIR)' : short(argv)}`, sf);
           }
         },
         onLost: (l) => t.onLost(l),
@@ -74,7 +82,7 @@ async function connect(h) {
       try {
         return await putStream(uploadHost, data, path, { ...o, durable });
       } finally {
-        if (ended !== undefined) steps.push({ name: 'put: stream (first → last byte read, local sha256 in the same pass)', start: +s3.toFixed(3), seconds: +(ended - s3).toFixed(3) });
+        if (ended !== undefined) steps.push({ name: 'put: stream (first → last byte read)', start: +s3.toFixed(3), seconds: +(ended - s3).toFixed(3) });
         step(`put total ${path.split('/').pop()}`, s3);
       }
     },

@@ -37,14 +37,42 @@ const BATCH_SCRIPT = [
   'done',
 ].join('\n');
 
+/**
+ * Upper bound on one batch's command line. sshd takes an exec request of at
+ * most 256 KiB (PACKET_MAX_SIZE) and Linux one argv word of 128 KiB; a batch
+ * over this is split into several execs, run in order.
+ */
+const MAX_BATCH_CHARS = 96 * 1024;
+
 export async function execBatch(t: Pick<Transport, 'exec'>, commands: readonly BatchCommand[], opts: { timeoutMs?: number } = {}): Promise<BatchResult[]> {
-  if (commands.length === 0) return [];
-  const boundary = `ovfpipe-${randomBytes(16).toString('hex')}`;
-  const argv = ['bash', '-c', BATCH_SCRIPT, 'ovfpipe-batch', boundary];
+  const out: BatchResult[] = [];
+  for (const chunk of chunks(commands)) out.push(...(await execOne(t, chunk, opts)));
+  return out;
+}
+
+function chunks(commands: readonly BatchCommand[]): BatchCommand[][] {
+  const out: BatchCommand[][] = [];
+  let current: BatchCommand[] = [];
+  let size = 0;
   for (const c of commands) {
     if (c.argv.length === 0) throw new OvfpipeError('OVFPIPE_USAGE', 'empty command in a batch');
-    argv.push(String(c.argv.length), c.stderr === 'merge' ? 'm' : 'd', ...c.argv);
+    const n = c.argv.reduce((a, w) => a + w.length + 8, 8);
+    if (current.length > 0 && size + n > MAX_BATCH_CHARS) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(c);
+    size += n;
   }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+async function execOne(t: Pick<Transport, 'exec'>, commands: readonly BatchCommand[], opts: { timeoutMs?: number }): Promise<BatchResult[]> {
+  const boundary = `ovfpipe-${randomBytes(16).toString('hex')}`;
+  const argv = ['bash', '-c', BATCH_SCRIPT, 'ovfpipe-batch', boundary];
+  for (const c of commands) argv.push(String(c.argv.length), c.stderr === 'merge' ? 'm' : 'd', ...c.argv);
   const r = await t.exec(argv, { timeoutMs: opts.timeoutMs, allowFailure: true });
   const results = parseBatch(r.stdout, boundary, commands.length);
   if (!results) {

@@ -1,9 +1,14 @@
 /**
  * Runs a HostPlan over one Transport (PRODUCT.md §7 steps 2–5): filters in
  * definition order, images uploaded once (streamed out of the package,
- * verified, renamed into the store) and converted, then per VM its overlays,
- * OVF environment ISO, definition and start. A VM that fails has what this
- * run created for it removed; nothing else is touched.
+ * verified, converted into the store), then per VM its overlays, OVF
+ * environment ISO, definition and start. A VM that fails has what this run
+ * created for it removed; nothing else is touched.
+ *
+ * Round trips cost (docs/deploy-benchmark.md), so what does not depend on the
+ * images runs while they stream: the cleanup of stale temporaries, all filter
+ * definitions (one batch), and each VM's directory and ISO. After its images,
+ * a VM takes one exec: overlays, define, start.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
@@ -48,33 +53,29 @@ export interface HostOutcome {
 
 export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Promise<HostOutcome> {
   const out: HostOutcome = { vms: [], bytesUploaded: 0 };
-  const failedFilters = new Map<string, string>();
-  for (const f of plan.filters) {
-    if (f.action === 'refuse') failedFilters.set(f.filter.name, f.reason!);
-    else if (f.action !== 'unchanged') {
-      const r = await virsh(ctx, ['nwfilter-define', '--validate', '/dev/stdin'], f.filter.xml);
-      if (r) failedFilters.set(f.filter.name, r);
-      else ctx.log?.(`${ctx.host}: filter ${f.filter.name} ${f.action === 'define' ? 'defined' : 'updated'}`);
-    }
-  }
-  const failedImages = new Map<string, string>();
   // Temporary files of uploads that died with an earlier run (older than 10 minutes, so a
   // concurrent run's upload is left alone). They never carry a store name.
-  const storeDirs = new Set(plan.images.map((i) => i.storedPath.replace(/\/[^/]+$/, '')));
-  for (const dir of storeDirs) await cleanupTemps(ctx.transport, dir).catch(() => undefined);
-  for (const img of plan.images) {
-    const err = await placeImage(img, ctx, out);
-    if (err) failedImages.set(img.sha256, err);
-  }
-  // Per-host limit: VMs of one host are applied `perHost` at a time (images are shared, so they go first).
+  const storeDirs = [...new Set(plan.images.map((i) => i.storedPath.replace(/\/[^/]+$/, '')))];
+  const cleanup = Promise.all(storeDirs.map((dir) => cleanupTemps(ctx.transport, dir).catch(() => undefined)));
+  const filters = defineFilters(plan, ctx);
+  const images = (async () => {
+    const failed = new Map<string, string>();
+    for (const img of plan.images) {
+      const err = await placeImage(img, ctx, out);
+      if (err) failed.set(img.sha256, err);
+    }
+    return failed;
+  })();
+  const ready = Promise.all([filters, images]);
+  // Per-host limit: VMs of one host are applied `perHost` at a time; each prepares while the images stream.
   const queue = new PQueue({ concurrency: ctx.perHost ?? 1 });
   await Promise.all(plan.vms.map((vm) => queue.add(async () => {
     const started = Date.now();
-    let message = vm.action === 'refuse' ? vm.reason : blockingFailure(vm, failedFilters, failedImages);
+    let message = vm.action === 'refuse' ? vm.reason : undefined;
     let status: VmStatus = 'failed';
     if (!message)
       try {
-        status = await applyVm(vm, ctx, out);
+        status = await applyVm(vm, ctx, out, ready);
       } catch (e) {
         message = (e as Error).message;
       }
@@ -83,19 +84,42 @@ export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Prom
     out.vms.push(o);
     ctx.onVm?.(o);
   })));
+  await Promise.all([cleanup, ready]);
   out.vms.sort((a, b) => plan.vms.findIndex((v) => v.vm.name === a.name) - plan.vms.findIndex((v) => v.vm.name === b.name));
   return out;
+}
+
+/** Filters in plan (definition) order, all in one batch; returns name → error for those that failed. */
+async function defineFilters(plan: HostPlan, ctx: ExecuteContext): Promise<Map<string, string>> {
+  const failed = new Map<string, string>();
+  const todo = plan.filters.filter((f) => {
+    if (f.action === 'refuse') failed.set(f.filter.name, f.reason!);
+    return f.action === 'define' || f.action === 'update';
+  });
+  if (todo.length === 0) return failed;
+  // The XML travels as an argv word (batches are split well under the kernel's and sshd's limits).
+  const define = 'printf %s "$2" | virsh -c "$1" nwfilter-define --validate /dev/stdin';
+  try {
+    const results = await execBatch(
+      ctx.transport,
+      todo.map((f) => ({ argv: ['sh', '-c', define, 'ovfpipe-filter', ctx.connectUri, f.filter.xml], stderr: 'merge' as const })),
+      { timeoutMs: VIRSH_TIMEOUT_MS + 10_000 * todo.length },
+    );
+    todo.forEach((f, i) => {
+      const r = results[i]!;
+      if (r.code !== 0) failed.set(f.filter.name, r.output.trim() || `virsh nwfilter-define exited ${r.code}`);
+      else ctx.log?.(`${ctx.host}: filter ${f.filter.name} ${f.action === 'define' ? 'defined' : 'updated'}`);
+    });
+  } catch (e) {
+    for (const f of todo) failed.set(f.filter.name, (e as Error).message);
+  }
+  return failed;
 }
 
 function blockingFailure(vm: VmPlan, filters: Map<string, string>, images: Map<string, string>): string | undefined {
   for (const f of vm.vm.filterrefs) if (filters.has(f)) return `filter ${f}: ${filters.get(f)}`;
   for (const d of vm.disks) if (d.sha256 && images.has(d.sha256)) return `image ${d.href}: ${images.get(d.sha256)}`;
   return undefined;
-}
-
-async function virsh(ctx: ExecuteContext, args: string[], stdin?: string): Promise<string | undefined> {
-  const r = await ctx.transport.exec(['virsh', '-c', ctx.connectUri, ...args], { stdin, allowFailure: true, timeoutMs: VIRSH_TIMEOUT_MS });
-  return r.code === 0 ? undefined : (r.stderr || r.stdout).trim() || `virsh ${args[0]} exited ${r.code}`;
 }
 
 /**
@@ -139,54 +163,51 @@ const VIRSH_TIMEOUT_MS = 120_000;
 const START_TIMEOUT_MS = 300_000;
 
 /**
- * One VM in at most three round trips: (1) one batch makes its directory, its
- * overlays and reads the digest of its OVF environment ISO; (2) the ISO is
- * uploaded only if it differs; (3) one exec defines it and, when asked,
- * starts it and marks it autostart.
+ * One VM. While the images stream: one batch makes its directory and reads the
+ * digest of its OVF environment ISO, and the ISO is uploaded only if it
+ * differs. Once its images and filters are in place: one exec creates its
+ * overlays, defines it and, when asked, starts it and marks it autostart.
  */
-async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome): Promise<VmStatus> {
+async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready: Promise<[Map<string, string>, Map<string, string>]>): Promise<VmStatus> {
   if (vm.action === 'unchanged') {
     if (vm.start) await startVm(vm, ctx);
     return 'unchanged';
   }
   const created: string[] = [];
+  let defined = false;
   const rollback = async () => {
-    if (vm.action === 'create') await virsh(ctx, ['undefine', '--', vm.vm.name]);
+    // A domain this run defined (and perhaps started before autostart failed) goes again.
+    if (vm.action === 'create' && defined)
+      await ctx.transport.exec(['sh', '-c', 'virsh -c "$1" destroy -- "$2" >/dev/null 2>&1; virsh -c "$1" undefine -- "$2"', 'ovfpipe-rollback', ctx.connectUri, vm.vm.name], { allowFailure: true, timeoutMs: VIRSH_TIMEOUT_MS });
     if (created.length > 0) await ctx.transport.exec(['rm', '-f', '--', ...created], { allowFailure: true, timeoutMs: 60_000 });
   };
   try {
     const env = vm.vm.ovfEnv;
-    const iso = env ? buildIso(env.xml) : undefined;
-    // Settle a failed local build at once; it is awaited (and reported) below.
-    iso?.catch(() => undefined);
     const vmDir = `${vm.disks[0]?.overlayPath ?? env?.isoPath ?? ''}`.replace(/\/[^/]+$/, '');
-    const overlays = vm.disks.filter((d) => d.createOverlay);
-    const steps: BatchCommand[] = [];
-    if (vmDir) steps.push({ argv: ['mkdir', '-p', '--', vmDir], stderr: 'merge' });
-    for (const d of overlays) {
-      const argv = d.basePath
-        ? ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', d.basePath, '--', d.overlayPath]
-        : ['qemu-img', 'create', '-q', '-f', 'qcow2', '--', d.overlayPath, String(d.capacityBytes ?? 1 << 30)];
-      steps.push({ argv, stderr: 'merge' });
-    }
-    if (env) steps.push({ argv: ['sha256sum', '--', env.isoPath] });
-    const results = await execBatch(ctx.transport, steps, { timeoutMs: 120_000 + 30_000 * overlays.length });
-    const first = vmDir ? 1 : 0;
-    if (vmDir && results[0]!.code !== 0) throw new Error(`creating ${vmDir}: ${results[0]!.output.trim()}`);
-    overlays.forEach((d, i) => results[first + i]!.code === 0 && created.push(d.overlayPath));
-    const failed = overlays.findIndex((_, i) => results[first + i]!.code !== 0);
-    if (failed >= 0) throw new Error(`creating overlay ${overlays[failed]!.overlayPath}: ${results[first + failed]!.output.trim()}`);
-    if (env && iso) {
+    if (env) {
+      const iso = buildIso(env.xml);
+      iso.catch(() => undefined); // settled here, awaited (and reported) below
+      const [mkdir, remote] = await execBatch(ctx.transport, [{ argv: ['mkdir', '-p', '--', vmDir], stderr: 'merge' }, { argv: ['sha256sum', '--', env.isoPath] }], { timeoutMs: 60_000 });
+      if (mkdir!.code !== 0) throw new Error(`creating ${vmDir}: ${mkdir!.output.trim()}`);
       const { bytes, sha } = await iso;
-      const remote = results.at(-1)!;
-      if (!(remote.code === 0 && remote.output.startsWith(sha))) {
+      if (!(remote!.code === 0 && remote!.output.startsWith(sha))) {
         const r = await ctx.transport.put(Readable.from([bytes]), env.isoPath, { expectedSha256: sha });
         out.bytesUploaded += r.bytes;
         created.push(env.isoPath);
       }
     }
-    const err = await defineAndStart(vm, ctx);
-    if (err) throw new Error(err);
+    const [failedFilters, failedImages] = await ready;
+    const blocked = blockingFailure(vm, failedFilters, failedImages);
+    if (blocked) throw new Error(blocked);
+    const overlays = vm.disks.filter((d) => d.createOverlay);
+    const r = await ctx.transport.exec(['bash', '-c', APPLY_SCRIPT, 'ovfpipe-apply', ctx.connectUri, vm.vm.name, vm.start ? '1' : '0', vmDir || '/', ...overlays.flatMap(overlayArgv)], {
+      stdin: vm.vm.xml,
+      allowFailure: true,
+      timeoutMs: VIRSH_TIMEOUT_MS + 30_000 * overlays.length + (vm.start ? START_TIMEOUT_MS : 0),
+    });
+    for (const m of r.stdout.matchAll(/^created (\d+)$/gm)) created.push(overlays[Number(m[1])]!.overlayPath);
+    defined = /^defined$/m.test(r.stdout);
+    if (r.code !== 0) throw new Error(applyError(r.stderr, r.code, overlays));
     ctx.log?.(`${ctx.host}: ${vm.vm.name} ${vm.action === 'create' ? 'created' : 'updated'}`);
     return vm.action === 'create' ? 'created' : 'updated';
   } catch (e) {
@@ -195,23 +216,44 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome): Promi
   }
 }
 
+/** `qemu-img create` of one overlay as a counted argv group for APPLY_SCRIPT. */
+function overlayArgv(d: VmPlan['disks'][number]): string[] {
+  const argv = d.basePath
+    ? ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', d.basePath, '--', d.overlayPath]
+    : ['qemu-img', 'create', '-q', '-f', 'qcow2', '--', d.overlayPath, String(d.capacityBytes ?? 1 << 30)];
+  return [String(argv.length), ...argv];
+}
+
 /** `start` then `autostart`, each only if the step before it worked. */
 const START_SCRIPT = 'virsh -c "$1" start -- "$2" && virsh -c "$1" autostart -- "$2"';
-/** `define` from stdin, then the start script when $3 is 1; says which step failed. */
-const DEFINE_SCRIPT = `virsh -c "$1" define /dev/stdin >/dev/null || { echo "virsh define failed" >&2; exit 1; }; if [ "$3" = 1 ]; then { ${START_SCRIPT}; } >/dev/null || { echo "virsh start failed" >&2; exit 1; }; fi`;
+/**
+ * $1 URI, $2 domain, $3 start (1/0), $4 the VM's directory, then counted argv
+ * groups, one per overlay; the domain XML on stdin. Prints `created I` per
+ * overlay and `defined`; on failure the last stderr line names the step.
+ */
+const APPLY_SCRIPT = [
+  'uri=$1 name=$2 start=$3 dir=$4; shift 4; i=0',
+  'mkdir -p -- "$dir" || { echo "ovfpipe-step mkdir" >&2; exit 1; }',
+  'while [ $# -gt 0 ]; do',
+  '  n=$1; shift; cmd=("${@:1:$n}"); shift "$n"',
+  '  "${cmd[@]}" </dev/null >&2 || { echo "ovfpipe-step overlay $i" >&2; exit 1; }',
+  '  echo "created $i"; i=$((i+1))',
+  'done',
+  'virsh -c "$uri" define /dev/stdin >/dev/null || { echo "ovfpipe-step define" >&2; exit 1; }',
+  'echo defined',
+  'if [ "$start" = 1 ]; then',
+  '  { virsh -c "$uri" start -- "$name" && virsh -c "$uri" autostart -- "$name"; } >/dev/null </dev/null || { echo "ovfpipe-step start" >&2; exit 1; }',
+  'fi',
+].join('\n');
 
-async function defineAndStart(vm: VmPlan, ctx: ExecuteContext): Promise<string | undefined> {
-  const r = await ctx.transport.exec(['bash', '-c', DEFINE_SCRIPT, 'ovfpipe-define', ctx.connectUri, vm.vm.name, vm.start ? '1' : '0'], {
-    stdin: vm.vm.xml,
-    allowFailure: true,
-    timeoutMs: vm.start ? VIRSH_TIMEOUT_MS + START_TIMEOUT_MS : VIRSH_TIMEOUT_MS,
-  });
-  if (r.code === 0) return undefined;
-  const lines = r.stderr.trim().split('\n');
-  const step = lines.pop() ?? '';
-  const what = /^virsh (define|start) failed$/.exec(step)?.[1];
-  if (!what) return `virsh define: ${r.stderr.trim() || r.stdout.trim() || `exit ${r.code}`}`;
-  return `virsh ${what}: ${lines.join('\n').trim() || r.stdout.trim() || `exit ${r.code}`}`;
+function applyError(stderr: string, code: number, overlays: VmPlan['disks']): string {
+  const lines = stderr.trim().split('\n');
+  const step = /^ovfpipe-step (\w+)(?: (\d+))?$/.exec(lines.at(-1) ?? '');
+  const detail = (step ? lines.slice(0, -1) : lines).join('\n').trim() || `exit ${code}`;
+  if (!step) return `virsh define: ${detail}`;
+  if (step[1] === 'overlay') return `creating overlay ${overlays[Number(step[2])]?.overlayPath}: ${detail}`;
+  if (step[1] === 'mkdir') return `creating the VM directory: ${detail}`;
+  return `virsh ${step[1]}: ${detail}`;
 }
 
 async function startVm(vm: VmPlan, ctx: ExecuteContext): Promise<void> {

@@ -163,12 +163,13 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     expect(down.error).toBeTruthy();
   });
 
+  // Host 1 only: the host key test above changed host 0's key.
   it('--start starts and autostarts each VM; a VM that cannot start is rolled back; destroy stops and removes', async () => {
     const t = `${tenant}s`;
     const vars = join(work, 'start-vars.yaml');
     writeFileSync(vars, varsText(t));
     const args = ['--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', t, '--vars', vars, '--json'];
-    const r = await cli(['deploy', 'examples/two-tier', '--host', host(0), '--host', host(1), ...args, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--start']);
+    const r = await cli(['deploy', 'examples/two-tier', '--host', host(1), ...args, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--start']);
     const report = JSON.parse(r.out);
     const db = report.vms.find((v: { name: string }) => v.name === `${t}-db`);
     expect(db).toMatchObject({ status: 'created' });
@@ -186,9 +187,9 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
       expect(web.status).toBe('created');
       expect(virsh('domstate', `${t}-web`).stdout.trim()).toBe('running');
     }
-    const again = JSON.parse((await cli(['deploy', 'examples/two-tier', '--host', host(0), '--host', host(1), ...args, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--start'])).out);
+    const again = JSON.parse((await cli(['deploy', 'examples/two-tier', '--host', host(1), ...args, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--start'])).out);
     expect(again.vms.find((v: { name: string }) => v.name === `${t}-db`)).toMatchObject({ status: 'unchanged' });
-    const gone = await cli(['destroy', 'examples/two-tier', '--host', host(0), '--host', host(1), ...args]);
+    const gone = await cli(['destroy', 'examples/two-tier', '--host', host(1), ...args]);
     expect(gone.code).toBe(0);
     expect(virsh('list', '--all', '--name').stdout).not.toContain(`${t}-db`);
   });
