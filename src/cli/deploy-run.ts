@@ -8,7 +8,7 @@ import { deploy } from '../deploy/deploy.js';
 import { createProgress } from '../deploy/progress.js';
 import { destroy } from '../deploy/destroy.js';
 import { probeHost } from '../deploy/probe.js';
-import { reportJson, reportJunit, runFailed } from '../deploy/report.js';
+import { reportJson, reportJunit, runFailed, summaryLine } from '../deploy/report.js';
 import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
 import { renderOptions } from '../render/options.js';
 import { renderOverrides, type DeployFlags } from './commands/deploy.js';
@@ -66,7 +66,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     io.stdout.write(`${JSON.stringify(r.plans.map((p) => ({ host: p.host, error: p.error, filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })), images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })), vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })) })), null, 2)}\n`);
     return r.plans.some((p) => p.error) ? EXIT.problems : EXIT.ok;
   }
-  for (const v of r.report.vms) log(`${v.host}: ${v.name} ${v.status}${v.error ? `: ${v.error}` : ''}`);
+  log(summaryLine(r.report));
   if (f.json) io.stdout.write(reportJson(r.report));
   if (f.report) await writeFile(f.report, reportJson(r.report));
   if (f.junit) await writeFile(f.junit, reportJunit(r.report));

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Diagnostic } from '../diagnostics.js';
 import { hasErrors } from '../diagnostics.js';
 import { OvfpipeError } from '../errors.js';
-import { mergeReports, reportJson, reportJunit, runFailed, type RunReport } from '../deploy/report.js';
+import { mergeReports, reportJson, reportJunit, runFailed, type RunReport, summaryLine } from '../deploy/report.js';
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
 import { EXIT, type CliIo } from './io.js';
@@ -61,18 +61,11 @@ export async function applyCommand(file: string, o: { shard?: { index: number; c
   const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
-  for (const v of r.report.vms) log(`${v.host}: ${v.name} ${v.status}${v.error ? `: ${v.error}` : ''}`);
-  log(`${r.report.vms.length} VM(s): ${countBy(r.report)}; ${r.report.bytesUploaded} bytes uploaded`);
+  log(summaryLine(r.report));
   if (o.json) io.stdout.write(reportJson(r.report));
   if (o.report) await writeFile(o.report, reportJson(r.report));
   if (o.junit) await writeFile(o.junit, reportJunit(r.report));
   return runFailed(r.report) ? EXIT.problems : EXIT.ok;
-}
-
-function countBy(r: RunReport): string {
-  const c = new Map<string, number>();
-  for (const v of r.vms) c.set(v.status, (c.get(v.status) ?? 0) + 1);
-  return [...c.entries()].map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
 }
 
 export async function destroyCommand(file: string, o: { shard?: string; json?: boolean }, io: CliIo): Promise<number> {

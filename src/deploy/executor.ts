@@ -208,7 +208,6 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
     for (const m of r.stdout.matchAll(/^created (\d+)$/gm)) created.push(overlays[Number(m[1])]!.overlayPath);
     defined = /^defined$/m.test(r.stdout);
     if (r.code !== 0) throw new Error(applyError(r.stderr, r.code, overlays));
-    ctx.log?.(`${ctx.host}: ${vm.vm.name} ${vm.action === 'create' ? 'created' : 'updated'}`);
     return vm.action === 'create' ? 'created' : 'updated';
   } catch (e) {
     await rollback();

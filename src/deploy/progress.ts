@@ -11,13 +11,14 @@ export interface Progress {
   planned(n: number): void;
   log(line: string): void;
   bytes(host: string, n: number): void;
+  /** A VM landed (or failed): counted on the bar and written as a line as it happens. */
   vm(o: VmOutcome): void;
   stop(): void;
 }
 
 export function createProgress(stream: { write(s: string): unknown; isTTY?: boolean }): Progress {
   if (!stream.isTTY) {
-    return { planned: () => undefined, log: (l) => void stream.write(`${l}\n`), bytes: () => undefined, vm: () => undefined, stop: () => undefined };
+    return { planned: () => undefined, log: (l) => void stream.write(`${l}\n`), bytes: () => undefined, vm: (o) => void stream.write(`${vmLine(o)}\n`), stop: () => undefined };
   }
   const multi = new cliProgress.MultiBar(
     { format: ' {label} |{bar}| {value}/{total} {unit}', hideCursor: true, clearOnComplete: false, stream: stream as NodeJS.WritableStream, fps: 10 },
@@ -36,10 +37,18 @@ export function createProgress(stream: { write(s: string): unknown; isTTY?: bool
       h.bar.setTotal(Math.max(1, Math.ceil(mib)));
       h.bar.update(mib);
     },
-    vm: () => total.increment(),
+    vm: (o) => {
+      multi.log(`${vmLine(o)}\n`);
+      total.increment();
+    },
     stop: () => {
       multi.update(); // flush log lines buffered since the last frame
       multi.stop();
     },
   };
+}
+
+/** `host: name status[: error]`, one line per VM. */
+export function vmLine(o: VmOutcome): string {
+  return `${o.host}: ${o.name} ${o.status}${o.error ? `: ${o.error}` : ''}`;
 }

@@ -21,6 +21,13 @@ export function runFailed(r: RunReport): boolean {
   return r.vms.some((v) => v.status === 'failed') || r.hosts.some((h) => h.status === 'failed');
 }
 
+/** `3 VM(s): 2 created, 1 unchanged; N bytes uploaded` — the last line of a run. */
+export function summaryLine(r: RunReport): string {
+  const c = new Map<string, number>();
+  for (const v of r.vms) c.set(v.status, (c.get(v.status) ?? 0) + 1);
+  return `${r.vms.length} VM(s): ${[...c.entries()].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}; ${r.bytesUploaded} bytes uploaded`;
+}
+
 export function reportJson(r: RunReport): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }

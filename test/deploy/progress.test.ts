@@ -7,9 +7,12 @@ describe('deploy progress', () => {
     const p = createProgress({ write: (s: string) => (out += s), isTTY: false });
     p.planned(2);
     p.bytes('h1', 1024);
-    p.log('h1: web created');
+    p.log('h1: uploading web.vmdk');
+    p.vm({ name: 'web', host: 'h1', status: 'created', seconds: 1 });
+    p.vm({ name: 'db', host: 'h1', status: 'failed', error: 'virsh define: boom', seconds: 1 });
     p.stop();
-    expect(out).toBe('h1: web created\n');
+    // Each VM is a line as it lands; bars and byte counts are TTY-only.
+    expect(out).toBe('h1: uploading web.vmdk\nh1: web created\nh1: db failed: virsh define: boom\n');
   });
 
   it('draws a VM bar and one bar per host on a TTY', () => {
@@ -19,7 +22,6 @@ describe('deploy progress', () => {
     p.planned(2);
     p.bytes('ssh://root@h1', 3 * 2 ** 20);
     p.vm({ name: 'a', host: 'h1', status: 'created', seconds: 1 });
-    p.log('h1: a created');
     p.stop();
     expect(out).toContain('VMs');
     expect(out).toContain('ssh://root@h1');
