@@ -44,7 +44,34 @@ const BATCH_SCRIPT = [
  */
 const MAX_BATCH_CHARS = 96 * 1024;
 
-export async function execBatch(t: Pick<Transport, 'exec'>, commands: readonly BatchCommand[], opts: { timeoutMs?: number } = {}): Promise<BatchResult[]> {
+/**
+ * The same contract, the commands run `$2` at a time (read-only queries such
+ * as facts: each virsh call pays its own connection to libvirtd). Outputs go
+ * to a private temporary directory (mktemp -d: mode 0700) and are printed in
+ * order at the end. No umask is set: what the commands create (the storage
+ * root) keeps the login shell's permissions.
+ */
+const PARALLEL_SCRIPT = [
+  'B=$1 P=$2; shift 2; i=0 k=0',
+  'd=$(mktemp -d) || exit 1; trap \'rm -rf -- "$d"\' EXIT',
+  'while [ $# -gt 0 ]; do',
+  '  n=$1 m=$2; shift 2; cmd=("${@:1:$n}"); shift "$n"',
+  '  if [ "$m" = m ]; then { "${cmd[@]}" </dev/null >"$d/$i" 2>&1; echo "$?" >"$d/$i.rc"; } &',
+  '  else { "${cmd[@]}" </dev/null >"$d/$i" 2>/dev/null; echo "$?" >"$d/$i.rc"; } & fi',
+  '  i=$((i+1)) k=$((k+1))',
+  '  if [ "$k" -ge "$P" ]; then wait -n; k=$((k-1)); fi',
+  'done',
+  'wait; j=0',
+  'while [ "$j" -lt "$i" ]; do printf \'%s %s\\n\' "$B" "$j"; cat -- "$d/$j"; printf \'\\n%s %s %s\\n\' "$B" "$j" "$(cat -- "$d/$j.rc")"; j=$((j+1)); done',
+].join('\n');
+
+export interface BatchOptions {
+  timeoutMs?: number;
+  /** Run up to this many commands at once (default 1: in order, one after the other). Only for commands that do not depend on each other. */
+  parallel?: number;
+}
+
+export async function execBatch(t: Pick<Transport, 'exec'>, commands: readonly BatchCommand[], opts: BatchOptions = {}): Promise<BatchResult[]> {
   const out: BatchResult[] = [];
   for (const chunk of chunks(commands)) out.push(...(await execOne(t, chunk, opts)));
   return out;
@@ -69,9 +96,10 @@ function chunks(commands: readonly BatchCommand[]): BatchCommand[][] {
   return out;
 }
 
-async function execOne(t: Pick<Transport, 'exec'>, commands: readonly BatchCommand[], opts: { timeoutMs?: number }): Promise<BatchResult[]> {
+async function execOne(t: Pick<Transport, 'exec'>, commands: readonly BatchCommand[], opts: BatchOptions): Promise<BatchResult[]> {
   const boundary = `ovfpipe-${randomBytes(16).toString('hex')}`;
-  const argv = ['bash', '-c', BATCH_SCRIPT, 'ovfpipe-batch', boundary];
+  const parallel = Math.max(1, Math.floor(opts.parallel ?? 1));
+  const argv = parallel > 1 && commands.length > 1 ? ['bash', '-c', PARALLEL_SCRIPT, 'ovfpipe-batch', boundary, String(parallel)] : ['bash', '-c', BATCH_SCRIPT, 'ovfpipe-batch', boundary];
   for (const c of commands) argv.push(String(c.argv.length), c.stderr === 'merge' ? 'm' : 'd', ...c.argv);
   const r = await t.exec(argv, { timeoutMs: opts.timeoutMs, allowFailure: true });
   const results = parseBatch(r.stdout, boundary, commands.length);

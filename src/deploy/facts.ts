@@ -44,8 +44,8 @@ export interface FactsQuery {
 }
 
 /**
- * All of it in one round trip (execBatch): a host with hundreds of VMs costs
- * one exec, not several per VM.
+ * All of it in one round trip (execBatch, 8 queries at a time): a host with
+ * hundreds of VMs costs one exec, not several per VM.
  */
 export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFacts> {
   const f: HostFacts = { storageRoot: q.storageRoot, images: new Set(), existing: new Set(), domains: new Map(), filterNames: new Set(), filters: new Map(), links: new Set(), networks: new Set(), lldpad: false, problems: [] };
@@ -53,8 +53,8 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   const commands: BatchCommand[] = [
     { ...virsh('version'), stderr: 'merge' },
     { argv: ['qemu-img', '--version'], stderr: 'merge' },
-    { argv: ['mkdir', '-p', '--', `${q.storageRoot}/images`, `${q.storageRoot}/vms`], stderr: 'merge' },
-    { argv: ['df', '-P', '-B1', '--', q.storageRoot] },
+    // mkdir before df (df needs the root); exit 3 says mkdir failed. (ls below may run first: then the store was empty.)
+    { argv: ['sh', '-c', 'mkdir -p -- "$1/images" "$1/vms" || exit 3; df -P -B1 -- "$1"', 'ovfpipe-storage', q.storageRoot], stderr: 'merge' },
     { argv: ['ls', '-1A', '--', `${q.storageRoot}/images`] },
     virsh('nwfilter-list'),
     virsh('list', '--state-running', '--name'),
@@ -66,8 +66,9 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   for (const name of q.filters) commands.push(virsh('nwfilter-dumpxml', '--', name));
   for (const name of q.domains) commands.push(virsh('dumpxml', '--inactive', '--', name));
   for (const l of q.links) commands.push({ argv: ['ip', 'link', 'show', 'dev', l] });
-  const r = await execBatch(t, commands, { timeoutMs: 120_000 + 2_000 * (commands.length - fixed) });
-  const [version, qemuImg, mkdir, df, ls, filterList, running, networks, lldpad] = r as [BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult];
+  // Read-only queries that do not depend on each other: up to 8 at once (each virsh call pays its own libvirtd connection).
+  const r = await execBatch(t, commands, { timeoutMs: 120_000 + 2_000 * (commands.length - fixed), parallel: 8 });
+  const [version, qemuImg, storage, ls, filterList, running, networks, lldpad] = r as [BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult];
   let next = fixed;
   const take = (n: number) => r.slice(next, (next += n));
 
@@ -76,8 +77,8 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   f.libvirtVersion = /Running hypervisor: .*?([\d.]+)/.exec(version.output)?.[1] ?? f.virshVersion;
   if (qemuImg.code !== 0) f.problems.push('qemu-img is not installed (apt install qemu-utils)');
   f.qemuImgVersion = /version ([\d.]+)/.exec(qemuImg.output)?.[1];
-  if (mkdir.code !== 0) f.problems.push(`cannot create the storage root ${q.storageRoot}: ${firstLine(mkdir.output)}`);
-  const dfCols = df.output.trim().split('\n')[1]?.split(/\s+/);
+  if (storage.code === 3) f.problems.push(`cannot create the storage root ${q.storageRoot}: ${firstLine(storage.output)}`);
+  const dfCols = storage.code === 0 ? /^Filesystem.*\n(.*)/m.exec(storage.output)?.[1]?.split(/\s+/) : undefined;
   if (dfCols?.[3]) f.freeBytes = Number(dfCols[3]);
   for (const n of ls.output.split('\n')) if (n) f.images.add(n);
   for (const line of filterList.output.split('\n').slice(2)) {

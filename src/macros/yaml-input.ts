@@ -47,9 +47,14 @@ export function parseLocatedYaml(text: string, file: string | undefined, ruleId:
   };
 }
 
-/** An ajv validator with the options the located-YAML readers rely on (all errors, schemas in errors, union types). */
-export function compileSchema(schema: object): ValidateFunction {
-  return new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(schema);
+/**
+ * An ajv validator with the options the located-YAML readers rely on (all
+ * errors, schemas in errors, union types), compiled on first use: compiling
+ * costs ~50 ms of start-up that commands reading no such file never need.
+ */
+export function compileSchema(schema: object): () => ValidateFunction {
+  let compiled: ValidateFunction | undefined;
+  return () => (compiled ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(schema));
 }
 
 function toLineCol(pos: { line: number; col: number }): { line: number; column: number } {
@@ -137,7 +142,8 @@ function describeAjvError(e: ErrorObject): { path: string[]; message: string; ke
  * Runs `validate` (compiled with `allErrors` and `verbose`) and turns its errors into located
  * diagnostics. Errors inside a failed oneOf/anyOf are folded into one message for that value.
  */
-export function schemaDiagnostics(validate: ValidateFunction, input: LocatedYaml, ruleId: string): Diagnostic[] {
+export function schemaDiagnostics(validator: () => ValidateFunction, input: LocatedYaml, ruleId: string): Diagnostic[] {
+  const validate = validator();
   if (validate(input.data)) return [];
   const errors = validate.errors ?? [];
   const alternatives = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.instancePath);

@@ -77,7 +77,8 @@ export function parsePipeline(text: string, file: string, env: Record<string, st
   if (hasErrors(out.diagnostics)) return out;
   // The YAML reader keeps scalars as their source text; coerceTypes turns "8" into 8 where the schema wants a number.
   validate ??= new Ajv({ allErrors: true, strict: false, coerceTypes: true }).compile(schema);
-  out.diagnostics.push(...schemaDiagnostics(validate, input, PIPELINE_RULE_ID));
+  const compiled = validate;
+  out.diagnostics.push(...schemaDiagnostics(() => compiled, input, PIPELINE_RULE_ID));
   if (!hasErrors(out.diagnostics)) out.pipeline = input.data as Pipeline;
   return out;
 }

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { commandLine, shellQuote } from '../../src/deploy/ssh/quote.js';
+import { commandLine, remoteCommand, shellQuote } from '../../src/deploy/ssh/quote.js';
 import { OvfpipeError } from '../../src/errors.js';
 
 const SHELLS = ['/bin/sh', '/bin/bash'].filter((s) => existsSync(s));
@@ -91,4 +91,14 @@ describe.runIf(SHELLS.length > 0)('commandLine round trip through real shells', 
       expect(roundTrip(shell, cases)).toEqual(cases);
     });
   }
+});
+
+describe('remoteCommand', () => {
+  it('raises SHLVL, then the argv with each word quoted once; argv[0] stays a command name', () => {
+    expect(remoteCommand(['bash', '-c', 'echo "$1"', 'x', "it's"])).toBe(`export SHLVL=2; bash -c 'echo "$1"' x 'it'\\''s'`);
+    for (const sh of ['/bin/sh', '/bin/bash'].filter(existsSync)) {
+      expect(spawnSync(sh, ['-c', remoteCommand(['A=b'])]).status).toBe(127);
+      expect(spawnSync(sh, ['-c', remoteCommand(['sh', '-c', 'echo "$SHLVL|$1"', 'sh', '$HOME;x'])], { encoding: 'utf8' }).stdout).toMatch(/^\d+\|\$HOME;x\n$/);
+    }
+  });
 });

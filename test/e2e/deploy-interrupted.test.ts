@@ -24,7 +24,7 @@ let cluster: SshdCluster | undefined;
 
 beforeAll(async () => {
   if (!live) return;
-  cluster = await startSshds(1);
+  cluster = await startSshds(1, { plainShell: true });
   // A 192 MiB streamOptimized vmdk of random data: big enough to cut mid-stream.
   mkdirSync(pkg);
   const raw = join(work, 'disk.raw');

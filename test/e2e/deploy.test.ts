@@ -172,6 +172,7 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     const r = await cli(['deploy', 'examples/two-tier', '--host', host(1), ...args, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--start']);
     const report = JSON.parse(r.out);
     const db = report.vms.find((v: { name: string }) => v.name === `${t}-db`);
+    expect(db.error).toBeUndefined();
     expect(db).toMatchObject({ status: 'created' });
     expect(virsh('domstate', `${t}-db`).stdout.trim()).toBe('running');
     expect(virsh('dominfo', `${t}-db`).stdout).toMatch(/Autostart:\s+enable/);

@@ -119,8 +119,10 @@ function descendants(root: number): number[] {
   return out;
 }
 
-function sshdConfig(root: string, host: SshdHost, logLevel: string): string {
+function sshdConfig(root: string, host: SshdHost, logLevel: string, plainShell: boolean): string {
   return [
+    // SHLVL=1: bash then skips root's ~/.bashrc for ssh commands (see startSshds' plainShell).
+    ...(plainShell ? ['SetEnv SHLVL=1'] : []),
     `Port ${host.port}`,
     'ListenAddress 127.0.0.1',
     `HostKey ${host.hostKey}`,
@@ -139,8 +141,13 @@ function sshdConfig(root: string, host: SshdHost, logLevel: string): string {
   ].join('\n');
 }
 
-/** Starts `n` sshd instances; undefined when sshd is missing outside CI (after a loud warning). */
-export async function startSshds(n: number, opts: { logLevel?: string } = {}): Promise<SshdCluster | undefined> {
+/**
+ * Starts `n` sshd instances; undefined when sshd is missing outside CI (after a loud warning).
+ * `plainShell`: commands do not source root's ~/.bashrc. For tests that kill sshd mid-command:
+ * the kill can land in a login shell that is running the rc file, and what that leaves behind
+ * (pyenv's rehash lock, on this machine) would stall every later ssh command by 60 s.
+ */
+export async function startSshds(n: number, opts: { logLevel?: string; plainShell?: boolean } = {}): Promise<SshdCluster | undefined> {
   if (!requireSshd('SSH end-to-end tests')) return undefined;
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const root = mkdtempSync(join(tmpdir(), 'ovfpipe-sshd-'));
@@ -161,7 +168,7 @@ export async function startSshds(n: number, opts: { logLevel?: string } = {}): P
   const start = async (i: number) => {
     const host = hosts[i]!;
     const cfg = join(host.dir, 'sshd_config');
-    writeFileSync(cfg, sshdConfig(root, host, opts.logLevel ?? 'VERBOSE'));
+    writeFileSync(cfg, sshdConfig(root, host, opts.logLevel ?? 'VERBOSE', opts.plainShell === true));
     run(SSHD, ['-t', '-f', cfg]);
     // -D: stay in the foreground, so the pid we hold is the listener's.
     // setpriv --pdeathsig: the kernel kills the listener if this test process

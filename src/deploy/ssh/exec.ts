@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 import type { Client, ClientChannel } from 'ssh2';
 import { OvfpipeError } from '../../errors.js';
 import type { ExecOptions, ExecResult } from '../transport.js';
-import { commandLine } from './quote.js';
+import { commandLine, remoteCommand } from './quote.js';
 
 /** Default bound on each of stdout and stderr: deploy commands print little; a runaway one must not fill memory. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 << 20;
@@ -70,7 +70,7 @@ function withRemoteTimeout(argv: readonly string[], timeoutMs: number | undefine
 }
 
 export async function runExec(client: Client, label: string, argv: readonly string[], opts: SshExecOptions = {}): Promise<ExecResult> {
-  const command = commandLine(withRemoteTimeout(argv, opts.timeoutMs));
+  const command = remoteCommand(withRemoteTimeout(argv, opts.timeoutMs));
   const started = Date.now();
   const plain = commandLine(argv);
   const shown = plain.length > 200 ? `${plain.slice(0, 200)}…` : plain;

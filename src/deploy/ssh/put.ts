@@ -29,7 +29,7 @@ import type { ClientChannel } from 'ssh2';
 import { OvfpipeError } from '../../errors.js';
 import type { ExecOptions, ExecResult, PutOptions, PutResult, Transport } from '../transport.js';
 import { earlyExit } from './exec.js';
-import { commandLine } from './quote.js';
+import { remoteCommand } from './quote.js';
 
 export const TEMP_MARKER = '.ovfpipe-tmp-';
 
@@ -163,7 +163,7 @@ async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts
   const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
   const script = uploadScript(opts.remoteHash ?? 'after-write');
   const argv = ['bash', '-c', script, 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected ?? '', opts.convert?.from ?? '', converted ?? ''];
-  const channel = await host.openChannel(commandLine(argv));
+  const channel = await host.openChannel(remoteCommand(argv));
   return new Promise<Uploaded>((resolve, reject) => {
     // With an expected digest the remote side checks the bytes as written, which also catches a
     // bad local read; hashing here as well would only cost main-thread CPU next to the cipher.

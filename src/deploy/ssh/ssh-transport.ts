@@ -68,7 +68,26 @@ export class SshTransport implements Transport {
 
   exec(argv: readonly string[], opts?: SshExecOptions): Promise<ExecResult> {
     this.ensureAlive();
-    return this.channels.add(() => runExec(this.connection.client, this.label, argv, opts));
+    // ssh2 does not always close the channels of a connection that dies; an exec in flight
+    // then would wait forever. It fails with the connection instead.
+    return this.channels.add(
+      () =>
+        new Promise<ExecResult>((resolve, reject) => {
+          const off = this.onLost((err) =>
+            reject(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${this.label}: connection lost while running \`${argv[0]}\` (${err.message})`, { cause: err })),
+          );
+          runExec(this.connection.client, this.label, argv, opts).then(
+            (r) => {
+              off();
+              resolve(r);
+            },
+            (e: unknown) => {
+              off();
+              reject(e);
+            },
+          );
+        }),
+    );
   }
 
   put(data: Readable, remotePath: string, opts?: SshPutOptions): Promise<PutResult> {
