@@ -354,6 +354,17 @@ echo
 echo "ovfpipe / (b) scp+convert:        ${R_B}x   (target >= 0.9: $(verdict "$R_B" 0.9))"
 echo "ovfpipe / (b') scp -O gcm+convert: ${R_BG}x   (for information)"
 echo "ovfpipe / (c) manual pipeline:    ${R_C}x   (target >= 1.3: $(verdict "$R_C" 1.3))"
+# Same-round ratios: each round runs the paths back to back, so a slow spell of the machine hits both.
+per_round() { # per_round NAME -> "r1 r2 … (median m)"
+  awk -v a="${ALL[ovfpipe]}" -v b="${ALL[$1]}" 'BEGIN {
+    n = split(a, x, " / "); split(b, y, " / ");
+    for (i = 1; i <= n; i++) { r[i] = y[i] / x[i]; out = out sprintf("%s%.2f", (i > 1 ? " " : ""), r[i]) }
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+    m = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2;
+    printf "%s (median %.2f)", out, m }'
+}
+echo "per round, (b)/ovfpipe:           $(per_round "scp+convert")"
+echo "per round, (c)/ovfpipe:           $(per_round "manual pipeline")"
 echo "CPU ratio (b)/ovfpipe:             $(ratio "${CPU[scp+convert]}" "${CPU[ovfpipe]}")x; (c)/ovfpipe: $(ratio "${CPU[manual pipeline]}" "${CPU[ovfpipe]}")x   (what the ratios tend to on a saturated machine)"
 echo "ovfpipe peak RSS:                 ${RSS_A} MiB   (target < 250: $(awk -v a="$RSS_A" 'BEGIN { print (a < 250 ? "met" : "MISSED") }'))"
 echo "ovfpipe bytesUploaded:            $BYTES_UPLOADED (vmdk $VMDK_SIZE + OVF environment ISO)"
