@@ -62,7 +62,7 @@ export async function destroyOnHost(
 ): Promise<DestroyResult['hosts'][number]> {
   const res: DestroyResult['hosts'][number] = { host, domains: [], filters: [], skipped: [] };
   try {
-    const virsh = (...a: string[]) => t.exec(['virsh', '-c', connectUri, ...a], { allowFailure: true });
+    const virsh = (...a: string[]) => t.exec(['virsh', '-c', connectUri, ...a], { allowFailure: true, timeoutMs: 120_000 });
     for (const d of domains) {
       const x = await virsh('dumpxml', '--inactive', '--', d.name);
       if (x.code !== 0) continue;
@@ -72,7 +72,7 @@ export async function destroyOnHost(
       }
       await virsh('destroy', '--', d.name);
       if ((await virsh('undefine', '--nvram', '--', d.name)).code !== 0) await virsh('undefine', '--', d.name);
-      await t.exec(['rm', '-rf', '--', `${storageRoot}/vms/${d.name}`], { allowFailure: true });
+      await t.exec(['rm', '-rf', '--', `${storageRoot}/vms/${d.name}`], { allowFailure: true, timeoutMs: 300_000 });
       res.domains.push(d.name);
       log?.(`${host}: domain ${d.name} removed`);
     }
