@@ -143,6 +143,8 @@ ln -s "$ROOT/node_modules" "$FIXED/node_modules"
 node -e '
   const fs = require("fs"), f = process.argv[1];
   let s = fs.readFileSync(f, "utf8");
+  // Fixed in src/ since (openExecChannel records the status): nothing to patch then.
+  if (s.includes("earlyExit")) { console.log("== exec.js already records early exit statuses: the fixed copy is the build as is"); process.exit(0); }
   const a = "resolve(channel);", b = "if (code === undefined) {";
   if (s.split(a).length !== 2 || s.split(b).length !== 2) { console.error("exec.js changed shape: cannot apply the exit-status fix"); process.exit(2); }
   s = s.replace(a, "channel.once(\"exit\", (c, sig) => { channel.ovfpipeExit = exitCode(c, sig); }); resolve(channel);")
