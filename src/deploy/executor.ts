@@ -135,7 +135,7 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
       let last = 0;
       const r = await ctx.transport.put(await ctx.openImage(img), img.convert ? img.basePath : img.storedPath, {
         expectedSha256: img.sha256,
-        ...(img.convert ? { convert: { from: img.sourceFormat ?? 'raw' } } : {}),
+        ...(img.convert ? { convert: { from: img.sourceFormat ?? 'raw' } } : { image: { format: img.sourceFormat ?? 'raw' } }),
         onProgress: (n) => {
           ctx.onBytes?.(n - last);
           last = n;

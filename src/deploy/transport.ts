@@ -42,6 +42,12 @@ export interface PutOptions {
    * the raw upload is removed once converted.
    */
   convert?: { from: string };
+  /**
+   * The data is a disk image in this format (implied by `convert`): refuse it
+   * unless it is self-contained — no backing file, external data file or
+   * extent in another file, any of which would put a host file into the VM.
+   */
+  image?: { format: string };
 }
 
 export interface Transport {

@@ -152,8 +152,42 @@ describeSsh('put over a real sshd', () => {
     expect(digest.message).toMatch(/expected f{64}; nothing was installed/);
     const notVmdk = await rejection(t.put(generated(4 * MiB), join(dir, 'b.qcow2'), { convert: { from: 'vmdk' } }));
     expect(notVmdk.code).toBe('OVFPIPE_REMOTE');
-    expect(notVmdk.message).toMatch(/qemu-img convert -f vmdk -O qcow2 failed/);
+    expect(notVmdk.message).toMatch(/qemu-img cannot read the upload as vmdk/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a disk image that would pull a host file into the VM, and leaves nothing behind', async () => {
+    const dir = store('put-image-refs');
+    const work = store('put-image-refs-src');
+    const secret = join(work, 'host-secret.raw');
+    writeFileSync(secret, 'host data that must not reach a VM\n'.repeat(4096));
+    // A qcow2 whose backing file is a host file.
+    const backed = join(work, 'backed.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', secret, backed]);
+    // A vmdk text descriptor whose extent is a host file.
+    const descriptor = join(work, 'descriptor.vmdk');
+    writeFileSync(descriptor, `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 256 FLAT "${secret}" 0\nddb.adapterType = "ide"\n`);
+    // A qcow2 with an external data file.
+    const dataFile = join(work, 'data-file.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', `data_file=${secret},data_file_raw=on`, dataFile, '128K']);
+    const t = await connect(0);
+    const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    for (const [file, opts] of [
+      [backed, { image: { format: 'qcow2' } }],
+      [backed, { convert: { from: 'qcow2' } }],
+      [descriptor, { convert: { from: 'vmdk' } }],
+      [dataFile, { image: { format: 'qcow2' } }],
+    ] as const) {
+      const err = await rejection(putFile(t, file, join(dir, `${sha(file)}.qcow2`), { expectedSha256: sha(file), ...opts }));
+      expect(err.code).toBe('OVFPIPE_PACKAGE');
+      expect(err.message).toMatch(/refused; nothing was installed/);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    // A plain qcow2 is taken as it is.
+    const plain = join(work, 'plain.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', plain, '1M']);
+    await putFile(t, plain, join(dir, 'plain.qcow2'), { expectedSha256: sha(plain), image: { format: 'qcow2' } });
+    expect(readdirSync(dir)).toEqual(['plain.qcow2']);
   });
 
   it('fails cleanly when the remote write fails, and when the source stream errors', async () => {

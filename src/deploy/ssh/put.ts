@@ -68,21 +68,38 @@ const WRITE: Record<RemoteHash, string> = {
   'while-writing': `exec 3>"$t" || fail; h=$({ tee /dev/fd/3 | { ${HASH_STDIN}; }; }) || fail; exec 3>&-`,
 };
 /**
+ * A disk image from a package must not pull other files of the host into the
+ * VM: a backing file (qcow2, vmdk parentFileNameHint, differencing VHD), a
+ * qcow2 external data file, or a vmdk text descriptor whose extents name
+ * other files (`RW 8 FLAT "/dev/sda" 0`). qemu-img itself says what the image
+ * refers to; a vmdk must be one binary sparse file (magic KDMV). Exit 6.
+ */
+const SELF_CONTAINED = [
+  'if [ -n "$img" ]; then',
+  '  info=$(qemu-img info --output=json -f "$img" -- "$t" 2>&1) || { printf \'%s\\n\' "$info" >&2; echo "qemu-img cannot read the upload as $img" >&2; fail 3; }',
+  '  case $info in *\'"backing-filename"\'*|*\'"data-file"\'*) echo "the $img image refers to another file (backing file or external data file); refused" >&2; fail 6;; esac',
+  '  if [ "$img" = vmdk ] && [ "$(head -c 4 -- "$t")" != KDMV ]; then echo "the vmdk is not a single sparse extent (a descriptor can name other files); refused" >&2; fail 6; fi',
+  'fi',
+].join('\n');
+/**
  * The upload script. Arguments: $1 temporary path, $2 final path, $3 its
  * directory, $4 durable (1/0), $5 final mode ('' keeps 0600), $6 expected
  * sha256 ('' = the caller compares and renames), $7 source format to convert
- * from ('' = no conversion), $8 temporary path of the conversion.
+ * from ('' = no conversion), $8 temporary path of the conversion, $9 disk
+ * image format to check for self-containment ('' = not an image).
  * Prints the sha256 on the first line, and `installed` when it renamed.
- * Exit 4: digest mismatch; 3: conversion failed. Background jobs get their
- * own stdio so they cannot hold the channel open.
+ * Exit 4: digest mismatch; 3: conversion failed; 6: the image refers to
+ * other files. Background jobs get their own stdio so they cannot hold the
+ * channel open.
  */
 function uploadScript(mode: RemoteHash): string {
   return [
     'set -o pipefail -C; umask 077',
-    't=$1 f=$2 d=$3 dur=$4 m=$5 want=$6 fmt=$7 c=$8 h= p=',
+    't=$1 f=$2 d=$3 dur=$4 m=$5 want=$6 fmt=$7 c=$8 img=$9 h= p=',
     'fail() { rm -f -- "$t"; if [ -n "$c" ]; then rm -f -- "$c"; fi; exit "${1:-1}"; }',
     `hash() { if [ -z "$h" ]; then h=$(${HASH_FILE}) || return; fi; h=\${h%% *}; }`,
     WRITE[mode],
+    SELF_CONTAINED,
     'if [ -n "$fmt" ]; then',
     '  qemu-img convert -q -f "$fmt" -O qcow2 -- "$t" "$c" </dev/null >/dev/null & p=$!',
     '  hash || { kill "$p" 2>/dev/null; wait "$p"; fail; }',
@@ -162,7 +179,8 @@ async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts
   const { tmp, converted, remotePath, expected } = paths;
   const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
   const script = uploadScript(opts.remoteHash ?? 'after-write');
-  const argv = ['bash', '-c', script, 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected ?? '', opts.convert?.from ?? '', converted ?? ''];
+  const image = opts.convert?.from ?? opts.image?.format ?? '';
+  const argv = ['bash', '-c', script, 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected ?? '', opts.convert?.from ?? '', converted ?? '', image];
   const channel = await host.openChannel(remoteCommand(argv));
   return new Promise<Uploaded>((resolve, reject) => {
     // With an expected digest the remote side checks the bytes as written, which also catches a
@@ -210,6 +228,7 @@ async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts
       if (code === undefined) return settle(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${what} failed after ${bytes} bytes: channel closed without an exit status`));
       const tail = stderr.trim().slice(-2000);
       if (code === 4) return settle(new OvfpipeError('OVFPIPE_DIGEST', `${what}: ${tail || 'sha256 mismatch'}; nothing was installed`));
+      if (code === 6) return settle(new OvfpipeError('OVFPIPE_PACKAGE', `${what}: ${tail}; nothing was installed`));
       if (code !== 0) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what} failed after ${bytes} bytes: remote exit ${code}: ${tail}`));
       if (!sourceEnded) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what}: the remote side finished before all data was sent (${bytes} bytes)`));
       const m = /^([0-9a-f]{64})\n(installed\n)?/.exec(stdout);
