@@ -19,7 +19,7 @@ import { Readable } from 'node:stream';
 import { buildOvfEnvIso } from '../render/ovf-env.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
 import { type BatchCommand, execBatch } from './batch.js';
-import { cleanupTemps } from './ssh/put.js';
+import { cleanupTemps, SELF_CONTAINED } from './ssh/put.js';
 import type { Transport } from './transport.js';
 
 export type VmStatus = 'created' | 'updated' | 'unchanged' | 'failed';
@@ -147,9 +147,11 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
       // temporary name unique to this run, then rename, so a half-converted base never looks
       // complete and hosts sharing one store (NFS) never write the same temporary file.
       const tmp = `${img.basePath}.ovfpipe-tmp-convert-${randomBytes(6).toString('hex')}`;
-      const script = 'set -e; trap \'rm -f -- "$5"\' EXIT; qemu-img convert -q -f "$1" -O qcow2 -- "$2" "$5"; mv -f -T -- "$5" "$3"; sync -- "$4"';
+      // The same self-containment check as a fresh upload gets (put.ts): the stored file may predate it.
+      const script = `t=$2 img=$1 c=$5; fail() { rm -f -- "$c"; exit "\${1:-1}"; }; ${SELF_CONTAINED}\nset -e; trap 'rm -f -- "$5"' EXIT; qemu-img convert -q -f "$1" -O qcow2 -- "$2" "$5"; mv -f -T -- "$5" "$3"; sync -- "$4"`;
       const dir = img.basePath.replace(/\/[^/]+$/, '');
       const c = await ctx.transport.exec(['bash', '-c', script, 'ovfpipe-convert', img.sourceFormat ?? 'raw', img.storedPath, img.basePath, dir, tmp], { allowFailure: true });
+      if (c.code === 6) return c.stderr.trim();
       if (c.code !== 0) return `qemu-img convert failed: ${c.stderr.trim()}`;
     }
     return undefined;

@@ -3,7 +3,7 @@
  * holds a half-written image under its content address, and the next run
  * completes the job. Real sshd, real libvirtd.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,23 @@ describe.skipIf(!live)('an upload cut by a dying sshd', () => {
       const vmdkSha = createHash('sha256').update(readFileSync(join(pkg, 'web-disk1.vmdk'))).digest('hex');
       expect(images).toEqual([`${vmdkSha}.qcow2`]);
       expect(run('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', join(work, 'disk.raw'), `${storage}/images/${vmdkSha}.qcow2`]).status).toBe(0);
+
+      // A store entry is not trusted blindly: a raw image left under the member's name (as older
+      // versions kept it) that is a vmdk descriptor naming a host file is refused, not converted.
+      const storage2 = `${storage}-planted`;
+      mkdirSync(`${storage2}/images`, { recursive: true });
+      writeFileSync(`${storage2}/images/${vmdkSha}.vmdk`, `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 256 FLAT "${join(work, 'disk.raw')}" 0\n`);
+      try {
+        const planted = await deploy({ ...request(), storageRoot: storage2 });
+        expect(planted.report.vms).toMatchObject([{ name: `${tenant}-web`, status: 'failed', error: expect.stringMatching(/not a single sparse extent.*refused/) }]);
+        // No image was sent; only the OVF environment ISO, prepared while the image was placed,
+        // and removed again with the failed VM.
+        expect(planted.report.bytesUploaded).toBeLessThan(1 << 20);
+        expect(readdirSync(`${storage2}/images`)).toEqual([`${vmdkSha}.vmdk`]);
+        expect(readdirSync(`${storage2}/vms/${tenant}-web`)).toEqual([]);
+      } finally {
+        rmSync(storage2, { recursive: true, force: true });
+      }
     } finally {
       if (!net) run('virsh', ['-c', 'qemu:///system', 'net-undefine', 'frontend'], { allowFail: true });
     }

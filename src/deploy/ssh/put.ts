@@ -74,7 +74,7 @@ const WRITE: Record<RemoteHash, string> = {
  * other files (`RW 8 FLAT "/dev/sda" 0`). qemu-img itself says what the image
  * refers to; a vmdk must be one binary sparse file (magic KDMV). Exit 6.
  */
-const SELF_CONTAINED = [
+export const SELF_CONTAINED = [
   'if [ -n "$img" ]; then',
   '  info=$(qemu-img info --output=json -f "$img" -- "$t" 2>&1) || { printf \'%s\\n\' "$info" >&2; echo "qemu-img cannot read the upload as $img" >&2; fail 3; }',
   '  case $info in *\'"backing-filename"\'*|*\'"data-file"\'*) echo "the $img image refers to another file (backing file or external data file); refused" >&2; fail 6;; esac',
