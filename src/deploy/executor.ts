@@ -135,7 +135,8 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
       let last = 0;
       const r = await ctx.transport.put(await ctx.openImage(img), img.convert ? img.basePath : img.storedPath, {
         expectedSha256: img.sha256,
-        ...(img.convert ? { convert: { from: img.sourceFormat ?? 'raw' } } : { image: { format: img.sourceFormat ?? 'raw' } }),
+        // An ISO (CD-ROM) is attached raw and read-only; qemu-img has no format to check it as.
+        ...(img.convert ? { convert: { from: img.sourceFormat ?? 'raw' } } : img.sourceFormat === 'iso' ? {} : { image: { format: img.sourceFormat ?? 'raw' } }),
         onProgress: (n) => {
           ctx.onBytes?.(n - last);
           last = n;

@@ -54,10 +54,12 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
   for (const filter of desired.filters) plan.filters.push({ filter, ...filterAction(filter, facts, opts.force) });
   const images = new Map<string, ImageStep>();
   for (const d of desired.disks) {
-    if (!d.sha256 || !d.storedPath || !d.basePath || d.device !== 'disk') continue;
+    // Disks get a qcow2 base (converted if need be); a CD-ROM image from the package is stored as it is.
+    if (!d.sha256 || !d.storedPath || (d.device === 'disk' && !d.basePath)) continue;
     if (images.has(d.sha256)) continue;
+    const basePath = d.basePath ?? d.storedPath;
     const storedName = d.storedPath.split('/').pop()!;
-    const baseName = d.basePath.split('/').pop()!;
+    const baseName = basePath.split('/').pop()!;
     const haveBase = facts.images.has(baseName);
     const step: ImageStep = {
       sha256: d.sha256,
@@ -65,16 +67,16 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
       sourceFormat: d.sourceFormat,
       bytes: d.fileSize,
       storedPath: d.storedPath,
-      basePath: d.basePath,
+      basePath,
       // An image already in the store is never sent again; a converted base is enough.
       upload: !haveBase && !facts.images.has(storedName),
-      convert: !haveBase && d.storedPath !== d.basePath,
+      convert: !haveBase && d.storedPath !== basePath,
     };
     images.set(d.sha256, step);
     if (step.upload) plan.bytesToSend += step.bytes ?? 0;
   }
   plan.images = [...images.values()];
-  const unknownDigest = desired.disks.filter((d) => d.device === 'disk' && d.href && !d.sha256);
+  const unknownDigest = desired.disks.filter((d) => d.href && !d.sha256);
   for (const d of unknownDigest) plan.problems.push(`${d.domain}: the digest of ${d.href} is unknown (rendered with --descriptor-only?)`);
   for (const vm of desired.vms) plan.vms.push(vmPlan(vm, desired.disks, facts, opts));
   if (facts.freeBytes !== undefined && plan.bytesToSend * 2 > facts.freeBytes)

@@ -2,7 +2,8 @@
  * deploy / destroy against two real OpenSSH servers on loopback and a real
  * libvirtd (they share it, as two pretend hosts). No mocks.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,11 +56,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (live) {
-    for (const d of [`${tenant}-web`, `${tenant}-db`, `${tenant}x-web`, `${tenant}x-db`, `${tenant}s-web`, `${tenant}s-db`, `${tenant}-foreign`]) {
+    for (const d of [`${tenant}-web`, `${tenant}-db`, `${tenant}x-web`, `${tenant}x-db`, `${tenant}s-web`, `${tenant}s-db`, `${tenant}c-web`, `${tenant}c-db`, `${tenant}-foreign`]) {
       run('virsh', ['-c', 'qemu:///system', 'destroy', d], { allowFail: true });
       run('virsh', ['-c', 'qemu:///system', 'undefine', d], { allowFail: true });
     }
-    for (const f of ['db-guard', 'antispoof', 'web-ingress']) for (const t of [tenant, `${tenant}x`, `${tenant}s`]) run('virsh', ['-c', 'qemu:///system', 'nwfilter-undefine', `${t}-${f}`], { allowFail: true });
+    for (const f of ['db-guard', 'antispoof', 'web-ingress']) for (const t of [tenant, `${tenant}x`, `${tenant}s`, `${tenant}c`]) run('virsh', ['-c', 'qemu:///system', 'nwfilter-undefine', `${t}-${f}`], { allowFail: true });
   }
   for (const step of made.reverse()) step();
   await cluster?.stopAll();
@@ -193,6 +194,38 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     const gone = await cli(['destroy', 'examples/two-tier', '--host', host(1), ...args]);
     expect(gone.code).toBe(0);
     expect(virsh('list', '--all', '--name').stdout).not.toContain(`${t}-db`);
+  });
+
+  it('uploads a CD-ROM image of the package once, verified, and attaches it', async () => {
+    const t = `${tenant}c`;
+    // two-tier, with an ISO the db VM mounts as a CD-ROM.
+    const pkg = join(work, 'with-cd');
+    mkdirSync(join(pkg, 'content'), { recursive: true });
+    copyFileSync('examples/two-tier/app-disk1.vmdk', join(pkg, 'app-disk1.vmdk'));
+    writeFileSync(join(pkg, 'content', 'README.txt'), 'tools for the db VM\n');
+    run('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'TOOLS', '-o', join(pkg, 'tools.iso'), join(pkg, 'content')]);
+    rmSync(join(pkg, 'content'), { recursive: true });
+    const isoSize = statSync(join(pkg, 'tools.iso')).size;
+    const cdItem = `<Item>\n          <rasd:ElementName>CD-ROM 1</rasd:ElementName>\n          <rasd:HostResource>ovf:/file/tools</rasd:HostResource>\n          <rasd:InstanceID>5</rasd:InstanceID>\n          <rasd:ResourceType>15</rasd:ResourceType>\n        </Item>\n      </VirtualHardwareSection>\n    </VirtualSystem>\n  </VirtualSystemCollection>`;
+    const ovf = readFileSync('examples/two-tier/two-tier.ovf', 'utf8')
+      .replace('<File ovf:id="file1" ovf:href="app-disk1.vmdk" ovf:size="131072"/>', `<File ovf:id="file1" ovf:href="app-disk1.vmdk" ovf:size="131072"/>\n    <File ovf:id="tools" ovf:href="tools.iso" ovf:size="${isoSize}"/>`)
+      .replace(/<\/VirtualHardwareSection>\s*<\/VirtualSystem>\s*<\/VirtualSystemCollection>/, cdItem);
+    writeFileSync(join(pkg, 'with-cd.ovf'), ovf);
+    const sha = (f: string) => createHash('sha256').update(readFileSync(join(pkg, f))).digest('hex');
+    writeFileSync(join(pkg, 'with-cd.mf'), ['with-cd.ovf', 'app-disk1.vmdk', 'tools.iso'].map((f) => `SHA256(${f})= ${sha(f)}\n`).join(''));
+    const vars = join(work, 'cd-vars.yaml');
+    writeFileSync(vars, varsText(t));
+    const args = ['deploy', pkg, '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', t, '--vars', vars, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--json'];
+    const first = await cli(args);
+    expect(first.err).not.toMatch(/failed/);
+    expect(first.code).toBe(0);
+    const iso = join(storage, 'images', `${sha('tools.iso')}.iso`);
+    expect(createHash('sha256').update(readFileSync(iso)).digest('hex')).toBe(sha('tools.iso'));
+    expect(virsh('dumpxml', `${t}-db`).stdout).toContain(`<source file='${iso}'/>`);
+    const again = JSON.parse((await cli(args)).out);
+    expect(again.vms.every((v: { status: string }) => v.status === 'unchanged')).toBe(true);
+    expect(again.bytesUploaded).toBe(0);
+    expect((await cli(['destroy', pkg, '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', t, '--vars', vars])).code).toBe(0);
   });
 
   it('destroy removes what ovfpipe created for the tenant, and nothing else', async () => {
