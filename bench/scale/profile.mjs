@@ -26,6 +26,14 @@ const now = () => (performance.now() - t0) / 1000;
 
 // Facts commands (src/deploy/facts.ts) versus what the executor runs.
 function kind(argv) {
+  // Batched scripts (src/deploy/batch.ts, executor.ts): named by their $0.
+  if (argv[0] === 'bash' && argv[3] === 'ovfpipe-batch') {
+    if (argv.includes('nwfilter-list')) return ['facts', 'facts batch (one per host)'];
+    if (argv.includes('ovfpipe-filter')) return ['execute', 'filter definitions batch'];
+    return ['execute', 'VM prep batch: mkdir, ISO sha256 (per VM)'];
+  }
+  if (argv[0] === 'bash' && argv[3] === 'ovfpipe-apply') return ['execute', 'apply: overlays + define (+ start) (per VM)'];
+  if (argv[0] === 'bash' && argv[3] === 'ovfpipe-convert') return ['execute', 'convert a stored image'];
   const a = argv[0] === 'virsh' ? argv.slice(3) : argv; // drop `virsh -c URI`
   const v = argv[0] === 'virsh';
   if (v && a[0] === 'dumpxml') return ['facts', 'virsh dumpxml (per VM)'];
