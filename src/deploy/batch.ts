@@ -59,7 +59,8 @@ const PARALLEL_SCRIPT = [
   '  if [ "$m" = m ]; then { "${cmd[@]}" </dev/null >"$d/$i" 2>&1; echo "$?" >"$d/$i.rc"; } &',
   '  else { "${cmd[@]}" </dev/null >"$d/$i" 2>/dev/null; echo "$?" >"$d/$i.rc"; } & fi',
   '  i=$((i+1)) k=$((k+1))',
-  '  if [ "$k" -ge "$P" ]; then wait -n; k=$((k-1)); fi',
+  // wait -n needs bash 4.3; an older bash waits for all of them instead.
+  '  if [ "$k" -ge "$P" ]; then if wait -n 2>/dev/null; then k=$((k-1)); else wait; k=0; fi; fi',
   'done',
   'wait; j=0',
   'while [ "$j" -lt "$i" ]; do printf \'%s %s\\n\' "$B" "$j"; cat -- "$d/$j"; printf \'\\n%s %s %s\\n\' "$B" "$j" "$(cat -- "$d/$j.rc")"; j=$((j+1)); done',
