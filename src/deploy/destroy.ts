@@ -3,6 +3,8 @@
  * domains (only those whose metadata names this tenant), their overlay
  * directories, and its filters (only those carrying ovfpipe's uuid) once no
  * domain uses them. Built-in filters and anything not ours are never touched.
+ * Three round trips per host whatever the number of VMs: read, remove
+ * domains, remove filters (execBatch).
  */
 import { loadDescriptor } from '../load-descriptor.js';
 import type { VarsFile } from '../macros/vars.js';
@@ -10,6 +12,7 @@ import { renderPackage } from '../render/render-package.js';
 import { renderOptions } from '../render/options.js';
 import { ownerOf } from './plan.js';
 import type { ScopedFilter } from '../render/filters.js';
+import { type BatchCommand, execBatch } from './batch.js';
 import type { Transport } from './transport.js';
 
 export interface DestroyRequest {
@@ -62,33 +65,46 @@ export async function destroyOnHost(
 ): Promise<DestroyResult['hosts'][number]> {
   const res: DestroyResult['hosts'][number] = { host, domains: [], filters: [], skipped: [] };
   try {
-    const virsh = (...a: string[]) => t.exec(['virsh', '-c', connectUri, ...a], { allowFailure: true, timeoutMs: 120_000 });
-    for (const d of domains) {
-      const x = await virsh('dumpxml', '--inactive', '--', d.name);
-      if (x.code !== 0) continue;
-      if (ownerOf(x.stdout) !== d.tenant) {
-        res.skipped.push(`domain ${d.name}: not created by ovfpipe for tenant ${d.tenant}`);
-        continue;
-      }
-      await virsh('destroy', '--', d.name);
-      if ((await virsh('undefine', '--nvram', '--', d.name)).code !== 0) await virsh('undefine', '--', d.name);
-      await t.exec(['rm', '-rf', '--', `${storageRoot}/vms/${d.name}`], { allowFailure: true, timeoutMs: 300_000 });
-      res.domains.push(d.name);
-      log?.(`${host}: domain ${d.name} removed`);
-    }
-    // Referencing filters first, so each is free when its turn comes.
-    for (const f of [...filters].reverse()) {
-      const x = await virsh('nwfilter-dumpxml', '--', f.name);
-      if (x.code !== 0) continue;
-      if (!x.stdout.includes(`<uuid>${f.uuid}</uuid>`)) {
-        res.skipped.push(`filter ${f.name}: not ovfpipe's`);
-        continue;
-      }
-      if ((await virsh('nwfilter-undefine', '--', f.name)).code === 0) {
+    const virsh = (...a: string[]): BatchCommand => ({ argv: ['virsh', '-c', connectUri, ...a] });
+    // 1. One round trip reads what exists (8 at a time): ownership is decided on these.
+    const order = [...filters].reverse(); // referencing filters first, so each is free when its turn comes
+    const seen = await execBatch(t, [...domains.map((d) => virsh('dumpxml', '--inactive', '--', d.name)), ...order.map((f) => virsh('nwfilter-dumpxml', '--', f.name))], {
+      timeoutMs: 120_000 + 2_000 * (domains.length + order.length),
+      parallel: 8,
+    });
+    const mine = domains.filter((d, i) => {
+      const x = seen[i]!;
+      if (x.code !== 0) return false;
+      if (ownerOf(x.output) === d.tenant) return true;
+      res.skipped.push(`domain ${d.name}: not created by ovfpipe for tenant ${d.tenant}`);
+      return false;
+    });
+    const ours = order.filter((f, i) => {
+      const x = seen[domains.length + i]!;
+      if (x.code !== 0) return false;
+      if (x.output.includes(`<uuid>${f.uuid}</uuid>`)) return true;
+      res.skipped.push(`filter ${f.name}: not ovfpipe's`);
+      return false;
+    });
+    // 2. One round trip removes our domains: stop, undefine (with NVRAM if it has one), then its directory.
+    const removeDomain = 'virsh -c "$1" destroy -- "$2" >/dev/null 2>&1; virsh -c "$1" undefine --nvram -- "$2" >/dev/null 2>&1 || virsh -c "$1" undefine -- "$2" >/dev/null || exit 1; rm -rf -- "$3"';
+    const removed = await execBatch(t, mine.map((d) => ({ argv: ['sh', '-c', removeDomain, 'ovfpipe-remove', connectUri, d.name, `${storageRoot}/vms/${d.name}`], stderr: 'merge' as const })), {
+      timeoutMs: 300_000 + 30_000 * mine.length,
+    });
+    mine.forEach((d, i) => {
+      if (removed[i]!.code === 0) {
+        res.domains.push(d.name);
+        log?.(`${host}: domain ${d.name} removed`);
+      } else res.skipped.push(`domain ${d.name}: ${removed[i]!.output.trim() || 'undefine failed'}`);
+    });
+    // 3. One round trip undefines our filters, in order; one still in use by another domain stays.
+    const undefined_ = await execBatch(t, ours.map((f) => virsh('nwfilter-undefine', '--', f.name)), { timeoutMs: 120_000 + 10_000 * ours.length });
+    ours.forEach((f, i) => {
+      if (undefined_[i]!.code === 0) {
         res.filters.push(f.name);
         log?.(`${host}: filter ${f.name} removed`);
       } else res.skipped.push(`filter ${f.name}: still in use`);
-    }
+    });
   } catch (e) {
     res.error = (e as Error).message;
   }

@@ -238,5 +238,21 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     expect(names).toContain(`${tenant}x-web`);
     expect(virsh('nwfilter-list').stdout).not.toContain(`${tenant}-web-ingress`);
     expect(virsh('nwfilter-list').stdout).toContain('clean-traffic');
+
+    // A domain with the tenant's VM name that ovfpipe did not create is left alone by destroy.
+    const xml = readFileSync('test/golden/two-tier/demo-web.xml', 'utf8')
+      .replace(/<name>[^<]+<\/name>/, `<name>${tenant}-web</name>`)
+      .replace(/<uuid>[^<]+<\/uuid>/, '')
+      .replace(/<metadata>[\s\S]*<\/metadata>/, '')
+      .replace(/<interface[\s\S]*<\/interface>/, '')
+      .replace(/<disk type='file' device='disk'>[\s\S]*?<\/disk>/, '');
+    writeFileSync(join(work, 'impostor.xml'), xml);
+    virsh('define', join(work, 'impostor.xml'));
+    const before = virsh('dumpxml', `${tenant}-web`).stdout;
+    const again = await cli([...args]);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out).hosts[0].skipped).toContain(`domain ${tenant}-web: not created by ovfpipe for tenant ${tenant}`);
+    expect(virsh('dumpxml', `${tenant}-web`).stdout).toBe(before);
+    virsh('undefine', `${tenant}-web`);
   });
 });
