@@ -12,7 +12,8 @@ import { renderPackage } from '../render/render-package.js';
 import { renderOptions } from '../render/options.js';
 import { ownerOf } from './plan.js';
 import type { ScopedFilter } from '../render/filters.js';
-import { type BatchCommand, execBatch } from './batch.js';
+import { execBatch } from './batch.js';
+import { virshCommand } from './host-queries.js';
 import type { Transport } from './transport.js';
 
 export interface DestroyRequest {
@@ -65,7 +66,7 @@ export async function destroyOnHost(
 ): Promise<DestroyResult['hosts'][number]> {
   const res: DestroyResult['hosts'][number] = { host, domains: [], filters: [], skipped: [] };
   try {
-    const virsh = (...a: string[]): BatchCommand => ({ argv: ['virsh', '-c', connectUri, ...a] });
+    const virsh = (...a: string[]) => virshCommand(connectUri, ...a);
     // 1. One round trip reads what exists (8 at a time): ownership is decided on these.
     const order = [...filters].reverse(); // referencing filters first, so each is free when its turn comes
     const seen = await execBatch(t, [...domains.map((d) => virsh('dumpxml', '--inactive', '--', d.name)), ...order.map((f) => virsh('nwfilter-dumpxml', '--', f.name))], {

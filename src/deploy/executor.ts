@@ -19,7 +19,7 @@ import { Readable } from 'node:stream';
 import { buildOvfEnvIso } from '../render/ovf-env.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
 import { type BatchCommand, execBatch } from './batch.js';
-import { cleanupTemps, SELF_CONTAINED } from './ssh/put.js';
+import { cleanupTemps, SELF_CONTAINED, TEMP_MARKER } from './ssh/put.js';
 import type { Transport } from './transport.js';
 
 export type VmStatus = 'created' | 'updated' | 'unchanged' | 'failed';
@@ -147,7 +147,7 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
       // The raw image is in the store already (an earlier ovfpipe kept it): convert it to a
       // temporary name unique to this run, then rename, so a half-converted base never looks
       // complete and hosts sharing one store (NFS) never write the same temporary file.
-      const tmp = `${img.basePath}.ovfpipe-tmp-convert-${randomBytes(6).toString('hex')}`;
+      const tmp = `${img.basePath}${TEMP_MARKER}convert-${randomBytes(6).toString('hex')}`;
       // The same self-containment check as a fresh upload gets (put.ts): the stored file may predate it.
       const script = `t=$2 img=$1 c=$5; fail() { rm -f -- "$c"; exit "\${1:-1}"; }; ${SELF_CONTAINED}\nset -e; trap 'rm -f -- "$5"' EXIT; qemu-img convert -q -f "$1" -O qcow2 -- "$2" "$5"; mv -f -T -- "$5" "$3"; sync -- "$4"`;
       const dir = img.basePath.replace(/\/[^/]+$/, '');
@@ -203,7 +203,7 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
     const blocked = blockingFailure(vm, failedFilters, failedImages);
     if (blocked) throw new Error(blocked);
     const overlays = vm.disks.filter((d) => d.createOverlay);
-    const r = await ctx.transport.exec(['bash', '-c', APPLY_SCRIPT, 'ovfpipe-apply', ctx.connectUri, vm.vm.name, vm.start ? '1' : '0', vmDir || '/', ...overlays.flatMap(overlayArgv)], {
+    const r = await ctx.transport.exec(['bash', '-c', APPLY_SCRIPT, 'ovfpipe-apply', ctx.connectUri, vm.vm.name, vm.start ? '1' : '0', env ? '' : vmDir, ...overlays.flatMap(overlayArgv)], {
       stdin: vm.vm.xml,
       allowFailure: true,
       timeoutMs: VIRSH_TIMEOUT_MS + 30_000 * overlays.length + (vm.start ? START_TIMEOUT_MS : 0),
@@ -229,13 +229,14 @@ function overlayArgv(d: VmPlan['disks'][number]): string[] {
 /** `start` then `autostart`, each only if the step before it worked. */
 const START_SCRIPT = 'virsh -c "$1" start -- "$2" && virsh -c "$1" autostart -- "$2"';
 /**
- * $1 URI, $2 domain, $3 start (1/0), $4 the VM's directory, then counted argv
+ * $1 URI, $2 domain, $3 start (1/0), $4 the VM's directory to make ('' when
+ * the ISO step made it already), then counted argv
  * groups, one per overlay; the domain XML on stdin. Prints `created I` per
  * overlay and `defined`; on failure the last stderr line names the step.
  */
 const APPLY_SCRIPT = [
   'uri=$1 name=$2 start=$3 dir=$4; shift 4; i=0',
-  'mkdir -p -- "$dir" || { echo "ovfpipe-step mkdir" >&2; exit 1; }',
+  'if [ -n "$dir" ]; then mkdir -p -- "$dir" || { echo "ovfpipe-step mkdir" >&2; exit 1; }; fi',
   'while [ $# -gt 0 ]; do',
   '  n=$1; shift; cmd=("${@:1:$n}"); shift "$n"',
   '  "${cmd[@]}" </dev/null >&2 || { echo "ovfpipe-step overlay $i" >&2; exit 1; }',
@@ -244,7 +245,7 @@ const APPLY_SCRIPT = [
   'virsh -c "$uri" define /dev/stdin >/dev/null || { echo "ovfpipe-step define" >&2; exit 1; }',
   'echo defined',
   'if [ "$start" = 1 ]; then',
-  '  { virsh -c "$uri" start -- "$name" && virsh -c "$uri" autostart -- "$name"; } >/dev/null </dev/null || { echo "ovfpipe-step start" >&2; exit 1; }',
+  `  set -- "$uri" "$name"; { ${START_SCRIPT}; } >/dev/null </dev/null || { echo "ovfpipe-step start" >&2; exit 1; }`,
   'fi',
 ].join('\n');
 

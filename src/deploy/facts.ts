@@ -6,6 +6,7 @@
  */
 import { OvfpipeError } from '../errors.js';
 import { type BatchCommand, type BatchResult, execBatch } from './batch.js';
+import { dfAvailableBytes, libvirtLibraryVersion, LLDPAD_QUERY, nameList, nwfilterNames, qemuImgVersion, virshCommand } from './host-queries.js';
 import type { Transport } from './transport.js';
 
 export interface HostFacts {
@@ -49,7 +50,7 @@ export interface FactsQuery {
  */
 export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFacts> {
   const f: HostFacts = { storageRoot: q.storageRoot, images: new Set(), existing: new Set(), domains: new Map(), filterNames: new Set(), filters: new Map(), links: new Set(), networks: new Set(), lldpad: false, problems: [] };
-  const virsh = (...args: string[]): BatchCommand => ({ argv: ['virsh', '-c', q.connectUri, ...args] });
+  const virsh = (...args: string[]) => virshCommand(q.connectUri, ...args);
   const commands: BatchCommand[] = [
     { ...virsh('version'), stderr: 'merge' },
     { argv: ['qemu-img', '--version'], stderr: 'merge' },
@@ -59,7 +60,7 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
     virsh('nwfilter-list'),
     virsh('list', '--state-running', '--name'),
     virsh('net-list', '--all', '--name'),
-    { argv: ['sh', '-c', 'command -v lldpad || command -v lldptool'] },
+    LLDPAD_QUERY,
   ];
   const fixed = commands.length;
   // One process per 500 paths (not one each): it prints the index of each one that exists.
@@ -76,20 +77,16 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   const take = (n: number) => r.slice(next, (next += n));
 
   if (version.code !== 0) f.problems.push(`virsh cannot reach ${q.connectUri}: ${firstLine(version.output) || `exit ${version.code}`}`);
-  f.virshVersion = /Using library: libvirt ([\d.]+)/.exec(version.output)?.[1];
+  f.virshVersion = libvirtLibraryVersion(version.output);
   f.libvirtVersion = /Running hypervisor: .*?([\d.]+)/.exec(version.output)?.[1] ?? f.virshVersion;
   if (qemuImg.code !== 0) f.problems.push('qemu-img is not installed (apt install qemu-utils)');
-  f.qemuImgVersion = /version ([\d.]+)/.exec(qemuImg.output)?.[1];
+  f.qemuImgVersion = qemuImgVersion(qemuImg.output);
   if (storage.code === 3) f.problems.push(`cannot create the storage root ${q.storageRoot}: ${firstLine(storage.output)}`);
-  const dfCols = storage.code === 0 ? /^Filesystem.*\n(.*)/m.exec(storage.output)?.[1]?.split(/\s+/) : undefined;
-  if (dfCols?.[3]) f.freeBytes = Number(dfCols[3]);
+  if (storage.code === 0) f.freeBytes = dfAvailableBytes(storage.output);
   for (const n of ls.output.split('\n')) if (n) f.images.add(n);
-  for (const line of filterList.output.split('\n').slice(2)) {
-    const cols = line.trim().split(/\s+/);
-    if (cols.length >= 2) f.filterNames.add(cols[1]!);
-  }
-  const up = new Set(running.output.split('\n').map((s) => s.trim()).filter(Boolean));
-  const nets = new Set(networks.output.split('\n').map((s) => s.trim()).filter(Boolean));
+  for (const name of nwfilterNames(filterList.output)) f.filterNames.add(name);
+  const up = new Set(nameList(running.output));
+  const nets = new Set(nameList(networks.output));
   f.lldpad = q.needVdp && lldpad.code === 0;
 
   take(groups.length).forEach((x, g) => {

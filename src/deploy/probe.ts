@@ -1,5 +1,6 @@
 /** `hosts probe`: a host's capabilities, as data. Read-only. */
 import { execBatch } from './batch.js';
+import { dfAvailableBytes, libvirtLibraryVersion, LLDPAD_QUERY, nameList, nwfilterNames, qemuImgVersion, virshCommand } from './host-queries.js';
 import type { Transport } from './transport.js';
 
 export interface HostProbe {
@@ -25,7 +26,7 @@ export async function probeHost(host: string, connect: (h: string) => Promise<Tr
   }
   try {
     // One round trip; the queries are independent, so they run 8 at a time.
-    const virsh = (...args: string[]) => ({ argv: ['virsh', '-c', uri, ...args] });
+    const virsh = (...args: string[]) => virshCommand(uri, ...args);
     const [version, qemuImg, kvm, df, bridges, networks, filters, lldpad] = await execBatch(
       t,
       [
@@ -37,18 +38,17 @@ export async function probeHost(host: string, connect: (h: string) => Promise<Tr
         { argv: ['ip', '-o', 'link', 'show', 'type', 'bridge'] },
         virsh('net-list', '--all', '--name'),
         virsh('nwfilter-list'),
-        { argv: ['sh', '-c', 'command -v lldpad || command -v lldptool'] },
+        LLDPAD_QUERY,
       ],
       { timeoutMs: 60_000, parallel: 8 },
     );
-    p.libvirtVersion = /Using library: libvirt ([\d.]+)/.exec(version!.output)?.[1];
-    p.qemuImgVersion = /version ([\d.]+)/.exec(qemuImg!.output)?.[1];
+    p.libvirtVersion = libvirtLibraryVersion(version!.output);
+    p.qemuImgVersion = qemuImgVersion(qemuImg!.output);
     p.kvm = kvm!.code === 0;
-    const free = df!.code === 0 ? /^Filesystem.*\n(.*)/m.exec(df!.output)?.[1]?.split(/\s+/)[3] : undefined;
-    if (free) p.freeBytes = Number(free);
+    if (df!.code === 0) p.freeBytes = dfAvailableBytes(df!.output);
     p.bridges = bridges!.output.split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
-    p.networks = networks!.output.split('\n').map((s) => s.trim()).filter(Boolean);
-    p.filters = filters!.output.split('\n').slice(2).map((l) => l.trim().split(/\s+/)[1]).filter((x): x is string => !!x);
+    p.networks = nameList(networks!.output);
+    p.filters = nwfilterNames(filters!.output);
     p.lldpad = lldpad!.code === 0;
     return p;
   } catch (e) {
