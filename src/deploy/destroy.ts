@@ -7,25 +7,17 @@
  * domains, remove filters (execBatch).
  */
 import { loadDescriptor } from '../load-descriptor.js';
-import type { VarsFile } from '../macros/vars.js';
 import { renderPackage } from '../render/render-package.js';
 import { renderOptions } from '../render/options.js';
 import { ownerOf } from './plan.js';
 import type { ScopedFilter } from '../render/filters.js';
 import { execBatch } from './batch.js';
 import { virshCommand } from './host-queries.js';
+import type { DeployRequest } from './deploy.js';
 import type { Transport } from './transport.js';
 
-export interface DestroyRequest {
-  pkg: string;
-  tenant: string;
-  vars?: VarsFile;
-  hosts: string[];
-  connect: (host: string) => Promise<Transport>;
-  connectUri: string;
-  storageRoot: string;
-  log?: (line: string) => void;
-}
+/** The package, tenant and hosts of a deploy: destroy removes what that deploy created. */
+export type DestroyRequest = Pick<DeployRequest, 'pkg' | 'tenant' | 'vars' | 'hosts' | 'connect' | 'connectUri' | 'storageRoot' | 'log'>;
 
 export interface DestroyResult {
   hosts: Array<{ host: string; domains: string[]; filters: string[]; skipped: string[]; error?: string }>;

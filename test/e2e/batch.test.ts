@@ -15,7 +15,7 @@ const cluster: SshdCluster | undefined = await startSshds(1);
 
 describe.skipIf(!cluster)('execBatch over a real sshd', () => {
   let t: SshTransport | undefined;
-  const transport = async () => (t ??= await connectSsh({ host: '127.0.0.1', port: cluster!.hosts[0]!.port, user: 'root', identity: cluster!.clientKey, knownHostsFile: cluster!.knownHostsFile, agent: '' }));
+  const transport = async () => (t ??= await connectSsh(cluster!.target(0)));
   afterAll(async () => {
     await t?.close();
     await cluster?.stopAll();

@@ -12,17 +12,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupTemps, putFile } from '../../src/deploy/ssh/put.js';
 import { connectSsh, type SshTransport } from '../../src/deploy/ssh/ssh-transport.js';
 import type { SshTarget } from '../../src/deploy/ssh/config.js';
-import { OvfpipeError } from '../../src/errors.js';
+import { rejection } from '../helpers/rejection.js';
 import { type SshdCluster, startSshds } from './sshd.js';
 
 const cluster: SshdCluster | undefined = await startSshds(2);
 const describeSsh = cluster ? describe : describe.skip;
 const MiB = 1 << 20;
 
-function target(i: number): SshTarget {
-  const c = cluster!;
-  return { host: '127.0.0.1', port: c.hosts[i]!.port, user: 'root', identity: c.clientKey, knownHostsFile: c.knownHostsFile, agent: '' };
-}
+const target = (i: number): SshTarget => cluster!.target(i);
 
 /** `size` bytes of pseudo-random data, produced as it is read (memory stays flat). */
 function generated(size: number, seed = 1): Readable {
@@ -43,15 +40,6 @@ function generated(size: number, seed = 1): Readable {
 }
 
 const temps = (dir: string) => readdirSync(dir).filter((n) => n.includes('.ovfpipe-tmp-'));
-
-async function rejection(p: Promise<unknown>): Promise<OvfpipeError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(OvfpipeError);
-  return err as OvfpipeError;
-}
 
 describeSsh('put over a real sshd', () => {
   const open: SshTransport[] = [];

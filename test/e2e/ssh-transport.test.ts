@@ -9,25 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSsh, type SshTransport } from '../../src/deploy/ssh/ssh-transport.js';
 import { resolveTarget, type SshTarget } from '../../src/deploy/ssh/config.js';
 import { withRetry } from '../../src/deploy/ssh/retry.js';
-import { OvfpipeError } from '../../src/errors.js';
+import { rejection } from '../helpers/rejection.js';
 import { type SshdCluster, freePort, startAgent, startSshds } from './sshd.js';
 
 const cluster: SshdCluster | undefined = await startSshds(3, { logLevel: 'DEBUG1' });
 const describeSsh = cluster ? describe : describe.skip;
 
-function target(i: number, extra: Partial<SshTarget> = {}): SshTarget {
-  const c = cluster!;
-  return { host: '127.0.0.1', port: c.hosts[i]!.port, user: 'root', identity: c.clientKey, knownHostsFile: c.knownHostsFile, agent: '', ...extra };
-}
-
-async function rejection(p: Promise<unknown>): Promise<OvfpipeError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(OvfpipeError);
-  return err as OvfpipeError;
-}
+const target = (i: number, extra?: Partial<SshTarget>): SshTarget => cluster!.target(i, extra);
 
 describeSsh('ssh transport against real sshd', () => {
   const open: SshTransport[] = [];

@@ -11,6 +11,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { SshTarget } from '../../src/deploy/ssh/config.js';
 import { inCI } from '../helpers/corpus.js';
 import { run } from './services.js';
 
@@ -34,6 +35,8 @@ export interface SshdCluster {
   knownHostsFile: string;
   hashedKnownHostsFile: string;
   hosts: SshdHost[];
+  /** How the client reaches host i as root with the cluster's key and known_hosts (no agent). */
+  target(i: number, extra?: Partial<SshTarget>): SshTarget;
   /** `SHA256:…` of host i's current key, as `ssh-keygen -lf` prints it. */
   fingerprint(i: number): string;
   /** Kills host i's sshd and every session under it, as if the host went down. */
@@ -212,6 +215,7 @@ export async function startSshds(n: number, opts: { logLevel?: string; plainShel
     knownHostsFile,
     hashedKnownHostsFile,
     hosts,
+    target: (i, extra = {}) => ({ host: '127.0.0.1', port: hosts[i]!.port, user: 'root', identity: clientKey, knownHostsFile, agent: '', ...extra }),
     fingerprint: (i) => run('ssh-keygen', ['-lf', `${hosts[i]!.hostKey}.pub`]).stdout.split(' ')[1]!,
     stop,
     start,
