@@ -14,7 +14,8 @@
  * a half-written OVA under the target's name.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { lstat, link, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -147,9 +148,11 @@ export async function ensureOutputFree(path: string, force: boolean): Promise<vo
  */
 export async function writeFileAtomically(path: string, force: boolean, write: (out: Writable) => Promise<void>): Promise<void> {
   const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  let out: WriteStream | undefined;
   try {
     await mkdir(dirname(path), { recursive: true });
-    await write(createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+    out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+    await write(out);
     // fsync is per file, not per descriptor: the data is on disk before the name points at it.
     const handle = await open(tmp, 'r');
     try {
@@ -159,6 +162,13 @@ export async function writeFileAtomically(path: string, force: boolean, write: (
     }
     await moveIntoPlace(tmp, path, force);
   } catch (e) {
+    // The stream opens its file asynchronously: a write that fails early can reject before the
+    // open has happened. Wait for the stream to close, or rm would run first and the file appear after.
+    if (out && !out.closed) {
+      const closed = once(out, 'close').catch(() => undefined);
+      out.destroy();
+      await closed;
+    }
     await rm(tmp, { force: true });
     if (e instanceof OvfpipeError) throw e;
     throw new OvfpipeError('OVFPIPE_IO', `cannot write ${path}: ${(e as Error).message}`, { where: path, cause: e });
