@@ -7,8 +7,8 @@ import { hostConnector } from '../deploy/connect.js';
 import { deploy } from '../deploy/deploy.js';
 import { createProgress } from '../deploy/progress.js';
 import { destroy } from '../deploy/destroy.js';
-import { probeHost } from '../deploy/probe.js';
-import { reportJson, reportJunit, runFailed, summaryLine } from '../deploy/report.js';
+import { type HypervisorCapabilities, probeHost } from '../deploy/probe.js';
+import { reportJson, reportJunit, runFailed, summaryLine, failureLines } from '../deploy/report.js';
 import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
 import { renderOptions } from '../render/options.js';
 import { renderOverrides, type DeployFlags } from './commands/deploy.js';
@@ -66,6 +66,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     io.stdout.write(`${JSON.stringify(r.plans.map((p) => ({ host: p.host, error: p.error, filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })), images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })), vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })) })), null, 2)}\n`);
     return r.plans.some((p) => p.error) ? EXIT.problems : EXIT.ok;
   }
+  for (const line of failureLines(r.report)) log(line);
   log(summaryLine(r.report));
   if (f.json) io.stdout.write(reportJson(r.report));
   if (f.report) await writeFile(f.report, reportJson(r.report));
@@ -90,6 +91,17 @@ export async function runDestroy(pkg: string, f: DeployFlags, io: CliIo): Promis
   return r.hosts.some((h) => h.error) ? EXIT.problems : EXIT.ok;
 }
 
+function capabilityLines(c: HypervisorCapabilities | undefined): string {
+  if (!c) return '  hypervisor: unknown (virsh capabilities did not answer)\n';
+  const aliases = Object.entries(c.machineAliases).map(([a, m]) => `${a}=${m}`).join(', ');
+  return (
+    `  hypervisor: ${c.arch} ${c.emulator ?? '?'}; domain types: ${c.domainTypes.join(', ') || '(none)'}\n` +
+    `  machines: ${aliases || '(none)'} (+${c.machines.length} versioned)\n` +
+    `  firmware (q35): ${c.firmware.join(', ') || 'bios only'}${c.secureBoot ? ', secure boot' : ''}\n` +
+    `  disk buses (q35): ${c.diskBuses.join(', ') || '?'}\n  NIC models: ${c.nicModels.join(', ') || '?'}\n`
+  );
+}
+
 export async function runProbe(f: DeployFlags, io: CliIo): Promise<number> {
   const connect = connectorFrom(f);
   const results = await Promise.all(f.host.map((h) => probeHost(h, connect, f.connect, f.storage)));
@@ -102,7 +114,8 @@ export async function runProbe(f: DeployFlags, io: CliIo): Promise<number> {
       }
       io.stdout.write(
         `${p.host}: libvirt ${p.libvirtVersion ?? '?'}, qemu-img ${p.qemuImgVersion ?? '?'}, kvm ${p.kvm ? 'yes' : 'no'}, ${p.freeBytes !== undefined ? `${Math.floor(p.freeBytes / 2 ** 30)} GiB free in ${f.storage}` : 'storage unknown'}\n` +
-          `  bridges: ${p.bridges.join(', ') || '(none)'}\n  networks: ${p.networks.join(', ') || '(none)'}\n  nwfilters: ${p.filters.length}\n  lldpad: ${p.lldpad ? 'yes' : 'no'}\n`,
+          `  bridges: ${p.bridges.join(', ') || '(none)'}\n  networks: ${p.networks.join(', ') || '(none)'}\n  nwfilters: ${p.filters.length}\n  lldpad: ${p.lldpad ? 'yes' : 'no'}\n` +
+          capabilityLines(p.capabilities),
       );
     }
   return results.some((p) => p.error) ? EXIT.problems : EXIT.ok;

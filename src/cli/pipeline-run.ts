@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { Diagnostic } from '../diagnostics.js';
 import { hasErrors } from '../diagnostics.js';
 import { OvfpipeError } from '../errors.js';
-import { mergeReports, reportJson, reportJunit, runFailed, type RunReport, summaryLine } from '../deploy/report.js';
+import { mergeReports, reportJson, reportJunit, runFailed, type RunReport, summaryLine, failureLines } from '../deploy/report.js';
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
 import { EXIT, type CliIo } from './io.js';
@@ -61,6 +61,7 @@ export async function applyCommand(file: string, o: { shard?: { index: number; c
   const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
+  for (const line of failureLines(r.report)) log(line);
   log(summaryLine(r.report));
   if (o.json) io.stdout.write(reportJson(r.report));
   if (o.report) await writeFile(o.report, reportJson(r.report));

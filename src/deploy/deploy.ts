@@ -14,6 +14,7 @@ import type { VarsFile } from '../macros/vars.js';
 import { renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
 import { imageDigests } from '../render/render-to-dir.js';
 import type { RenderOptions } from '../render/types.js';
+import { type DomainNeeds, domainNeeds, unsupportedReason } from './capabilities.js';
 import { executeHostPlan, type VmOutcome } from './executor.js';
 import { gatherFacts, type HostFacts } from './facts.js';
 import { planHost, type HostPlan } from './plan.js';
@@ -127,13 +128,22 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     return failAll(message);
   }
   try {
-    const filters = dedupe(units.flatMap((u) => u.result.filters.filter((f) => u.vms.some((v) => v.filterrefs.includes(f.name)) || filterNeededBy(f.name, u.result, u.vms))), (f) => f.name);
     const disks = units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain)));
     const readers = new Map<string, PackageReader>();
     for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);
-    const facts = await gatherFacts(t, factsQuery(req, vms, filters.map((f) => f.name), disks));
-    const plan = planHost({ filters, vms, disks }, facts, { force: req.force, start: req.start });
-    plan.problems.push(...facts.problems, ...preflight(vms, facts, req.start === true));
+    const needs = new Map(vms.map((v) => [v.name, domainNeeds(v.xml)] as const));
+    const query = factsQuery(req, vms, filtersFor(units, () => true).map((f) => f.name), disks);
+    const facts = await gatherFacts(t, { ...query, needs: [...needs.values()].filter((n): n is DomainNeeds => n !== undefined) });
+    // A VM the hypervisor cannot run fails here, alone, before anything is sent for it.
+    const unsupported = new Map<string, string>();
+    for (const v of vms) {
+      const n = needs.get(v.name);
+      const why = n && unsupportedReason(n, facts.capabilities, { host });
+      if (why) unsupported.set(v.name, why);
+    }
+    const runnable = (v: RenderedVm) => !unsupported.has(v.name);
+    const plan = planHost({ filters: filtersFor(units, runnable), vms, disks }, facts, { force: req.force, start: req.start, unsupported });
+    plan.problems.push(...facts.problems, ...preflight(vms.filter(runnable), facts, req.start === true));
     if (plan.problems.length > 0) return { ...failAll(`preflight: ${plan.problems.join('; ')}`), plan: { host, plan } };
     if (req.dryRun) return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: 0, vms: vms.length }, vms: [], plan: { host, plan } };
     const outcome = await executeHostPlan(plan, {
@@ -152,6 +162,17 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
   } finally {
     await t.close().catch(() => undefined);
   }
+}
+
+/** The filters the given VMs use, with every filter those reference (definition order kept). */
+function filtersFor(units: HostUnit[], keep: (v: RenderedVm) => boolean) {
+  return dedupe(
+    units.flatMap((u) => {
+      const vms = u.vms.filter(keep);
+      return u.result.filters.filter((f) => vms.some((v) => v.filterrefs.includes(f.name)) || filterNeededBy(f.name, u.result, vms));
+    }),
+    (f) => f.name,
+  );
 }
 
 function dedupe<T>(items: T[], key: (x: T) => string): T[] {

@@ -6,6 +6,7 @@
  */
 import { OvfpipeError } from '../errors.js';
 import { type BatchCommand, type BatchResult, execBatch } from './batch.js';
+import { capabilityKey, deviceHelpCommand, type DomainNeeds, domcapabilitiesCommand, emulatorFor, type HostCapabilities, KVM_DEVICE_QUERY, parseDeviceNames, parseDomCapabilities } from './capabilities.js';
 import { dfAvailableBytes, libvirtLibraryVersion, LLDPAD_QUERY, nameList, nwfilterNames, qemuImgVersion, virshCommand } from './host-queries.js';
 import type { Transport } from './transport.js';
 
@@ -30,6 +31,8 @@ export interface HostFacts {
   /** libvirt networks asked about that exist. */
   networks: Set<string>;
   lldpad: boolean;
+  /** What the hypervisor offers for the domains asked about (capabilities.ts). */
+  capabilities: HostCapabilities;
   problems: string[];
 }
 
@@ -42,6 +45,8 @@ export interface FactsQuery {
   links: string[];
   networks: string[];
   needVdp: boolean;
+  /** What the rendered domains need of the hypervisor: one domcapabilities query per distinct kind. */
+  needs?: DomainNeeds[];
 }
 
 /**
@@ -49,7 +54,7 @@ export interface FactsQuery {
  * hundreds of VMs costs one exec, not several per VM.
  */
 export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFacts> {
-  const f: HostFacts = { storageRoot: q.storageRoot, images: new Set(), existing: new Set(), domains: new Map(), filterNames: new Set(), filters: new Map(), links: new Set(), networks: new Set(), lldpad: false, problems: [] };
+  const f: HostFacts = { storageRoot: q.storageRoot, images: new Set(), existing: new Set(), domains: new Map(), filterNames: new Set(), filters: new Map(), links: new Set(), networks: new Set(), lldpad: false, capabilities: { domains: new Map(), devices: new Map(), kvmDevice: false }, problems: [] };
   const virsh = (...args: string[]) => virshCommand(q.connectUri, ...args);
   const commands: BatchCommand[] = [
     { ...virsh('version'), stderr: 'merge' },
@@ -61,8 +66,13 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
     virsh('list', '--state-running', '--name'),
     virsh('net-list', '--all', '--name'),
     LLDPAD_QUERY,
+    KVM_DEVICE_QUERY,
   ];
   const fixed = commands.length;
+  const kinds = [...new Map((q.needs ?? []).map((n) => [capabilityKey(n), n])).values()];
+  const emulators = [...new Set(kinds.filter((n) => n.nicModels.length > 0).map(emulatorFor))];
+  for (const n of kinds) commands.push(domcapabilitiesCommand(q.connectUri, n));
+  for (const e of emulators) commands.push(deviceHelpCommand(e));
   // One process per 500 paths (not one each): it prints the index of each one that exists.
   const groups: string[][] = [];
   for (let i = 0; i < q.paths.length; i += 500) groups.push(q.paths.slice(i, i + 500));
@@ -72,7 +82,7 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   for (const l of q.links) commands.push({ argv: ['ip', 'link', 'show', 'dev', l] });
   // Read-only queries that do not depend on each other: up to 8 at once (each virsh call pays its own libvirtd connection).
   const r = await execBatch(t, commands, { timeoutMs: 120_000 + 2_000 * (commands.length - fixed), parallel: 8 });
-  const [version, qemuImg, storage, ls, filterList, running, networks, lldpad] = r as [BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult];
+  const [version, qemuImg, storage, ls, filterList, running, networks, lldpad, kvm] = r as [BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult];
   let next = fixed;
   const take = (n: number) => r.slice(next, (next += n));
 
@@ -88,6 +98,9 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   const up = new Set(nameList(running.output));
   const nets = new Set(nameList(networks.output));
   f.lldpad = q.needVdp && lldpad.code === 0;
+  f.capabilities.kvmDevice = kvm.code === 0;
+  take(kinds.length).forEach((x, i) => f.capabilities.domains.set(capabilityKey(kinds[i]!), parseDomCapabilities(x.code, x.output)));
+  take(emulators.length).forEach((x, i) => f.capabilities.devices.set(emulators[i]!, parseDeviceNames(x.code, x.output)));
 
   take(groups.length).forEach((x, g) => {
     for (const line of x.output.split('\n')) if (/^\d+$/.test(line) && groups[g]![Number(line)] !== undefined) f.existing.add(groups[g]![Number(line)]!);

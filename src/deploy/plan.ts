@@ -47,6 +47,8 @@ export interface HostPlan {
 export interface PlanOptions {
   force?: boolean;
   start?: boolean;
+  /** VMs the host cannot run (capabilities.ts), with the reason: refused, and nothing is sent for them. */
+  unsupported?: ReadonlyMap<string, string>;
 }
 
 export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; disks: DiskPlanEntry[] }, facts: HostFacts, opts: PlanOptions): HostPlan {
@@ -54,6 +56,7 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
   for (const filter of desired.filters) plan.filters.push({ filter, ...filterAction(filter, facts, opts.force) });
   const images = new Map<string, ImageStep>();
   for (const d of desired.disks) {
+    if (opts.unsupported?.has(d.domain)) continue;
     // Disks get a qcow2 base (converted if need be); a CD-ROM image from the package is stored as it is.
     if (!d.sha256 || !d.storedPath || (d.device === 'disk' && !d.basePath)) continue;
     if (images.has(d.sha256)) continue;
@@ -106,12 +109,14 @@ export function sameFilter(a: string, b: string): boolean {
 function vmPlan(vm: RenderedVm, disks: DiskPlanEntry[], facts: HostFacts, opts: PlanOptions): VmPlan {
   const mine = disks.filter((d) => d.domain === vm.name);
   const current = facts.domains.get(vm.name);
+  const unsupported = opts.unsupported?.get(vm.name);
   const planned = {
     vm,
     disks: mine.map((d) => ({ ...d, createOverlay: d.device === 'disk' && !facts.existing.has(d.overlayPath) })),
     uploadIso: vm.ovfEnv !== undefined,
     start: opts.start === true && !current?.running,
   };
+  if (unsupported !== undefined) return { ...planned, uploadIso: false, start: false, action: 'refuse', reason: `preflight: ${unsupported}` };
   if (!current) return { ...planned, action: 'create' };
   const owner = ownerOf(current.xml);
   if (owner !== vm.tenant && !opts.force)

@@ -28,6 +28,18 @@ export function summaryLine(r: RunReport): string {
   return `${r.vms.length} VM(s): ${[...c.entries()].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}; ${r.bytesUploaded} bytes uploaded`;
 }
 
+/**
+ * The reasons, one line per failed host and per failed VM on a host that
+ * did not fail as a whole, for people reading a run's end (JSON carries the
+ * same). A host failure stands for its VMs, which share its reason.
+ */
+export function failureLines(r: RunReport): string[] {
+  const failedHosts = new Set(r.hosts.filter((h) => h.status === 'failed').map((h) => h.host));
+  const lines = r.hosts.filter((h) => h.status === 'failed').map((h) => `FAILED host ${h.host}: ${h.error ?? 'failed'}${h.vms > 0 ? ` (${h.vms} VM(s) not deployed)` : ''}`);
+  for (const v of r.vms) if (v.status === 'failed' && !failedHosts.has(v.host)) lines.push(`FAILED ${v.host}: ${v.name}: ${v.error ?? 'failed'}`);
+  return lines;
+}
+
 export function reportJson(r: RunReport): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }

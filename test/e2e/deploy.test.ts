@@ -12,7 +12,8 @@ import { deploy } from '../../src/deploy/deploy.js';
 import { hostConnector } from '../../src/deploy/connect.js';
 import { parseVarsYaml } from '../../src/macros/vars.js';
 import { renderOptions } from '../../src/render/options.js';
-import { hasKvm, requireLibvirt, run, virsh } from './services.js';
+import { requireLibvirt, run, virsh } from './services.js';
+import { testDomainType } from '../helpers/domain-type.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 
 const live = requireSshd('deploy end-to-end tests') && requireLibvirt('deploy end-to-end tests');
@@ -39,7 +40,7 @@ const varsText = (t: string) => `defaults:\n  bridge: ${bridges[0]}\n  db_bridge
 
 function deployArgs(...hosts: number[]): string[] {
   return ['deploy', 'examples/two-tier', ...hosts.flatMap((h) => ['--host', host(h)]), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
-    '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--json'];
+    '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--domain-type', testDomainType(), '--json'];
 }
 
 beforeAll(async () => {
@@ -145,7 +146,7 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
       connect: hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile }),
       connectUri: 'qemu:///system',
       storageRoot: storage,
-      options: renderOptions({ domainType: hasKvm() ? 'kvm' : 'qemu' }),
+      options: renderOptions({ domainType: testDomainType() }),
     });
     const web = r.report.vms.find((v) => v.name === foreign)!;
     expect(web.status).toBe('failed');
@@ -170,7 +171,7 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     const vars = join(work, 'start-vars.yaml');
     writeFileSync(vars, varsText(t));
     const args = ['--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', t, '--vars', vars, '--json'];
-    const r = await cli(['deploy', 'examples/two-tier', '--host', host(1), ...args, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--start']);
+    const r = await cli(['deploy', 'examples/two-tier', '--host', host(1), ...args, '--domain-type', testDomainType(), '--start']);
     const report = JSON.parse(r.out);
     const db = report.vms.find((v: { name: string }) => v.name === `${t}-db`);
     expect(db.error).toBeUndefined();
@@ -189,7 +190,7 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
       expect(web.status).toBe('created');
       expect(virsh('domstate', `${t}-web`).stdout.trim()).toBe('running');
     }
-    const again = JSON.parse((await cli(['deploy', 'examples/two-tier', '--host', host(1), ...args, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--start'])).out);
+    const again = JSON.parse((await cli(['deploy', 'examples/two-tier', '--host', host(1), ...args, '--domain-type', testDomainType(), '--start'])).out);
     expect(again.vms.find((v: { name: string }) => v.name === `${t}-db`)).toMatchObject({ status: 'unchanged' });
     const gone = await cli(['destroy', 'examples/two-tier', '--host', host(1), ...args]);
     expect(gone.code).toBe(0);
@@ -215,7 +216,7 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     writeFileSync(join(pkg, 'with-cd.mf'), ['with-cd.ovf', 'app-disk1.vmdk', 'tools.iso'].map((f) => `SHA256(${f})= ${sha(f)}\n`).join(''));
     const vars = join(work, 'cd-vars.yaml');
     writeFileSync(vars, varsText(t));
-    const args = ['deploy', pkg, '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', t, '--vars', vars, '--domain-type', hasKvm() ? 'kvm' : 'qemu', '--json'];
+    const args = ['deploy', pkg, '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', t, '--vars', vars, '--domain-type', testDomainType(), '--json'];
     const first = await cli(args);
     expect(first.err).not.toMatch(/failed/);
     expect(first.code).toBe(0);

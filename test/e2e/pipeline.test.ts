@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { hasKvm, requireLibvirt, run, virsh } from './services.js';
+import { requireLibvirt, run, virsh } from './services.js';
+import { testDomainType } from '../helpers/domain-type.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 
 const live = requireSshd('pipeline end-to-end test') && requireLibvirt('pipeline end-to-end test');
@@ -34,7 +35,7 @@ beforeAll(async () => {
     OVFPIPE_IDENTITY: cluster!.clientKey,
     OVFPIPE_KNOWN_HOSTS: cluster!.knownHostsFile,
     OVFPIPE_STORAGE: storage,
-    OVFPIPE_DOMAIN_TYPE: hasKvm() ? 'kvm' : 'qemu',
+    OVFPIPE_DOMAIN_TYPE: testDomainType(),
   });
   for (const b of ['ovfpipe-br0', 'ovfpipe-br1'])
     if (run('ip', ['link', 'show', b], { allowFail: true }).status !== 0) {

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { hasKvm, requireLibvirt, run, virsh } from './services.js';
+import { requireLibvirt, run, virsh } from './services.js';
+import { testDomainType } from '../helpers/domain-type.js';
 
 const live = requireLibvirt('render → real libvirtd test');
 const tenant = `e2e${process.pid}`;
@@ -60,7 +61,7 @@ describe.skipIf(!live)('rendered XML on a real libvirtd', () => {
     const vars = join(work, 'vars.yaml');
     writeFileSync(vars, `guest_ip: ${guestIp}\nbridge: ${bridge}\nip: ${guestIp}\nadmin_password: { value: x, secret: true }\n`);
     const out = join(work, 'out');
-    await cli(['render', pkg, '--tenant', tenant, '--vars', vars, '--out', out, '--storage', storage, '--domain-type', hasKvm() ? 'kvm' : 'qemu']);
+    await cli(['render', pkg, '--tenant', tenant, '--vars', vars, '--out', out, '--storage', storage, '--domain-type', testDomainType()]);
     const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
 
     expect(plan.filters.map((f: { name: string }) => f.name)).toEqual([`${tenant}-antispoof`, `${tenant}-guard`]);

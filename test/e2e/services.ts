@@ -28,4 +28,3 @@ export function requireLibvirt(what: string): boolean {
   return false;
 }
 
-export const hasKvm = (): boolean => run('test', ['-w', '/dev/kvm'], { allowFail: true }).status === 0;

@@ -150,7 +150,7 @@ function sshdConfig(root: string, host: SshdHost, logLevel: string, plainShell: 
  * the kill can land in a login shell that is running the rc file, and what that leaves behind
  * (pyenv's rehash lock, on this machine) would stall every later ssh command by 60 s.
  */
-export async function startSshds(n: number, opts: { logLevel?: string; plainShell?: boolean } = {}): Promise<SshdCluster | undefined> {
+export async function startSshds(n: number, opts: { logLevel?: string; plainShell?: boolean; wrap?: (i: number, host: SshdHost) => string[] | undefined } = {}): Promise<SshdCluster | undefined> {
   if (!requireSshd('SSH end-to-end tests')) return undefined;
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const root = mkdtempSync(join(tmpdir(), 'ovfpipe-sshd-'));
@@ -176,18 +176,21 @@ export async function startSshds(n: number, opts: { logLevel?: string; plainShel
     // -D: stay in the foreground, so the pid we hold is the listener's.
     // setpriv --pdeathsig: the kernel kills the listener if this test process
     // dies without afterAll (a killed vitest worker runs no 'exit' handlers).
-    const argv = ['-D', '-f', cfg, '-E', host.log];
-    const child = existsSync(SETPRIV) ? spawn(SETPRIV, ['--pdeathsig', 'KILL', SSHD, ...argv], { stdio: 'ignore' }) : spawn(SSHD, argv, { stdio: 'ignore' });
+    // `wrap`: a command that sets host i up (e.g. a namespace of its own) and then execs the sshd argv it is given.
+    const prefix = opts.wrap?.(i, host) ?? [];
+    const argv = [...prefix, SSHD, '-D', '-f', cfg, '-E', host.log];
+    const child = existsSync(SETPRIV) ? spawn(SETPRIV, ['--pdeathsig', 'KILL', ...argv], { stdio: 'ignore' }) : spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
     child.unref();
     host.process = child;
     live.add(child);
     child.once('exit', () => live.delete(child));
-    for (let tries = 0; tries < 100; tries++) {
-      if (child.exitCode !== null) throw new Error(`sshd on port ${host.port} exited: ${readFileSync(host.log, 'utf8').slice(-2000)}`);
+    const tries = prefix.length > 0 ? 400 : 100;
+    for (let k = 0; k < tries; k++) {
+      if (child.exitCode !== null) throw new Error(`sshd on port ${host.port} exited: ${existsSync(host.log) ? readFileSync(host.log, 'utf8').slice(-2000) : `(${argv[0]} exited ${child.exitCode} before sshd started)`}`);
       if (await portOpen(host.port)) return;
       await sleep(50);
     }
-    throw new Error(`sshd on port ${host.port} did not start listening within 5 s`);
+    throw new Error(`sshd on port ${host.port} did not start listening within ${tries / 20} s`);
   };
   const stop = async (i: number) => {
     const child = hosts[i]!.process;

@@ -15,6 +15,7 @@ import { parseDescriptor } from '../../src/ovf/parser.js';
 import { renderDomainXml } from '../../src/render/domain.js';
 import { renderOptions } from '../../src/render/options.js';
 import type { RenderOptions, ResolvedNic } from '../../src/render/types.js';
+import { testDomainType } from '../helpers/domain-type.js';
 import { cpu, ctrl, descriptor, drive, inCI, input, item, mem, nicItem, validateDomains, validatorMissing, type Spec, type Verdict } from './domain-fixtures.js';
 
 const nic = (instanceId: string, over: Partial<ResolvedNic>): ResolvedNic => ({
@@ -73,7 +74,8 @@ function matrix(): Array<{ name: string; xml: string }> {
     const { env, vs } = descriptor(spec);
     // Names and UUIDs of their own, so that a real `virsh define` below cannot clobber anything.
     const identity = { name: `ovfpipe-render-test-${docs.length}`, uuid: testUuid(docs.length) };
-    docs.push({ name, xml: renderDomainXml(vs, env, input({ ...identity, ...over })) });
+    // The machine's domain type (kvm or qemu), so that the real `virsh define` below works with or without KVM.
+    docs.push({ name, xml: renderDomainXml(vs, env, input({ ...identity, options: renderOptions({ domainType: testDomainType() }), ...over })) });
   };
   add('empty system', { items: [] });
   add('every NIC kind', { items: [cpu('2'), mem('512'), ...ALL_NICS.map((n) => nicItem(n.instanceId))] }, { nics: ALL_NICS });
@@ -88,7 +90,7 @@ function matrix(): Array<{ name: string; xml: string }> {
     ['host-passthrough, no graphics, emulator', { cpuMode: 'host-passthrough', graphics: 'none', emulator: '/usr/bin/qemu-system-x86_64' }],
     ['lsilogic kept', { scsiModelMap: { lsilogic: 'lsilogic' }, diskBus: 'scsi' }],
   ];
-  for (const [name, options] of variants) add(`storage: ${name}`, STORAGE, { disks: PLACED, ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', options: renderOptions(options) });
+  for (const [name, options] of variants) add(`storage: ${name}`, STORAGE, { disks: PLACED, ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', options: renderOptions({ domainType: testDomainType(), ...options }) });
   add('ovf-env ISO in an added CD-ROM', { transport: 'iso', disks: ['a'], items: [drive('20', '17', undefined, '0', 'ovf:/disk/a')] }, { disks: PLACED, ovfEnvIso: '/iso/env.iso' });
   const nasty = `O'Brien <web> & "co" ✓`;
   add('escaping', { name: nasty, info: `${nasty}\nline two`, annotation: nasty, items: [] }, { name: `ovfpipe-render-test-it's <&>`, tenant: nasty, packageName: nasty });
@@ -102,7 +104,7 @@ function example(): { name: string; xml: string } {
   const { envelope } = parseDescriptor(readFileSync(join(import.meta.dirname, '../../examples/web-appliance/web-appliance.ovf')), 'web-appliance.ovf');
   const vs = [...virtualSystems(envelope!.content)][0]!;
   const disks = [{ instanceId: '4', overlayPath: '/var/lib/ovfpipe/vms/acme-web/disk1.qcow2' }];
-  const xml = renderDomainXml(vs, envelope!, input({ name: 'ovfpipe-render-test-example', uuid: testUuid(999), disks, nics: [ALL_NICS[0]!], ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', tenant: 'acme', packageName: 'web-appliance' }));
+  const xml = renderDomainXml(vs, envelope!, input({ name: 'ovfpipe-render-test-example', uuid: testUuid(999), disks, nics: [ALL_NICS[0]!], ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', tenant: 'acme', packageName: 'web-appliance', options: renderOptions({ domainType: testDomainType() }) }));
   return { name: 'web-appliance example', xml };
 }
 
