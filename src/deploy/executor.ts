@@ -154,7 +154,8 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
       try {
         await steps.run('ovfpipe-convert', convertSteps(img, randomBytes(6).toString('hex')));
       } catch (e) {
-        await steps.rollback();
+        const incomplete = await steps.rollback();
+        if (incomplete.length > 0) throw new Error(`${(e as Error).message}; rollback incomplete: ${incomplete.join('; ')}`);
         throw e;
       }
     }

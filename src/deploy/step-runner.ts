@@ -51,7 +51,8 @@ export const STEPS_SCRIPT = [
 const PER_STEP_SLACK_MS = 6_000;
 /** Below sshd's 256 KiB exec request and Linux's 128 KiB per argv word (batch.ts splits; one step list never is). */
 const MAX_SCRIPT_CHARS = 96 * 1024;
-const STEP_ID = /^[A-Za-z0-9_.:@+\/-]+$/;
+/** An id is printed on the frame's header line: anything but a line break. */
+const STEP_ID = /^[^\n\r]+$/;
 
 export interface RunStepsOptions {
   /** `$0` of the script, which names it in process lists and profiles (`ovfpipe-apply`, `ovfpipe-convert`, …). */
@@ -60,7 +61,12 @@ export interface RunStepsOptions {
   stopOnFailure: boolean;
 }
 
-/** One round trip: the results of the steps that ran, in order (fewer than the steps when a sequence stopped). */
+/**
+ * One round trip: the results of the steps that ran, in order (fewer than
+ * the steps when a sequence stopped at a failure). A step the script did
+ * not finish, or never reached although nothing before it failed, comes
+ * last, `interrupted`, with a non-zero code.
+ */
 export async function runSteps(t: Pick<Transport, 'exec'>, steps: readonly RemoteStep[], opts: RunStepsOptions): Promise<StepResult[]> {
   if (steps.length === 0) return [];
   const withInput = steps.filter((s) => s.input !== undefined);
@@ -69,7 +75,7 @@ export async function runSteps(t: Pick<Transport, 'exec'>, steps: readonly Remot
   const argv = ['bash', '-c', STEPS_SCRIPT, opts.name, boundary, opts.stopOnFailure ? '1' : '0'];
   for (const s of steps) {
     if (s.argv.length === 0) throw new OvfpipeError('OVFPIPE_USAGE', `step ${s.id} has no command`);
-    if (!STEP_ID.test(s.id)) throw new OvfpipeError('OVFPIPE_USAGE', `step id ${JSON.stringify(s.id)} is not a plain word`);
+    if (!STEP_ID.test(s.id)) throw new OvfpipeError('OVFPIPE_USAGE', `step id ${JSON.stringify(s.id)} must be one line`);
     argv.push(String(s.argv.length), s.id, `${(s.timeoutMs / 1000).toFixed(3)}s`, s.input === undefined ? '0' : '1', ...s.argv);
   }
   const size = argv.reduce((n, w) => n + w.length + 8, 0);
@@ -84,8 +90,10 @@ export async function runSteps(t: Pick<Transport, 'exec'>, steps: readonly Remot
   }
   const stoppedAtFailure = opts.stopOnFailure && last !== undefined && last.code !== 0;
   if (results.length < steps.length && !stoppedAtFailure) {
-    const why = r.stderr.trim().split('\n').at(-1) || `exit ${r.code}`;
-    throw new OvfpipeError('OVFPIPE_REMOTE', `${opts.name}: ended before step ${steps[results.length]!.id}: ${why}`);
+    // The script ended between two steps without a failed one (killed, or bash itself failed):
+    // the next step counts as failed, so what succeeded before it is still known and undone.
+    const why = r.stderr.trim() || `the script ended (exit ${r.code}) before this step`;
+    results.push({ id: steps[results.length]!.id, code: r.code === 0 ? -1 : r.code, output: why, interrupted: true });
   }
   return results;
 }
@@ -130,7 +138,7 @@ export class StepFailedError extends Error {
 /** `<label>: <output>`; a step its timeout killed says so. */
 export function stepFailureMessage(step: RemoteStep, r: StepResult): string {
   const output = r.output.trim();
-  const timedOut = r.code === 124 || r.code === 137 ? ` (timed out after ${step.timeoutMs / 1000} s)` : '';
+  const timedOut = !r.interrupted && (r.code === 124 || r.code === 137) ? ` (timed out after ${step.timeoutMs / 1000} s)` : '';
   const detail = `${output || `exit ${r.code}`}${timedOut}`;
   return `${step.label ?? step.id}: ${detail}`;
 }
