@@ -8,7 +8,8 @@
  * Round trips cost (docs/deploy-benchmark.md), so what does not depend on the
  * images runs while they stream: the cleanup of stale temporaries, all filter
  * definitions (one batch), and each VM's directory and ISO. After its images,
- * a VM takes one exec: overlays, define, start.
+ * a VM takes one round trip: its remote steps (steps.ts: overlays, define,
+ * start), compiled into one script by the step runner (step-runner.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
@@ -18,8 +19,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buildOvfEnvIso } from '../render/ovf-env.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
-import { type BatchCommand, execBatch } from './batch.js';
-import { cleanupTemps, SELF_CONTAINED, TEMP_MARKER } from './ssh/put.js';
+import { execBatch } from './batch.js';
+import { cleanupTemps } from './ssh/put.js';
+import { StepRunner } from './step-runner.js';
+import { convertSteps, isoUploadStep, startSteps, STEP_TIMEOUT_MS, vmApplySteps, vmDirectory } from './steps.js';
 import type { Transport } from './transport.js';
 
 export type VmStatus = 'created' | 'updated' | 'unchanged' | 'failed';
@@ -103,7 +106,7 @@ async function defineFilters(plan: HostPlan, ctx: ExecuteContext): Promise<Map<s
     const results = await execBatch(
       ctx.transport,
       todo.map((f) => ({ argv: ['sh', '-c', define, 'ovfpipe-filter', ctx.connectUri, f.filter.xml], stderr: 'merge' as const })),
-      { timeoutMs: VIRSH_TIMEOUT_MS + 10_000 * todo.length },
+      { timeoutMs: STEP_TIMEOUT_MS.virsh + 10_000 * todo.length },
     );
     todo.forEach((f, i) => {
       const r = results[i]!;
@@ -144,16 +147,17 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
       });
       out.bytesUploaded += r.bytes;
     } else if (img.convert) {
-      // The raw image is in the store already (an earlier ovfpipe kept it): convert it to a
-      // temporary name unique to this run, then rename, so a half-converted base never looks
+      // The raw image is in the store already (an earlier ovfpipe kept it): checked, converted to a
+      // temporary name unique to this run, then renamed, so a half-converted base never looks
       // complete and hosts sharing one store (NFS) never write the same temporary file.
-      const tmp = `${img.basePath}${TEMP_MARKER}convert-${randomBytes(6).toString('hex')}`;
-      // The same self-containment check as a fresh upload gets (put.ts): the stored file may predate it.
-      const script = `t=$2 img=$1 c=$5; fail() { rm -f -- "$c"; exit "\${1:-1}"; }; ${SELF_CONTAINED}\nset -e; trap 'rm -f -- "$5"' EXIT; qemu-img convert -q -f "$1" -O qcow2 -- "$2" "$5"; mv -f -T -- "$5" "$3"; sync -- "$4"`;
-      const dir = img.basePath.replace(/\/[^/]+$/, '');
-      const c = await ctx.transport.exec(['bash', '-c', script, 'ovfpipe-convert', img.sourceFormat ?? 'raw', img.storedPath, img.basePath, dir, tmp], { allowFailure: true });
-      if (c.code === 6) return c.stderr.trim();
-      if (c.code !== 0) return `qemu-img convert failed: ${c.stderr.trim()}`;
+      const steps = new StepRunner(ctx.transport, ctx.log);
+      try {
+        await steps.run('ovfpipe-convert', convertSteps(img, randomBytes(6).toString('hex')));
+      } catch (e) {
+        const incomplete = await steps.rollback();
+        if (incomplete.length > 0) throw new Error(`${(e as Error).message}; rollback incomplete: ${incomplete.join('; ')}`);
+        throw e;
+      }
     }
     return undefined;
   } catch (e) {
@@ -161,32 +165,22 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
   }
 }
 
-/** Bounds on remote steps: a wedged libvirtd or storage fails this VM instead of hanging the run. */
-const VIRSH_TIMEOUT_MS = 120_000;
-const START_TIMEOUT_MS = 300_000;
-
 /**
  * One VM. While the images stream: one batch makes its directory and reads the
  * digest of its OVF environment ISO, and the ISO is uploaded only if it
- * differs. Once its images and filters are in place: one exec creates its
- * overlays, defines it and, when asked, starts it and marks it autostart.
+ * differs. Once its images and filters are in place: one round trip runs its
+ * steps (steps.ts: overlays, define, and when asked start and autostart). On
+ * failure one more round trip undoes what succeeded (StepRunner.rollback).
  */
 async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready: Promise<[Map<string, string>, Map<string, string>]>): Promise<VmStatus> {
   if (vm.action === 'unchanged') {
-    if (vm.start) await startVm(vm, ctx);
+    if (vm.start) await new StepRunner(ctx.transport, ctx.log).run('ovfpipe-start', startSteps(vm, ctx.connectUri));
     return 'unchanged';
   }
-  const created: string[] = [];
-  let defined = false;
-  const rollback = async () => {
-    // A domain this run defined (and perhaps started before autostart failed) goes again.
-    if (vm.action === 'create' && defined)
-      await ctx.transport.exec(['sh', '-c', 'virsh -c "$1" destroy -- "$2" >/dev/null 2>&1; virsh -c "$1" undefine -- "$2"', 'ovfpipe-rollback', ctx.connectUri, vm.vm.name], { allowFailure: true, timeoutMs: VIRSH_TIMEOUT_MS });
-    if (created.length > 0) await ctx.transport.exec(['rm', '-f', '--', ...created], { allowFailure: true, timeoutMs: 60_000 });
-  };
+  const steps = new StepRunner(ctx.transport, ctx.log);
   try {
     const env = vm.vm.ovfEnv;
-    const vmDir = `${vm.disks[0]?.overlayPath ?? env?.isoPath ?? ''}`.replace(/\/[^/]+$/, '');
+    const vmDir = vmDirectory(vm);
     if (env) {
       const iso = buildIso(env.xml);
       iso.catch(() => undefined); // settled here, awaited (and reported) below
@@ -196,72 +190,19 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
       if (!(remote!.code === 0 && remote!.output.startsWith(sha))) {
         const r = await ctx.transport.put(Readable.from([bytes]), env.isoPath, { expectedSha256: sha });
         out.bytesUploaded += r.bytes;
-        created.push(env.isoPath);
+        steps.record(isoUploadStep(env.isoPath));
       }
     }
     const [failedFilters, failedImages] = await ready;
     const blocked = blockingFailure(vm, failedFilters, failedImages);
     if (blocked) throw new Error(blocked);
-    const overlays = vm.disks.filter((d) => d.createOverlay);
-    const r = await ctx.transport.exec(['bash', '-c', APPLY_SCRIPT, 'ovfpipe-apply', ctx.connectUri, vm.vm.name, vm.start ? '1' : '0', env ? '' : vmDir, ...overlays.flatMap(overlayArgv)], {
-      stdin: vm.vm.xml,
-      allowFailure: true,
-      timeoutMs: VIRSH_TIMEOUT_MS + 30_000 * overlays.length + (vm.start ? START_TIMEOUT_MS : 0),
-    });
-    for (const m of r.stdout.matchAll(/^created (\d+)$/gm)) created.push(overlays[Number(m[1])]!.overlayPath);
-    defined = /^defined$/m.test(r.stdout);
-    if (r.code !== 0) throw new Error(applyError(r.stderr, r.code, overlays));
+    await steps.run('ovfpipe-apply', vmApplySteps(vm, ctx.connectUri));
     return vm.action === 'create' ? 'created' : 'updated';
   } catch (e) {
-    await rollback();
+    const incomplete = await steps.rollback();
+    if (incomplete.length > 0) throw new Error(`${(e as Error).message}; rollback incomplete: ${incomplete.join('; ')}`);
     throw e;
   }
-}
-
-/** `qemu-img create` of one overlay as a counted argv group for APPLY_SCRIPT. */
-function overlayArgv(d: VmPlan['disks'][number]): string[] {
-  const argv = d.basePath
-    ? ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', d.basePath, '--', d.overlayPath]
-    : ['qemu-img', 'create', '-q', '-f', 'qcow2', '--', d.overlayPath, String(d.capacityBytes ?? 1 << 30)];
-  return [String(argv.length), ...argv];
-}
-
-/** `start` then `autostart`, each only if the step before it worked. */
-const START_SCRIPT = 'virsh -c "$1" start -- "$2" && virsh -c "$1" autostart -- "$2"';
-/**
- * $1 URI, $2 domain, $3 start (1/0), $4 the VM's directory to make ('' when
- * the ISO step made it already), then counted argv
- * groups, one per overlay; the domain XML on stdin. Prints `created I` per
- * overlay and `defined`; on failure the last stderr line names the step.
- */
-const APPLY_SCRIPT = [
-  'uri=$1 name=$2 start=$3 dir=$4; shift 4; i=0',
-  'if [ -n "$dir" ]; then mkdir -p -- "$dir" || { echo "ovfpipe-step mkdir" >&2; exit 1; }; fi',
-  'while [ $# -gt 0 ]; do',
-  '  n=$1; shift; cmd=("${@:1:$n}"); shift "$n"',
-  '  "${cmd[@]}" </dev/null >&2 || { echo "ovfpipe-step overlay $i" >&2; exit 1; }',
-  '  echo "created $i"; i=$((i+1))',
-  'done',
-  'virsh -c "$uri" define /dev/stdin >/dev/null || { echo "ovfpipe-step define" >&2; exit 1; }',
-  'echo defined',
-  'if [ "$start" = 1 ]; then',
-  `  set -- "$uri" "$name"; { ${START_SCRIPT}; } >/dev/null </dev/null || { echo "ovfpipe-step start" >&2; exit 1; }`,
-  'fi',
-].join('\n');
-
-function applyError(stderr: string, code: number, overlays: VmPlan['disks']): string {
-  const lines = stderr.trim().split('\n');
-  const step = /^ovfpipe-step (\w+)(?: (\d+))?$/.exec(lines.at(-1) ?? '');
-  const detail = (step ? lines.slice(0, -1) : lines).join('\n').trim() || `exit ${code}`;
-  if (!step) return `virsh define: ${detail}`;
-  if (step[1] === 'overlay') return `creating overlay ${overlays[Number(step[2])]?.overlayPath}: ${detail}`;
-  if (step[1] === 'mkdir') return `creating the VM directory: ${detail}`;
-  return `virsh ${step[1]}: ${detail}`;
-}
-
-async function startVm(vm: VmPlan, ctx: ExecuteContext): Promise<void> {
-  const r = await ctx.transport.exec(['bash', '-c', START_SCRIPT, 'ovfpipe-start', ctx.connectUri, vm.vm.name], { allowFailure: true, timeoutMs: START_TIMEOUT_MS });
-  if (r.code !== 0) throw new Error(`virsh start: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
 }
 
 /** Builds the OVF environment ISO locally (reproducible bytes, so an unchanged ISO is not sent again). */

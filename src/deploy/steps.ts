@@ -1,0 +1,168 @@
+/**
+ * Remote steps as data (ARCHITECTURE.md "Remote steps are data";
+ * docs/remote-steps.md). A step is `{id, argv, undo?, timeoutMs}`: one
+ * command, one word per argument (quoted for the remote shell by the
+ * transport, never spliced into a script), the commands that reverse it, and
+ * a bound. The step runner (step-runner.ts) compiles a list of steps into one
+ * remote script per round trip, frames each step's result, and knows a
+ * failing step by its id; on failure it runs the undo steps of the steps
+ * that succeeded.
+ *
+ * This module is pure: it compiles a HostPlan (plan.ts) into step lists.
+ * Adding a remote step means adding one entry here.
+ */
+import type { HostPlan, ImageStep, VmPlan } from './plan.js';
+import { SELF_CONTAINED, TEMP_MARKER } from './ssh/put.js';
+
+export interface RemoteStep {
+  /** Names the step in results, failure messages and logs: `vm-dir`, `overlay:web-disk.qcow2`, `define`, … */
+  id: string;
+  /** The command, one word per argument. */
+  argv: readonly string[];
+  /** Steps that reverse this one once it succeeded; a rollback runs them in order (the steps themselves last first). */
+  undo?: readonly RemoteStep[];
+  /** Remote bound (coreutils `timeout`): a wedged libvirtd or disk fails this step, by its id. */
+  timeoutMs: number;
+  /** What a failure message starts with (default: the id), e.g. `virsh define`. */
+  label?: string;
+  /** Data for the step's standard input: the exec's stdin, so at most one step of a round trip has it. The others read /dev/null. */
+  input?: string;
+  /** The step writes only a name this run owns (a unique temporary file): its undo runs even when it failed half-way. */
+  undoOnFailure?: boolean;
+  /** In a rollback: a failure is expected and not reported (stopping a domain that may not be running). */
+  mayFail?: boolean;
+}
+
+/** Bounds on remote steps: a wedged libvirtd or storage fails the VM instead of hanging the run. */
+export const STEP_TIMEOUT_MS = {
+  mkdir: 30_000,
+  overlay: 30_000,
+  virsh: 120_000,
+  start: 300_000,
+  remove: 60_000,
+} as const;
+
+const virsh = (uri: string, ...args: string[]): string[] => ['virsh', '-c', uri, ...args];
+
+/** The VM's own directory (overlays, OVF environment ISO); '' when it has neither. */
+export function vmDirectory(vm: VmPlan): string {
+  return `${vm.disks[0]?.overlayPath ?? vm.vm.ovfEnv?.isoPath ?? ''}`.replace(/\/[^/]+$/, '');
+}
+
+/** Removes a file this run created (an overlay, an uploaded ISO). */
+export function removeFileStep(id: string, path: string): RemoteStep {
+  return { id, argv: ['rm', '-f', '--', path], timeoutMs: STEP_TIMEOUT_MS.remove, label: `removing ${path}` };
+}
+
+/** The record of the OVF environment ISO upload (a put, not a step): its undo removes the file. */
+export function isoUploadStep(isoPath: string): RemoteStep {
+  return { id: 'iso', argv: [], timeoutMs: 0, undo: [removeFileStep('undo:iso', isoPath)] };
+}
+
+/**
+ * One VM, once its images and filters are in place (one round trip): its
+ * directory (unless the ISO preparation made it), its overlays, the
+ * definition (domain XML on stdin) and, when asked, start and autostart.
+ * A VM ovfpipe creates is undefined again if a later step fails (stopped
+ * first: start may have worked); an updated VM keeps its new definition.
+ */
+export function vmApplySteps(vm: VmPlan, connectUri: string): RemoteStep[] {
+  const steps: RemoteStep[] = [];
+  const name = vm.vm.name;
+  const dir = vmDirectory(vm);
+  if (!vm.vm.ovfEnv && dir) steps.push({ id: 'vm-dir', argv: ['mkdir', '-p', '--', dir], timeoutMs: STEP_TIMEOUT_MS.mkdir, label: 'creating the VM directory' });
+  for (const d of vm.disks.filter((x) => x.createOverlay)) {
+    const file = d.overlayPath.split('/').pop()!;
+    steps.push({
+      id: `overlay:${file}`,
+      argv: d.basePath
+        ? ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', d.basePath, '--', d.overlayPath]
+        : ['qemu-img', 'create', '-q', '-f', 'qcow2', '--', d.overlayPath, String(d.capacityBytes ?? 1 << 30)],
+      timeoutMs: STEP_TIMEOUT_MS.overlay,
+      label: `creating overlay ${d.overlayPath}`,
+      undo: [removeFileStep(`undo:overlay:${file}`, d.overlayPath)],
+    });
+  }
+  steps.push({
+    id: 'define',
+    argv: virsh(connectUri, 'define', '/dev/stdin'),
+    input: vm.vm.xml,
+    timeoutMs: STEP_TIMEOUT_MS.virsh,
+    label: 'virsh define',
+    ...(vm.action === 'create'
+      ? {
+          undo: [
+            { id: 'undo:define:stop', argv: virsh(connectUri, 'destroy', '--', name), timeoutMs: STEP_TIMEOUT_MS.virsh, mayFail: true },
+            { id: 'undo:define', argv: virsh(connectUri, 'undefine', '--', name), timeoutMs: STEP_TIMEOUT_MS.virsh, label: `virsh undefine ${name}` },
+          ],
+        }
+      : {}),
+  });
+  if (vm.start) steps.push(...startSteps(vm, connectUri));
+  return steps;
+}
+
+/** `start`, then `autostart` (each only if the step before it worked). */
+export function startSteps(vm: VmPlan, connectUri: string): RemoteStep[] {
+  return [
+    { id: 'start', argv: virsh(connectUri, 'start', '--', vm.vm.name), timeoutMs: STEP_TIMEOUT_MS.start, label: 'virsh start' },
+    { id: 'autostart', argv: virsh(connectUri, 'autostart', '--', vm.vm.name), timeoutMs: STEP_TIMEOUT_MS.virsh, label: 'virsh autostart' },
+  ];
+}
+
+/** The temporary name a conversion writes (unique to this run: hosts sharing one store never write the same file). */
+export function convertTempPath(img: ImageStep, unique: string): string {
+  return `${img.basePath}${TEMP_MARKER}convert-${unique}`;
+}
+
+/**
+ * An image already in the store as uploaded (an earlier ovfpipe kept the raw
+ * file) converted into its qcow2 base: the same self-containment check a
+ * fresh upload gets (the stored file may predate it), the conversion to a
+ * temporary name, the rename, and the directory sync. qemu-img converts at
+ * ~100 MiB/s here; the bound allows 10 MiB/s and never less than 10 minutes.
+ */
+export function convertSteps(img: ImageStep, unique: string): RemoteStep[] {
+  const tmp = convertTempPath(img, unique);
+  const dir = img.basePath.replace(/\/[^/]+$/, '');
+  const format = img.sourceFormat ?? 'raw';
+  return [
+    {
+      id: 'check-image',
+      argv: ['bash', '-c', `img=$1 t=$2; fail() { exit "\${1:-1}"; }\n${SELF_CONTAINED}`, 'ovfpipe-check-image', format, img.storedPath],
+      timeoutMs: STEP_TIMEOUT_MS.virsh,
+      label: `stored image ${img.storedPath}`,
+    },
+    {
+      id: 'convert',
+      argv: ['qemu-img', 'convert', '-q', '-f', format, '-O', 'qcow2', '--', img.storedPath, tmp],
+      timeoutMs: Math.max(600_000, Math.ceil(((img.bytes ?? 0) / (10 << 20)) * 1000)),
+      label: 'qemu-img convert failed',
+      undoOnFailure: true,
+      undo: [removeFileStep('undo:convert', tmp)],
+    },
+    { id: 'install', argv: ['mv', '-f', '-T', '--', tmp, img.basePath], timeoutMs: STEP_TIMEOUT_MS.mkdir, label: `installing ${img.basePath}` },
+    { id: 'sync', argv: ['sync', '--', dir], timeoutMs: STEP_TIMEOUT_MS.virsh, label: `syncing ${dir}` },
+  ];
+}
+
+/** What the runner does on one host for a plan: per image (those not uploaded but converted) and per VM, its step lists. */
+export interface HostSteps {
+  images: Array<{ sha256: string; steps: RemoteStep[] }>;
+  vms: Array<{ name: string; steps: RemoteStep[] }>;
+}
+
+/**
+ * The step lists of a whole HostPlan, for `plan` output and tests. Uploads
+ * (puts) are not steps; a VM that is refused has none, an unchanged one only
+ * its start when asked.
+ */
+export function hostPlanSteps(plan: HostPlan, connectUri: string, unique: string): HostSteps {
+  return {
+    images: plan.images.filter((i) => !i.upload && i.convert).map((i) => ({ sha256: i.sha256, steps: convertSteps(i, unique) })),
+    vms: plan.vms.map((vm) => ({
+      name: vm.vm.name,
+      steps: vm.action === 'refuse' ? [] : vm.action === 'unchanged' ? (vm.start ? startSteps(vm, connectUri) : []) : vmApplySteps(vm, connectUri),
+    })),
+  };
+}
