@@ -129,6 +129,7 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
   it('leaves a domain it does not own untouched', async () => {
     const foreign = `${tenant}x-web`;
     const xml = readFileSync('test/golden/two-tier/demo-web.xml', 'utf8')
+      .replace(/^<domain type='kvm'>/, `<domain type='${testDomainType()}'>`)
       .replace(/<name>[^<]+<\/name>/, `<name>${foreign}</name>`)
       .replace(/<uuid>[^<]+<\/uuid>/, '')
       .replace(/<metadata>[\s\S]*<\/metadata>/, '')
@@ -242,6 +243,7 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
 
     // A domain with the tenant's VM name that ovfpipe did not create is left alone by destroy.
     const xml = readFileSync('test/golden/two-tier/demo-web.xml', 'utf8')
+      .replace(/^<domain type='kvm'>/, `<domain type='${testDomainType()}'>`)
       .replace(/<name>[^<]+<\/name>/, `<name>${tenant}-web</name>`)
       .replace(/<uuid>[^<]+<\/uuid>/, '')
       .replace(/<metadata>[\s\S]*<\/metadata>/, '')

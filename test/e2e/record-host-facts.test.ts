@@ -24,6 +24,7 @@ import { renderOptions } from '../../src/render/options.js';
 import { renderPackage } from '../../src/render/render-package.js';
 import { imageDigests } from '../../src/render/render-to-dir.js';
 import { type Desired, factsQueryFor, saveFixture } from '../deploy/recorded-facts.js';
+import { testDomainType } from '../helpers/domain-type.js';
 import { requireLibvirt, run, virsh } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 
@@ -86,6 +87,7 @@ describe.skipIf(!live)('record host facts fixtures (OVFPIPE_RECORD_FACTS=1)', ()
       const recx = await desiredFor('recx');
       saveFixture('desired-two-tier-recx.json', recx);
       const xml = readFileSync('test/golden/two-tier/demo-web.xml', 'utf8')
+        .replace(/^<domain type='kvm'>/, `<domain type='${testDomainType()}'>`)
         .replace(/<name>[^<]+<\/name>/, '<name>recx-web</name>')
         .replace(/<uuid>[^<]+<\/uuid>/, '')
         .replace(/<metadata>[\s\S]*<\/metadata>/, '')
