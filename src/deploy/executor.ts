@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buildOvfEnvIso } from '../render/ovf-env.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
-import { type BatchCommand, execBatch } from './batch.js';
+import { execBatch } from './batch.js';
 import { cleanupTemps, SELF_CONTAINED, TEMP_MARKER } from './ssh/put.js';
 import type { Transport } from './transport.js';
 

@@ -21,6 +21,7 @@ import { hashStream } from '../package/verify.js';
 import { buildOvfEnvIso } from './ovf-env.js';
 import { renderPackage, type RenderResult } from './render-package.js';
 import type { RenderOptions } from './types.js';
+import { lastPathSegment } from '../strings.js';
 
 export interface RenderToDirRequest {
   pkg: string;
@@ -67,7 +68,7 @@ async function loadVars(path: string, tenant: string): Promise<{ vars?: VarsFile
 }
 
 async function readInput(req: RenderToDirRequest): Promise<{ envelope: Envelope; digests: Map<string, string>; packageName: string }> {
-  const packageName = req.pkg.replace(/\/+$/, '').split('/').pop() ?? req.pkg;
+  const packageName = lastPathSegment(req.pkg);
   if (req.descriptorOnly && /\.ovf$/i.test(req.pkg)) {
     const parsed = parseDescriptor(await readFile(req.pkg), req.pkg);
     if (!parsed.envelope) throw new OvfpipeError('OVFPIPE_PACKAGE', `${req.pkg}: ${parsed.diagnostics[0]?.message ?? 'not an OVF descriptor'}`);
