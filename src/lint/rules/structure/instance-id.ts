@@ -4,6 +4,8 @@
  * Item with ovf:configuration override the unconfigured Item of the same id,
  * and §9.7 ranges repeat the id with ovf:bound min/max/normal.
  */
+import { idTooLong, MAX_ID_LENGTH } from '../../../ovf/limits.js';
+import { abbreviate } from '../../../strings.js';
 import { contentWithParents, itemLocator } from '../../locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
@@ -19,6 +21,7 @@ export default defineRule<DescriptorTarget>({
       duplicate: "InstanceID '{{id}}' is used by more than one Item",
       unknownParent: "Parent '{{parent}}' names no Item in this VirtualHardwareSection",
       selfParent: "Item '{{id}}' names itself as its Parent",
+      tooLong: "InstanceID '{{id}}' is {{length}} characters long; ids are at most {{max}}",
     },
   },
   scope: 'descriptor',
@@ -34,6 +37,7 @@ export default defineRule<DescriptorTarget>({
             ctx.report({ messageId: 'missing', data: { name: item.elementName ? `'${item.elementName}'` : `(ResourceType ${item.resourceTypeText ?? '?'})` }, ...at });
             continue;
           }
+          if (idTooLong(id)) ctx.report({ messageId: 'tooLong', data: { id: abbreviate(id), length: id.length, max: MAX_ID_LENGTH }, ...at });
           const bound = item.bound ?? 'normal';
           const prior = seen.get(id) ?? [];
           const clash = prior.find((p) => p.bound === bound && collide(p.configuration, item.configuration));
