@@ -67,7 +67,7 @@ async function verdict(run: () => Promise<boolean>): Promise<Verdict> {
  * through the library. Each either returns a result (failed or not) or is
  * recorded as having thrown: the API must never throw for a bad package.
  */
-export async function runCommands(path: string, outDir: string): Promise<CommandVerdicts> {
+export async function runCommands(path: string, outDir: string, varsFile: string = WEB_VARS): Promise<CommandVerdicts> {
   mkdirSync(outDir, { recursive: true });
   return {
     lint: await verdict(async () => {
@@ -78,7 +78,7 @@ export async function runCommands(path: string, outDir: string): Promise<Command
     verify: await verdict(async () => !(await verifyPath(path)).ok),
     inspect: await verdict(async () => (await inspectPackage(path)).problems.some((d) => d.severity === 'error')),
     render: await verdict(async () => {
-      const r = await renderToDir({ pkg: path, tenant: 'fuzz', varsFile: WEB_VARS, out: outDir, options: renderOptions() });
+      const r = await renderToDir({ pkg: path, tenant: 'fuzz', varsFile, out: outDir, options: renderOptions() });
       return r.diagnostics.some((d) => d.severity === 'error');
     }),
   };
