@@ -70,7 +70,7 @@ describe('mutated descriptors', () => {
           await harness.check(packageOf(seed, ovf, form), { cli: dice === 0 });
         },
       ),
-      { numRuns: Number(process.env['FUZZ_RUNS'] ?? 150), seed: Number(process.env['FUZZ_SEED'] ?? 18), endOnFailure: true },
+      { numRuns: Number(process.env['FUZZ_RUNS'] ?? 120), seed: Number(process.env['FUZZ_SEED'] ?? 18), endOnFailure: true },
     );
   });
 });
