@@ -97,7 +97,6 @@ export function renderPackage(req: RenderRequest): RenderResult {
       }
     try {
       const disks = planDisks(req.envelope, vs, vm.domainName, req.storageRoot, req.digests);
-      result.disks.push(...disks);
       const wantsIso = vs.virtualHardware.some((h) => h.transport.includes('iso'));
       const isoPath = wantsIso ? `${req.storageRoot}/vms/${vm.domainName}/ovf-env.iso` : undefined;
       const rendered = renderDomain(vs, req.envelope, {
@@ -125,6 +124,7 @@ export function renderPackage(req: RenderRequest): RenderResult {
         memoryKiB: rendered.memoryKiB,
         vcpus: rendered.vcpus,
       });
+      result.disks.push(...disks);
     } catch (e) {
       result.diagnostics.push(packageProblem(e, 'package-readable', `VirtualSystem[${vs.id}]`));
     }
