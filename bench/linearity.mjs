@@ -58,6 +58,13 @@ const SERIES = [
   { name: 'capacityAllocationUnits: byte * 2 + N spaces + x', unit: 'spaces', sizes: [10_000, 100_000, 1_000_000], make: (n) => descriptor({ diskUnits: `byte * 2${' '.repeat(n)}x` }) },
   { name: 'N NIC Items', unit: 'Items', sizes: [10_000, 30_000, 100_000], make: (n) => descriptor({ items: range(n, nic) }) },
   { name: 'N Files in References (unreferenced)', unit: 'Files', sizes: [10_000, 30_000, 100_000], make: (n) => descriptor({ files: range(n, (i) => `<File ovf:id="f${i}" ovf:href="f${i}.vmdk" ovf:size="${i}"/>\n`) }) },
+  { name: 'N NIC Items sharing one InstanceID', unit: 'Items', sizes: [10_000, 30_000, 100_000], make: (n) => descriptor({ items: range(n, () => nic(0)) }) },
+  {
+    name: 'N Properties sharing one key',
+    unit: 'Properties',
+    sizes: [10_000, 30_000, 100_000],
+    make: (n) => descriptor({ properties: range(n, () => `<Property ovf:key="k" ovf:type="string" ovf:value="v"/>\n`) }),
+  },
   {
     name: 'N Properties',
     unit: 'Properties',
