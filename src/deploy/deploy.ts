@@ -21,6 +21,7 @@ import { planHost, type HostPlan } from './plan.js';
 import type { HostReport, RunReport } from './report.js';
 import type { Transport } from './transport.js';
 import type { PackageReader } from '../package/reader.js';
+import { lastPathSegment } from '../strings.js';
 
 export interface DeployRequest {
   pkg: string;
@@ -56,7 +57,7 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
   const loaded = await loadDescriptor(req.pkg);
   try {
     const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
-    const packageName = req.pkg.replace(/\/+$/, '').split('/').pop() ?? req.pkg;
+    const packageName = lastPathSegment(req.pkg);
     const rendered = renderPackage({ envelope: loaded.envelope, packageName, tenant: req.tenant, vars: req.vars, storageRoot: req.storageRoot, options: req.options, configuration: req.configuration, digests });
     if (hasErrors(rendered.diagnostics)) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };
     const placement = place(rendered.domains, req.hosts);

@@ -143,7 +143,7 @@ export function validateLintConfig(data: unknown, source: string, known: readonl
   const obj = data ?? {};
   const validate = validatorFor(known);
   if (!validate(obj)) {
-    const problems = describeErrors(validate.errors ?? [], obj as Record<string, unknown>, known);
+    const problems = describeErrors(validate.errors ?? [], obj, known);
     throw new OvfpipeError('OVFPIPE_USAGE', `${source}: invalid lint configuration:\n  ${problems.join('\n  ')}`);
   }
   const raw = obj as { rules?: Record<string, unknown>; strict?: boolean; catalog?: string };

@@ -4,6 +4,7 @@
 import { sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics.js';
 import { formatMessage, type LintTarget, type Rule } from './rule.js';
 import { allRules } from './rules/index.js';
+import { abbreviate } from '../strings.js';
 
 export type RuleLevel = 'off' | Severity;
 
@@ -53,11 +54,11 @@ export function runRules(
         out.push({
           ruleId: rule.meta.id,
           severity,
-          message: formatMessage(template, spec.data),
+          message: formatMessage(template, quoted(spec.data)),
           file: spec.loc?.file ?? target.file,
           line: spec.loc?.line ?? 0,
           column: spec.loc?.column ?? 0,
-          locator: spec.locator ?? '',
+          locator: abbreviate(spec.locator ?? '', MAX_LOCATOR_LENGTH),
         });
       },
     };
@@ -85,4 +86,18 @@ function rank(s: Severity): number {
 /** Exit status per PRODUCT.md §5: 1 on errors, or on warnings under --strict. */
 export function lintFailed(results: readonly LintResult[], strict = false): boolean {
   return results.some((r) => r.diagnostics.some((d) => d.severity === 'error' || (strict && d.severity === 'warning')));
+}
+
+/**
+ * Values a rule quotes come from the package; a diagnostic quotes at most the start of
+ * each (and of its locator), so one huge attribute cannot make every message huge.
+ */
+const MAX_QUOTED_LENGTH = 200;
+const MAX_LOCATOR_LENGTH = 1000;
+
+function quoted(data: Record<string, string | number> | undefined): Record<string, string | number> | undefined {
+  if (data === undefined) return undefined;
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(data)) out[k] = typeof v === 'string' ? abbreviate(v, MAX_QUOTED_LENGTH) : v;
+  return out;
 }

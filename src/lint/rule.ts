@@ -76,7 +76,7 @@ export interface Rule<T extends LintTarget = LintTarget> {
 
 /** Helper for rule files: keeps the target type tied to the scope. */
 export function defineRule<T extends LintTarget>(rule: Rule<T>): Rule<LintTarget> {
-  return rule as unknown as Rule<LintTarget>;
+  return rule;
 }
 
 export function formatMessage(template: string, data: Record<string, string | number> = {}): string {

@@ -420,7 +420,7 @@ export async function applySync(target: Transport, connectUri: string, tree: Fil
 export function deriveMigrateUri(to: string, toConnect: string, opts: { keyfile?: string } = {}): string {
   const m = /^([a-z0-9]+):\/\/(\/[^?#]*)?(\?.*)?$/i.exec(toConnect);
   if (!m) throw new OvfpipeError('OVFPIPE_USAGE', `cannot derive a migration URI from --to-connect ${toConnect} (it names a transport or a host); pass --migrate-uri`);
-  const authority = to.startsWith('ssh://') ? to.slice('ssh://'.length).replace(/\/.*$/, '') : to;
+  const authority = to.startsWith('ssh://') ? to.slice('ssh://'.length).split('/', 1)[0]! : to;
   if (!authority || /[\s/?#]/.test(authority)) throw new OvfpipeError('OVFPIPE_USAGE', `cannot derive a migration URI from --to ${to}; pass --migrate-uri`);
   const query = new URLSearchParams(m[3] ?? '');
   if (opts.keyfile) query.set('keyfile', opts.keyfile);

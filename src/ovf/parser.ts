@@ -24,7 +24,7 @@ import type {
   UnknownSection,
   VirtualHardwareSection,
 } from './model.js';
-import { byteUnitMultiplier, parseUnsigned } from './units.js';
+import { byteUnitMultiplier, parseUnsigned, scaledQuantity } from './units.js';
 import { isOvfNamespace, KNOWN_SECTIONS, NS, PASSIVE_SECTIONS, versionForNamespace, type VersionInfo } from './versions.js';
 
 export interface ParseDescriptorResult {
@@ -157,7 +157,7 @@ class EnvelopeBuilder {
       fileRef: this.a(el, 'fileRef'),
       capacity,
       capacityAllocationUnits: units,
-      capacityBytes: n !== undefined && mult !== undefined ? n * mult : undefined,
+      capacityBytes: scaledQuantity(n, mult),
       format: this.a(el, 'format'),
       populatedSizeText,
       populatedSize: parseUnsigned(populatedSizeText),

@@ -4,7 +4,7 @@
  */
 import { ResourceType, RESOURCE_TYPE_NAMES } from './cim.js';
 import type { Content, Envelope, Item, VirtualSystem } from './model.js';
-import { byteUnitMultiplier, parseUnsigned } from './units.js';
+import { byteUnitMultiplier, parseUnsigned, scaledQuantity } from './units.js';
 
 export interface VirtualSystemSummary {
   id: string;
@@ -76,7 +76,7 @@ export function summarizeSystem(vs: VirtualSystem, path: string): VirtualSystemS
     path,
     os: vs.operatingSystem ? { id: vs.operatingSystem.id, osType: vs.operatingSystem.osType, description: vs.operatingSystem.description } : undefined,
     cpus: parseUnsigned(cpu?.virtualQuantity),
-    memoryBytes: memQty !== undefined && memMult !== undefined ? memQty * memMult : undefined,
+    memoryBytes: scaledQuantity(memQty, memMult),
     transport: vs.virtualHardware.flatMap((v) => v.transport),
     nics: items
       .filter((i) => i.resourceType === ResourceType.EthernetAdapter || i.element === 'EthernetPortItem')

@@ -6,6 +6,7 @@
  * write pax and GNU extensions, so those are read too.
  */
 import { archiveError } from './limits.js';
+import { trimEndChars, trimStartChars } from '../strings.js';
 
 export const BLOCK = 512;
 
@@ -45,7 +46,7 @@ function numericField(block: Buffer, start: number, length: number, what: string
     }
     return value;
   }
-  const text = field.toString('latin1').replace(/[\0 ]+$/, '').replace(/^[ ]+/, '');
+  const text = trimStartChars(trimEndChars(field.toString('latin1'), '\0 '), ' ');
   if (text === '') return 0;
   if (!/^[0-7]+$/.test(text)) throw archiveError(`tar header has a malformed ${what} field ${JSON.stringify(text)}`, where);
   return parseInt(text, 8);
@@ -53,7 +54,7 @@ function numericField(block: Buffer, start: number, length: number, what: string
 
 /** The header checksum treats its own field as spaces; both unsigned and (historic) signed sums are accepted. */
 export function checksumMatches(block: Buffer): boolean {
-  const text = block.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  const text = trimEndChars(block.subarray(148, 156).toString('latin1'), '\0 ').trim();
   if (!/^[0-7]+$/.test(text)) return false;
   const stored = parseInt(text, 8);
   let unsigned = 0;

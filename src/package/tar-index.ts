@@ -8,6 +8,7 @@ import type { MemberInfo } from './reader.js';
 import { BLOCK, REFUSED_TYPES, decodeHeader, isZeroBlock, paddedSize, parsePaxRecords, paxSize, type TarHeader } from './tar-header.js';
 import { archiveError, checkMemberCount, limitError, type ReaderLimits } from './limits.js';
 import { normaliseMemberName } from './names.js';
+import { trimEndChars } from '../strings.js';
 
 export interface ByteSource {
   /** Up to `length` bytes at `offset`; shorter only at the end of the input. */
@@ -75,7 +76,7 @@ async function handleHeader(source: ByteSource, h: TarHeader, pos: number, st: I
   const next = dataOffset + paddedSize(size);
   if (isMeta) {
     const data = await readMeta(source, dataOffset, size, limits, where);
-    if (h.type === 'L') st.longName = data.toString('utf8').replace(/\0+$/, '');
+    if (h.type === 'L') st.longName = trimEndChars(data.toString('utf8'), '\0');
     else applyPax(parsePaxRecords(data, where), h.type === 'x' ? st.local : st.global, where);
     return next;
   }

@@ -90,7 +90,7 @@ function addEntry(pack: Pack, entry: TarEntry, mtime: number): Promise<void> {
     const sink = pack.entry(header, done).on('error', ignore);
     feed(sink, entry).catch((e: unknown) => {
       sink.destroy(e as Error);
-      reject(e as Error);
+      reject(e);
     });
   });
 }

@@ -11,7 +11,8 @@ import { OvfpipeError } from '../errors.js';
 import { itemLocator } from '../lint/locators.js';
 import { ResourceType } from '../ovf/cim.js';
 import type { Envelope, Item, VirtualHardwareSection, VirtualSystem } from '../ovf/model.js';
-import { byteUnitMultiplier, parseUnsigned } from '../ovf/units.js';
+import { byteUnitMultiplier, parseUnsigned, scaledQuantity } from '../ovf/units.js';
+import { abbreviate } from '../strings.js';
 
 /** Used when the descriptor names no usable memory size: 1 GiB. */
 export const DEFAULT_MEMORY_KIB = 1024 * 1024;
@@ -98,10 +99,10 @@ export function memoryKiB(vs: VirtualSystem, items: Item[], notes: string[]): nu
   }
   const quantity = parseUnsigned(item.virtualQuantity);
   const multiplier = memoryUnitMultiplier(item);
-  const bytes = quantity !== undefined && multiplier !== undefined ? quantity * multiplier : undefined;
-  if (bytes === undefined || bytes <= 0 || !Number.isSafeInteger(bytes)) {
+  const bytes = scaledQuantity(quantity, multiplier);
+  if (bytes === undefined || bytes <= 0) {
     const units = item.virtualQuantityUnits ?? item.allocationUnits ?? '(none)';
-    notes.push(`${locate(vs, item)}: memory '${item.virtualQuantity ?? ''}' in units '${units}' is not usable; using ${DEFAULT_MEMORY_KIB} KiB`);
+    notes.push(`${locate(vs, item)}: memory '${abbreviate(item.virtualQuantity ?? '')}' in units '${abbreviate(units)}' is not usable; using ${DEFAULT_MEMORY_KIB} KiB`);
     return DEFAULT_MEMORY_KIB;
   }
   return Math.ceil(bytes / 1024);
@@ -131,7 +132,7 @@ export function vcpuCount(vs: VirtualSystem, items: Item[], notes: string[]): nu
   }
   const count = parseUnsigned(item.virtualQuantity);
   if (count === undefined || count < 1 || count > MAX_VCPUS) {
-    notes.push(`${locate(vs, item)}: processor count '${item.virtualQuantity ?? ''}' is not usable; using ${DEFAULT_VCPUS} vCPU`);
+    notes.push(`${locate(vs, item)}: processor count '${abbreviate(item.virtualQuantity ?? '')}' is not usable; using ${DEFAULT_VCPUS} vCPU`);
     return DEFAULT_VCPUS;
   }
   return count;

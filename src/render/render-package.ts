@@ -4,7 +4,8 @@
  * and the disk plan (PRODUCT.md §6). Nothing here touches a disk or a host.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import { hasErrors } from '../diagnostics.js';
+import { diagnostic, hasErrors } from '../diagnostics.js';
+import { isOvfpipeError } from '../errors.js';
 import type { VarsFile } from '../macros/vars.js';
 import { virtualSystems, type Envelope } from '../ovf/model.js';
 import { netsecOf } from '../netsec/view.js';
@@ -70,10 +71,16 @@ export function renderPackage(req: RenderRequest): RenderResult {
     return result;
   }
   const { sections } = netsecOf(req.envelope);
-  const scope = scopeFilters(req.tenant, [
-    { vsId: '', filters: sections.filter((s) => s.scope === 'package').flatMap((s) => s.filters) },
-    ...sections.filter((s) => s.scope === 'virtual-system').map((s) => ({ vsId: s.virtualSystemId!, filters: s.filters })),
-  ]);
+  let scope: ReturnType<typeof scopeFilters>;
+  try {
+    scope = scopeFilters(req.tenant, [
+      { vsId: '', filters: sections.filter((s) => s.scope === 'package').flatMap((s) => s.filters) },
+      ...sections.filter((s) => s.scope === 'virtual-system').map((s) => ({ vsId: s.virtualSystemId!, filters: s.filters })),
+    ]);
+  } catch (e) {
+    result.diagnostics.push(packageProblem(e, 'nwfilter-filterref', 'NetworkSecuritySection'));
+    return result;
+  }
   result.filters = scope.filters;
   const builtins = new Set<string>();
   const systems = [...virtualSystems(req.envelope.content)];
@@ -88,35 +95,39 @@ export function renderPackage(req: RenderRequest): RenderResult {
         if (scoped === undefined) builtins.add(nic.filterref.filter);
         nic.filterref = { ...nic.filterref, filter: scoped ?? nic.filterref.filter };
       }
-    const disks = planDisks(req.envelope, vs, vm.domainName, req.storageRoot, req.digests);
-    result.disks.push(...disks);
-    const wantsIso = vs.virtualHardware.some((h) => h.transport.includes('iso'));
-    const isoPath = wantsIso ? `${req.storageRoot}/vms/${vm.domainName}/ovf-env.iso` : undefined;
-    const rendered = renderDomain(vs, req.envelope, {
-      name: vm.domainName,
-      uuid: vm.uuid,
-      nics: vm.nics,
-      disks: placementsFor(disks),
-      ovfEnvIso: isoPath,
-      configuration: req.configuration,
-      packageName: req.packageName,
-      tenant: req.tenant,
-      options: req.options,
-    });
-    result.domains.push({
-      name: vm.domainName,
-      virtualSystem: vs.id,
-      uuid: vm.uuid,
-      xml: stampDigest(rendered.node),
-      ovfEnv: isoPath ? { xml: ovfEnvironmentXml(vs, vm.properties), isoPath } : undefined,
-      notes: rendered.notes,
-      values: vm.values,
-      filterrefs: vm.nics.flatMap((n) => (n.filterref ? [n.filterref.filter] : [])),
-      nics: vm.nics,
-      tenant: req.tenant,
-      memoryKiB: rendered.memoryKiB,
-      vcpus: rendered.vcpus,
-    });
+    try {
+      const disks = planDisks(req.envelope, vs, vm.domainName, req.storageRoot, req.digests);
+      const wantsIso = vs.virtualHardware.some((h) => h.transport.includes('iso'));
+      const isoPath = wantsIso ? `${req.storageRoot}/vms/${vm.domainName}/ovf-env.iso` : undefined;
+      const rendered = renderDomain(vs, req.envelope, {
+        name: vm.domainName,
+        uuid: vm.uuid,
+        nics: vm.nics,
+        disks: placementsFor(disks),
+        ovfEnvIso: isoPath,
+        configuration: req.configuration,
+        packageName: req.packageName,
+        tenant: req.tenant,
+        options: req.options,
+      });
+      result.domains.push({
+        name: vm.domainName,
+        virtualSystem: vs.id,
+        uuid: vm.uuid,
+        xml: stampDigest(rendered.node),
+        ovfEnv: isoPath ? { xml: ovfEnvironmentXml(vs, vm.properties), isoPath } : undefined,
+        notes: rendered.notes,
+        values: vm.values,
+        filterrefs: vm.nics.flatMap((n) => (n.filterref ? [n.filterref.filter] : [])),
+        nics: vm.nics,
+        tenant: req.tenant,
+        memoryKiB: rendered.memoryKiB,
+        vcpus: rendered.vcpus,
+      });
+      result.disks.push(...disks);
+    } catch (e) {
+      result.diagnostics.push(packageProblem(e, 'package-readable', `VirtualSystem[${vs.id}]`));
+    }
   }
   for (const f of scope.filters) for (const r of f.references) if (!scope.filters.some((x) => x.name === r)) builtins.add(r);
   result.builtinFilters = [...builtins].sort();
@@ -134,4 +145,14 @@ function stampDigest(node: XmlNode): string {
   const source = node.children.find((c): c is XmlNode => 'name' in c && c.name === 'metadata')?.children.find((c): c is XmlNode => 'name' in c && c.name.endsWith(':source'));
   source?.attributes.push(['digest', digest]);
   return writeXml(node);
+}
+
+/**
+ * A package problem found while rendering (a filter reference that leads nowhere, a value
+ * XML cannot carry) is a diagnostic like any other: render returns a verdict, it does not
+ * throw. Anything else is a bug and still propagates.
+ */
+function packageProblem(e: unknown, ruleId: string, locator: string): Diagnostic {
+  if (isOvfpipeError(e) && (e.code === 'OVFPIPE_PACKAGE' || e.code === 'OVFPIPE_XML')) return diagnostic(ruleId, 'error', e.message, {}, locator);
+  throw e;
 }

@@ -9,8 +9,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { hasErrors } from '../diagnostics.js';
-import { OvfpipeError } from '../errors.js';
-import { loadDescriptor } from '../load-descriptor.js';
+import { isOvfpipeError, OvfpipeError } from '../errors.js';
+import { DescriptorError, loadDescriptor } from '../load-descriptor.js';
+import { loadFailure } from '../lint/lint-files.js';
 import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
 import type { Envelope } from '../ovf/model.js';
 import { parseDescriptor } from '../ovf/parser.js';
@@ -21,6 +22,7 @@ import { hashStream } from '../package/verify.js';
 import { buildOvfEnvIso } from './ovf-env.js';
 import { renderPackage, type RenderResult } from './render-package.js';
 import type { RenderOptions } from './types.js';
+import { lastPathSegment } from '../strings.js';
 
 export interface RenderToDirRequest {
   pkg: string;
@@ -44,7 +46,9 @@ export const DEFAULT_STORAGE_ROOT = '/var/lib/ovfpipe';
 export async function renderToDir(req: RenderToDirRequest): Promise<RenderToDirResult> {
   const vars = req.varsFile ? await loadVars(req.varsFile, req.tenant) : { diagnostics: [] };
   if (hasErrors(vars.diagnostics)) return { diagnostics: vars.diagnostics, written: [] };
-  const { envelope, digests, packageName } = await readInput(req);
+  const input = await readInput(req).catch((e: unknown) => packageProblem(req.pkg, e));
+  if ('diagnostics' in input) return { diagnostics: input.diagnostics, written: [] };
+  const { envelope, digests, packageName } = input;
   const result = renderPackage({
     envelope,
     packageName,
@@ -59,6 +63,17 @@ export async function renderToDir(req: RenderToDirRequest): Promise<RenderToDirR
   return { result, diagnostics: result.diagnostics, written: await writeOutputs(req.out, packageName, result) };
 }
 
+/**
+ * A package that cannot be read (not a package, unusable descriptor, hostile archive)
+ * is a verdict, as in lint, verify and inspect: its problems are returned as
+ * diagnostics. Failures of the environment (OVFPIPE_IO) and bugs are still thrown.
+ */
+function packageProblem(pkg: string, e: unknown): { diagnostics: Diagnostic[] } {
+  if (e instanceof DescriptorError && e.diagnostics.length > 0) return { diagnostics: e.diagnostics };
+  if (isOvfpipeError(e) && e.code !== 'OVFPIPE_IO' && e.code !== 'OVFPIPE_USAGE') return { diagnostics: [loadFailure(pkg, e)] };
+  throw e;
+}
+
 async function loadVars(path: string, tenant: string): Promise<{ vars?: VarsFile; diagnostics: Diagnostic[] }> {
   const text = await readFile(path, 'utf8').catch((e: Error) => {
     throw new OvfpipeError('OVFPIPE_IO', `cannot read vars file ${path}: ${e.message}`, { where: path });
@@ -67,7 +82,7 @@ async function loadVars(path: string, tenant: string): Promise<{ vars?: VarsFile
 }
 
 async function readInput(req: RenderToDirRequest): Promise<{ envelope: Envelope; digests: Map<string, string>; packageName: string }> {
-  const packageName = req.pkg.replace(/\/+$/, '').split('/').pop() ?? req.pkg;
+  const packageName = lastPathSegment(req.pkg);
   if (req.descriptorOnly && /\.ovf$/i.test(req.pkg)) {
     const parsed = parseDescriptor(await readFile(req.pkg), req.pkg);
     if (!parsed.envelope) throw new OvfpipeError('OVFPIPE_PACKAGE', `${req.pkg}: ${parsed.diagnostics[0]?.message ?? 'not an OVF descriptor'}`);

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { abbreviate } from '../strings.js';
 import { resolveMacros, resolvedValue, type MacroRequest, type MacroResolution, type MacroSources } from '../macros/resolve.js';
 import { substituteMacros } from '../macros/syntax.js';
 import { varSourcesFor, type VarsFile } from '../macros/vars.js';
@@ -16,7 +17,7 @@ import { netsecOf } from '../netsec/view.js';
 import { contentWithParents } from '../lint/locators.js';
 import type { Envelope, ProductSection, VirtualSystem } from '../ovf/model.js';
 import { nicModelFor } from './nic-model.js';
-import type { EnvironmentProperty } from './ovf-env.js';
+import { environmentKey, type EnvironmentProperty } from './ovf-env.js';
 import type { RenderOptions, ResolvedNic } from './types.js';
 
 export interface ResolvedVm {
@@ -115,12 +116,21 @@ function resolveNic(nic: NicInfo, b: EffectiveBinding | undefined, resolution: M
  */
 function environmentProperties(env: Envelope, vs: VirtualSystem, sources: MacroSources, tenant: string, diagnostics: Diagnostic[]): EnvironmentProperty[] {
   const out: EnvironmentProperty[] = [];
+  const seen = new Set<string>();
   const varsOnly: MacroSources = { vm: sources.vm, tenant: sources.tenant, defaults: sources.defaults, generate: false };
   for (const ps of productSectionsFor(env, vs.id))
     for (const p of ps.properties) {
       if (!p.key) continue;
       const type = isTypeName(p.type) ? p.type : 'string';
-      const field = `VirtualSystem[${vs.id}]/Property[key=${p.key}]`;
+      const field = `VirtualSystem[${vs.id}]/Property[key=${abbreviate(p.key)}]`;
+      // Two properties with one environment name (a repeated key, or class/key/instance joined on '.')
+      // cannot both be in ovf-env.xml: the guest could not tell them apart (lint: property-key).
+      const envKey = environmentKey({ key: p.key, class: ps.class, instance: ps.instance });
+      if (seen.has(envKey)) {
+        diagnostics.push(diagnostic('property-key', 'error', `Property '${abbreviate(envKey)}' appears twice in the OVF environment of VM ${abbreviate(vs.id)}`, p.loc, field));
+        continue;
+      }
+      seen.add(envKey);
       const names = [...new Set([[ps.class, p.key, ps.instance].filter(Boolean).join('.'), [ps.class, p.key].filter(Boolean).join('.'), p.key])];
       let value: string | undefined;
       for (const name of names) {

@@ -6,6 +6,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { XmlAttribute, XmlElement } from './element.js';
+import { ILLEGAL_CHAR } from './writer.js';
 
 export interface XmlLimits {
   /** Maximum document size in bytes (default 32 MiB, PRODUCT.md §2). */
@@ -252,6 +253,8 @@ function buildElement(
       return { problem: { code: 'xml-namespace', message: `undeclared namespace prefix '${ap}' on attribute ${k}`, ...pos } };
     const idx = text.indexOf(k, start);
     const apos = idx === -1 || idx > tagEnd ? pos : lines.at(idx);
+    const illegal = illegalCharacter(String(v), `attribute ${k}`, apos);
+    if (illegal) return { problem: illegal };
     attributes.push({ qname: k, ns: ans, local: al, value: String(v), line: apos.line, column: apos.column });
   }
   const el: XmlElement = {
@@ -283,7 +286,22 @@ function buildElement(
     }
   }
   el.text = STOP_NODES.includes(qname) ? decodeRawText(texts.join('')) : texts.join('');
+  const illegal = illegalCharacter(el.text, `the text of <${qname}>`, pos);
+  if (illegal) return { problem: illegal };
   return { el };
+}
+
+/**
+ * XML 1.0 §2.2: a document holds only legal characters, written raw or as a
+ * character reference (WFC: Legal Character). fast-xml-parser checks neither, so
+ * the decoded values are checked here; otherwise a control character would reach
+ * the XML writer, which refuses it, at render time.
+ */
+function illegalCharacter(value: string, where: string, pos: { line: number; column: number }): XmlProblem | undefined {
+  const m = ILLEGAL_CHAR.exec(value);
+  if (!m) return undefined;
+  const code = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  return { code: 'xml-malformed', message: `not well-formed XML: character U+${code} in ${where} is not allowed in XML 1.0`, ...pos };
 }
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };

@@ -117,7 +117,7 @@ function checkName(name: string): string {
 
 // XML 1.0 §2.2 Char: no C0 controls except TAB/LF/CR, no U+FFFE/U+FFFF, no lone surrogates.
 // With the `u` flag a surrogate range matches only unpaired surrogates.
-const ILLEGAL_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff\ud800-\udfff]/u;
+export const ILLEGAL_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff\ud800-\udfff]/u;
 
 function checkChars(value: string): void {
   const m = ILLEGAL_CHAR.exec(value);

@@ -10,6 +10,7 @@
  * Pure: parsing and matching take text and buffers; the caller reads files.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { trimEndChars } from '../../strings.js';
 
 export type KnownHostMarker = 'revoked' | 'cert-authority';
 
@@ -68,7 +69,7 @@ function parseLine(text: string, file: string, line: number): KnownHostEntry | s
   const hosts = parseHostField(hostField);
   if (typeof hosts === 'string') return hosts;
   const key = Buffer.from(keyBase64, 'base64');
-  if (key.length === 0 || key.toString('base64').replace(/=+$/, '') !== keyBase64.replace(/=+$/, '')) return 'key is not valid base64';
+  if (key.length === 0 || trimEndChars(key.toString('base64'), '=') !== trimEndChars(keyBase64, '=')) return 'key is not valid base64';
   const inner = keyTypeOf(key);
   if (inner !== keyType) return `key type field ${keyType} does not match the key's own type ${inner ?? '(unreadable)'}`;
   return { file, line, ...(marker ? { marker } : {}), hosts, keyType, key };
@@ -96,7 +97,7 @@ export function keyTypeOf(blob: Buffer): string | undefined {
 
 /** `SHA256:<unpadded base64>`, exactly as `ssh-keygen -lf` prints it. */
 export function sha256Fingerprint(blob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  return `SHA256:${trimEndChars(createHash('sha256').update(blob).digest('base64'), '=')}`;
 }
 
 /** The name known_hosts stores for a host: `host` on port 22, otherwise `[host]:port` (sshd(8)). */

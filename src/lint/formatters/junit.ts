@@ -31,7 +31,7 @@ export function xmlElement(name: string, attrs: Record<string, string | number |
     .join('');
   if (children.length === 0) return `${indent}<${name}${attrText}/>`;
   const inline = children.every((c) => typeof c === 'string');
-  if (inline) return `${indent}<${name}${attrText}>${children.map((c) => escapeXml(c as string, false)).join('')}</${name}>`;
+  if (inline) return `${indent}<${name}${attrText}>${children.map((c) => escapeXml(c, false)).join('')}</${name}>`;
   const body = children.map((c) => (typeof c === 'string' ? escapeXml(c, false) : c.raw)).join('\n');
   return `${indent}<${name}${attrText}>\n${body}\n${indent}</${name}>`;
 }

@@ -65,9 +65,22 @@ export function xsdUnsignedInt(v: string): boolean {
   return /^[0-9]+$/.test(s) && Number(s) <= 0xffffffff;
 }
 
+const PATTERN_SOURCES: string[] = [];
+
+/**
+ * Every pattern built by `pattern()`, anchored as it is used. These regexes are built
+ * with `new RegExp`, which the linter cannot see, so a test runs the same
+ * eslint-plugin-regexp linearity rules over them (test/lint/regex-linearity.test.ts).
+ */
+export function nwfilterPatternSources(): readonly string[] {
+  return PATTERN_SOURCES;
+}
+
 /** An XSD pattern facet: the whole (unprocessed) xsd:string value must match. */
 function pattern(source: string): (v: string) => boolean {
-  const re = new RegExp(`^(?:${source})$`);
+  const anchored = `^(?:${source})$`;
+  PATTERN_SOURCES.push(anchored);
+  const re = new RegExp(anchored);
   return (v) => re.test(v);
 }
 

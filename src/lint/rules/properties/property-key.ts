@@ -4,6 +4,8 @@
  * environment names a property `[class.]key[.instance]`, so a dotted key can
  * make two different properties share one environment name.
  */
+import { idTooLong, MAX_ID_LENGTH } from '../../../ovf/limits.js';
+import { abbreviate } from '../../../strings.js';
 import type { DescriptorTarget, RuleContext } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 import { environmentKey, properties, sectionScope, type PropertyEntry } from './lib/walk.js';
@@ -11,6 +13,7 @@ import { environmentKey, properties, sectionScope, type PropertyEntry } from './
 function checkCharacters(e: PropertyEntry, ctx: RuleContext): void {
   const { key } = e.property;
   const at = { loc: e.property.loc, locator: e.propertyLocator };
+  if (idTooLong(key)) ctx.report({ messageId: 'tooLong', data: { key: abbreviate(key), length: key.length, max: MAX_ID_LENGTH }, ...at });
   if (key.includes(':')) ctx.report({ messageId: 'colon', data: { key }, ...at });
   // vSphere and ovftool accept dotted keys (the `guestinfo.*` convention of VMware appliances):
   // a warning unless the option `allowPeriod: false` asks for the rule's own severity.
@@ -54,6 +57,7 @@ export default defineRule<DescriptorTarget>({
       period:
         "Property key '{{key}}' contains '.', which DSP0243 §9.5 forbids: the OVF environment joins class, key and instance with '.'",
       whitespace: "Property key '{{key}}' contains whitespace or control characters",
+      tooLong: "Property key '{{key}}' is {{length}} characters long; an OVF environment key is at most {{max}}",
       environmentClash: "Property key '{{key}}' gives the OVF environment name '{{name}}', which {{other}} also has",
     },
   },

@@ -3,9 +3,11 @@
  * ovf:capacityAllocationUnits (default bytes) or a `${property}` reference;
  * ovf:fileRef names a File; ovf:populatedSize never exceeds the capacity.
  */
-import { byteUnitMultiplier } from '../../../ovf/units.js';
+import { MAX_BYTE_MULTIPLIER, MAX_UNITS_LENGTH, parseByteUnits } from '../../../ovf/units.js';
+import { abbreviate } from '../../../strings.js';
 import { contentWithParents } from '../../locators.js';
-import type { DescriptorTarget } from '../../rule.js';
+import type { Disk } from '../../../ovf/model.js';
+import type { DescriptorTarget, ReportSpec, RuleContext } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
 export default defineRule<DescriptorTarget>({
@@ -19,6 +21,9 @@ export default defineRule<DescriptorTarget>({
       badCapacity: "Disk '{{id}}' capacity '{{capacity}}' is neither an unsigned integer nor a ${property} reference",
       unknownProperty: "Disk '{{id}}' capacity refers to property '{{key}}', which no ProductSection declares",
       badUnits: "Disk '{{id}}' capacityAllocationUnits '{{units}}' is not a byte unit such as 'byte * 2^30'",
+      unitsRange: "Disk '{{id}}' capacityAllocationUnits '{{units}}' is not a whole number of bytes between 1 and {{max}}",
+      unitsTooLong: "Disk '{{id}}' capacityAllocationUnits is {{length}} characters long; a unit has at most {{max}}",
+      capacityTooLarge: "Disk '{{id}}' capacity '{{capacity}}' in '{{units}}' is more bytes than can be represented exactly",
       zeroCapacity: "Disk '{{id}}' has a capacity of 0 bytes",
       populatedTooBig: "Disk '{{id}}' populatedSize {{populated}} exceeds its capacity of {{capacity}} bytes",
       badPopulated: "Disk '{{id}}' populatedSize '{{populated}}' is not an unsigned integer",
@@ -44,10 +49,9 @@ export default defineRule<DescriptorTarget>({
       else if (/^\$\{.+\}$/.test(d.capacity)) {
         const key = d.capacity.slice(2, -1);
         if (!propertyKeys.has(key)) ctx.report({ messageId: 'unknownProperty', data: { id, key }, ...at });
-      } else if (!/^\d+$/.test(d.capacity)) ctx.report({ messageId: 'badCapacity', data: { id, capacity: d.capacity }, ...at });
+      } else if (!/^\d+$/.test(d.capacity)) ctx.report({ messageId: 'badCapacity', data: { id, capacity: abbreviate(d.capacity) }, ...at });
       else if (d.capacityBytes === 0) ctx.report({ messageId: 'zeroCapacity', data: { id }, severity: 'warning', ...at });
-      if (d.capacityAllocationUnits !== undefined && byteUnitMultiplier(d.capacityAllocationUnits) === undefined)
-        ctx.report({ messageId: 'badUnits', data: { id, units: d.capacityAllocationUnits }, ...at });
+      checkUnits(d, at, ctx);
       if (d.populatedSizeText !== undefined && d.populatedSize === undefined)
         ctx.report({ messageId: 'badPopulated', data: { id, populated: d.populatedSizeText }, ...at });
       else if (d.populatedSize !== undefined && d.capacityBytes !== undefined && d.populatedSize > d.capacityBytes)
@@ -59,3 +63,18 @@ export default defineRule<DescriptorTarget>({
     }
   },
 });
+
+/** Reports capacityAllocationUnits that are too long, not a byte unit, or out of range, and a capacity too big to be exact. */
+function checkUnits(d: Disk, at: Pick<ReportSpec, 'loc' | 'locator'>, ctx: RuleContext): void {
+  const id = d.diskId;
+  const units = d.capacityAllocationUnits;
+  const parsed = parseByteUnits(units);
+  const shown = abbreviate(units ?? 'byte');
+  if (!parsed.ok) {
+    if (parsed.problem === 'too-long') ctx.report({ messageId: 'unitsTooLong', data: { id, length: units?.length ?? 0, max: MAX_UNITS_LENGTH }, ...at });
+    else if (parsed.problem === 'range') ctx.report({ messageId: 'unitsRange', data: { id, units: shown, max: MAX_BYTE_MULTIPLIER }, ...at });
+    else ctx.report({ messageId: 'badUnits', data: { id, units: shown }, ...at });
+  } else if (/^\d+$/.test(d.capacity) && d.capacityBytes === undefined)
+    // Digits past 2^53, or a product past it: either way the byte count would not be exact.
+    ctx.report({ messageId: 'capacityTooLarge', data: { id, capacity: abbreviate(d.capacity), units: shown }, ...at });
+}

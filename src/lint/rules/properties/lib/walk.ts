@@ -5,6 +5,7 @@
  */
 import type { Content, Envelope, ProductSection, Property } from '../../../../ovf/model.js';
 import { contentWithParents, productLocator } from '../../../locators.js';
+import { abbreviate } from '../../../../strings.js';
 
 export interface SectionEntry {
   content: Content;
@@ -28,7 +29,7 @@ export function* productSections(envelope: Envelope): Generator<SectionEntry> {
 export function* properties(envelope: Envelope): Generator<PropertyEntry> {
   for (const s of productSections(envelope))
     for (const [i, property] of s.section.properties.entries()) {
-      const which = property.key !== '' ? `key=${property.key}` : `#${i + 1}`;
+      const which = property.key !== '' ? `key=${abbreviate(property.key)}` : `#${i + 1}`;
       yield { ...s, property, position: i + 1, propertyLocator: `${s.locator}/Property[${which}]` };
     }
 }
