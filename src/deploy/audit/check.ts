@@ -129,7 +129,7 @@ function bindingFindings(vm: string, rendered: InterfaceFacts[], live: Interface
     const tap = byMac.get(key(want))?.target;
     const base = { vm, mac: want.mac, filter: want.filterref.filter, repairable: true };
     if (!tap) {
-      out.push({ ...base, interface: want.mac, class: 'unbound-interface', detail: `interface ${want.mac} has no tap device` });
+      out.push({ ...base, interface: want.mac, class: 'unbound-interface', detail: `interface ${want.mac} has no tap device`, repairable: false });
       continue;
     }
     const b = bindings.get(tap);

@@ -1,0 +1,103 @@
+/**
+ * `audit --repair`: puts back what drifted, and only what ovfpipe owns
+ * (findings marked repairable; `not-owned` never is). In order, per host:
+ * 1. filters missing or changed: `nwfilter-define --validate` of ours, in
+ *    definition order (a changed filter's redefinition also makes libvirt
+ *    re-instantiate it for running VMs);
+ * 2. domains missing or with another desired-state digest: the normal apply
+ *    path (deployHost); a hand-edited domain whose digest still matches is
+ *    redefined from the rendered XML (`virsh define`);
+ * 3. interfaces unbound, with other parameters, or whose kernel rules are
+ *    gone: the binding is deleted and created again from the rendered
+ *    filterref, which makes libvirt instantiate the rules anew. Measured on
+ *    libvirt 9.0: redefining an unchanged filter does not restore a flushed
+ *    ebtables chain; delete + create does (about 2 s, during which the
+ *    interface is unfiltered).
+ */
+import { deployHost, type HostJob, type HostUnit } from '../deploy.js';
+import { execBatch } from '../batch.js';
+import type { Transport } from '../transport.js';
+import { escapeAttribute, escapeText } from '../../xml/writer.js';
+import type { AuditHostState } from './host-state.js';
+import type { HostAudit, RepairAction } from './model.js';
+import { parseInterfaces } from './xml-facts.js';
+
+const DEFINE_FILTER = 'printf %s "$2" | virsh -c "$1" nwfilter-define --validate /dev/stdin';
+const DEFINE_DOMAIN = 'printf %s "$2" | virsh -c "$1" define /dev/stdin';
+const RECREATE_BINDING = 'virsh -c "$1" nwfilter-binding-delete -- "$2" >/dev/null 2>&1; printf %s "$3" | virsh -c "$1" nwfilter-binding-create /dev/stdin';
+
+export interface RepairContext {
+  host: string;
+  transport: Transport;
+  units: readonly HostUnit[];
+  audit: HostAudit;
+  state: AuditHostState;
+  job: HostJob;
+}
+
+export async function repairHost(ctx: RepairContext): Promise<RepairAction[]> {
+  const actions: RepairAction[] = [];
+  const findings = ctx.audit.vms.flatMap((v) => v.findings.filter((f) => f.repairable));
+  const vms = new Map(ctx.units.flatMap((u) => u.vms).map((v) => [v.name, v]));
+  const uri = ctx.job.connectUri;
+  const run = async (kind: RepairAction['action'], items: Array<{ target: string; argv: string[] }>) => {
+    if (items.length === 0) return;
+    const r = await execBatch(ctx.transport, items.map((i) => ({ argv: i.argv, stderr: 'merge' as const })), { timeoutMs: 120_000 + 15_000 * items.length });
+    items.forEach((i, n) => actions.push({ host: ctx.host, action: kind, target: i.target, ok: r[n]!.code === 0, ...(r[n]!.code === 0 ? {} : { detail: r[n]!.output.trim() || `exit ${r[n]!.code}` }) }));
+  };
+
+  // 1. Our filters, in definition order.
+  const filterNames = new Set(findings.filter((f) => (f.class === 'missing-filter' || f.class === 'changed-filter') && f.filter).map((f) => f.filter!));
+  const ordered = dedupe(ctx.units.flatMap((u) => u.result.filters)).filter((f) => filterNames.has(f.name));
+  await run('define-filter', ordered.map((f) => ({ target: f.name, argv: ['sh', '-c', DEFINE_FILTER, 'ovfpipe-filter', uri, f.xml] })));
+
+  // 2. Domains: outdated or missing through apply; hand-edited ones redefined.
+  const outdated = new Set(findings.filter((f) => f.class === 'missing-domain' || (f.class === 'changed-domain' && f.detail.startsWith('desired-state digest'))).map((f) => f.vm));
+  const edited = new Set(findings.filter((f) => (f.class === 'changed-domain' || f.class === 'changed-port-profile') && !outdated.has(f.vm)).map((f) => f.vm));
+  await run('redefine-domain', [...edited].map((name) => ({ target: name, argv: ['sh', '-c', DEFINE_DOMAIN, 'ovfpipe-domain', uri, vms.get(name)!.xml] })));
+  if (outdated.size > 0) {
+    const wasRunning = new Set(ctx.audit.vms.filter((v) => v.state === 'running').map((v) => v.name));
+    for (const start of [false, true]) {
+      const pick = (name: string) => outdated.has(name) && wasRunning.has(name) === start;
+      const units = ctx.units.map((u) => ({ ...u, vms: u.vms.filter((v) => pick(v.name)) })).filter((u) => u.vms.length > 0);
+      if (units.length === 0) continue;
+      const r = await deployHost(ctx.host, units, { ...ctx.job, start });
+      for (const o of r.vms) actions.push({ host: ctx.host, action: 'apply-domain', target: o.name, ok: o.status !== 'failed', detail: o.status === 'failed' ? o.error : o.status });
+    }
+  }
+
+  // 3. Bindings of running interfaces, from the rendered filterref.
+  const bindingItems = new Map<string, { target: string; argv: string[] }>();
+  for (const f of findings) {
+    if (!(f.class === 'unbound-interface' || f.class === 'changed-parameters' || f.class === 'firewall-rules-missing') || !f.interface || !f.mac || outdated.has(f.vm)) continue;
+    const vm = vms.get(f.vm);
+    const live = ctx.state.domains.get(f.vm)?.live;
+    const want = vm && parseInterfaces(vm.xml).interfaces.find((i) => i.mac === f.mac);
+    if (!vm || !live || !want?.filterref) continue;
+    const xml = bindingXml(vm.name, parseInterfaces(live).uuid ?? vm.uuid, f.interface, f.mac, want.filterref.filter, want.filterref.parameters);
+    bindingItems.set(f.interface, { target: `${f.vm}/${f.interface}`, argv: ['sh', '-c', RECREATE_BINDING, 'ovfpipe-binding', uri, f.interface, xml] });
+  }
+  await run('recreate-binding', [...bindingItems.values()]);
+  return actions;
+}
+
+/** A <filterbinding> (libvirt formatnwfilter "Filter bindings"): owner, port, MAC, and the filterref with our parameters. */
+export function bindingXml(owner: string, uuid: string, portdev: string, mac: string, filter: string, parameters: ReadonlyMap<string, readonly string[]>): string {
+  const params = [...parameters].flatMap(([n, vs]) => vs.map((v) => `    <parameter name='${escapeAttribute(n)}' value='${escapeAttribute(v)}'/>`));
+  if (!parameters.has('MAC')) params.push(`    <parameter name='MAC' value='${escapeAttribute(mac)}'/>`);
+  return [
+    '<filterbinding>',
+    `  <owner>\n    <name>${escapeText(owner)}</name>\n    <uuid>${escapeText(uuid)}</uuid>\n  </owner>`,
+    `  <portdev name='${escapeAttribute(portdev)}'/>`,
+    `  <mac address='${escapeAttribute(mac)}'/>`,
+    `  <filterref filter='${escapeAttribute(filter)}'>`,
+    ...params,
+    '  </filterref>',
+    '</filterbinding>',
+  ].join('\n');
+}
+
+function dedupe<T extends { name: string }>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((x) => (seen.has(x.name) ? false : (seen.add(x.name), true)));
+}
