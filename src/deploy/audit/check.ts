@@ -85,7 +85,7 @@ function interfaceFindings(vm: string, rendered: InterfaceFacts[], host: Interfa
       out.push({ ...base, class: 'changed-domain', detail: `${where}: no interface with MAC ${want.mac}` });
       continue;
     }
-    if (want.filterref && (!have.filterref || have.filterref.filter !== want.filterref.filter || parameterDiff(want.filterref, have.filterref, want.mac)))
+    if (want.filterref && (!have.filterref || have.filterref.filter !== want.filterref.filter || parameterDiff(want.filterref, have.filterref, want.mac).length > 0))
       out.push({ ...base, class: 'changed-domain', detail: `${where}: interface ${want.mac} refers to ${have.filterref ? `filter ${have.filterref.filter}${describeDiff(want.filterref, have.filterref, want.mac)}` : 'no filter'}` });
     const port = portDiff(want, have);
     if (port) out.push({ ...base, class: 'changed-port-profile', detail: `${where}: interface ${want.mac}: ${port}` });

@@ -44,12 +44,14 @@ export function filterLayers(root: string, filters: ReadonlyMap<string, string>)
       }
       if (c.local !== 'rule') continue;
       const direction = c.attributes.find((a) => a.local === 'direction')?.value ?? 'inout';
-      for (const p of c.children) {
-        if (L2.has(p.local)) {
+      // A rule with no protocol element matches everything of its chain: libvirt puts it in ebtables.
+      const protocols = c.children.length > 0 ? c.children.map((p) => p.local) : ['mac'];
+      for (const p of protocols) {
+        if (L2.has(p)) {
           if (direction !== 'in') out.ebtablesFromVm++;
           if (direction !== 'out') out.ebtablesToVm++;
-        } else if (L3V4.has(p.local)) out.iptables++;
-        else if (L3V6.has(p.local)) out.ip6tables++;
+        } else if (L3V4.has(p)) out.iptables++;
+        else if (L3V6.has(p)) out.ip6tables++;
       }
     }
   };
