@@ -46,7 +46,10 @@ const findings = (json: string) => (JSON.parse(json).hosts as Array<{ vms: Array
 
 beforeAll(async () => {
   if (!live) return;
-  cluster = await startSshds(1);
+  // Host 1 is the same machine seen through an sshd whose mount namespace has no ebtables
+  // (the alternatives entry removed): a host whose tooling cannot list the bridge rules.
+  const hideEbtables = 'mkdir -p "$0/alt" && cp -a /etc/alternatives/. "$0/alt/" && rm -f "$0"/alt/ebtables* && mount --bind "$0/alt" /etc/alternatives && exec "$@"';
+  cluster = await startSshds(2, { wrap: (i, h) => (i === 1 ? ['unshare', '-m', '--propagation', 'private', 'sh', '-c', hideEbtables, h.dir] : undefined) });
   if (run('ip', ['link', 'show', bridge], { allowFail: true }).status !== 0) {
     run('ip', ['link', 'add', bridge, 'type', 'bridge']);
     cleanup.push(() => run('ip', ['link', 'del', bridge]));
@@ -164,6 +167,18 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
     const [ok, down] = JSON.parse(r.out).hosts;
     expect(ok).toMatchObject({ status: 'clean', vms: [{ name: vm, status: 'clean' }] });
     expect(down).toMatchObject({ host: 'ssh://root@127.0.0.1:1', status: 'unreachable', vms: [] });
+  });
+
+  it('rules the host cannot list are cannot-verify with the reason, never clean; --repair does not act on them', async () => {
+    const other = `ssh://root@127.0.0.1:${cluster!.hosts[1]!.port}`;
+    const r = await cli(['audit', pkg, '--host', other, ...common(), '--json']);
+    expect(r.code).toBe(1);
+    const h = JSON.parse(r.out).hosts[0];
+    expect(h).toMatchObject({ status: 'cannot-verify', vms: [{ name: vm, status: 'cannot-verify' }] });
+    expect(h.vms[0].findings).toEqual([expect.objectContaining({ class: 'cannot-verify', interface: tap(), filter: guard, repairable: false, detail: expect.stringMatching(/ebtables is not installed/) })]);
+    const repaired = await cli(['audit', pkg, '--host', other, ...common(), '--repair', '--json']);
+    expect(repaired.code).toBe(1);
+    expect(JSON.parse(repaired.out).repairs).toEqual([]);
   });
 
   it('a stopped or missing domain: missing-domain, not clean', async () => {
