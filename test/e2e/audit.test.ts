@@ -107,6 +107,26 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
     expect(json.hosts[0].tooling.ebtables).toMatch(/^ebtables /);
   });
 
+  it('audits a pipeline file the same way: its placement, its hosts', async () => {
+    const file = join(work, 'pipeline.yaml');
+    writeFileSync(
+      file,
+      [
+        'version: 1',
+        `packages: { pkg: { path: ${pkg} } }`,
+        'inventory:',
+        `  defaults: { identity: ${cluster!.clientKey}, knownHosts: ${cluster!.knownHostsFile}, storage: ${storage} }`,
+        `  hosts: { a: { address: "${host()}" } }`,
+        `defaults: { domainType: ${testDomainType()}, vars: { guest_ip: ${guestIp}, bridge: ${bridge}, ip: ${guestIp}, admin_password: { value: x, secret: true } } }`,
+        `tenants: { ${tenant}: { deployments: [ { package: pkg } ] } }`,
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['audit', file, '--json']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(JSON.parse(r.out).hosts).toEqual([expect.objectContaining({ host: host(), status: 'clean', vms: [expect.objectContaining({ name: vm, status: 'clean' })] })]);
+  });
+
   it('a flushed ebtables chain is firewall-rules-missing naming the VM, interface and filter; --repair restores it', async () => {
     const dev = tap();
     run('ebtables', ['-t', 'nat', '-F', `libvirt-I-${dev}`]);
