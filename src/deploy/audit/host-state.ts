@@ -10,6 +10,7 @@ import { type BatchCommand, execBatch } from '../batch.js';
 import { nameList, nwfilterNames, virshCommand } from '../host-queries.js';
 import type { Transport } from '../transport.js';
 import { type Listing, parseEbtables, parseIptablesSave } from './firewall.js';
+import { virshMulti } from './virsh-multi.js';
 import { parseFilterRefs } from './xml-facts.js';
 
 export interface AuditHostState {
@@ -48,9 +49,11 @@ export async function readAuditHostState(t: Transport, q: { connectUri: string; 
     listing('iptables', '-S'),
     listing('ip6tables', '-S'),
   ];
-  const perDomain = q.domains.flatMap((d) => [virsh('dumpxml', '--inactive', '--', d), virsh('dumpxml', '--', d)]);
-  const r = await execBatch(t, [...fixed, ...perDomain, ...q.filters.map((f) => virsh('nwfilter-dumpxml', '--', f))], { timeoutMs: 120_000 + 2_000 * (perDomain.length + q.filters.length), parallel: 8 });
+  const queries = [...q.domains.flatMap((d) => [['dumpxml', '--inactive', '--', d], ['dumpxml', '--', d]]), ...q.filters.map((f) => ['nwfilter-dumpxml', '--', f])];
+  const multi = virshMulti(q.connectUri, queries);
+  const r = await execBatch(t, [...fixed, ...multi.commands], { timeoutMs: 120_000 + 1_000 * queries.length, parallel: 8 });
   const [uri, running, filterList, bindings, versions, eb, ip4, ip6] = r;
+  const answers = multi.answers(r.slice(fixed.length));
   const state: AuditHostState = {
     running: new Set(nameList(running!.output)),
     filterNames: new Set(nwfilterNames(filterList!.output)),
@@ -68,17 +71,18 @@ export async function readAuditHostState(t: Transport, q: { connectUri: string; 
   if (ebv?.trim() && /^ebtables/.test(ebv.trim())) state.tooling.ebtables = ebv.trim();
   if (ipv?.trim() && /^iptables/.test(ipv.trim())) state.tooling.iptables = ipv.trim();
   q.domains.forEach((d, i) => {
-    const inactive = r[fixed.length + 2 * i]!;
-    const live = r[fixed.length + 2 * i + 1]!;
+    const inactive = answers[2 * i]!;
+    const live = answers[2 * i + 1]!;
     if (inactive.code === 0) state.domains.set(d, { inactive: inactive.output, live: live.code === 0 ? live.output : inactive.output });
   });
-  const base = fixed.length + perDomain.length;
-  q.filters.forEach((f, i) => r[base + i]!.code === 0 && state.filterNames.has(f) && state.filters.set(f, r[base + i]!.output));
+  const base = 2 * q.domains.length;
+  q.filters.forEach((f, i) => answers[base + i]!.code === 0 && state.filterNames.has(f) && state.filters.set(f, answers[base + i]!.output));
   // Built-ins referenced by what was read, not read yet (clean-traffic → no-mac-spoofing, …): a few more rounds at most.
   for (let round = 0; round < 4; round++) {
     const more = [...new Set([...state.filters.values()].flatMap(parseFilterRefs))].filter((n) => !state.filters.has(n) && state.filterNames.has(n));
     if (more.length === 0) break;
-    const x = await execBatch(t, more.map((f) => virsh('nwfilter-dumpxml', '--', f)), { timeoutMs: 60_000 + 2_000 * more.length, parallel: 8 });
+    const m = virshMulti(q.connectUri, more.map((f) => ['nwfilter-dumpxml', '--', f]));
+    const x = m.answers(await execBatch(t, m.commands, { timeoutMs: 60_000 + 1_000 * more.length, parallel: 8 }));
     more.forEach((f, i) => state.filters.set(f, x[i]!.code === 0 ? x[i]!.output : ''));
   }
   return state;

@@ -24,7 +24,8 @@ import { parseInterfaces } from './xml-facts.js';
 
 const DEFINE_FILTER = 'printf %s "$2" | virsh -c "$1" nwfilter-define --validate /dev/stdin';
 const DEFINE_DOMAIN = 'printf %s "$2" | virsh -c "$1" define /dev/stdin';
-const RECREATE_BINDING = 'virsh -c "$1" nwfilter-binding-delete -- "$2" >/dev/null 2>&1; printf %s "$3" | virsh -c "$1" nwfilter-binding-create /dev/stdin';
+// Create is retried: once, in a full e2e run, it failed right after the delete (cause not captured).
+const RECREATE_BINDING = 'virsh -c "$1" nwfilter-binding-delete -- "$2" >/dev/null 2>&1; for i in 1 2 3; do printf %s "$3" | virsh -c "$1" nwfilter-binding-create /dev/stdin && exit 0; sleep 1; done; exit 1';
 
 export interface RepairContext {
   host: string;
