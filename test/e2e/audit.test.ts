@@ -57,7 +57,8 @@ beforeAll(async () => {
   run('ip', ['link', 'set', bridge, 'up']);
   // No <bandwidth> in the profile: some kernels here lack the sfq qdisc libvirt needs to start it.
   writeFileSync(join(work, 'bridge.yaml'), 'name: lab-bridge\nmode: bridge\nsource: ${bridge}\n');
-  writeFileSync(join(work, 'guard.xml'), "<filter name='guard' chain='root'><filterref filter='antispoof'/><filterref filter='allow-arp'/></filter>");
+  // guard: ebtables (antispoof's ipv4 rule, allow-arp) and iptables (ssh to the guest).
+  writeFileSync(join(work, 'guard.xml'), "<filter name='guard' chain='root'><filterref filter='antispoof'/><filterref filter='allow-arp'/><rule action='accept' direction='in' priority='100'><tcp dstportstart='22'/></rule></filter>");
   const embed = await cli(['netsec', 'embed', 'examples/web-appliance', '-o', pkg, '--filter', join(work, 'guard.xml'), '--filter', 'examples/netsec/antispoof.xml', '--profile', join(work, 'bridge.yaml'), '--bind', 'nic=frontend,filter=guard,profile=lab-bridge,IP=${guest_ip}']);
   if (embed.code !== 0) throw new Error(embed.err);
   writeFileSync(varsFile, `defaults:\n  guest_ip: ${guestIp}\n  bridge: ${bridge}\n  ip: ${guestIp}\n  admin_password: { value: x, secret: true }\n`);
@@ -161,6 +162,32 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
     expect(run('ebtables', ['-t', 'nat', '-L', 'PREROUTING']).stdout).toContain(`-j libvirt-I-${tap()}`);
   });
 
+  it('an iptables jump removed (as a firewall reload would) is firewall-rules-missing; --repair restores it', async () => {
+    const dev = tap();
+    expect(run('iptables', ['-S', `FO-${dev}`]).stdout).toMatch(/--dport 22/);
+    const jump = run('iptables', ['-S', 'libvirt-out']).stdout.split('\n').find((l) => l.includes(`-g FO-${dev}`))!;
+    run('iptables', ['-D', ...jump.replace(/^-A /, '').split(' ')]);
+    const r = await audit('--json');
+    expect(r.code).toBe(1);
+    expect(findings(r.out)).toEqual([expect.objectContaining({ class: 'firewall-rules-missing', vm, interface: dev, filter: guard })]);
+    expect(r.out).toContain(`iptables libvirt-out has no jump to FO-${dev}`);
+    expect((await audit('--repair')).code).toBe(0);
+    expect(run('iptables', ['-S', 'libvirt-out']).stdout).toContain(`-g FO-${tap()}`);
+  });
+
+  it('a domain edited by hand (vlan added to its interface) is changed-port-profile; --repair redefines it from the rendered XML', async () => {
+    const xml = virsh('dumpxml', '--inactive', vm).stdout.replace(/(<interface type='bridge'>)/, "$1\n      <vlan><tag id='42'/></vlan>");
+    writeFileSync(join(work, 'edited.xml'), xml);
+    virsh('define', join(work, 'edited.xml'));
+    const r = await audit('--json');
+    expect(r.code).toBe(1);
+    expect(findings(r.out)).toEqual([expect.objectContaining({ class: 'changed-port-profile', vm })]);
+    const fixed = await audit('--repair', '--json');
+    expect(fixed.code, fixed.out).toBe(0);
+    expect(JSON.parse(fixed.out).repairs).toEqual([expect.objectContaining({ action: 'redefine-domain', target: vm, ok: true })]);
+    expect(virsh('dumpxml', '--inactive', vm).stdout).not.toContain("<tag id='42'/>");
+  });
+
   it('a filter redefined by hand with another rule is changed-filter; --repair puts ours back', async () => {
     const mine = virsh('nwfilter-dumpxml', antispoof).stdout;
     const hacked = mine.replace('</filter>', "  <rule action='accept' direction='out' priority='100'>\n    <ip srcipaddr='10.66.6.6'/>\n  </rule>\n</filter>");
@@ -210,5 +237,10 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
     const gone = await audit('--json');
     expect(gone.code).toBe(1);
     expect(findings(gone.out)).toEqual([expect.objectContaining({ class: 'missing-domain', vm })]);
+    // Repaired through the normal apply path: defined again (not started: it was not running).
+    const fixed = await audit('--repair', '--json');
+    expect(fixed.code, fixed.out).toBe(0);
+    expect(JSON.parse(fixed.out).repairs).toEqual([expect.objectContaining({ action: 'apply-domain', target: vm, ok: true, detail: 'created' })]);
+    expect(virsh('domstate', vm).stdout.trim()).toBe('shut off');
   });
 });
