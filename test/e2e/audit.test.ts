@@ -146,7 +146,9 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
 
     const fixed = await audit('--repair', '--json');
     expect(fixed.code, fixed.out + fixed.err).toBe(0);
-    expect(JSON.parse(fixed.out).repairs).toEqual([expect.objectContaining({ action: 'recreate-binding', target: `${vm}/${dev}`, ok: true })]);
+    const repairs = JSON.parse(fixed.out).repairs;
+    expect(repairs).toEqual([expect.objectContaining({ action: 'recreate-binding', target: `${vm}/${dev}`, ok: true })]);
+    if (repairs[0].detail) console.warn(`binding re-create needed a retry: ${repairs[0].detail}`);
     expect(run('ebtables', ['-t', 'nat', '-L', `libvirt-I-${tap()}`]).stdout).toMatch(/-j I-/);
     expect(run('ebtables', ['-t', 'nat', '-L']).stdout).toMatch(new RegExp(`--ip-src ! ${guestIp.replace(/\./g, '\\.')} -j DROP`));
     expect((await audit()).code).toBe(0);

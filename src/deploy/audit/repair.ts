@@ -44,7 +44,13 @@ export async function repairHost(ctx: RepairContext): Promise<RepairAction[]> {
   const run = async (kind: RepairAction['action'], items: Array<{ target: string; argv: string[] }>) => {
     if (items.length === 0) return;
     const r = await execBatch(ctx.transport, items.map((i) => ({ argv: i.argv, stderr: 'merge' as const })), { timeoutMs: 120_000 + 15_000 * items.length });
-    items.forEach((i, n) => actions.push({ host: ctx.host, action: kind, target: i.target, ok: r[n]!.code === 0, ...(r[n]!.code === 0 ? {} : { detail: r[n]!.output.trim() || `exit ${r[n]!.code}` }) }));
+    items.forEach((i, n) => {
+      const x = r[n]!;
+      // On success, keep only errors of attempts that were retried (they say why a first try failed).
+      const errors = x.output.split('\n').filter((l) => l.startsWith('error:')).join('; ');
+      const detail = x.code === 0 ? errors || undefined : x.output.trim() || `exit ${x.code}`;
+      actions.push({ host: ctx.host, action: kind, target: i.target, ok: x.code === 0, ...(detail ? { detail } : {}) });
+    });
   };
 
   // 1. Our filters, in definition order.
