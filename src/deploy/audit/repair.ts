@@ -65,7 +65,8 @@ export async function repairHost(ctx: RepairContext): Promise<RepairAction[]> {
   if (outdated.size > 0) {
     const wasRunning = new Set(ctx.audit.vms.filter((v) => v.state === 'running').map((v) => v.name));
     for (const start of [false, true]) {
-      const pick = (name: string) => outdated.has(name) && wasRunning.has(name) === start;
+      // Started again if it was running, or if apply starts VMs (a pipeline's defaults.start).
+      const pick = (name: string) => outdated.has(name) && (wasRunning.has(name) || ctx.job.start === true) === start;
       const units = ctx.units.map((u) => ({ ...u, vms: u.vms.filter((v) => pick(v.name)) })).filter((u) => u.vms.length > 0);
       if (units.length === 0) continue;
       const r = await deployHost(ctx.host, units, { ...ctx.job, start });
