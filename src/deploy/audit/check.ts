@@ -22,7 +22,7 @@ export interface DesiredHost {
 
 export function auditVms(desired: DesiredHost, state: AuditHostState): VmAudit[] {
   const scoped = new Map(desired.filters.map((f) => [f.name, f]));
-  const bindings = new Map(state.bindings.map(parseBinding).filter((b): b is BindingFacts => b !== undefined).map((b) => [b.portdev, b]));
+  const bindings = Array.isArray(state.bindings) ? new Map(state.bindings.map(parseBinding).filter((b): b is BindingFacts => b !== undefined).map((b) => [b.portdev, b])) : state.bindings;
   // Content for layer analysis: ours as rendered, built-ins as the host has them.
   const contents = new Map<string, string>([...state.filters, ...[...scoped].map(([n, f]) => [n, f.xml] as [string, string])]);
   return desired.vms.map((vm) => {
@@ -121,7 +121,7 @@ function describeDiff(want: FilterParameters, have: FilterParameters, mac?: stri
 }
 
 /** Running interfaces: each filtered one has its binding with our parameters, and the rules it implies are in the kernel. */
-function bindingFindings(vm: string, rendered: InterfaceFacts[], live: InterfaceFacts[], bindings: ReadonlyMap<string, BindingFacts>, contents: ReadonlyMap<string, string>, state: AuditHostState): AuditFinding[] {
+function bindingFindings(vm: string, rendered: InterfaceFacts[], live: InterfaceFacts[], bindings: ReadonlyMap<string, BindingFacts> | { error: string }, contents: ReadonlyMap<string, string>, state: AuditHostState): AuditFinding[] {
   const out: AuditFinding[] = [];
   const byMac = new Map(live.map((i) => [key(i), i]));
   for (const want of rendered) {
@@ -130,6 +130,10 @@ function bindingFindings(vm: string, rendered: InterfaceFacts[], live: Interface
     const base = { vm, mac: want.mac, filter: want.filterref.filter, repairable: true };
     if (!tap) {
       out.push({ ...base, interface: want.mac, class: 'unbound-interface', detail: `interface ${want.mac} has no tap device`, repairable: false });
+      continue;
+    }
+    if (!(bindings instanceof Map)) {
+      out.push({ ...base, interface: tap, class: 'cannot-verify', detail: `${'error' in bindings ? bindings.error : 'bindings unknown'} (filter ${want.filterref.filter} on ${tap})`, repairable: false });
       continue;
     }
     const b = bindings.get(tap);

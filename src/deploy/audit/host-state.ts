@@ -20,8 +20,8 @@ export interface AuditHostState {
   filters: Map<string, string>;
   /** Domain name → inactive and live XML, for the names asked about that exist. */
   domains: Map<string, { inactive: string; live: string }>;
-  /** Every <filterbinding> document on the host. */
-  bindings: string[];
+  /** Every <filterbinding> document on the host, or why they could not be listed (libvirt before 4.5 has no bindings API). */
+  bindings: string[] | { error: string };
   ebtables: Listing;
   iptables: Listing;
   ip6tables: Listing;
@@ -35,7 +35,7 @@ const listing = (tool: string, ...args: string[]): BatchCommand => ({
 });
 
 /** Every binding, dumped in one command: `nwfilter-binding-list` then `nwfilter-binding-dumpxml` per port. */
-const BINDINGS_SCRIPT = 'for p in $(virsh -c "$1" nwfilter-binding-list | awk \'NR>2 && NF>=2 {print $1}\'); do virsh -c "$1" nwfilter-binding-dumpxml -- "$p"; done';
+const BINDINGS_SCRIPT = 'l=$(virsh -c "$1" nwfilter-binding-list 2>&1) || { printf %s "$l" | head -n1; exit 3; }; for p in $(printf %s "$l" | awk \'NR>2 && NF>=2 {print $1}\'); do virsh -c "$1" nwfilter-binding-dumpxml -- "$p"; done';
 
 export async function readAuditHostState(t: Transport, q: { connectUri: string; domains: readonly string[]; filters: readonly string[] }): Promise<AuditHostState> {
   const virsh = (...a: string[]) => virshCommand(q.connectUri, ...a);
@@ -59,7 +59,10 @@ export async function readAuditHostState(t: Transport, q: { connectUri: string; 
     filterNames: new Set(nwfilterNames(filterList!.output)),
     filters: new Map(),
     domains: new Map(),
-    bindings: [...bindings!.output.matchAll(/<filterbinding>[\s\S]*?<\/filterbinding>/g)].map((m) => m[0]),
+    bindings:
+      bindings!.code === 0
+        ? [...bindings!.output.matchAll(/<filterbinding>[\s\S]*?<\/filterbinding>/g)].map((m) => m[0])
+        : { error: `nwfilter-binding-list failed: ${bindings!.output.trim() || `exit ${bindings!.code}`}` },
     ebtables: toListing(eb!, parseEbtables),
     iptables: toListing(ip4!, parseIptablesSave),
     ip6tables: toListing(ip6!, parseIptablesSave),

@@ -175,6 +175,11 @@ describe('auditVms', () => {
     expect(classes(state({ domains: new Map() }))).toEqual([['missing-domain', '', true]]);
   });
 
+  it('cannot verify bindings a libvirt without the bindings API cannot list', () => {
+    const r = auditVms({ vms: [vm], filters: scoped }, state({ bindings: { error: 'nwfilter-binding-list failed: unknown command' } }))[0]!;
+    expect(r).toMatchObject({ status: 'cannot-verify', findings: [{ class: 'cannot-verify', interface: 'vnet12', repairable: false }] });
+  });
+
   it('turns a listing the host cannot give into cannot-verify, not clean', () => {
     const r = auditVms({ vms: [vm], filters: scoped }, state({ ebtables: { ok: false, reason: 'ebtables is not installed' } }))[0]!;
     expect(r.status).toBe('cannot-verify');
