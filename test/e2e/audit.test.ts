@@ -41,7 +41,7 @@ async function cli(args: string[]) {
 const host = () => `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`;
 const common = () => ['--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--domain-type', testDomainType()];
 const audit = (...extra: string[]) => cli(['audit', pkg, '--host', host(), ...common(), ...extra]);
-const tap = () => virsh('domiflist', vm).stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((c) => c[2] === bridge)![0]!;
+const tap = (domain = vm) => virsh('domiflist', domain).stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((c) => c[2] === bridge)![0]!;
 const findings = (json: string) => (JSON.parse(json).hosts as Array<{ vms: Array<{ findings: Array<{ class: string; vm: string; filter?: string; interface?: string }> }> }>).flatMap((h) => h.vms.flatMap((v) => v.findings));
 
 beforeAll(async () => {
@@ -69,6 +69,9 @@ beforeAll(async () => {
   writeFileSync(join(work, 'foreign.xml'), `<domain type='${testDomainType()}'><name>${foreignDomain}</name><memory unit='MiB'>32</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><interface type='bridge'><source bridge='${bridge}'/><filterref filter='${foreignFilter}'/></interface></devices></domain>`);
   virsh('define', join(work, 'foreign.xml'));
   cleanup.push(() => virsh('undefine', foreignDomain));
+  // Running, so its filter is instantiated too (no disk: it idles in the firmware).
+  virsh('start', foreignDomain);
+  cleanup.push(() => virsh('destroy', foreignDomain));
 });
 
 afterAll(async () => {
@@ -131,6 +134,9 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
   it('a flushed ebtables chain is firewall-rules-missing naming the VM, interface and filter; --repair restores it', async () => {
     const dev = tap();
     run('ebtables', ['-t', 'nat', '-F', `libvirt-I-${dev}`]);
+    // The foreign VM's chain is flushed too: --repair must leave it so.
+    const foreignTap = tap(foreignDomain);
+    run('ebtables', ['-t', 'nat', '-F', `libvirt-I-${foreignTap}`]);
     expect(run('ebtables', ['-t', 'nat', '-L', `libvirt-I-${dev}`]).stdout).toMatch(/entries: 0/);
     const sarif = join(work, 'audit.sarif');
     const junit = join(work, 'audit.xml');
@@ -152,6 +158,8 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
     expect(run('ebtables', ['-t', 'nat', '-L', `libvirt-I-${tap()}`]).stdout).toMatch(/-j I-/);
     expect(run('ebtables', ['-t', 'nat', '-L']).stdout).toMatch(new RegExp(`--ip-src ! ${guestIp.replace(/\./g, '\\.')} -j DROP`));
     expect((await audit()).code).toBe(0);
+    expect(run('ebtables', ['-t', 'nat', '-L', `libvirt-I-${foreignTap}`]).stdout).toMatch(/entries: 0/);
+    expect(fixed.out).not.toContain(foreignDomain);
   });
 
   it('a jump deleted from PREROUTING is drift too, and repaired', async () => {
