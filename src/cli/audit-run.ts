@@ -5,6 +5,7 @@ import { OvfpipeError } from '../errors.js';
 import { auditTargets } from '../deploy/audit/audit.js';
 import { auditJson, auditJunit, auditSarif, auditText } from '../deploy/audit/format.js';
 import { auditClean } from '../deploy/audit/model.js';
+import { artifactUri } from '../lint/formatters/sarif.js';
 import { packageTargets } from '../deploy/audit/package-targets.js';
 import { hostConnector } from '../deploy/connect.js';
 import { parseVarsYaml } from '../macros/vars.js';
@@ -52,7 +53,7 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
   try {
     const r = await auditTargets(prepared.targets, { repair: f.repair, parallel, log });
     io.stdout.write(f.json ? auditJson(r) : auditText(r));
-    if (f.sarif) await writeFile(f.sarif, auditSarif(r));
+    if (f.sarif) await writeFile(f.sarif, auditSarif(r, artifactUri(input, io.cwd)));
     if (f.junit) await writeFile(f.junit, auditJunit(r));
     return auditClean(r) ? EXIT.ok : EXIT.problems;
   } finally {

@@ -45,7 +45,9 @@ function summary(hosts: readonly HostAudit[]): string {
 
 export const auditJson = (r: AuditResult): string => `${JSON.stringify(r, null, 2)}\n`;
 
-export function auditSarif(r: AuditResult): string {
+/** `source`: the pipeline file or package audited (a relative URI), as each result's physical location, which code-scanning services require. */
+export function auditSarif(r: AuditResult, source?: string): string {
+  const physical = source === undefined ? {} : { physicalLocation: { artifactLocation: { uri: source } } };
   const results = r.hosts.flatMap((h) => [
     ...h.vms.flatMap((v) =>
       v.findings.map((f) => ({
@@ -55,6 +57,7 @@ export function auditSarif(r: AuditResult): string {
         message: { text: `${v.name}: ${where(f)}${f.detail}` },
         locations: [
           {
+            ...physical,
             logicalLocations: [
               { name: v.name, fullyQualifiedName: `${h.host}/${v.name}`, kind: 'resource' },
               ...(f.interface ? [{ name: f.interface, fullyQualifiedName: `${h.host}/${v.name}/${f.interface}`, kind: 'member' }] : []),
@@ -66,7 +69,7 @@ export function auditSarif(r: AuditResult): string {
       })),
     ),
     ...(h.status === 'unreachable' || h.error
-      ? [{ ruleId: 'cannot-verify', ruleIndex: DRIFT_CLASSES.indexOf('cannot-verify'), level: 'warning', message: { text: `${h.host}: ${h.status}: ${h.error ?? ''}` }, locations: [{ logicalLocations: [{ name: h.host, fullyQualifiedName: h.host, kind: 'resource' }] }], properties: { host: h.host } }]
+      ? [{ ruleId: 'cannot-verify', ruleIndex: DRIFT_CLASSES.indexOf('cannot-verify'), level: 'warning', message: { text: `${h.host}: ${h.status}: ${h.error ?? ''}` }, locations: [{ ...physical, logicalLocations: [{ name: h.host, fullyQualifiedName: h.host, kind: 'resource' }] }], properties: { host: h.host } }]
       : []),
   ]);
   const rules = DRIFT_CLASSES.map((id) => ({ id, shortDescription: { text: DRIFT_DESCRIPTIONS[id] }, defaultConfiguration: { level: id === 'cannot-verify' ? 'warning' : 'error' }, helpUri: `docs/audit.md#${id}` }));

@@ -29,7 +29,8 @@ describe('audit output', () => {
   });
 
   it('SARIF has a result per finding located at the VM, interface and filter, and one for the unreachable host', () => {
-    const s = JSON.parse(auditSarif(result));
+    const s = JSON.parse(auditSarif(result, 'pipelines/prod.yaml'));
+    expect(s.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri).toBe('pipelines/prod.yaml');
     expect(s.version).toBe('2.1.0');
     const [drift, down] = s.runs[0].results;
     expect(drift.ruleId).toBe('firewall-rules-missing');
