@@ -132,8 +132,8 @@ function bindingFindings(vm: string, rendered: InterfaceFacts[], live: Interface
       out.push({ ...base, interface: want.mac, class: 'unbound-interface', detail: `interface ${want.mac} has no tap device`, repairable: false });
       continue;
     }
-    if (!(bindings instanceof Map)) {
-      out.push({ ...base, interface: tap, class: 'cannot-verify', detail: `${'error' in bindings ? bindings.error : 'bindings unknown'} (filter ${want.filterref.filter} on ${tap})`, repairable: false });
+    if ('error' in bindings) {
+      out.push({ ...base, interface: tap, class: 'cannot-verify', detail: bindings.error, repairable: false });
       continue;
     }
     const b = bindings.get(tap);
@@ -146,7 +146,7 @@ function bindingFindings(vm: string, rendered: InterfaceFacts[], live: Interface
       continue;
     }
     for (const p of checkEnforcement(tap, filterLayers(want.filterref.filter, contents), state))
-      out.push({ ...base, interface: tap, class: p.kind === 'missing' ? 'firewall-rules-missing' : 'cannot-verify', detail: `${p.detail} (filter ${want.filterref.filter} on ${tap})`, repairable: p.kind === 'missing' });
+      out.push({ ...base, interface: tap, class: p.kind === 'missing' ? 'firewall-rules-missing' : 'cannot-verify', detail: p.detail, repairable: p.kind === 'missing' });
   }
   return out;
 }

@@ -13,7 +13,7 @@ export function auditText(r: AuditResult): string {
   const lines: string[] = [];
   if (r.repairs) {
     lines.push(...hostLines(r.before ?? [], 'before repair'));
-    lines.push(`repairs: ${r.repairs.length === 0 ? 'none' : ''}`);
+    lines.push(r.repairs.length === 0 ? 'repairs: none' : 'repairs:');
     for (const a of r.repairs) lines.push(`  ${a.ok ? 'done  ' : 'FAILED'} ${a.action} ${a.target} on ${a.host}${a.detail ? `: ${a.detail}` : ''}`);
     lines.push(...hostLines(r.hosts, 'after repair'));
   } else lines.push(...hostLines(r.hosts));
