@@ -4,10 +4,11 @@
  * per drift, logically located at host/VM/interface/filter) and JUnit (a
  * suite per host, a case per VM).
  */
-import { xmlElement } from '../../lint/formatters/junit.js';
-import { SARIF_SCHEMA } from '../../lint/formatters/sarif.js';
+import { element, writeXml } from '../../xml/writer.js';
 import { VERSION } from '../../version.js';
 import { type AuditResult, DRIFT_CLASSES, DRIFT_DESCRIPTIONS, type AuditFinding, type HostAudit } from './model.js';
+
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
 export function auditText(r: AuditResult): string {
   const lines: string[] = [];
@@ -76,23 +77,17 @@ export function auditSarif(r: AuditResult, source?: string): string {
   return `${JSON.stringify({ $schema: SARIF_SCHEMA, version: '2.1.0', runs: [{ tool: { driver: { name: 'ovfpipe-audit', version: VERSION, informationUri: 'docs/audit.md', rules } }, results }] }, null, 2)}\n`;
 }
 
+/** Characters XML 1.0 cannot carry (from host output in a detail) become U+FFFD; writeXml would refuse them. */
+const xmlSafe = (v: string) => v.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD');
+
 export function auditJunit(r: AuditResult): string {
+  const failed = (h: HostAudit) => (h.status === 'unreachable' || (h.vms.length === 0 && h.status !== 'clean') ? 1 : h.vms.filter((v) => v.status !== 'clean').length);
   const suites = r.hosts.map((h) => {
     const cases =
-      h.status === 'unreachable' || h.vms.length === 0
-        ? [xmlElement('testcase', { classname: h.host, name: '(host)', time: h.seconds.toFixed(3) }, h.status === 'clean' ? [] : [{ raw: xmlElement('failure', { type: h.status, message: h.error ?? h.status }, [], '      ') }], '    ')]
-        : h.vms.map((v) =>
-            xmlElement(
-              'testcase',
-              { classname: h.host, name: v.name },
-              v.findings.map((f) => ({ raw: xmlElement('failure', { type: f.class, message: `${where(f)}${f.detail}` }, [], '      ') })),
-              '    ',
-            ),
-          );
-    const failures = h.status === 'unreachable' ? 1 : h.vms.filter((v) => v.status !== 'clean').length;
-    return xmlElement('testsuite', { name: `audit ${h.host}`, tests: cases.length, failures, time: h.seconds.toFixed(3) }, cases.map((raw) => ({ raw })), '  ');
+      h.vms.length === 0
+        ? [element('testcase', [['classname', h.host], ['name', '(host)'], ['time', h.seconds.toFixed(3)]], h.status === 'clean' ? undefined : element('failure', [['type', h.status], ['message', xmlSafe(h.error ?? h.status)]]))]
+        : h.vms.map((v) => element('testcase', [['classname', h.host], ['name', v.name]], v.findings.map((f) => element('failure', [['type', f.class], ['message', xmlSafe(`${where(f)}${f.detail}`)]]))));
+    return element('testsuite', [['name', `audit ${h.host}`], ['tests', cases.length], ['failures', failed(h)], ['time', h.seconds.toFixed(3)]], ...cases);
   });
-  const failures = r.hosts.reduce((n, h) => n + (h.status === 'unreachable' ? 1 : h.vms.filter((v) => v.status !== 'clean').length), 0);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${xmlElement('testsuites', { name: 'ovfpipe audit', failures }, suites.length ? suites.map((raw) => ({ raw })) : [])}\n`;
+  return writeXml(element('testsuites', [['name', 'ovfpipe audit'], ['failures', r.hosts.reduce((n, h) => n + failed(h), 0)]], ...suites), { declaration: true, quote: '"' });
 }
-
