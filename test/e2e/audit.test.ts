@@ -198,6 +198,23 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
     expect(virsh('dumpxml', '--inactive', vm).stdout).not.toContain("<tag id='42'/>");
   });
 
+  it("a running interface's filter parameter changed live is drift; --repair puts the rendered interface back live", async () => {
+    const liveXml = virsh('dumpxml', vm).stdout;
+    const iface = /<interface type='bridge'>[\s\S]*?<\/interface>/.exec(liveXml)![0];
+    writeFileSync(join(work, 'iface.xml'), iface.replace(`value='${guestIp}'`, "value='10.78.0.99'"));
+    virsh('update-device', vm, join(work, 'iface.xml'), '--live');
+    expect(run('ebtables', ['-t', 'nat', '-L']).stdout).toContain('10.78.0.99');
+    const r = await audit('--json');
+    expect(r.code).toBe(1);
+    expect(findings(r.out).map((f) => f.class).sort()).toEqual(['changed-domain', 'changed-parameters']);
+    const fixed = await audit('--repair', '--json');
+    expect(fixed.code, fixed.out).toBe(0);
+    expect(JSON.parse(fixed.out).repairs).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'update-interface', ok: true })]));
+    const rules = run('ebtables', ['-t', 'nat', '-L']).stdout;
+    expect(rules).not.toContain('10.78.0.99');
+    expect(rules).toContain(`--ip-src ! ${guestIp}`);
+  });
+
   it('a filter redefined by hand with another rule is changed-filter; --repair puts ours back', async () => {
     const mine = virsh('nwfilter-dumpxml', antispoof).stdout;
     const hacked = mine.replace('</filter>', "  <rule action='accept' direction='out' priority='100'>\n    <ip srcipaddr='10.66.6.6'/>\n  </rule>\n</filter>");

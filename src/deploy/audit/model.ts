@@ -68,7 +68,7 @@ export interface HostAudit {
 
 export interface RepairAction {
   host: string;
-  action: 'define-filter' | 'recreate-binding' | 'redefine-domain' | 'apply-domain';
+  action: 'define-filter' | 'recreate-binding' | 'redefine-domain' | 'update-interface' | 'apply-domain';
   target: string;
   ok: boolean;
   detail?: string;

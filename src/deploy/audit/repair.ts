@@ -7,6 +7,7 @@
  * 2. domains missing or with another desired-state digest: the normal apply
  *    path (deployHost); a hand-edited domain whose digest still matches is
  *    redefined from the rendered XML (`virsh define`);
+ *    a running VM's interface changed live is updated live (`update-device --live`);
  * 3. interfaces unbound, with other parameters, or whose kernel rules are
  *    gone: the binding is deleted and created again from the rendered
  *    filterref, which makes libvirt instantiate the rules anew. Measured on
@@ -20,10 +21,12 @@ import type { Transport } from '../transport.js';
 import { escapeAttribute, escapeText } from '../../xml/writer.js';
 import type { AuditHostState } from './host-state.js';
 import type { HostAudit, RepairAction } from './model.js';
+import { parseXml } from '../../xml/parse.js';
 import { parseInterfaces } from './xml-facts.js';
 
 const DEFINE_FILTER = 'printf %s "$2" | virsh -c "$1" nwfilter-define --validate /dev/stdin';
 const DEFINE_DOMAIN = 'printf %s "$2" | virsh -c "$1" define /dev/stdin';
+const UPDATE_INTERFACE = 'printf %s "$3" | virsh -c "$1" update-device --live -- "$2" /dev/stdin';
 // Create is retried: once, in a full e2e run, it failed right after the delete (cause not captured).
 const RECREATE_BINDING = 'virsh -c "$1" nwfilter-binding-delete -- "$2" >/dev/null 2>&1; for i in 1 2 3; do printf %s "$3" | virsh -c "$1" nwfilter-binding-create /dev/stdin && exit 0; sleep 1; done; exit 1';
 
@@ -62,6 +65,15 @@ export async function repairHost(ctx: RepairContext): Promise<RepairAction[]> {
   const outdated = new Set(findings.filter((f) => f.class === 'missing-domain' || (f.class === 'changed-domain' && f.detail.startsWith('desired-state digest'))).map((f) => f.vm));
   const edited = new Set(findings.filter((f) => (f.class === 'changed-domain' || f.class === 'changed-port-profile') && !outdated.has(f.vm)).map((f) => f.vm));
   await run('redefine-domain', [...edited].map((name) => ({ target: name, argv: ['sh', '-c', DEFINE_DOMAIN, 'ovfpipe-domain', uri, vms.get(name)!.xml] })));
+  // A running VM's interface changed live: the rendered <interface> applied live (libvirt re-instantiates its
+  // filter; what it cannot change live, such as a vlan on a bridge, fails here and stays reported).
+  const live = new Map<string, { target: string; argv: string[] }>();
+  for (const f of findings) {
+    if (!(f.class === 'changed-domain' || f.class === 'changed-port-profile') || !f.detail.startsWith('running:') || !f.mac || outdated.has(f.vm)) continue;
+    const xml = interfaceXml(vms.get(f.vm)!.xml, f.mac);
+    if (xml) live.set(`${f.vm}/${f.mac}`, { target: `${f.vm}/${f.mac}`, argv: ['sh', '-c', UPDATE_INTERFACE, 'ovfpipe-interface', uri, f.vm, xml] });
+  }
+  await run('update-interface', [...live.values()]);
   if (outdated.size > 0) {
     const wasRunning = new Set(ctx.audit.vms.filter((v) => v.state === 'running').map((v) => v.name));
     for (const start of [false, true]) {
@@ -103,6 +115,16 @@ export function bindingXml(owner: string, uuid: string, portdev: string, mac: st
     '  </filterref>',
     '</filterbinding>',
   ].join('\n');
+}
+
+/** The rendered <interface> element with this MAC, as text. */
+function interfaceXml(domainXml: string, mac: string): string | undefined {
+  const r = parseXml(domainXml);
+  if (!r.ok) return undefined;
+  const iface = r.root.children
+    .find((c) => c.local === 'devices')
+    ?.children.find((c) => c.local === 'interface' && c.children.some((m) => m.local === 'mac' && m.attributes.some((a) => a.local === 'address' && a.value.toLowerCase() === mac)));
+  return iface ? domainXml.slice(iface.start, iface.end) : undefined;
 }
 
 function dedupe<T extends { name: string }>(items: T[]): T[] {
