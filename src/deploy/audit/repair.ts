@@ -39,66 +39,98 @@ export interface RepairContext {
   job: HostJob;
 }
 
+/** One remote step of a repair, as data (the shape of the steps deploy runs): what it acts on and its argv. */
+export interface RepairStep {
+  action: RepairAction['action'];
+  target: string;
+  argv: string[];
+}
+
+type Finding = HostAudit['vms'][number]['findings'][number];
+type Vms = ReadonlyMap<string, HostUnit['vms'][number]>;
+
 export async function repairHost(ctx: RepairContext): Promise<RepairAction[]> {
   const actions: RepairAction[] = [];
   const findings = ctx.audit.vms.flatMap((v) => v.findings.filter((f) => f.repairable));
-  const vms = new Map(ctx.units.flatMap((u) => u.vms).map((v) => [v.name, v]));
+  const vms: Vms = new Map(ctx.units.flatMap((u) => u.vms).map((v) => [v.name, v]));
   const uri = ctx.job.connectUri;
-  const run = async (kind: RepairAction['action'], items: Array<{ target: string; argv: string[] }>) => {
-    if (items.length === 0) return;
-    const r = await execBatch(ctx.transport, items.map((i) => ({ argv: i.argv, stderr: 'merge' as const })), { timeoutMs: 120_000 + 15_000 * items.length });
-    items.forEach((i, n) => {
-      const x = r[n]!;
-      // On success, keep only errors of attempts that were retried (they say why a first try failed).
-      const errors = x.output.split('\n').filter((l) => l.startsWith('error:')).join('; ');
-      const detail = x.code === 0 ? errors || undefined : x.output.trim() || `exit ${x.code}`;
-      actions.push({ host: ctx.host, action: kind, target: i.target, ok: x.code === 0, ...(detail ? { detail } : {}) });
-    });
+  const outdated = outdatedDomains(findings);
+  const run = async (steps: RepairStep[]) => {
+    if (steps.length === 0) return;
+    const r = await execBatch(ctx.transport, steps.map((i) => ({ argv: i.argv, stderr: 'merge' as const })), { timeoutMs: 120_000 + 15_000 * steps.length });
+    steps.forEach((step, n) => actions.push(outcome(ctx.host, step, r[n]!)));
   };
+  await run(filterSteps(findings, ctx.units, uri));
+  await run(domainSteps(findings, vms, uri, outdated));
+  if (outdated.size > 0) actions.push(...(await reapply(ctx, outdated)));
+  await run(bindingSteps(findings, vms, ctx.state, uri, outdated));
+  return actions;
+}
 
-  // 1. Our filters, in definition order.
-  const filterNames = new Set(findings.filter((f) => (f.class === 'missing-filter' || f.class === 'changed-filter') && f.filter).map((f) => f.filter!));
-  const ordered = dedupe(ctx.units.flatMap((u) => u.result.filters)).filter((f) => filterNames.has(f.name));
-  await run('define-filter', ordered.map((f) => ({ target: f.name, argv: ['sh', '-c', DEFINE_FILTER, 'ovfpipe-filter', uri, f.xml] })));
+function outcome(host: string, step: RepairStep, x: { code: number; output: string }): RepairAction {
+  // On success, keep only errors of attempts that were retried (they say why a first try failed).
+  const errors = x.output.split('\n').filter((l) => l.startsWith('error:')).join('; ');
+  const detail = x.code === 0 ? errors || undefined : x.output.trim() || `exit ${x.code}`;
+  return { host, action: step.action, target: step.target, ok: x.code === 0, ...(detail ? { detail } : {}) };
+}
 
-  // 2. Domains: outdated or missing through apply; hand-edited ones redefined.
-  const outdated = new Set(findings.filter((f) => f.class === 'missing-domain' || (f.class === 'changed-domain' && f.detail.startsWith('desired-state digest'))).map((f) => f.vm));
-  const edited = new Set(findings.filter((f) => (f.class === 'changed-domain' || f.class === 'changed-port-profile') && !outdated.has(f.vm)).map((f) => f.vm));
-  await run('redefine-domain', [...edited].map((name) => ({ target: name, argv: ['sh', '-c', DEFINE_DOMAIN, 'ovfpipe-domain', uri, vms.get(name)!.xml] })));
-  // A running VM's interface changed live: the rendered <interface> applied live (libvirt re-instantiates its
-  // filter; what it cannot change live, such as a vlan on a bridge, fails here and stays reported).
-  const live = new Map<string, { target: string; argv: string[] }>();
-  for (const f of findings) {
-    if (!(f.class === 'changed-domain' || f.class === 'changed-port-profile') || !f.detail.startsWith('running:') || !f.mac || outdated.has(f.vm)) continue;
-    const xml = interfaceXml(vms.get(f.vm)!.xml, f.mac);
-    if (xml) live.set(`${f.vm}/${f.mac}`, { target: `${f.vm}/${f.mac}`, argv: ['sh', '-c', UPDATE_INTERFACE, 'ovfpipe-interface', uri, f.vm, xml] });
+/** 1. Our filters that are missing or changed, in definition order. */
+export function filterSteps(findings: readonly Finding[], units: readonly HostUnit[], uri: string): RepairStep[] {
+  const names = new Set(findings.filter((f) => (f.class === 'missing-filter' || f.class === 'changed-filter') && f.filter).map((f) => f.filter!));
+  return dedupe(units.flatMap((u) => u.result.filters))
+    .filter((f) => names.has(f.name))
+    .map((f) => ({ action: 'define-filter', target: f.name, argv: ['sh', '-c', DEFINE_FILTER, 'ovfpipe-filter', uri, f.xml] }));
+}
+
+/** Domains missing or with another desired-state digest: they go through the apply path. */
+function outdatedDomains(findings: readonly Finding[]): Set<string> {
+  return new Set(findings.filter((f) => f.class === 'missing-domain' || (f.class === 'changed-domain' && f.detail.startsWith('desired-state digest'))).map((f) => f.vm));
+}
+
+/**
+ * 2. Hand-edited domains redefined from the rendered XML; a running VM's interface changed live is put back
+ * live (libvirt re-instantiates its filter; what it cannot change live, such as a bridge's vlan, fails and stays reported).
+ */
+export function domainSteps(findings: readonly Finding[], vms: Vms, uri: string, outdated: ReadonlySet<string>): RepairStep[] {
+  const edited = findings.filter((f) => (f.class === 'changed-domain' || f.class === 'changed-port-profile') && !outdated.has(f.vm));
+  const redefine = [...new Set(edited.filter((f) => !f.detail.startsWith('running:')).map((f) => f.vm))].map(
+    (name): RepairStep => ({ action: 'redefine-domain', target: name, argv: ['sh', '-c', DEFINE_DOMAIN, 'ovfpipe-domain', uri, vms.get(name)!.xml] }),
+  );
+  const live = new Map<string, RepairStep>();
+  for (const f of edited) {
+    const xml = f.detail.startsWith('running:') && f.mac ? interfaceXml(vms.get(f.vm)!.xml, f.mac) : undefined;
+    if (xml) live.set(`${f.vm}/${f.mac}`, { action: 'update-interface', target: `${f.vm}/${f.mac}`, argv: ['sh', '-c', UPDATE_INTERFACE, 'ovfpipe-interface', uri, f.vm, xml] });
   }
-  await run('update-interface', [...live.values()]);
-  if (outdated.size > 0) {
-    const wasRunning = new Set(ctx.audit.vms.filter((v) => v.state === 'running').map((v) => v.name));
-    for (const start of [false, true]) {
-      // Started again if it was running, or if apply starts VMs (a pipeline's defaults.start).
-      const pick = (name: string) => outdated.has(name) && (wasRunning.has(name) || ctx.job.start === true) === start;
-      const units = ctx.units.map((u) => ({ ...u, vms: u.vms.filter((v) => pick(v.name)) })).filter((u) => u.vms.length > 0);
-      if (units.length === 0) continue;
-      const r = await deployHost(ctx.host, units, { ...ctx.job, start });
-      for (const o of r.vms) actions.push({ host: ctx.host, action: 'apply-domain', target: o.name, ok: o.status !== 'failed', detail: o.status === 'failed' ? o.error : o.status });
-    }
-  }
+  return [...redefine, ...live.values()];
+}
 
-  // 3. Bindings of running interfaces, from the rendered filterref.
-  const bindingItems = new Map<string, { target: string; argv: string[] }>();
+/** Outdated or missing domains through deployHost; started if they were running or apply starts VMs (a pipeline's defaults.start). */
+async function reapply(ctx: RepairContext, outdated: ReadonlySet<string>): Promise<RepairAction[]> {
+  const actions: RepairAction[] = [];
+  const wasRunning = new Set(ctx.audit.vms.filter((v) => v.state === 'running').map((v) => v.name));
+  for (const start of [false, true]) {
+    const pick = (name: string) => outdated.has(name) && (wasRunning.has(name) || ctx.job.start === true) === start;
+    const units = ctx.units.map((u) => ({ ...u, vms: u.vms.filter((v) => pick(v.name)) })).filter((u) => u.vms.length > 0);
+    if (units.length === 0) continue;
+    const r = await deployHost(ctx.host, units, { ...ctx.job, start });
+    for (const o of r.vms) actions.push({ host: ctx.host, action: 'apply-domain', target: o.name, ok: o.status !== 'failed', detail: o.status === 'failed' ? o.error : o.status });
+  }
+  return actions;
+}
+
+/** 3. Bindings of running interfaces, re-created from the rendered filterref. */
+export function bindingSteps(findings: readonly Finding[], vms: Vms, state: AuditHostState, uri: string, outdated: ReadonlySet<string>): RepairStep[] {
+  const steps = new Map<string, RepairStep>();
   for (const f of findings) {
     if (!(f.class === 'unbound-interface' || f.class === 'changed-parameters' || f.class === 'firewall-rules-missing') || !f.interface || !f.mac || outdated.has(f.vm)) continue;
     const vm = vms.get(f.vm);
-    const live = ctx.state.domains.get(f.vm)?.live;
+    const live = state.domains.get(f.vm)?.live;
     const want = vm && parseInterfaces(vm.xml).interfaces.find((i) => i.mac === f.mac);
     if (!vm || !live || !want?.filterref) continue;
     const xml = bindingXml(vm.name, parseInterfaces(live).uuid ?? vm.uuid, f.interface, f.mac, want.filterref.filter, want.filterref.parameters);
-    bindingItems.set(f.interface, { target: `${f.vm}/${f.interface}`, argv: ['sh', '-c', RECREATE_BINDING, 'ovfpipe-binding', uri, f.interface, xml] });
+    steps.set(f.interface, { action: 'recreate-binding', target: `${f.vm}/${f.interface}`, argv: ['sh', '-c', RECREATE_BINDING, 'ovfpipe-binding', uri, f.interface, xml] });
   }
-  await run('recreate-binding', [...bindingItems.values()]);
-  return actions;
+  return [...steps.values()];
 }
 
 /** A <filterbinding> (libvirt formatnwfilter "Filter bindings"): owner, port, MAC, and the filterref with our parameters. */
