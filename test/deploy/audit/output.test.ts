@@ -62,3 +62,17 @@ describe('virshMulti', () => {
     ]);
   });
 });
+
+describe('ovfpipe audit usage', () => {
+  const cli = async (args: string[]) => {
+    let err = '';
+    const { main } = await import('../../../src/cli/main.js');
+    const code = await main(args, { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: process.cwd() });
+    return { code, err };
+  };
+
+  it('exits 2 when a package is given without --host and --tenant, or with a bad --parallel', async () => {
+    expect(await cli(['audit', 'examples/two-tier'])).toMatchObject({ code: 2, err: expect.stringContaining('audit PKG needs --host and --tenant') });
+    expect((await cli(['audit', 'examples/two-tier', '--host', 'ssh://root@127.0.0.1:1', '--tenant', 't', '--parallel', '0'])).code).toBe(2);
+  });
+});
