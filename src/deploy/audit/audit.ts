@@ -3,7 +3,8 @@
  * for one tenant placed on its hosts as deploy places it, or a pipeline's
  * placement — then per host, through one connection, reads the state
  * (host-state.ts) and compares (check.ts). Read-only unless `repair`:
- * then repair.ts puts back what drifted and the host is audited again.
+ * then, once every host is read, repair.ts puts back what drifted and the
+ * host is audited again.
  * An unreachable host is reported as such; the others are still audited.
  */
 import PQueue from 'p-queue';
@@ -32,33 +33,59 @@ export interface AuditOptions {
 
 export async function auditTargets(targets: readonly AuditTarget[], opts: AuditOptions = {}): Promise<AuditResult> {
   const queue = new PQueue({ concurrency: opts.parallel ?? 8 });
-  const results = await Promise.all(targets.map((t) => queue.add(() => auditTarget(t, opts))));
-  const out: AuditResult = { hosts: results.map((r) => r.after ?? r.before) };
-  if (opts.repair) {
-    out.before = results.map((r) => r.before);
-    out.repairs = results.flatMap((r) => r.repairs);
-  }
-  return out;
+  // 1. Every host read and compared (connections closed: a repair opens its own).
+  const firsts = await Promise.all(
+    targets.map((t) =>
+      queue.add(async () => {
+        const r = await auditOnce(t);
+        await r.transport?.close().catch(() => undefined);
+        return r;
+      }),
+    ),
+  );
+  holdMisplaced(firsts.map((f) => f.audit));
+  if (!opts.repair) return { hosts: firsts.map((f) => f.audit) };
+  // 2. Per host with something repairable: repair, then audit again.
+  const results = await Promise.all(targets.map((t, i) => queue.add(() => repairTarget(t, firsts[i]!, opts))));
+  const hosts = results.map((r, i) => r.after ?? firsts[i]!.audit);
+  holdMisplaced(hosts);
+  return { hosts, before: firsts.map((f) => f.audit), repairs: results.flatMap((r) => r.repairs) };
 }
 
-async function auditTarget(target: AuditTarget, opts: AuditOptions): Promise<{ before: HostAudit; after?: HostAudit; repairs: RepairAction[] }> {
-  const first = await auditOnce(target);
-  if (!opts.repair || first.audit.status === 'clean' || first.audit.status === 'unreachable' || !first.state || !first.transport) {
-    await first.transport?.close().catch(() => undefined);
-    return { before: first.audit, repairs: [] };
-  }
+/**
+ * A VM missing where it is placed but defined on another audited host was placed differently
+ * (another --host order than the deploy's): reported, and not re-created, which would make a second copy.
+ */
+export function holdMisplaced(audits: HostAudit[]): void {
+  const present = new Map<string, string>();
+  for (const h of audits) for (const v of h.vms) if (v.state !== 'missing') present.set(v.name, h.host);
+  for (const h of audits)
+    for (const v of h.vms)
+      for (const f of v.findings) {
+        const elsewhere = present.get(v.name);
+        if (f.class !== 'missing-domain' || elsewhere === undefined || !f.repairable) continue;
+        f.repairable = false;
+        f.detail += ` here, but is defined on ${elsewhere}: placed differently from the deploy (give audit the deploy's --host order)`;
+      }
+}
+
+async function repairTarget(target: AuditTarget, first: Awaited<ReturnType<typeof auditOnce>>, opts: AuditOptions): Promise<{ after?: HostAudit; repairs: RepairAction[] }> {
+  const repairable = first.audit.vms.some((v) => v.findings.some((f) => f.repairable));
+  if (!repairable || !first.state) return { repairs: [] };
   let repairs: RepairAction[];
+  let transport: Transport | undefined;
   try {
-    repairs = await repairHost({ host: target.host, transport: first.transport, units: target.units, audit: first.audit, state: first.state, job: target.job });
+    transport = await target.job.connect(target.host);
+    repairs = await repairHost({ host: target.host, transport, units: target.units, audit: first.audit, state: first.state, job: target.job });
   } catch (e) {
     repairs = [{ host: target.host, action: 'define-filter', target: '(repair)', ok: false, detail: (e as Error).message }];
   } finally {
-    await first.transport.close().catch(() => undefined);
+    await transport?.close().catch(() => undefined);
   }
   for (const r of repairs) opts.log?.(`${target.host}: ${r.action} ${r.target}: ${r.ok ? 'done' : `failed: ${r.detail}`}`);
   const again = await auditOnce(target);
   await again.transport?.close().catch(() => undefined);
-  return { before: first.audit, after: again.audit, repairs };
+  return { after: again.audit, repairs };
 }
 
 async function auditOnce(target: AuditTarget) {

@@ -37,3 +37,16 @@ describe('repair steps', () => {
     expect(steps[0]!.argv.at(-1)).toContain("<parameter name='IP' value='10.0.0.5'/>");
   });
 });
+
+describe('a VM missing where placed but defined on another audited host', () => {
+  it('is reported with where it is, and not re-created', async () => {
+    const { holdMisplaced } = await import('../../../src/deploy/audit/audit.js');
+    const hosts = [
+      { host: 'a', status: 'drift' as const, seconds: 0, vms: [{ name: 't-web', tenant: 't', state: 'missing' as const, status: 'drift' as const, findings: [f({ class: 'missing-domain', detail: 'domain t-web is not defined' })] }] },
+      { host: 'b', status: 'clean' as const, seconds: 0, vms: [{ name: 't-web', tenant: 't', state: 'stopped' as const, status: 'clean' as const, findings: [] }] },
+    ];
+    holdMisplaced(hosts);
+    holdMisplaced(hosts);
+    expect(hosts[0]!.vms[0]!.findings[0]).toMatchObject({ repairable: false, detail: 'domain t-web is not defined here, but is defined on b: placed differently from the deploy (give audit the deploy\'s --host order)' });
+  });
+});
