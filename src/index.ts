@@ -56,6 +56,12 @@ export { reportJson, reportJunit, mergeReports, type RunReport } from './deploy/
 export type { Transport } from './deploy/transport.js';
 export { connectSsh } from './deploy/ssh/ssh-transport.js';
 export { hostConnector } from './deploy/connect.js';
+export { auditTargets, type AuditTarget, type AuditOptions } from './deploy/audit/audit.js';
+export { packageTargets } from './deploy/audit/package-targets.js';
+export { auditVms } from './deploy/audit/check.js';
+export { auditJson, auditJunit, auditSarif, auditText } from './deploy/audit/format.js';
+export { auditClean, DRIFT_CLASSES, type AuditResult, type AuditFinding, type DriftClass, type HostAudit, type VmAudit, type RepairAction } from './deploy/audit/model.js';
+export { pipelineTargets } from './pipeline/audit.js';
 // Pipeline and pack
 export { loadPipeline, parsePipeline } from './pipeline/load.js';
 export { runPipeline, destroyPipeline, preparePipeline } from './pipeline/run.js';

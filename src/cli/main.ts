@@ -13,6 +13,7 @@ import { registerRender } from './commands/render.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerPack } from './commands/pack.js';
 import { registerPipeline } from './commands/pipeline.js';
+import { registerAudit } from './commands/audit.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerDeploy(program, io, setExit);
   registerPack(program, io, setExit);
   registerPipeline(program, io, setExit);
+  registerAudit(program, io, setExit);
   for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(['node', 'ovfpipe', ...argv]);

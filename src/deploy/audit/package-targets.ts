@@ -1,0 +1,44 @@
+/**
+ * The audit targets of `audit PKG --host … --tenant T`: the package rendered
+ * exactly as deploy renders it (same digests, same options, so the
+ * desired-state digests compare), VMs placed round-robin as deploy places
+ * them. The package stays open until `close`: a repair may upload images.
+ */
+import { hasErrors, type Diagnostic } from '../../diagnostics.js';
+import { loadDescriptor } from '../../load-descriptor.js';
+import type { VarsFile } from '../../macros/vars.js';
+import { renderPackage } from '../../render/render-package.js';
+import { imageDigests } from '../../render/render-to-dir.js';
+import type { RenderOptions } from '../../render/types.js';
+import { type HostJob, place } from '../deploy.js';
+import type { AuditTarget } from './audit.js';
+
+export interface PackageAuditRequest {
+  pkg: string;
+  tenant: string;
+  vars?: VarsFile;
+  hosts: string[];
+  options: RenderOptions;
+  configuration?: string;
+  job: HostJob;
+}
+
+export async function packageTargets(req: PackageAuditRequest): Promise<{ targets: AuditTarget[]; diagnostics: Diagnostic[]; close(): Promise<void> }> {
+  const loaded = await loadDescriptor(req.pkg);
+  const close = () => loaded.reader.close();
+  try {
+    const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
+    const packageName = req.pkg.replace(/\/+$/, '').split('/').pop() ?? req.pkg;
+    const result = renderPackage({ envelope: loaded.envelope, packageName, tenant: req.tenant, vars: req.vars, storageRoot: req.job.storageRoot, options: req.options, configuration: req.configuration, digests });
+    if (hasErrors(result.diagnostics)) {
+      await close();
+      return { targets: [], diagnostics: result.diagnostics, close: async () => undefined };
+    }
+    const placement = place(result.domains, req.hosts);
+    const targets = req.hosts.map((host) => ({ host, units: [{ result, vms: placement.get(host) ?? [], reader: loaded.reader }], job: req.job }));
+    return { targets, diagnostics: result.diagnostics, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
