@@ -12,6 +12,7 @@ import { imageDigests } from '../../render/render-to-dir.js';
 import type { RenderOptions } from '../../render/types.js';
 import { type HostJob, place } from '../deploy.js';
 import type { AuditTarget } from './audit.js';
+import { lastPathSegment } from '../../strings.js';
 
 export interface PackageAuditRequest {
   pkg: string;
@@ -28,7 +29,7 @@ export async function packageTargets(req: PackageAuditRequest): Promise<{ target
   const close = () => loaded.reader.close();
   try {
     const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
-    const packageName = req.pkg.replace(/\/+$/, '').split('/').pop() ?? req.pkg;
+    const packageName = lastPathSegment(req.pkg);
     const result = renderPackage({ envelope: loaded.envelope, packageName, tenant: req.tenant, vars: req.vars, storageRoot: req.job.storageRoot, options: req.options, configuration: req.configuration, digests });
     if (hasErrors(result.diagnostics)) {
       await close();
