@@ -113,9 +113,10 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
   const started = Date.now();
   const seconds = () => (Date.now() - started) / 1000;
   const vms = units.flatMap((u) => u.vms);
+  let phase = 'connect';
   const failAll = (error: string): HostResult => ({
     host: { host, status: 'failed', error, seconds: seconds(), bytesUploaded: 0, vms: vms.length },
-    vms: vms.map((v) => ({ name: v.name, host, status: 'failed' as const, error, seconds: seconds() })),
+    vms: vms.map((v) => ({ name: v.name, host, status: 'failed' as const, error, seconds: seconds(), tenant: v.tenant, steps: [{ id: phase, start: new Date(started).toISOString(), seconds: seconds(), error }] })),
     plan: { host, error },
   });
   if (vms.length === 0) return { host: { host, status: 'ok', seconds: 0, bytesUploaded: 0, vms: 0 }, vms: [], plan: { host } };
@@ -128,6 +129,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     req.log?.(`${host}: cannot connect: ${message}`);
     return failAll(message);
   }
+  phase = 'preflight';
   try {
     const disks = units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain)));
     const readers = new Map<string, PackageReader>();
@@ -147,6 +149,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     plan.problems.push(...facts.problems, ...preflight(vms.filter(runnable), facts, req.start === true));
     if (plan.problems.length > 0) return { ...failAll(`preflight: ${plan.problems.join('; ')}`), plan: { host, plan } };
     if (req.dryRun) return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: 0, vms: vms.length }, vms: [], plan: { host, plan } };
+    phase = 'apply';
     const outcome = await executeHostPlan(plan, {
       transport: t,
       host,

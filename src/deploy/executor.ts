@@ -24,6 +24,7 @@ import { cleanupTemps } from './ssh/put.js';
 import { StepRunner } from './step-runner.js';
 import { convertSteps, isoUploadStep, startSteps, STEP_TIMEOUT_MS, vmApplySteps, vmDirectory } from './steps.js';
 import type { Transport } from './transport.js';
+import { roundTripLabel, timed, type StepTiming } from './step-timing.js';
 
 export type VmStatus = 'created' | 'updated' | 'unchanged' | 'failed';
 
@@ -33,6 +34,12 @@ export interface VmOutcome {
   status: VmStatus;
   error?: string;
   seconds: number;
+  /** Tenant the VM was rendered for. */
+  tenant?: string;
+  /** Bytes sent for this VM: its ISO, and the images it was first to need. */
+  bytes?: number;
+  /** The steps it went through, on the run's clock (step-timing.ts). */
+  steps?: StepTiming[];
 }
 
 export interface ExecuteContext {
@@ -60,11 +67,21 @@ export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Prom
   // concurrent run's upload is left alone). They never carry a store name.
   const storeDirs = [...new Set(plan.images.map((i) => i.storedPath.replace(/\/[^/]+$/, '')))];
   const cleanup = Promise.all(storeDirs.map((dir) => cleanupTemps(ctx.transport, dir).catch(() => undefined)));
-  const filters = defineFilters(plan, ctx);
+  const shared = new Map<string, StepTiming[]>();
+  const filterTimes: StepTiming[] = [];
+  const filters = timed(filterTimes, 'filters', () => defineFilters(plan, ctx));
+  const imageBytes = new Map<string, number>();
   const images = (async () => {
     const failed = new Map<string, string>();
     for (const img of plan.images) {
+      const times: StepTiming[] = [];
+      shared.set(img.sha256, times);
+      const before = out.bytesUploaded;
+      const started = Date.now();
       const err = await placeImage(img, ctx, out);
+      imageBytes.set(img.sha256, out.bytesUploaded - before);
+      if (img.upload || img.convert)
+        times.push({ id: img.upload ? 'upload' : 'convert', start: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, ...(err ? { error: err } : {}) });
       if (err) failed.set(img.sha256, err);
     }
     return failed;
@@ -76,20 +93,43 @@ export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Prom
     const started = Date.now();
     let message = vm.action === 'refuse' ? vm.reason : undefined;
     let status: VmStatus = 'failed';
+    const own: StepTiming[] = [];
+    const sent = { bytes: 0 };
     if (!message)
       try {
-        status = await applyVm(vm, ctx, out, ready);
+        status = await applyVm(vm, ctx, out, ready, own, sent);
       } catch (e) {
         message = (e as Error).message;
       }
-    const o: VmOutcome = { name: vm.vm.name, host: ctx.host, status, seconds: (Date.now() - started) / 1000 };
+    const o: VmOutcome = { name: vm.vm.name, host: ctx.host, status, seconds: (Date.now() - started) / 1000, tenant: vm.vm.tenant };
     if (status === 'failed') o.error = message ?? 'failed';
+    o.steps = vmTimeline(vm, own, filterTimes, shared);
+    o.bytes = sent.bytes + firstNeed(vm, plan, imageBytes);
+    if (status === 'failed' && message && !o.steps.some((t) => t.error)) o.steps.push({ id: vm.action === 'refuse' ? 'plan' : 'apply', start: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, error: message });
     out.vms.push(o);
     ctx.onVm?.(o);
   })));
   await Promise.all([cleanup, ready]);
   out.vms.sort((a, b) => plan.vms.findIndex((v) => v.vm.name === a.name) - plan.vms.findIndex((v) => v.vm.name === b.name));
   return out;
+}
+
+/** The steps of one VM's lane: the shared ones it waited for (filters, its images), then its own, by start. */
+function vmTimeline(vm: VmPlan, own: StepTiming[], filterTimes: StepTiming[], shared: Map<string, StepTiming[]>): StepTiming[] {
+  const mine = [...own];
+  if (vm.action !== 'unchanged' && vm.action !== 'refuse' && vm.vm.filterrefs.length > 0) mine.push(...filterTimes);
+  for (const d of vm.disks) if (d.sha256) mine.push(...(shared.get(d.sha256) ?? []));
+  return [...new Set(mine)].sort((a, b) => a.start.localeCompare(b.start));
+}
+
+/** Image bytes are counted on the first VM (in plan order) that uses the image. */
+function firstNeed(vm: VmPlan, plan: HostPlan, imageBytes: Map<string, number>): number {
+  let n = 0;
+  for (const sha of new Set(vm.disks.map((d) => d.sha256).filter((x): x is string => Boolean(x)))) {
+    const first = plan.vms.find((v) => v.disks.some((d) => d.sha256 === sha));
+    if (first === vm) n += imageBytes.get(sha) ?? 0;
+  }
+  return n;
 }
 
 /** Filters in plan (definition) order, all in one batch; returns name → error for those that failed. */
@@ -172,16 +212,16 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
  * steps (steps.ts: overlays, define, and when asked start and autostart). On
  * failure one more round trip undoes what succeeded (StepRunner.rollback).
  */
-async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready: Promise<[Map<string, string>, Map<string, string>]>): Promise<VmStatus> {
+async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready: Promise<[Map<string, string>, Map<string, string>]>, times: StepTiming[], sent: { bytes: number }): Promise<VmStatus> {
   if (vm.action === 'unchanged') {
-    if (vm.start) await new StepRunner(ctx.transport, ctx.log).run('ovfpipe-start', startSteps(vm, ctx.connectUri));
+    if (vm.start) await timed(times, 'start', () => new StepRunner(ctx.transport, ctx.log).run('ovfpipe-start', startSteps(vm, ctx.connectUri)));
     return 'unchanged';
   }
   const steps = new StepRunner(ctx.transport, ctx.log);
   try {
     const env = vm.vm.ovfEnv;
     const vmDir = vmDirectory(vm);
-    if (env) {
+    if (env) await timed(times, 'prepare', async () => {
       const iso = buildIso(env.xml);
       iso.catch(() => undefined); // settled here, awaited (and reported) below
       const [mkdir, remote] = await execBatch(ctx.transport, [{ argv: ['mkdir', '-p', '--', vmDir], stderr: 'merge' }, { argv: ['sha256sum', '--', env.isoPath] }], { timeoutMs: 60_000 });
@@ -190,13 +230,15 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
       if (!(remote!.code === 0 && remote!.output.startsWith(sha))) {
         const r = await ctx.transport.put(Readable.from([bytes]), env.isoPath, { expectedSha256: sha });
         out.bytesUploaded += r.bytes;
+        sent.bytes += r.bytes;
         steps.record(isoUploadStep(env.isoPath));
       }
-    }
+    });
     const [failedFilters, failedImages] = await ready;
     const blocked = blockingFailure(vm, failedFilters, failedImages);
     if (blocked) throw new Error(blocked);
-    await steps.run('ovfpipe-apply', vmApplySteps(vm, ctx.connectUri));
+    const remote = vmApplySteps(vm, ctx.connectUri);
+    await timed(times, roundTripLabel(remote.map((r) => r.id)), () => steps.run('ovfpipe-apply', remote));
     return vm.action === 'create' ? 'created' : 'updated';
   } catch (e) {
     const incomplete = await steps.rollback();

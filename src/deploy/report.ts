@@ -1,6 +1,7 @@
 /** The run report (PRODUCT.md §7): JSON and JUnit, every VM and host with its outcome, timings and bytes. Pure. */
 import { element, writeXml } from '../xml/writer.js';
 import type { VmOutcome } from './executor.js';
+import type { PlacementEntry, TenantSecurity } from './report-security.js';
 
 export interface HostReport {
   host: string;
@@ -15,6 +16,20 @@ export interface RunReport {
   vms: VmOutcome[];
   hosts: HostReport[];
   bytesUploaded: number;
+  /** The pipeline file (apply) or package (deploy) the run was for. */
+  pipeline?: string;
+  /** `i/n` of a sharded run; a merged report lists its shards. */
+  shard?: string;
+  shards?: string[];
+  /** ISO 8601 start of the run, and its wall time. */
+  startedAt?: string;
+  seconds?: number;
+  /** ovfpipe's version. */
+  version?: string;
+  /** Which VM went to which host, and why when known. */
+  placement?: PlacementEntry[];
+  /** Per tenant: the filter graph and each NIC's filter parameters and port profile. */
+  security?: TenantSecurity[];
 }
 
 export function runFailed(r: RunReport): boolean {
@@ -64,9 +79,27 @@ export function reportJunit(r: RunReport): string {
 
 /** Joins shard reports (`ovfpipe report merge`): hosts are disjoint across shards. */
 export function mergeReports(reports: readonly RunReport[]): RunReport {
-  return {
+  const merged: RunReport = {
     vms: reports.flatMap((r) => r.vms),
     hosts: reports.flatMap((r) => r.hosts),
     bytesUploaded: reports.reduce((n, r) => n + r.bytesUploaded, 0),
   };
+  const first = reports[0];
+  if (first?.pipeline !== undefined) merged.pipeline = first.pipeline;
+  if (first?.version !== undefined) merged.version = first.version;
+  const shards = reports.flatMap((r) => r.shards ?? (r.shard ? [r.shard] : []));
+  if (shards.length > 0) merged.shards = shards;
+  const starts = reports.map((r) => r.startedAt).filter((x): x is string => x !== undefined).sort();
+  if (starts.length > 0) {
+    merged.startedAt = starts[0];
+    const ends = reports.filter((r) => r.startedAt && r.seconds !== undefined).map((r) => Date.parse(r.startedAt!) + r.seconds! * 1000);
+    merged.seconds = (Math.max(...ends) - Date.parse(starts[0]!)) / 1000;
+  }
+  // Every shard places every VM (placement is global); keep one entry per VM.
+  const placement = new Map(reports.flatMap((r) => r.placement ?? []).map((p) => [p.vm, p] as const));
+  if (placement.size > 0) merged.placement = [...placement.values()];
+  const security = new Map<string, TenantSecurity>();
+  for (const t of reports.flatMap((r) => r.security ?? [])) if (!security.has(t.tenant)) security.set(t.tenant, t);
+  if (security.size > 0) merged.security = [...security.values()];
+  return merged;
 }

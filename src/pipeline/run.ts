@@ -19,6 +19,8 @@ import { deployHost, type HostUnit } from '../deploy/deploy.js';
 import { destroyOnHost, type DestroyResult } from '../deploy/destroy.js';
 import type { HostPlan } from '../deploy/plan.js';
 import type { RunReport } from '../deploy/report.js';
+import { securityOf, type PlacementEntry, type TenantSecurity } from '../deploy/report-security.js';
+import { VERSION } from '../version.js';
 import type { Transport } from '../deploy/transport.js';
 import { lintFiles } from '../lint/lint-files.js';
 import { loadDescriptor, type LoadedDescriptor } from '../load-descriptor.js';
@@ -46,6 +48,9 @@ export interface PreparedPipeline {
   units: Map<string, HostUnit[]>;
   placement: Map<string, string>;
   storageRoot: string;
+  /** For the run report: where each VM goes and why, and each tenant's filters and NICs. */
+  placementEntries: PlacementEntry[];
+  security: TenantSecurity[];
   close(): Promise<void>;
 }
 
@@ -100,8 +105,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     }
   const hosts = new Map(Object.entries(p.inventory?.hosts ?? {}));
   const catalog = p.inventory?.catalog ? await loadCatalogFile(resolve(loaded.baseDir, p.inventory.catalog), diagnostics) : undefined;
-  const placement = placeVms(
-    renders.flatMap((r) =>
+  const placementInput = renders.flatMap((r) =>
       r.result.domains.map((d) => ({
         key: d.name,
         memoryMiB: Math.ceil(d.memoryKiB / 1024),
@@ -109,8 +113,11 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
         host: r.hints.vmHints[d.virtualSystem]?.host ?? r.hints.host,
         group: r.hints.vmHints[d.virtualSystem]?.group ?? r.hints.group,
         groups: catalog ? groupsFor(packages.get(r.pkg)!.envelope, d.virtualSystem, catalog) : undefined,
+        tenant: d.tenant,
       })),
-    ),
+    );
+  const placement = placeVms(
+    placementInput,
     [...hosts.entries()].map(([name, h]) => ({ name, group: h.group, memoryMiB: h.capacity?.memoryMiB, vcpus: h.capacity?.vcpus })),
   );
   if (stages.has('deploy')) for (const problem of placement.problems) diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `placement: ${problem}`, file: opts.file, line: 0, column: 0, locator: 'inventory' });
@@ -127,7 +134,13 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
       units.set(host, list);
     }
   if (hasErrors(diagnostics)) await close();
-  return { pipeline: p, diagnostics, hosts, units, placement: placement.byVm, storageRoot, close };
+  const placementEntries = placementInput.flatMap((v) => {
+    const host = placement.byVm.get(v.key);
+    if (!host) return [];
+    const reason = v.host ? `named host ${v.host}` : v.group ? `host group ${v.group}` : v.groups ? `least loaded host of a group offering its port profiles (${v.groups.join(', ')})` : 'least loaded host with room';
+    return [{ vm: v.key, tenant: v.tenant, host: hosts.get(host)?.address ?? host, reason }];
+  });
+  return { pipeline: p, diagnostics, hosts, units, placement: placement.byVm, storageRoot, placementEntries, security: securityOf(renders.map((r) => r.result)), close };
 }
 
 async function loadCatalogFile(path: string, diagnostics: Diagnostic[]): Promise<ProfileCatalog | undefined> {
@@ -156,6 +169,7 @@ export interface PipelineRun {
 
 /** plan (dryRun) or apply over the shard's hosts. */
 export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }): Promise<PipelineRun> {
+  const startedAt = new Date();
   const prepared = await preparePipeline(opts);
   const empty: RunReport = { vms: [], hosts: [], bytesUploaded: 0 };
   if (!('units' in prepared) || hasErrors(prepared.diagnostics)) return { diagnostics: prepared.diagnostics, report: empty, plans: [] };
@@ -184,7 +198,18 @@ export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }
         }),
       ),
     );
-    const report: RunReport = { vms: results.flatMap((r) => r.vms), hosts: results.map((r) => r.host), bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0) };
+    const report: RunReport = {
+      vms: results.flatMap((r) => r.vms),
+      hosts: results.map((r) => r.host),
+      bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0),
+      pipeline: opts.file,
+      ...(opts.shard ? { shard: `${opts.shard.index}/${opts.shard.count}` } : {}),
+      startedAt: startedAt.toISOString(),
+      seconds: (Date.now() - startedAt.getTime()) / 1000,
+      version: VERSION,
+      placement: prepared.placementEntries.filter((e) => results.some((r) => r.host.host === e.host)),
+      security: prepared.security,
+    };
     return { diagnostics: prepared.diagnostics, report, plans: results.map((r) => r.plan) };
   } finally {
     await prepared.close();
