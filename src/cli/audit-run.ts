@@ -55,6 +55,10 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
     io.stdout.write(f.json ? auditJson(r) : auditText(r));
     if (f.sarif) await writeFile(f.sarif, auditSarif(r, artifactUri(input, io.cwd)));
     if (f.junit) await writeFile(f.junit, auditJunit(r));
+    if (f.html) {
+      const [{ writeHtmlReport }, { auditAsRunReport }] = await Promise.all([import('./report-html-run.js'), import('../report-html/from-runs.js')]);
+      await writeHtmlReport(f.html, [auditAsRunReport(r, { pipeline: input })], { audit: r });
+    }
     return auditClean(r) ? EXIT.ok : EXIT.problems;
   } finally {
     await prepared.close();

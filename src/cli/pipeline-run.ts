@@ -7,12 +7,23 @@ import { mergeReports, reportJson, reportJunit, runFailed, type RunReport, summa
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
 import { EXIT, type CliIo } from './io.js';
+import { planAsRunReport } from '../report-html/from-runs.js';
+import { VERSION } from '../version.js';
 
 function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
   for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]${d.locator ? ` ${d.locator}` : ''}\n`);
 }
 
-export async function planCommand(file: string, o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean }, io: CliIo, log: (l: string) => void): Promise<number> {
+async function writeHtml(file: string, reports: RunReport[]): Promise<void> {
+  const { writeHtmlReport } = await import('./report-html-run.js');
+  await writeHtmlReport(file, reports);
+}
+
+function shardName(shard: { index: number; count: number } | undefined): { shard?: string } {
+  return shard ? { shard: `${shard.index}/${shard.count}` } : {};
+}
+
+export async function planCommand(file: string, o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean; html?: string }, io: CliIo, log: (l: string) => void): Promise<number> {
   if (o.offline) {
     const prepared = await preparePipeline({ file, shard: o.shard });
     printDiagnostics(prepared.diagnostics, io);
@@ -25,6 +36,14 @@ export async function planCommand(file: string, o: { offline?: boolean; shard?: 
       filters: [...new Set(units.flatMap((u) => u.result.filters.map((f) => f.name)))],
       images: [...new Set(units.flatMap((u) => u.result.disks.map((d) => d.sha256).filter(Boolean)))],
     }));
+    if (o.html)
+      await writeHtml(o.html, [
+        planAsRunReport(
+          hosts.flatMap((h) => h.vms.map((v) => ({ name: v.name, host: h.address, tenant: v.tenant, action: 'planned' }))),
+          new Map(hosts.map((h) => [h.address, undefined])),
+          { pipeline: file, ...shardName(o.shard), version: VERSION, placement: prepared.placementEntries, security: prepared.security },
+        ),
+      ]);
     if (o.json) io.stdout.write(`${JSON.stringify({ offline: true, hosts }, null, 2)}\n`);
     else
       for (const h of hosts) {
@@ -37,6 +56,14 @@ export async function planCommand(file: string, o: { offline?: boolean; shard?: 
   const r = await runPipeline({ file, shard: o.shard, dryRun: true, log });
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
+  if (o.html)
+    await writeHtml(o.html, [
+      planAsRunReport(
+        r.plans.flatMap((p) => (p.plan?.vms ?? []).map((v) => ({ name: v.vm.name, host: p.host, tenant: v.vm.tenant, action: v.action, reason: v.reason }))),
+        new Map(r.plans.map((p) => [p.host, p.error])),
+        { pipeline: file, ...shardName(o.shard), version: VERSION, placement: r.report.placement, security: r.report.security },
+      ),
+    ]);
   const hosts = r.plans.map((p) => ({
     host: p.host,
     error: p.error,
@@ -55,7 +82,7 @@ export async function planCommand(file: string, o: { offline?: boolean; shard?: 
   return hosts.some((h) => h.error) ? EXIT.problems : EXIT.ok;
 }
 
-export async function applyCommand(file: string, o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean }, io: CliIo, plainLog: (l: string) => void): Promise<number> {
+export async function applyCommand(file: string, o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean; html?: string }, io: CliIo, plainLog: (l: string) => void): Promise<number> {
   const progress = createProgress(io.stderr);
   const log = io.stderr.isTTY ? (l: string) => progress.log(l) : plainLog;
   const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress }).finally(() => progress.stop());
@@ -66,6 +93,7 @@ export async function applyCommand(file: string, o: { shard?: { index: number; c
   if (o.json) io.stdout.write(reportJson(r.report));
   if (o.report) await writeFile(o.report, reportJson(r.report));
   if (o.junit) await writeFile(o.junit, reportJunit(r.report));
+  if (o.html) await writeHtml(o.html, [r.report]);
   return runFailed(r.report) ? EXIT.problems : EXIT.ok;
 }
 

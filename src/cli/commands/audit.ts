@@ -19,6 +19,7 @@ export interface AuditFlags {
   json?: boolean;
   sarif?: string;
   junit?: string;
+  html?: string;
   parallel: string;
 }
 
@@ -46,6 +47,7 @@ export function registerAudit(program: Command, io: CliIo, setExit: (code: numbe
     .option('--json', 'print the result as JSON')
     .option('--sarif <file>', 'write the drift as SARIF 2.1.0')
     .option('--junit <file>', 'write the audit as JUnit XML')
+    .option('--html <file>', 'write the audit as a self-contained HTML page (VMs per host, drift per VM and whether it was repaired)')
     .option('--parallel <n>', 'hosts audited at once', '8')
     .addHelpText('after', '\nExit codes: 0 every VM proven in force; 1 drift, or a host unreachable, or rules that cannot be verified; 2 usage.\n')
     .action(async (input: string, f: AuditFlags) => {

@@ -17,6 +17,17 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
       io.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderNetsecText(report));
     });
   netsec
+    .command('graph')
+    .description("draw the package's filter tree (filters → referenced filters → built-ins) and NIC bindings (parameters, port profiles); with --tenant, as rendered for that tenant (macros resolved, filter names scoped). Laid out by Graphviz (WebAssembly) for svg")
+    .argument('<pkg>', 'package: directory, .ovf, .ova or zip')
+    .option('-t, --tenant <name>', 'resolve for this tenant (as render does)')
+    .option('--vars <file>', 'vars YAML for the tenant')
+    .option('--format <format>', 'dot | mermaid | svg', 'dot')
+    .action(async (pkg: string, opts: { tenant?: string; vars?: string; format: string }) => {
+      const { netsecGraphCommand } = await import('../netsec-graph-run.js');
+      setExit(await netsecGraphCommand(pkg, opts, io));
+    });
+  netsec
     .command('embed')
     .description('write filters, port profiles and bindings into a package (refuses output that would not lint clean for what it adds)')
     .argument('<pkg>', 'package: a .ovf (then OUT is a .ovf) or a directory (then OUT is a directory)')

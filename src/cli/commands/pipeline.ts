@@ -20,9 +20,10 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
     .option('--offline', 'do not connect: show placement and the rendered VMs and filters')
     .option('--shard <i/n>', 'only this shard of the hosts')
     .option('--json', 'print as JSON')
-    .action(async (file: string, o: { offline?: boolean; shard?: string; json?: boolean }) => {
+    .option('--html <file>', 'also write the plan as a self-contained HTML report')
+    .action(async (file: string, o: { offline?: boolean; shard?: string; json?: boolean; html?: string }) => {
       const { planCommand } = await import('../pipeline-run.js');
-      setExit(await planCommand(file, { offline: o.offline, shard: parseShard(o.shard), json: o.json }, io, log));
+      setExit(await planCommand(file, { offline: o.offline, shard: parseShard(o.shard), json: o.json, html: o.html }, io, log));
     });
   program
     .command('apply')
@@ -32,9 +33,10 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
     .option('--report <file>', 'write the run report as JSON')
     .option('--junit <file>', 'write the run report as JUnit XML')
     .option('--json', 'print the run report as JSON on stdout')
-    .action(async (file: string, o: { shard?: string; report?: string; junit?: string; json?: boolean }) => {
+    .option('--html <file>', 'write the run report as a self-contained HTML page (timeline, VMs, placement, filter graphs)')
+    .action(async (file: string, o: { shard?: string; report?: string; junit?: string; json?: boolean; html?: string }) => {
       const { applyCommand } = await import('../pipeline-run.js');
-      setExit(await applyCommand(file, { shard: parseShard(o.shard), report: o.report, junit: o.junit, json: o.json }, io, log));
+      setExit(await applyCommand(file, { shard: parseShard(o.shard), report: o.report, junit: o.junit, json: o.json, html: o.html }, io, log));
     });
   const report = program.command('report').description('run reports');
   report
@@ -46,6 +48,16 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
     .action(async (files: string[], o: { output: string; junit?: string }) => {
       const { mergeCommand } = await import('../pipeline-run.js');
       setExit(await mergeCommand(files, o.output, o.junit, io));
+    });
+  report
+    .command('html')
+    .description('write one self-contained HTML page (no network; inline CSS, script and SVG) from run reports (several are merged, as shards) and, with --audit, the drift of an audit')
+    .argument('<files...>', 'JSON run reports (apply --report, report merge -o)')
+    .requiredOption('-o, --output <file>', 'HTML file to write')
+    .option('--audit <file>', 'an audit --json result: adds the drift section')
+    .action(async (files: string[], o: { output: string; audit?: string }) => {
+      const { reportHtmlCommand } = await import('../report-html-run.js');
+      setExit(await reportHtmlCommand(files, o, io));
     });
 }
 
