@@ -136,7 +136,9 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);
     const needs = new Map(vms.map((v) => [v.name, domainNeeds(v.xml)] as const));
     const query = factsQuery(req, vms, filtersFor(units, () => true).map((f) => f.name), disks);
+    const factsStarted = Date.now();
     const facts = await gatherFacts(t, { ...query, needs: [...needs.values()].filter((n): n is DomainNeeds => n !== undefined) });
+    const preflightStep = { id: 'preflight', start: new Date(factsStarted).toISOString(), seconds: (Date.now() - factsStarted) / 1000 };
     // A VM the hypervisor cannot run fails here, alone, before anything is sent for it.
     const unsupported = new Map<string, string>();
     for (const v of vms) {
@@ -160,6 +162,8 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
       onVm: req.onVm,
       onBytes: (n) => req.onBytes?.(host, n),
     });
+    // Every VM waited for the host's facts and preflight (one round trip for all): the first bar of its lane.
+    for (const o of outcome.vms) o.steps = [preflightStep, ...(o.steps ?? [])];
     return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };
   } catch (e) {
     return failAll((e as Error).message);

@@ -25,7 +25,7 @@ dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margi
 .lane-name{font-size:12px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;padding-right:6px}
 .track{position:relative;height:18px;background:#f3f4f6}
 .bar{position:absolute;top:2px;height:14px;min-width:2px;border-radius:2px;font-size:10px;line-height:14px;color:#fff;overflow:hidden;white-space:nowrap;padding:0 2px;box-sizing:border-box}
-.bar-upload{background:#2563eb}.bar-convert{background:#7c3aed}.bar-filters{background:#0891b2}.bar-prepare{background:#64748b}
+.bar-preflight{background:#94a3b8}.bar-upload{background:#2563eb}.bar-convert{background:#7c3aed}.bar-filters{background:#0891b2}.bar-prepare{background:#64748b}
 .bar-define,.bar-overlays,.bar-start{background:#16a34a}.bar-other{background:#475569}
 .bar.failed{background:var(--failed)!important}
 .lane-error{grid-column:2;color:var(--failed);font-size:12px;padding:2px 0 4px}

@@ -12,7 +12,8 @@ install() {
   export DEBIAN_FRONTEND=noninteractive
   local pkgs=(openssh-server openssh-client libxml2-utils qemu-utils qemu-system-x86
     libvirt-clients libvirt-daemon libvirt-daemon-system libvirt-daemon-system-sysv
-    ebtables iptables iproute2 openssl xorriso genisoimage ovmf)
+    ebtables iptables iproute2 openssl xorriso genisoimage ovmf
+    chromium)
   local missing=()
   for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
