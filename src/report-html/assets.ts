@@ -24,7 +24,7 @@ dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margi
 .lane{display:grid;grid-template-columns:220px 1fr;align-items:center;min-height:22px;border-bottom:1px dashed var(--line)}
 .lane-name{font-size:12px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;padding-right:6px}
 .track{position:relative;height:18px;background:#f3f4f6}
-.bar{position:absolute;top:2px;height:14px;min-width:2px;border-radius:2px;font-size:10px;line-height:14px;color:#fff;overflow:hidden;white-space:nowrap;padding:0 2px;box-sizing:border-box}
+.bar{position:absolute;height:14px;min-width:2px;border-radius:2px;font-size:10px;line-height:14px;color:#fff;overflow:hidden;white-space:nowrap;padding:0 2px;box-sizing:border-box}
 .bar-preflight{background:#94a3b8}.bar-upload{background:#2563eb}.bar-convert{background:#7c3aed}.bar-filters{background:#0891b2}.bar-prepare{background:#64748b}
 .bar-define,.bar-overlays,.bar-start{background:#16a34a}.bar-other{background:#475569}
 .bar.failed{background:var(--failed)!important}

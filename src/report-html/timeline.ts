@@ -29,18 +29,33 @@ function barClass(id: string): string {
   return KNOWN_BARS.has(first) ? `bar-${first}` : 'bar-other';
 }
 
+/** Steps that overlap in time (filters run while images stream) go on rows of their own: greedy interval packing. */
+function rows(steps: ReadonlyArray<{ start: string; seconds: number }>): number[] {
+  const ends: number[] = [];
+  return steps.map((s) => {
+    const a = Date.parse(s.start);
+    let row = ends.findIndex((e) => e <= a);
+    if (row < 0) row = ends.push(0) - 1;
+    ends[row] = a + s.seconds * 1000;
+    return row;
+  });
+}
+
 function lane(v: VmOutcome, t0: number, total: number): string {
-  const bars = (v.steps ?? [])
-    .map((s) => {
+  const steps = v.steps ?? [];
+  const rowOf = rows(steps);
+  const height = 16 * Math.max(1, ...rowOf.map((r) => r + 1)) + 2;
+  const bars = steps
+    .map((s, i) => {
       const left = ((Date.parse(s.start) - t0) / total) * 100;
       const width = Math.max((s.seconds * 1000 * 100) / total, 0.3);
       const title = `${s.id}: ${s.seconds.toFixed(2)} s${s.error ? ` — FAILED: ${s.error}` : ''}`;
-      return `<div class="bar ${barClass(s.id)}${s.error ? ' failed' : ''}" data-step="${esc(s.id)}" style="left:${left.toFixed(3)}%;width:${width.toFixed(3)}%" title="${esc(title)}">${esc(s.id)}</div>`;
+      return `<div class="bar ${barClass(s.id)}${s.error ? ' failed' : ''}" data-step="${esc(s.id)}" style="left:${left.toFixed(3)}%;width:${width.toFixed(3)}%;top:${2 + 16 * rowOf[i]!}px" title="${esc(title)}">${esc(s.id)}</div>`;
     })
     .join('');
   const failed = v.status === 'failed';
   const error = failed ? `<div class="lane-error" role="note">✗ ${esc(v.error ?? 'failed')}</div>` : '';
-  return `<div class="lane${failed ? ' failed' : ''}" data-vm="${esc(v.name)}" data-status="${esc(v.status)}"><div class="lane-name" title="${esc(v.name)}">${failed ? '✗ ' : ''}${esc(v.name)} <span class="status status-${esc(v.status)}">${esc(v.status)}</span></div><div class="track">${bars}</div>${error}</div>`;
+  return `<div class="lane${failed ? ' failed' : ''}" data-vm="${esc(v.name)}" data-status="${esc(v.status)}"><div class="lane-name" title="${esc(v.name)}">${failed ? '✗ ' : ''}${esc(v.name)} <span class="status status-${esc(v.status)}">${esc(v.status)}</span></div><div class="track" style="height:${height}px">${bars}</div>${error}</div>`;
 }
 
 export function timelineHtml(r: RunReport): string {
