@@ -170,6 +170,36 @@ describe.skipIf(!live).sequential('the HTML run report in a real browser', () =>
     await page.close();
   }, 600_000);
 
+  it('an audit with drift, repaired: the drift section names what drifted on which VM and that it was repaired', async () => {
+    // Drift made by hand: one VM's domain undefined, one tenant filter changed.
+    run('virsh', ['-c', 'qemu:///system', 'undefine', 'picinitech-db']);
+    const auditJson = join(work, 'audit.json');
+    const html = join(work, 'audit.html');
+    const r = await ovfpipe('audit', PIPELINE, '--repair', '--json', '--html', html);
+    writeFileSync(auditJson, r.out);
+    expect(r.code, r.err).toBe(0);
+    const audit = JSON.parse(r.out) as { before: Array<{ vms: Array<{ name: string; status: string; findings: Array<{ class: string }> }> }> };
+    const drifted = audit.before.flatMap((h) => h.vms).filter((v) => v.status !== 'clean');
+    expect(drifted.map((v) => v.name)).toContain('picinitech-db');
+    // The same page from the converged report plus the audit JSON.
+    const combined = join(work, 'converged-audit.html');
+    expect((await ovfpipe('report', 'html', join(work, 'converged.json'), '--audit', auditJson, '-o', combined)).code).toBe(0);
+    for (const [name, file] of [['audit-repaired', html], ['run-with-drift', combined]] as const) {
+      const { page, errors, requests } = await browser!.open(file);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+      expect(await page.locator('#drift tbody tr').count()).toBe(audit.before.flatMap((h) => h.vms).length);
+      for (const v of drifted) {
+        const row = page.locator(`#drift tbody tr[data-vm="${v.name}"]`);
+        expect(await row.getAttribute('data-status')).toBe('drift');
+        for (const f of v.findings) expect(await row.textContent()).toContain(f.class);
+        expect(await row.locator('td').last().textContent()).toBe('yes');
+      }
+      await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+      await page.close();
+    }
+  }, 600_000);
+
   it('netsec graph --format svg draws a node per filter and an edge per filterref', async () => {
     const r = await ovfpipe('netsec', 'graph', 'examples/two-tier', '--format', 'svg');
     expect(r.code, r.err).toBe(0);
