@@ -58,9 +58,9 @@ export function activeHardware(vs: VirtualSystem, env: Envelope, configuration: 
 function resolveConfiguration(env: Envelope, wanted: string | undefined, notes: string[]): string | undefined {
   const ids = env.configurations.map((c) => c.id);
   if (wanted !== undefined) {
-    if (ids.length > 0 && !ids.includes(wanted))
-      throw new OvfpipeError('OVFPIPE_USAGE', `unknown configuration '${wanted}'; the package declares: ${ids.join(', ')}`);
-    if (ids.length === 0) notes.push(`configuration '${wanted}' is not declared in a DeploymentOptionSection; rendering Items that name it`);
+    // DSP0243 §9.8: only a declared configuration can be chosen; a typo must not silently render the defaults.
+    if (!ids.includes(wanted))
+      throw new OvfpipeError('OVFPIPE_USAGE', `unknown configuration '${wanted}'; ${ids.length > 0 ? `the package declares: ${ids.join(', ')}` : 'the package declares none (no DeploymentOptionSection)'}`);
     return wanted;
   }
   // DSP0243 §9.8: the default is the one marked ovf:default="true", else the first.
