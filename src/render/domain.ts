@@ -15,6 +15,8 @@ import { renderGraphics, renderMemballoon, renderRng, renderSerials } from './de
 import { activeHardware, locate, memoryKiB, ownerLocator, vcpuCount } from './hardware.js';
 import { renderInterface } from './interface.js';
 import { renderStorage } from './storage.js';
+import { driveKind } from './drive-kind.js';
+import type { Diagnostic } from '../diagnostics.js';
 import type { RenderDomainInput } from './types.js';
 
 /** Namespace of ovfpipe's element in the domain `<metadata>` (deploy reads it to recognise its own domains). */
@@ -29,6 +31,8 @@ export interface RenderedDomain {
   /** Memory (KiB) and vCPUs written into the document, for placement. */
   memoryKiB: number;
   vcpus: number;
+  /** What makes the document unusable (a disk that cannot be rendered): errors, located at the Item. */
+  problems: Diagnostic[];
 }
 
 /** Item types render consumes; any other Item gets a "not rendered" note. */
@@ -54,10 +58,11 @@ const CONSUMED = new Set<number>([
 
 export function renderDomain(vs: VirtualSystem, env: Envelope, input: RenderDomainInput): RenderedDomain {
   const notes: string[] = [];
+  const problems: Diagnostic[] = [];
   const hw = activeHardware(vs, env, input.configuration, notes);
   const memory = memoryKiB(vs, hw.items, notes);
   const vcpus = vcpuCount(vs, hw.items, notes);
-  const devices = renderDevices(vs, env, input, hw.items, hw.transport, notes);
+  const devices = renderDevices(vs, env, input, hw.items, hw.transport, notes, problems);
   noteUnrendered(vs, hw.items, notes);
   const { options } = input;
   const node = element(
@@ -80,7 +85,7 @@ export function renderDomain(vs: VirtualSystem, env: Envelope, input: RenderDoma
     element('on_crash', {}, 'destroy'),
     devices,
   );
-  return { node, notes, configuration: hw.configuration, memoryKiB: memory, vcpus };
+  return { node, notes, configuration: hw.configuration, memoryKiB: memory, vcpus, problems };
 }
 
 /** renderDomain serialised in libvirt's layout (2-space indent, single quotes). */
@@ -88,8 +93,8 @@ export function renderDomainXml(vs: VirtualSystem, env: Envelope, input: RenderD
   return writeXml(renderDomain(vs, env, input).node);
 }
 
-function renderDevices(vs: VirtualSystem, env: Envelope, input: RenderDomainInput, items: Item[], transport: string[], notes: string[]): XmlNode {
-  const storage = renderStorage({ vs, env, items, placements: input.disks, options: input.options, ovfEnvIso: ovfEnvironmentIso(vs, input, transport, notes), notes });
+function renderDevices(vs: VirtualSystem, env: Envelope, input: RenderDomainInput, items: Item[], transport: string[], notes: string[], problems: Diagnostic[]): XmlNode {
+  const storage = renderStorage({ vs, env, items, placements: input.disks, options: input.options, ovfEnvIso: ovfEnvironmentIso(vs, input, transport, notes), notes, problems });
   noteNicMismatch(vs, items, input, notes);
   return element(
     'devices',
@@ -130,7 +135,7 @@ function noteNicMismatch(vs: VirtualSystem, items: Item[], input: RenderDomainIn
 
 function noteUnrendered(vs: VirtualSystem, items: Item[], notes: string[]): void {
   for (const item of items) {
-    if (isNicItem(item) || (item.resourceType !== undefined && CONSUMED.has(item.resourceType))) continue;
+    if (isNicItem(item) || driveKind(item) !== undefined || (item.resourceType !== undefined && CONSUMED.has(item.resourceType))) continue;
     const what = item.resourceType === undefined ? (item.resourceTypeText ?? 'no ResourceType') : `ResourceType ${item.resourceType}`;
     notes.push(`${locate(vs, item)}: ${item.elementName ?? 'Item'} (${what}${item.resourceSubType ? `, ${item.resourceSubType}` : ''}) not rendered`);
   }

@@ -9,6 +9,7 @@ import type { VarsFile } from '../macros/vars.js';
 import { virtualSystems, type Envelope } from '../ovf/model.js';
 import { netsecOf } from '../netsec/view.js';
 import { renderDomain } from './domain.js';
+import { activeHardware } from './hardware.js';
 import { planDisks, placementsFor, type DiskPlanEntry } from './disk-plan.js';
 import { scopeFilters, type ScopedFilter } from './filters.js';
 import { ovfEnvironmentXml } from './ovf-env.js';
@@ -88,8 +89,7 @@ export function renderPackage(req: RenderRequest): RenderResult {
         if (scoped === undefined) builtins.add(nic.filterref.filter);
         nic.filterref = { ...nic.filterref, filter: scoped ?? nic.filterref.filter };
       }
-    const disks = planDisks(req.envelope, vs, vm.domainName, req.storageRoot, req.digests);
-    result.disks.push(...disks);
+    const disks = planDisks(req.envelope, vs, vm.domainName, req.storageRoot, req.digests, activeHardware(vs, req.envelope, req.configuration, []).items);
     const wantsIso = vs.virtualHardware.some((h) => h.transport.includes('iso'));
     const isoPath = wantsIso ? `${req.storageRoot}/vms/${vm.domainName}/ovf-env.iso` : undefined;
     const rendered = renderDomain(vs, req.envelope, {
@@ -103,6 +103,10 @@ export function renderPackage(req: RenderRequest): RenderResult {
       tenant: req.tenant,
       options: req.options,
     });
+    // A VM that would lose a disk is not rendered at all (render and deploy fail for it).
+    result.diagnostics.push(...rendered.problems.map((p) => ({ ...p, file: p.file ?? req.envelope.loc.file })));
+    if (hasErrors(rendered.problems) && !req.lenient) continue;
+    result.disks.push(...disks);
     result.domains.push({
       name: vm.domainName,
       virtualSystem: vs.id,

@@ -13,6 +13,8 @@ import { ResourceType } from '../ovf/cim.js';
 import type { Envelope, Item, VirtualSystem } from '../ovf/model.js';
 import { parseUnsigned } from '../ovf/units.js';
 import { element, type XmlNode } from '../xml/writer.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { driveKind } from './drive-kind.js';
 import { locate, ownerLocator } from './hardware.js';
 import { resolveHostResource } from './host-resource.js';
 import { isQ35 } from './options.js';
@@ -30,14 +32,14 @@ export interface StorageContext {
   /** The OVF environment ISO to attach, already checked against the iso transport. */
   ovfEnvIso?: string;
   notes: string[];
+  /** A disk that cannot be rendered is an error, located at its Item (a VM without its disks must not deploy). */
+  problems: Diagnostic[];
 }
 
 export interface RenderedStorage {
   disks: XmlNode[];
   controllers: XmlNode[];
 }
-
-const DRIVE_TYPES = new Set<number>([ResourceType.DiskDrive, ResourceType.CDDrive, ResourceType.DVDDrive, ResourceType.FloppyDrive]);
 
 function controllerKind(item: Item): ControllerKind | undefined {
   switch (item.resourceType) {
@@ -64,8 +66,9 @@ export function renderStorage(ctx: StorageContext): RenderedStorage {
   const disks: XmlNode[] = [];
   const cdroms: Array<{ node: XmlNode; empty: boolean }> = [];
   for (const item of sortDrives(ctx.items)) {
-    if (item.resourceType === ResourceType.DiskDrive) disks.push(...optional(hardDisk(ctx, item, names)));
-    else if (item.resourceType === ResourceType.FloppyDrive) disks.push(...optional(floppy(ctx, item, names)));
+    const kind = driveKind(item);
+    if (kind === 'disk') disks.push(...optional(hardDisk(ctx, item, names)));
+    else if (kind === 'floppy') disks.push(...optional(floppy(ctx, item, names)));
     else cdroms.push(cdrom(ctx, item, names));
   }
   attachOvfEnvironment(ctx, cdroms, names);
@@ -112,7 +115,7 @@ function sortDrives(items: Item[]): Item[] {
     return r === -1 ? Number.MAX_SAFE_INTEGER : r;
   };
   return items
-    .filter((i) => i.resourceType !== undefined && DRIVE_TYPES.has(i.resourceType))
+    .filter((i) => driveKind(i) !== undefined)
     .sort((a, b) => rank(a) - rank(b) || num(a.addressOnParent) - num(b.addressOnParent) || items.indexOf(a) - items.indexOf(b));
 }
 
@@ -133,7 +136,7 @@ function hardDisk(ctx: StorageContext, item: Item, names: DeviceNames): XmlNode 
   const where = locate(ctx.vs, item);
   const placement = placementFor(ctx, item);
   if (!placement) {
-    ctx.notes.push(`${where}: disk drive omitted: ${whyUnplaced(ctx, item)}`);
+    ctx.problems.push(diagnostic('render-disk', 'error', `${where}: disk cannot be rendered: ${whyUnplaced(ctx, item)}`, item.loc, where));
     return undefined;
   }
   let wanted: Bus = ctx.options.diskBus ?? 'virtio';

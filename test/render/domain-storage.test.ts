@@ -88,16 +88,22 @@ describe('renderDomain: disks', () => {
     expect(targets(dom).map((t) => `${t.dev}=${t.source}`)).toEqual(['vda=/s/vms/acme-web/a.qcow2', 'vdb=/s/vms/acme-web/b.qcow2', 'vdc=/s/vms/acme-web/c.qcow2']);
   });
 
-  it('omits a disk drive without a placement and says why', () => {
+  it('reports each disk drive it cannot render as an error, and says why', () => {
     const spec: Spec = { disks: ['d'], items: [drive('8', '17', undefined, '0', 'ovf:/disk/d'), drive('9', '17', undefined, '1', 'ovf:/disk/nope'), drive('10', '17'), drive('11', '17', undefined, '2', 'ovf:/file/f-d')] };
-    const { dom, notes } = render(spec);
+    const { dom, problems } = render(spec);
     expect(devices(dom, 'disk')).toEqual([]);
-    expect(deviceNotes(notes)).toEqual([
-      "VirtualSystem[web]/Item[InstanceID=8]: disk drive omitted: no DiskPlacement for Disk 'd'",
-      "VirtualSystem[web]/Item[InstanceID=9]: disk drive omitted: HostResource 'ovf:/disk/nope' names no Disk or File in the package",
-      "VirtualSystem[web]/Item[InstanceID=11]: disk drive omitted: no DiskPlacement for File 'f-d'",
-      'VirtualSystem[web]/Item[InstanceID=10]: disk drive omitted: it has no HostResource', // no AddressOnParent: last
+    expect(problems).toEqual([
+      "VirtualSystem[web]/Item[InstanceID=8]: disk cannot be rendered: no DiskPlacement for Disk 'd'",
+      "VirtualSystem[web]/Item[InstanceID=9]: disk cannot be rendered: HostResource 'ovf:/disk/nope' names no Disk or File in the package",
+      "VirtualSystem[web]/Item[InstanceID=11]: disk cannot be rendered: no DiskPlacement for File 'f-d'",
+      'VirtualSystem[web]/Item[InstanceID=10]: disk cannot be rendered: it has no HostResource', // no AddressOnParent: last
     ]);
+  });
+
+  it('renders a XenServer Storage Extent (ResourceType 19) naming a Disk as a disk', () => {
+    const { dom, problems } = render({ disks: ['d'], items: [drive('8', '19', undefined, '0', 'ovf:/disk/d')] }, { disks: [place('8')] });
+    expect(problems).toEqual([]);
+    expect(targets(dom)).toEqual([{ device: 'disk', dev: 'vda', bus: 'virtio', source: '/s/vms/acme-web/8.qcow2' }]);
   });
 
   it('renders a disk whose placement is raw with a raw driver', () => {
