@@ -206,14 +206,20 @@ function factsQuery(req: HostJob, vms: RenderedVm[], filters: string[], disks: R
   };
 }
 
+/** How to point an OVF network elsewhere (option-table.ts: --network / --bridge, `network:` / `bridge:` in a pipeline). */
+function mappingHint(n: RenderedVm['nics'][number]): string {
+  if (n.virtualport !== undefined || n.network === undefined) return '';
+  return `: define it, or map OVF network '${n.network}' with --network ${n.network}=NETWORK or --bridge ${n.network}=BRIDGE`;
+}
+
 /** One clear message per missing thing the VMs need on this host. */
 function preflight(vms: RenderedVm[], facts: HostFacts, starting: boolean): string[] {
   const problems = new Set<string>();
   for (const v of vms)
     for (const n of v.nics) {
-      if (n.mode === 'bridge' && !facts.links.has(n.source)) problems.add(`bridge ${n.source} (needed by ${v.name}) does not exist`);
+      if (n.mode === 'bridge' && !facts.links.has(n.source)) problems.add(`bridge ${n.source} (needed by ${v.name}) does not exist${mappingHint(n)}`);
       if (n.mode === 'direct' && !facts.links.has(n.source)) problems.add(`device ${n.source} (needed by ${v.name}) does not exist`);
-      if (n.mode === 'network' && !facts.networks.has(n.source)) problems.add(`libvirt network ${n.source} (needed by ${v.name}) is not defined`);
+      if (n.mode === 'network' && !facts.networks.has(n.source)) problems.add(`libvirt network ${n.source} (needed by ${v.name}) is not defined${mappingHint(n)}`);
       // The VDP association happens at start (libvirt defines such a domain without lldpad).
       if (starting && (n.virtualport?.type === '802.1Qbg' || n.virtualport?.type === '802.1Qbh') && !facts.lldpad)
         problems.add(`${v.name} needs VDP (${n.virtualport.type}) but lldpad is not installed`);

@@ -15,6 +15,7 @@ import { renderGraphics, renderMemballoon, renderRng, renderSerials } from './de
 import { activeHardware, locate, memoryKiB, ownerLocator, vcpuCount } from './hardware.js';
 import { renderInterface } from './interface.js';
 import { renderStorage } from './storage.js';
+import { renderFirmware, type FirmwareChoice } from './firmware.js';
 import { driveKind } from './drive-kind.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { RenderDomainInput } from './types.js';
@@ -31,8 +32,10 @@ export interface RenderedDomain {
   /** Memory (KiB) and vCPUs written into the document, for placement. */
   memoryKiB: number;
   vcpus: number;
-  /** What makes the document unusable (a disk that cannot be rendered): errors, located at the Item. */
+  /** What makes the document unusable (a disk that cannot be rendered): errors, located at the Item; and warnings. */
   problems: Diagnostic[];
+  /** The firmware rendered (package, or --firmware). */
+  firmware: FirmwareChoice;
 }
 
 /** Item types render consumes; any other Item gets a "not rendered" note. */
@@ -65,6 +68,7 @@ export function renderDomain(vs: VirtualSystem, env: Envelope, input: RenderDoma
   const devices = renderDevices(vs, env, input, hw.items, hw.transport, notes, problems);
   noteUnrendered(vs, hw.items, notes);
   const { options } = input;
+  const fw = renderFirmware(vs, options, notes, problems);
   const node = element(
     'domain',
     { type: options.domainType },
@@ -76,8 +80,8 @@ export function renderDomain(vs: VirtualSystem, env: Envelope, input: RenderDoma
     element('memory', { unit: 'KiB' }, String(memory)),
     element('currentMemory', { unit: 'KiB' }, String(memory)),
     element('vcpu', { placement: 'static' }, String(vcpus)),
-    element('os', {}, element('type', { arch: 'x86_64', machine: options.machine }, 'hvm'), element('boot', { dev: 'hd' })),
-    element('features', {}, element('acpi'), element('apic')),
+    element('os', { firmware: fw.osAttribute }, element('type', { arch: 'x86_64', machine: options.machine }, 'hvm'), fw.osChild, element('boot', { dev: 'hd' })),
+    element('features', {}, element('acpi'), element('apic'), fw.feature),
     options.cpuMode === 'default' ? undefined : element('cpu', { mode: options.cpuMode }),
     element('clock', { offset: 'utc' }),
     element('on_poweroff', {}, 'destroy'),
@@ -85,7 +89,7 @@ export function renderDomain(vs: VirtualSystem, env: Envelope, input: RenderDoma
     element('on_crash', {}, 'destroy'),
     devices,
   );
-  return { node, notes, configuration: hw.configuration, memoryKiB: memory, vcpus, problems };
+  return { node, notes, configuration: hw.configuration, memoryKiB: memory, vcpus, problems, firmware: fw.firmware };
 }
 
 /** renderDomain serialised in libvirt's layout (2-space indent, single quotes). */

@@ -10,12 +10,14 @@ import { virtualSystems, type Envelope } from '../ovf/model.js';
 import { netsecOf } from '../netsec/view.js';
 import { renderDomain } from './domain.js';
 import { activeHardware } from './hardware.js';
+import type { FirmwareChoice } from './firmware.js';
 import { planDisks, placementsFor, type DiskPlanEntry } from './disk-plan.js';
 import { scopeFilters, type ScopedFilter } from './filters.js';
 import { ovfEnvironmentXml } from './ovf-env.js';
 import { resolveVm } from './resolve-vm.js';
 import type { RenderOptions, ResolvedNic } from './types.js';
 import { createHash } from 'node:crypto';
+import { OvfpipeError } from '../errors.js';
 import { writeXml, type XmlNode } from '../xml/writer.js';
 
 export interface RenderRequest {
@@ -51,6 +53,10 @@ export interface RenderedVm {
   /** Memory (KiB) and vCPUs, for placement. */
   memoryKiB: number;
   vcpus: number;
+  /** Firmware rendered: bios, efi or efi-secure. */
+  firmware: FirmwareChoice;
+  /** Deployment configuration rendered, when the package declares any. */
+  configuration?: string;
 }
 
 export interface RenderResult {
@@ -70,6 +76,7 @@ export function renderPackage(req: RenderRequest): RenderResult {
     result.diagnostics.push({ ruleId: 'macro-type', severity: 'error', message: `tenant '${req.tenant}' must be 1-63 of A-Z a-z 0-9 _ . - (it prefixes domain and filter names)`, line: 0, column: 0, locator: '' });
     return result;
   }
+  checkNetworkMap(req.envelope, req.options);
   const { sections } = netsecOf(req.envelope);
   const scope = scopeFilters(req.tenant, [
     { vsId: '', filters: sections.filter((s) => s.scope === 'package').flatMap((s) => s.filters) },
@@ -120,11 +127,27 @@ export function renderPackage(req: RenderRequest): RenderResult {
       tenant: req.tenant,
       memoryKiB: rendered.memoryKiB,
       vcpus: rendered.vcpus,
+      firmware: rendered.firmware,
+      configuration: rendered.configuration,
     });
   }
   for (const f of scope.filters) for (const r of f.references) if (!scope.filters.some((x) => x.name === r)) builtins.add(r);
   result.builtinFilters = [...builtins].sort();
   return result;
+}
+
+/** A mapping must name a network of the package (NetworkSection, or a NIC's Connection): a typo is a usage error. */
+function checkNetworkMap(env: Envelope, options: RenderOptions): void {
+  const mapped = Object.keys(options.networkMap ?? {});
+  if (mapped.length === 0) return;
+  const names = new Set(env.networks.map((n) => n.name));
+  for (const vs of virtualSystems(env.content)) for (const h of vs.virtualHardware) for (const i of h.items) for (const c of i.connection) if (c !== '') names.add(c);
+  const unknown = mapped.filter((m) => !names.has(m));
+  if (unknown.length > 0)
+    throw new OvfpipeError(
+      'OVFPIPE_USAGE',
+      `network mapping names ${unknown.map((u) => `'${u}'`).join(', ')}, which the package does not have; its networks: ${[...names].sort().join(', ') || '(none)'}`,
+    );
 }
 
 /**

@@ -136,6 +136,8 @@ export function planJson(packageName: string, r: RenderResult) {
       file: `${d.name}.xml`,
       virtualSystem: d.virtualSystem,
       uuid: d.uuid,
+      configuration: d.configuration,
+      firmware: d.firmware,
       filterrefs: d.filterrefs,
       ovfEnv: d.ovfEnv ? { xml: `${d.name}.ovf-env.xml`, iso: `${d.name}.ovf-env.iso`, hostPath: d.ovfEnv.isoPath } : undefined,
       values: d.values,
