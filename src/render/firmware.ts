@@ -3,7 +3,8 @@
  * and UEFI autoselection): `<os firmware='efi'>` lets libvirt pick an OVMF
  * build from the host's firmware descriptors (/usr/share/qemu/firmware);
  * secure boot asks for one with the `secure-boot` and `enrolled-keys`
- * features, which needs SMM (`<features><smm state='on'/>`) and q35.
+ * features, which needs SMM (`<features><smm state='on'/>`) and q35; plain
+ * UEFI asks for `secure-boot` disabled, so it gets a build without SMM.
  *
  * `--firmware bios|efi|efi-secure` overrides what the package says; an
  * unknown package value renders BIOS with a warning.
@@ -44,7 +45,9 @@ export function renderFirmware(vs: VirtualSystem, options: RenderOptions, notes:
     if (found.source) notes.push(`${owner}: firmware ${firmware} from ${found.source}${found.secureBoot ? ' with uefi.secureBoot.enabled' : ''}`);
   }
   if (firmware === 'bios') return { firmware };
-  if (firmware === 'efi') return { firmware, osAttribute: 'efi' };
+  // Plain UEFI says "no secure boot" outright: autoselection would otherwise prefer the hosts' secure
+  // builds (Debian's 40-edk2-x86_64-secure-enrolled.json), which need SMM the guest did not ask for.
+  if (firmware === 'efi') return { firmware, osAttribute: 'efi', osChild: element('firmware', {}, element('feature', { enabled: 'no', name: 'secure-boot' })) };
   if (!isQ35(options.machine)) notes.push(`${owner}: secure boot needs a q35 machine type; '${options.machine}' may not start`);
   return {
     firmware,

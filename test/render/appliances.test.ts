@@ -43,7 +43,7 @@ describe('firmware', () => {
   it('lets --firmware override the package', () => {
     expect(render('vmware-uefi.ovf', { firmware: 'bios' }).domains[0]!.xml).not.toMatch(/firmware='efi'|<smm/);
     const efi = render('xenserver-rt19.ovf', { firmware: 'efi' }).domains[0]!;
-    expect([efi.firmware, efi.xml.includes("<os firmware='efi'>"), efi.xml.includes('secure-boot')]).toEqual(['efi', true, false]);
+    expect([efi.firmware, efi.xml.includes("<os firmware='efi'>"), efi.xml.includes("<feature enabled='no' name='secure-boot'/>"), efi.xml.includes('<smm')]).toEqual(['efi', true, true, false]);
   });
 
   it('warns about an unknown firmware value, with its location, and renders BIOS', () => {
