@@ -90,3 +90,18 @@ describe('configurations', () => {
     expect(() => render('vbox-efi.ovf', { configuration: 'small' })).toThrow('the package declares none');
   });
 });
+
+describe('inspect', () => {
+  it("reports the default configuration's hardware, the others where they differ, and the firmware", async () => {
+    const { inspectPackage } = await import('../../src/inspect.js');
+    const r = await inspectPackage(join(FIXTURES, 'multi-config.ovf'));
+    const [vs] = r.envelope!.virtualSystems;
+    expect([vs!.configuration, vs!.cpus, vs!.memoryBytes, vs!.disks.length, vs!.firmware]).toEqual(['medium', 2, 4 * 2 ** 30, 1, 'bios']);
+    expect(vs!.otherConfigurations).toEqual([
+      { configuration: 'small', cpus: 1, memoryBytes: 2 ** 30, nics: 1, disks: 1 },
+      { configuration: 'large', cpus: 8, memoryBytes: 16 * 2 ** 30, nics: 1, disks: 2 },
+    ]);
+    const uefi = await inspectPackage(join(FIXTURES, 'vmware-uefi.ovf'));
+    expect(uefi.envelope!.virtualSystems[0]!.firmware).toBe('efi-secure');
+  });
+});
