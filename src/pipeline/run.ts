@@ -36,6 +36,8 @@ export interface PipelineRunOptions {
   shard?: { index: number; count: number };
   log?: (line: string) => void;
   progress?: import('../deploy/progress.js').Progress;
+  /** Render options from the command line (plan/apply flags): they replace the file's `defaults` of the same name. */
+  renderDefaults?: RenderSettings;
 }
 
 export interface PreparedPipeline {
@@ -56,6 +58,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
   const loaded = await loadPipeline(opts.file, opts.env);
   if (!loaded.pipeline) return { diagnostics: loaded.diagnostics };
   const p = loaded.pipeline;
+  if (opts.renderDefaults) p.defaults = { ...p.defaults, ...mergeSettings(p.defaults, opts.renderDefaults) };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const stages = new Set(p.stages ?? ['lint', 'verify', 'render', 'deploy']);
   const packages = new Map<string, LoadedDescriptor & { digests: Map<string, string> }>();

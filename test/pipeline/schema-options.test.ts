@@ -43,3 +43,19 @@ tenants:
     expect(loaded.diagnostics.map((d) => [d.line, d.message])).toEqual([[3, expect.stringContaining('firmware')]]);
   });
 });
+
+describe('plan/apply render option flags', () => {
+  it('replace the pipeline defaults (plan --offline --firmware efi --configuration …)', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    let out = '';
+    let err = '';
+    const io = { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: process.cwd() };
+    expect(await main(['plan', 'examples/provision/pipeline.yaml', '--offline', '--json', '--firmware', 'efi'], io)).toBe(0);
+    const vms = (JSON.parse(out) as { hosts: Array<{ vms: Array<{ firmware: string }> }> }).hosts.flatMap((h) => h.vms);
+    expect(vms.length).toBeGreaterThan(0);
+    expect(vms.every((v) => v.firmware === 'efi')).toBe(true);
+    out = '';
+    expect(await main(['plan', 'examples/provision/pipeline.yaml', '--offline', '--configuration', 'nope'], io)).toBe(2);
+    expect(err).toMatch(/unknown configuration 'nope'/);
+  });
+});
