@@ -4,8 +4,8 @@
  * libvirt `<controller>` and `<disk>` (formatdomain "Hard drives, floppy
  * disks, CDROMs" and "Controllers").
  *
- * q35 has neither an IDE bus nor a floppy controller: IDE drives move to the
- * built-in AHCI (SATA) controller and floppies are left out, each with a note.
+ * q35 has no IDE bus: IDE drives move to the built-in AHCI (SATA) controller,
+ * with a note. Floppies stay (libvirt adds an isa-fdc on q35).
  * Hard disks go on `options.diskBus` (virtio by default), whatever controller
  * the OVF put them on; the source is the qcow2 overlay from the DiskPlacement.
  */
@@ -154,11 +154,8 @@ function whyUnplaced(ctx: StorageContext, item: Item): string {
   return `no DiskPlacement for ${host.kind === 'disk' ? `Disk '${host.disk.diskId}'` : `File '${host.file.id}'`}`;
 }
 
+/** Floppies render on every machine type: libvirt puts them on an isa-fdc on q35 (measured here: libvirt 9, QEMU 7.2 define and start it, with or without a medium). */
 function floppy(ctx: StorageContext, item: Item, names: DeviceNames): XmlNode | undefined {
-  if (isQ35(ctx.options.machine)) {
-    ctx.notes.push(`${locate(ctx.vs, item)}: floppy drive omitted: q35 has no floppy controller`);
-    return undefined;
-  }
   const dev = names.next('fdc');
   if (dev === undefined) {
     ctx.notes.push(`${locate(ctx.vs, item)}: floppy drive omitted: the floppy controller takes two drives`);

@@ -119,13 +119,15 @@ describe('renderDomain: disks', () => {
 describe('renderDomain: CD-ROM, floppy and the ovf-env ISO', () => {
   const withCd: Spec = { transport: 'iso', items: [ctrl('4', '5', undefined, '1'), drive('7', '15', '4', '0'), drive('6', '14', undefined, '0')] };
 
-  it('puts CD-ROMs on SATA (read-only, raw) and leaves the floppy out on q35', () => {
+  it('puts CD-ROMs on SATA (read-only, raw) and keeps the floppy on q35 (libvirt adds an isa-fdc)', () => {
     const { dom, notes } = render({ ...withCd, transport: undefined });
-    expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: undefined }]);
-    const cd = devices(dom, 'disk')[0]!;
+    expect(targets(dom)).toEqual([
+      { device: 'floppy', dev: 'fda', bus: 'fdc', source: undefined },
+      { device: 'cdrom', dev: 'sda', bus: 'sata', source: undefined },
+    ]);
+    const cd = devices(dom, 'disk')[1]!;
     expect(child(cd, 'readonly')).toBeDefined();
     expect(attr(child(cd, 'driver')!, 'type')).toBe('raw');
-    expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=6]: floppy drive omitted: q35 has no floppy controller');
     expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=7]: CD-ROM on IDE controller → sata bus');
   });
 
@@ -143,8 +145,8 @@ describe('renderDomain: CD-ROM, floppy and the ovf-env ISO', () => {
 
   it('attaches the ovf-env ISO to the first empty CD-ROM when the package asks for the iso transport', () => {
     const { dom, notes } = render(withCd, { ovfEnvIso: '/s/vms/acme-web/ovf-env.iso' });
-    expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: '/s/vms/acme-web/ovf-env.iso' }]);
-    expect(devices(dom, 'disk')[0]!.children.map((c) => c.local)).toEqual(['driver', 'source', 'target', 'readonly']);
+    expect(targets(dom).filter((t) => t.device === 'cdrom')).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: '/s/vms/acme-web/ovf-env.iso' }]);
+    expect(devices(dom, 'disk')[1]!.children.map((c) => c.local)).toEqual(['driver', 'source', 'target', 'readonly']);
     expect(notes).toContain('VirtualSystem[web]: ovf-env ISO attached to the first empty CD-ROM drive');
   });
 
