@@ -63,10 +63,11 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     log,
   }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
-  if (hasErrors(r.diagnostics)) return EXIT.problems;
+  // A VM that could not be rendered is in the report as failed; without a report there is nothing more to say.
+  if (hasErrors(r.diagnostics) && r.report.vms.length === 0) return EXIT.problems;
   if (f.dryRun) {
     io.stdout.write(`${JSON.stringify(r.plans.map((p) => ({ host: p.host, error: p.error, filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })), images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })), vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })) })), null, 2)}\n`);
-    return r.plans.some((p) => p.error) ? EXIT.problems : EXIT.ok;
+    return r.plans.some((p) => p.error) || hasErrors(r.diagnostics) ? EXIT.problems : EXIT.ok;
   }
   for (const line of failureLines(r.report)) log(line);
   log(summaryLine(r.report));

@@ -52,19 +52,26 @@ export interface DeployResult {
   plans: Array<{ host: string; plan?: HostPlan; error?: string }>;
 }
 
+/** The render error that fails one VM (its document is unusable) without stopping the others. */
+export const VM_RENDER_RULE = 'render-disk';
+
 export async function deploy(req: DeployRequest): Promise<DeployResult> {
   const loaded = await loadDescriptor(req.pkg);
   try {
     const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
     const packageName = req.pkg.replace(/\/+$/, '').split('/').pop() ?? req.pkg;
     const rendered = renderPackage({ envelope: loaded.envelope, packageName, tenant: req.tenant, vars: req.vars, storageRoot: req.storageRoot, options: req.options, configuration: req.configuration, digests });
-    if (hasErrors(rendered.diagnostics)) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };
+    // A VM whose document is unusable (render-disk) fails alone; any other render error stops the run.
+    const fatal = rendered.diagnostics.filter((d) => d.severity === 'error' && d.ruleId !== VM_RENDER_RULE);
+    if (fatal.length > 0 || rendered.domains.length === 0) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };
+    const renderFailures: VmOutcome[] = rendered.failedVms.map((f) => ({ name: f.name, host: '(not placed)', status: 'failed', error: `not rendered: ${f.reason}`, seconds: 0 }));
+    for (const o of renderFailures) req.onVm?.(o);
     const placement = place(rendered.domains, req.hosts);
     req.onPlanned?.(rendered.domains.length);
     const queue = new PQueue({ concurrency: req.parallel ?? 8 });
     const results = await Promise.all(req.hosts.map((host) => queue.add(() => deployHost(host, [{ result: rendered, vms: placement.get(host) ?? [], reader: loaded.reader }], req))));
     const report: RunReport = {
-      vms: results.flatMap((r) => r.vms),
+      vms: [...renderFailures, ...results.flatMap((r) => r.vms)],
       hosts: results.map((r) => r.host),
       bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0),
     };

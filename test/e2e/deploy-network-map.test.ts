@@ -7,18 +7,19 @@
  * inventory hosts' network/bridge). Preflight names the flag when the
  * network is missing. Names are unique per pid; everything is removed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { ovfEnvIso } from '../../src/render/ovf-env.js';
 import { testDomainType } from '../helpers/domain-type.js';
 import { requireLibvirt, run, virsh } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 
 const live = requireSshd('deploy network mapping e2e') && requireLibvirt('deploy network mapping e2e');
 const id = process.pid % 100000;
-const tenants = { network: `nm${id}`, bridge: `nb${id}`, missing: `nx${id}`, pipeNet: `pn${id}`, pipeBr: `pb${id}` };
+const tenants = { network: `nm${id}`, bridge: `nb${id}`, missing: `nx${id}`, pipeNet: `pn${id}`, pipeBr: `pb${id}`, disk: `nd${id}` };
 const netBridge = `ovfnm${id}`;
 const plainBridge = `ovfnb${id}`;
 const network = `ovfpipe-net-${id}`;
@@ -66,6 +67,8 @@ afterAll(async () => {
     for (const t of Object.values(tenants)) {
       run('virsh', ['-c', 'qemu:///system', 'destroy', `${t}-web`], { allowFail: true });
       run('virsh', ['-c', 'qemu:///system', 'undefine', `${t}-web`], { allowFail: true });
+      run('virsh', ['-c', 'qemu:///system', 'undefine', `${t}-db`], { allowFail: true });
+      for (const f of ['db-guard', 'antispoof', 'web-ingress']) run('virsh', ['-c', 'qemu:///system', 'nwfilter-undefine', `${t}-${f}`], { allowFail: true });
     }
   for (const step of made.reverse()) step();
   await cluster?.stopAll();
@@ -87,8 +90,12 @@ describe.skipIf(!live).sequential('deploy with network mappings', () => {
     expect(xml).toContain("<interface type='bridge'>");
     expect(xml).toContain(`<source bridge='${plainBridge}'/>`);
     expect(virsh('domstate', `${tenants.bridge}-web`).stdout.trim()).toBe('running');
-    // The OVF environment ISO was built in-process and uploaded beside the overlay.
-    expect(xml).toMatch(/ovf-env\.iso/);
+    // The OVF environment ISO was built in-process (the builder render uses) and uploaded beside the overlay.
+    const iso = join(storage, 'vms', `${tenants.bridge}-web`, 'ovf-env.iso');
+    expect(xml).toContain(`<source file='${iso}'`);
+    const env = run('isoinfo', ['-J', '-x', '/ovf-env.xml', '-i', iso]).stdout;
+    expect(env).toContain('oe:id="web"');
+    expect(readFileSync(iso).equals(ovfEnvIso(env))).toBe(true);
   });
 
   it('refuses a mapping of a network the package lacks (usage, listing its networks); preflight names the flag for a missing libvirt network', async () => {
@@ -98,6 +105,21 @@ describe.skipIf(!live).sequential('deploy with network mappings', () => {
     const missing = await cli(deployArgs(tenants.missing, 0, '--network', `frontend=no-such-net-${id}`));
     expect(missing.code).toBe(1);
     expect(missing.err + missing.out).toContain(`libvirt network no-such-net-${id} (needed by ${tenants.missing}-web) is not defined: define it, or map OVF network 'frontend' with --network frontend=NETWORK or --bridge frontend=BRIDGE`);
+  });
+
+  it('a VM with a disk that cannot be rendered fails alone, located; the other VM of the package deploys; exit 1', async () => {
+    const pkg = join(work, 'two-tier-broken');
+    mkdirSync(pkg);
+    copyFileSync('examples/two-tier/app-disk1.vmdk', join(pkg, 'app-disk1.vmdk'));
+    writeFileSync(join(pkg, 'two-tier.ovf'), readFileSync('examples/two-tier/two-tier.ovf', 'utf8').replace('ovf:/disk/db-disk', 'ovf:/disk/no-such-disk'));
+    const vars = join(work, 'two-tier-vars.yaml');
+    writeFileSync(vars, `bridge: ${plainBridge}\ndb_bridge: ${plainBridge}\nip: 10.0.0.10\nweb_ip: 10.0.0.10\n`);
+    const r = await cli(['deploy', pkg, '--host', host(0), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', tenants.disk, '--vars', vars, '--domain-type', testDomainType(), '--json']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`two-tier\\.ovf:\\d+:\\d+: error: VirtualSystem\\[db\\]/Item\\[InstanceID=\\d+\\]: disk cannot be rendered: HostResource 'ovf:/disk/no-such-disk' names no Disk or File in the package \\[render-disk\\]`));
+    const vms = JSON.parse(r.out).vms as Array<{ name: string; status: string; error?: string }>;
+    expect(vms.map((v) => [v.name, v.status]).sort()).toEqual([[`${tenants.disk}-db`, 'failed'], [`${tenants.disk}-web`, 'created']]);
+    expect(virsh('list', '--all', '--name').stdout).not.toContain(`${tenants.disk}-db`);
   });
 
   it('apply: the same mappings from a pipeline file, per inventory host and per deployment', async () => {
