@@ -171,6 +171,9 @@ function cdrom(ctx: StorageContext, item: Item, names: DeviceNames): { node: Xml
   const placement = placementFor(ctx, item);
   const was = parentKind(ctx, item);
   if (was !== undefined && was !== bus) ctx.notes.push(`${where}: CD-ROM on ${was.toUpperCase()} controller → ${bus} bus`);
+  const host = placement ? undefined : resolveHostResource(ctx.env, item);
+  // The drive still works empty; the medium the package names is lost, which deserves more than a note.
+  if (host?.kind === 'unresolved') ctx.problems.push(diagnostic('render-disk', 'warning', `${where}: CD-ROM left empty: HostResource '${host.reference}' names no Disk or File in the package`, item.loc, where));
   return { node: diskElement('cdrom', placement?.format ?? 'raw', placement?.overlayPath, dev, bus), empty: !placement };
 }
 

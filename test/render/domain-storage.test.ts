@@ -100,6 +100,12 @@ describe('renderDomain: disks', () => {
     ]);
   });
 
+  it('warns, located, about a CD-ROM whose HostResource names nothing, and keeps the drive empty', () => {
+    const { dom, problems } = render({ items: [drive('8', '15', undefined, '0', 'ovf:/file/gone')] });
+    expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: undefined }]);
+    expect(problems).toEqual(["VirtualSystem[web]/Item[InstanceID=8]: CD-ROM left empty: HostResource 'ovf:/file/gone' names no Disk or File in the package"]);
+  });
+
   it('renders a XenServer Storage Extent (ResourceType 19) naming a Disk as a disk', () => {
     const { dom, problems } = render({ disks: ['d'], items: [drive('8', '19', undefined, '0', 'ovf:/disk/d')] }, { disks: [place('8')] });
     expect(problems).toEqual([]);
