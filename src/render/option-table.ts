@@ -59,7 +59,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function addRenderOptions(command: Command): Command {
   for (const o of RENDER_OPTION_TABLE) {
     const text = o.choices ? `${o.description}: ${o.choices.join(' | ')}` : o.description;
-    if (o.map) command.option(`--${o.flag} <${o.arg}>`, text, collect, []);
+    if (o.map) command.option(`--${o.flag} <${o.arg}>`, text, collect);
     else command.option(`--${o.flag} <${o.arg}>`, text);
   }
   return command;
