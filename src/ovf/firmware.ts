@@ -5,7 +5,8 @@
  * whatever the envelope version:
  *   - VMware (ovftool, open-vmdk): `<vmw:Config vmw:key="firmware" vmw:value="efi"/>`
  *     and `vmw:key="uefi.secureBoot.enabled"` in the VirtualHardwareSection
- *     (some tools qualify the attributes with ovf: instead of vmw:);
+ *     (some tools qualify the attributes with ovf: instead of vmw:; ovftool's
+ *     extra-config export writes the same keys as `vmw:ExtraConfig`);
  *   - VirtualBox: `<Firmware type="EFI"/>` in `vbox:Machine/Hardware`
  *     (BIOS, EFI, EFI32, EFI64, EFIDUAL).
  * Pure; an unknown value is reported with its location, not guessed.
@@ -32,7 +33,7 @@ export function packageFirmware(vs: VirtualSystem): PackageFirmware {
   const out: PackageFirmware = {};
   const file = vs.loc.file;
   for (const section of vs.element.children.filter((c) => c.local === 'VirtualHardwareSection'))
-    for (const config of section.children.filter((c) => c.local === 'Config' && c.ns === VMWARE_OVF_NS)) {
+    for (const config of section.children.filter((c) => (c.local === 'Config' || c.local === 'ExtraConfig') && c.ns === VMWARE_OVF_NS)) {
       const key = attribute(config, 'key');
       const value = attribute(config, 'value')?.trim() ?? '';
       if (key === 'firmware' && out.firmware === undefined && out.unknown === undefined) read(out, value, `vmw:Config firmware=${value}`, { file, line: config.line, column: config.column });

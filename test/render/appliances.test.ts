@@ -105,3 +105,13 @@ describe('inspect', () => {
     expect(uefi.envelope!.virtualSystems[0]!.firmware).toBe('efi-secure');
   });
 });
+
+describe('firmware forms', () => {
+  it('reads ovf:key / ovf:value spellings and vmw:ExtraConfig', () => {
+    const forms = [
+      (t: string) => t.replace('vmw:key="firmware" vmw:value="efi"', 'ovf:key="firmware" ovf:value="efi"'),
+      (t: string) => t.replace('<vmw:Config ovf:required="false" vmw:key="firmware"', '<vmw:ExtraConfig ovf:required="false" vmw:key="firmware"').replace('vmw:key="uefi.secureBoot.enabled" vmw:value="true"', 'vmw:key="uefi.secureBoot.enabled" vmw:value="false"'),
+    ];
+    expect(forms.map((edit) => render('vmware-uefi.ovf', {}, edit).domains[0]!.firmware)).toEqual(['efi-secure', 'efi']);
+  });
+});
