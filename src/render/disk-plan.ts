@@ -18,7 +18,7 @@ export interface DiskPlanEntry {
   domain: string;
   virtualSystem: string;
   instanceId: string;
-  device: 'disk' | 'cdrom';
+  device: 'disk' | 'cdrom' | 'floppy';
   diskId?: string;
   /** References/File href of the source image, when there is one. */
   href?: string;
@@ -59,7 +59,17 @@ export function planDisks(env: Envelope, vs: VirtualSystem, domain: string, stor
   for (const item of driveItems(vs, items)) {
     const hr = resolveHostResource(env, item);
     const id = item.instanceId!;
-    const isCd = driveKind(item) === 'cdrom';
+    const kind = driveKind(item);
+    const isCd = kind === 'cdrom';
+    // A floppy naming a File (a driver disk image) gets it attached read-only, as a CD-ROM gets its ISO.
+    if (kind === 'floppy') {
+      if (hr.kind === 'file') {
+        const sha = digests.get(hr.file.href);
+        const path = `${storageRoot}/images/${sha ?? `unknown-${safe(hr.file.id)}`}.img`;
+        out.push({ domain, virtualSystem: vs.id, instanceId: id, device: 'floppy', href: hr.file.href, fileSize: hr.file.size, sourceFormat: 'raw', sha256: sha, storedPath: path, overlayPath: path, action: 'attach-image' });
+      }
+      continue;
+    }
     // A disk with no HostResource but a size (vCenter ConfigSpec style, DSP8049 SASD): a new blank disk.
     if (hr.kind === 'none' && !isCd) {
       const capacityBytes = itemCapacityBytes(item);
@@ -118,7 +128,7 @@ export function placementsFor(plan: readonly DiskPlanEntry[]): DiskPlacement[] {
     basePath: p.basePath,
     capacityBytes: p.capacityBytes,
     diskId: p.diskId,
-    format: p.device === 'cdrom' ? 'raw' : 'qcow2',
+    format: p.device === 'disk' ? 'qcow2' : 'raw',
   }));
 }
 
@@ -126,7 +136,7 @@ function driveItems(vs: VirtualSystem, items: readonly Item[] | undefined): Item
   const all = items ?? vs.virtualHardware.flatMap((v) => v.items).filter((i) => i.configuration === undefined);
   return all.filter((i) => {
     const kind = driveKind(i);
-    return i.instanceId !== undefined && (kind === 'disk' || kind === 'cdrom');
+    return i.instanceId !== undefined && kind !== undefined;
   });
 }
 

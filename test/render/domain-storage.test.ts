@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { renderOptions } from '../../src/render/options.js';
 import { letters } from '../../src/render/storage.js';
 import { attr, child } from '../../src/xml/element.js';
-import { attrs, cpu, ctrl, devices, drive, mem, render, targets, type Spec } from './domain-fixtures.js';
+import { attrs, cpu, ctrl, descriptor, devices, drive, mem, render, targets, type Spec } from './domain-fixtures.js';
+import { placementsFor, planDisks } from '../../src/render/disk-plan.js';
 
 const place = (instanceId: string, name = instanceId) => ({ instanceId, overlayPath: `/s/vms/acme-web/${name}.qcow2` });
 /** Notes other than the 1 vCPU / 1 GiB fallbacks of fixtures without sizing Items. */
@@ -104,6 +105,16 @@ describe('renderDomain: disks', () => {
     const { dom, problems } = render({ items: [drive('8', '15', undefined, '0', 'ovf:/file/gone')] });
     expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: undefined }]);
     expect(problems).toEqual(["VirtualSystem[web]/Item[InstanceID=8]: CD-ROM left empty: HostResource 'ovf:/file/gone' names no Disk or File in the package"]);
+  });
+
+  it('attaches a floppy image the package names (ovf:/file/) read-only and raw, planned like a CD-ROM image', () => {
+    const spec: Spec = { disks: ['d'], items: [drive('8', '14', undefined, '0', 'ovf:/file/f-d')] };
+    const { env, vs } = descriptor(spec);
+    const plan = planDisks(env, vs, 'acme-web', '/s', new Map([['d.vmdk', 'ab'.repeat(32)]]));
+    expect(plan).toEqual([expect.objectContaining({ device: 'floppy', action: 'attach-image', storedPath: `/s/images/${'ab'.repeat(32)}.img`, sourceFormat: 'raw' })]);
+    const { dom } = render(spec, { disks: placementsFor(plan) });
+    expect(targets(dom)).toEqual([{ device: 'floppy', dev: 'fda', bus: 'fdc', source: `/s/images/${'ab'.repeat(32)}.img` }]);
+    expect(attr(child(devices(dom, 'disk')[0]!, 'driver')!, 'type')).toBe('raw');
   });
 
   it('renders a XenServer Storage Extent (ResourceType 19) naming a Disk as a disk', () => {
