@@ -24,7 +24,7 @@ import { lintFiles } from '../lint/lint-files.js';
 import { loadDescriptor, type LoadedDescriptor } from '../load-descriptor.js';
 import { mergeSettings, renderSettings, type RenderSettings } from '../render/option-table.js';
 import { imageDigests } from '../render/render-to-dir.js';
-import { renderPackage, type RenderResult } from '../render/render-package.js';
+import { packageNetworks, renderPackage, type RenderResult } from '../render/render-package.js';
 import { verifyPath } from '../verify.js';
 import { expandInstances } from './expand.js';
 import { loadPipeline, type Pipeline, type PipelineHost } from './load.js';
@@ -81,6 +81,14 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
   for (const [name, h] of Object.entries(p.inventory?.hosts ?? {}))
     if (h.storage !== undefined && h.storage !== storageRoot)
       diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `host ${name}: a per-host storage root is not supported; set inventory.defaults.storage`, file: opts.file, line: 0, column: 0, locator: `inventory.hosts.${name}.storage` });
+  // Shared mappings (defaults, inventory hosts) apply per package, but each name must be a network of some package.
+  const allNetworks = new Set([...packages.values()].flatMap((d) => [...packageNetworks(d.envelope)]));
+  const shared: Array<[string, RenderSettings | undefined]> = [['defaults', p.defaults], ...Object.entries(p.inventory?.hosts ?? {}).map(([n, h]): [string, RenderSettings] => [`inventory.hosts.${n}`, h])];
+  for (const [where, settings] of shared)
+    for (const key of ['network', 'bridge'] as const)
+      for (const name of Object.keys(settings?.[key] ?? {}))
+        if (!allNetworks.has(name))
+          diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `${where}.${key}: no package has an OVF network '${name}'; their networks: ${[...allNetworks].sort().join(', ') || '(none)'}`, file: opts.file, line: 0, column: 0, locator: `${where}.${key}.${name}` });
   const renders: Array<{ result: RenderResult; pkg: string; hints: ReturnType<typeof expandInstances>[number] }> = [];
   const renderInstance = (inst: ReturnType<typeof expandInstances>[number], settings: RenderSettings) => {
     const pkg = packages.get(inst.packageName)!;
@@ -93,7 +101,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
       diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `tenant ${inst.tenant}: unknown package '${inst.packageName}'`, file: opts.file, line: 0, column: 0, locator: `tenants.${inst.tenant}` });
       continue;
     }
-    const result = renderInstance(inst, inst.settings);
+    const result = renderInstance(inst, mergeSettings(forPackage(p.defaults, pkg.envelope), inst.deploymentSettings));
     diagnostics.push(...result.diagnostics);
     renders.push({ result, pkg: inst.packageName, hints: inst });
   }
@@ -132,7 +140,8 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     const key = `${i}\u0000${host}`;
     let result = perHost.get(key);
     if (!result) {
-      result = renderInstance(r.hints, mergeSettings(p.defaults, { network: h.network, bridge: h.bridge }, r.hints.deploymentSettings));
+      const env = packages.get(r.pkg)!.envelope;
+      result = renderInstance(r.hints, mergeSettings(forPackage(p.defaults, env), forPackage({ network: h.network, bridge: h.bridge }, env), r.hints.deploymentSettings));
       diagnostics.push(...result.diagnostics.filter((d) => d.severity === 'error'));
       perHost.set(key, result);
     }
@@ -154,6 +163,17 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
   });
   if (hasErrors(diagnostics)) await close();
   return { pipeline: p, diagnostics, hosts, units, placement: placement.byVm, storageRoot, close };
+}
+
+/**
+ * Network mappings of the pipeline defaults and of inventory hosts serve every
+ * package: each keeps the OVF networks this package has. A deployment's own
+ * mappings are checked strictly (a name the package lacks is a usage error).
+ */
+function forPackage(settings: RenderSettings | undefined, env: Envelope): RenderSettings {
+  const names = packageNetworks(env);
+  const keep = (m: Record<string, string> | undefined) => (m === undefined ? undefined : Object.fromEntries(Object.entries(m).filter(([k]) => names.has(k))));
+  return { ...mergeSettings(settings), network: keep(settings?.network), bridge: keep(settings?.bridge) };
 }
 
 async function loadCatalogFile(path: string, diagnostics: Diagnostic[]): Promise<ProfileCatalog | undefined> {

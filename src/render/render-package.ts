@@ -141,12 +141,18 @@ export function renderPackage(req: RenderRequest): RenderResult {
   return result;
 }
 
+/** The OVF networks a package names: its NetworkSection and every NIC's Connection. */
+export function packageNetworks(env: Envelope): Set<string> {
+  const names = new Set(env.networks.map((n) => n.name));
+  for (const vs of virtualSystems(env.content)) for (const h of vs.virtualHardware) for (const i of h.items) for (const c of i.connection) if (c !== '') names.add(c);
+  return names;
+}
+
 /** A mapping must name a network of the package (NetworkSection, or a NIC's Connection): a typo is a usage error. */
 function checkNetworkMap(env: Envelope, options: RenderOptions): void {
   const mapped = Object.keys(options.networkMap ?? {});
   if (mapped.length === 0) return;
-  const names = new Set(env.networks.map((n) => n.name));
-  for (const vs of virtualSystems(env.content)) for (const h of vs.virtualHardware) for (const i of h.items) for (const c of i.connection) if (c !== '') names.add(c);
+  const names = packageNetworks(env);
   const unknown = mapped.filter((m) => !names.has(m));
   if (unknown.length > 0)
     throw new OvfpipeError(

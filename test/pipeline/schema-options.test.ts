@@ -59,3 +59,24 @@ describe('plan/apply render option flags', () => {
     expect(err).toMatch(/unknown configuration 'nope'/);
   });
 });
+
+describe('shared network mappings in a pipeline', () => {
+  const io = () => {
+    const o = { out: '', err: '' };
+    return { o, io: { stdout: { write: (s: string) => (o.out += s) }, stderr: { write: (s: string) => (o.err += s) }, env: {}, cwd: process.cwd() } };
+  };
+
+  it('apply per package: a default mapping of a network only some packages have is fine', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const { o, io: cliIo } = io();
+    expect(await main(['plan', 'examples/provision/pipeline.yaml', '--offline', '--network', 'backend=lab-backend'], cliIo)).toBe(0);
+    expect(o.err).not.toMatch(/error/);
+  });
+
+  it('refuse a name no package has, listing the packages\u2019 networks', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const { o, io: cliIo } = io();
+    expect(await main(['plan', 'examples/provision/pipeline.yaml', '--offline', '--bridge', 'backnd=br0'], cliIo)).toBe(1);
+    expect(o.err).toContain("defaults.bridge: no package has an OVF network 'backnd'; their networks: backend, frontend");
+  });
+});
