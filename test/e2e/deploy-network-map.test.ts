@@ -83,6 +83,9 @@ describe.skipIf(!live).sequential('deploy with network mappings', () => {
     expect(a.code).toBe(0);
     expect(JSON.parse(a.out).vms).toEqual([expect.objectContaining({ name: `${tenants.network}-web`, status: 'created' })]);
     expect(virsh('dumpxml', `${tenants.network}-web`).stdout).toContain(`<source network='${network}'`);
+    // Running guests load the shared 2-core machine: stop each once it has been seen running.
+    expect(virsh('domstate', `${tenants.network}-web`).stdout.trim()).toBe('running');
+    virsh('destroy', `${tenants.network}-web`);
 
     const b = await cli(deployArgs(tenants.bridge, 1, '--bridge', `frontend=${plainBridge}`, '--start'));
     expect(b.code).toBe(0);
@@ -90,6 +93,7 @@ describe.skipIf(!live).sequential('deploy with network mappings', () => {
     expect(xml).toContain("<interface type='bridge'>");
     expect(xml).toContain(`<source bridge='${plainBridge}'/>`);
     expect(virsh('domstate', `${tenants.bridge}-web`).stdout.trim()).toBe('running');
+    virsh('destroy', `${tenants.bridge}-web`);
     // The OVF environment ISO was built in-process (the builder render uses) and uploaded beside the overlay.
     const iso = join(storage, 'vms', `${tenants.bridge}-web`, 'ovf-env.iso');
     expect(xml).toContain(`<source file='${iso}'`);
