@@ -18,6 +18,8 @@ import { executeHostPlan, type VmOutcome } from './executor.js';
 import { gatherFacts, type HostFacts } from './facts.js';
 import { planHost, type HostPlan } from './plan.js';
 import type { HostReport, RunReport } from './report.js';
+import { securityOf } from './report-security.js';
+import { VERSION } from '../version.js';
 import type { Transport } from './transport.js';
 import type { PackageReader } from '../package/reader.js';
 import { lastPathSegment } from '../strings.js';
@@ -56,6 +58,7 @@ export interface DeployResult {
 export const VM_RENDER_RULE = 'render-disk';
 
 export async function deploy(req: DeployRequest): Promise<DeployResult> {
+  const startedAt = new Date();
   const loaded = await loadDescriptor(req.pkg);
   try {
     const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
@@ -74,6 +77,12 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
       vms: [...renderFailures, ...results.flatMap((r) => r.vms)],
       hosts: results.map((r) => r.host),
       bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0),
+      pipeline: req.pkg,
+      startedAt: startedAt.toISOString(),
+      seconds: (Date.now() - startedAt.getTime()) / 1000,
+      version: VERSION,
+      placement: [...placement.entries()].flatMap(([host, vms]) => vms.map((v) => ({ vm: v.name, tenant: v.tenant, host, reason: 'round-robin in VirtualSystem order' }))),
+      security: securityOf([rendered]),
     };
     return { report, diagnostics: rendered.diagnostics, plans: results.map((r) => r.plan) };
   } finally {

@@ -238,7 +238,9 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
     await timed(times, roundTripLabel(remote.map((r) => r.id)), () => steps.run('ovfpipe-apply', remote));
     return vm.action === 'create' ? 'created' : 'updated';
   } catch (e) {
+    const rolledBack = Date.now();
     const incomplete = await steps.rollback();
+    times.push({ id: 'rollback', start: new Date(rolledBack).toISOString(), seconds: (Date.now() - rolledBack) / 1000, ...(incomplete.length > 0 ? { error: incomplete.join('; ') } : {}) });
     if (incomplete.length > 0) throw new Error(`${(e as Error).message}; rollback incomplete: ${incomplete.join('; ')}`);
     throw e;
   }

@@ -26,7 +26,7 @@ dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margi
 .track{position:relative;height:18px;background:#f3f4f6}
 .bar{position:absolute;height:14px;min-width:2px;border-radius:2px;font-size:10px;line-height:14px;color:#fff;overflow:hidden;white-space:nowrap;padding:0 2px;box-sizing:border-box}
 .bar-preflight{background:#94a3b8}.bar-upload{background:#2563eb}.bar-convert{background:#7c3aed}.bar-filters{background:#0891b2}.bar-prepare{background:#64748b}
-.bar-define,.bar-overlays,.bar-start{background:#16a34a}.bar-other{background:#475569}
+.bar-define,.bar-overlays,.bar-start{background:#16a34a}.bar-rollback{background:#d97706}.bar-other{background:#475569}
 .bar.failed{background:var(--failed)!important}
 .lane-error{grid-column:2;color:var(--failed);font-size:12px;padding:2px 0 4px}
 .axis{display:grid;grid-template-columns:220px 1fr;font-size:11px;color:var(--muted)}.axis .ticks{position:relative;height:16px}.axis .ticks span{position:absolute;transform:translateX(-50%)}

@@ -7,7 +7,7 @@ import type { VmOutcome } from '../deploy/executor.js';
 import type { RunReport } from '../deploy/report.js';
 import { esc } from './escape.js';
 
-const KNOWN_BARS = new Set(['preflight', 'upload', 'convert', 'filters', 'prepare', 'define', 'overlays', 'start']);
+const KNOWN_BARS = new Set(['rollback', 'preflight', 'upload', 'convert', 'filters', 'prepare', 'define', 'overlays', 'start']);
 
 function span(r: RunReport): { t0: number; t1: number } {
   let t0 = Infinity;
@@ -63,7 +63,7 @@ export function timelineHtml(r: RunReport): string {
   const total = t1 - t0;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<span style="left:${f * 100}%">${((total * f) / 1000).toFixed(1)} s</span>`).join('');
   const axis = `<div class="axis"><div></div><div class="ticks">${ticks}</div></div>`;
-  const legend = `<p class="legend">${['preflight', 'upload', 'convert', 'filters', 'prepare', 'define'].map((k) => `<span><i class="bar-${k}"></i>${k}</span>`).join('')}<span><i style="background:var(--failed)"></i>failed</span> <span class="muted">(verify and convert run in the upload's pass when the image is streamed)</span></p>`;
+  const legend = `<p class="legend">${['preflight', 'upload', 'convert', 'filters', 'prepare', 'define', 'rollback'].map((k) => `<span><i class="bar-${k}"></i>${k}</span>`).join('')}<span><i style="background:var(--failed)"></i>failed</span> <span class="muted">(verify and convert run in the upload's pass when the image is streamed)</span></p>`;
   const hosts = r.hosts.map((h) => {
     const vms = r.vms.filter((v) => v.host === h.host);
     return `<div class="host-timeline" data-host="${esc(h.host)}"><h3>${esc(h.host)} <span class="status status-${esc(h.status)}">${esc(h.status)}</span>${h.error ? ` <span class="status-failed">${esc(h.error)}</span>` : ''}</h3>${axis}<div class="lanes">${vms.map((v) => lane(v, t0, total)).join('')}</div></div>`;
