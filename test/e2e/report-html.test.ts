@@ -83,6 +83,7 @@ async function looksRight(name: string, file: string, json: RunReport) {
   expect(errors, 'console errors').toEqual([]);
   expect(requests, 'network requests').toEqual([]);
   expect(statSync(file).size).toBeLessThan(1024 * 1024);
+  console.log(`${name}: ${statSync(file).size} bytes, ${json.vms.length} VM(s)`);
   const rows = await page.$$eval('#vm-table tbody tr', (trs) => trs.map((tr) => ({ vm: tr.getAttribute('data-vm'), status: tr.getAttribute('data-status') })));
   expect(rows).toEqual(json.vms.map((v) => ({ vm: v.name, status: v.status })));
   expect(await page.textContent('#vm-count')).toBe(String(json.vms.length));

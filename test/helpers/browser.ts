@@ -34,13 +34,15 @@ export class HeadlessChromium {
     private readonly profile: string,
   ) {}
 
-  static async launch(): Promise<HeadlessChromium> {
+  /** `javaScript: false` opens pages as a reader with scripts off would see them. */
+  static async launch(opts: { javaScript?: boolean } = {}): Promise<HeadlessChromium> {
     const profile = mkdtempSync(join(tmpdir(), 'ovfpipe-chromium-'));
     // A fresh, empty profile (--user-data-dir, which playwright passes for a persistent context).
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1400, height: 900 },
+      javaScriptEnabled: opts.javaScript ?? true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     return new HeadlessChromium(context, profile);
