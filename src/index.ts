@@ -72,3 +72,11 @@ export { runPipeline, destroyPipeline, preparePipeline } from './pipeline/run.js
 export { placeVms, shardHosts } from './pipeline/placement.js';
 export { packPackage, PackRefusedError } from './package/pack.js';
 export { readFilterTree, planSync, applySync, migrateArgv } from './netsec/sync.js';
+// Pictures: the HTML run report and the filter graph
+export { buildHtmlReport, tenantGraph } from './report-html/build.js';
+export { renderReportHtml, type HtmlReportInput } from './report-html/page.js';
+export { auditAsRunReport, planAsRunReport } from './report-html/from-runs.js';
+export { securityOf, type TenantSecurity, type PlacementEntry } from './deploy/report-security.js';
+export type { StepTiming } from './deploy/step-timing.js';
+export { graphElements, packageGraph, toDot, toMermaid, type FilterGraph } from './netsec/graph.js';
+export { dotToSvg } from './netsec/graph-svg.js';
