@@ -18,8 +18,8 @@ import { ovfEnvIso } from '../render/ovf-env.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
 import { execBatch } from './batch.js';
 import { cleanupTemps } from './ssh/put.js';
-import { StepRunner } from './step-runner.js';
-import { convertSteps, isoUploadStep, startSteps, STEP_TIMEOUT_MS, vmApplySteps, vmDirectory } from './steps.js';
+import { StepRunner, type StepDuration } from './step-runner.js';
+import { convertSteps, isoUploadStep, startSteps, STEP_TIMEOUT_MS, vmApplySteps, vmDirectory, type RemoteStep } from './steps.js';
 import type { Transport } from './transport.js';
 import { roundTripLabel, timed, type StepTiming } from './step-timing.js';
 
@@ -211,7 +211,10 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
  */
 async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready: Promise<[Map<string, string>, Map<string, string>]>, times: StepTiming[], sent: { bytes: number }): Promise<VmStatus> {
   if (vm.action === 'unchanged') {
-    if (vm.start) await timed(times, 'start', () => new StepRunner(ctx.transport, ctx.log).run('ovfpipe-start', startSteps(vm, ctx.connectUri)));
+    if (vm.start) {
+      const remote = startSteps(vm, ctx.connectUri);
+      await runTimed(times, remote, (onDurations) => new StepRunner(ctx.transport, ctx.log).run('ovfpipe-start', remote, onDurations));
+    }
     return 'unchanged';
   }
   const steps = new StepRunner(ctx.transport, ctx.log);
@@ -235,7 +238,7 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
     const blocked = blockingFailure(vm, failedFilters, failedImages);
     if (blocked) throw new Error(blocked);
     const remote = vmApplySteps(vm, ctx.connectUri);
-    await timed(times, roundTripLabel(remote.map((r) => r.id)), () => steps.run('ovfpipe-apply', remote));
+    await runTimed(times, remote, (onDurations) => steps.run('ovfpipe-apply', remote, onDurations));
     return vm.action === 'create' ? 'created' : 'updated';
   } catch (e) {
     const rolledBack = Date.now();
@@ -243,6 +246,40 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
     times.push({ id: 'rollback', start: new Date(rolledBack).toISOString(), seconds: (Date.now() - rolledBack) / 1000, ...(incomplete.length > 0 ? { error: incomplete.join('; ') } : {}) });
     if (incomplete.length > 0) throw new Error(`${(e as Error).message}; rollback incomplete: ${incomplete.join('; ')}`);
     throw e;
+  }
+}
+
+/**
+ * One round trip of remote steps, on the timeline as one bar per kind of
+ * step (overlays, define, start), each as long as the host measured it,
+ * laid end to end from the round trip's start. Without the host's
+ * durations, one bar named after the steps.
+ */
+async function runTimed(times: StepTiming[], remote: readonly RemoteStep[], run: (onDurations: (d: StepDuration[]) => void) => Promise<unknown>): Promise<void> {
+  let durations: StepDuration[] = [];
+  const own: StepTiming[] = [];
+  try {
+    await timed(own, roundTripLabel(remote.map((r) => r.id)), () => run((d) => (durations = d)));
+  } finally {
+    const trip = own[0]!;
+    const kinds: StepTiming[] = [];
+    let at = Date.parse(trip.start);
+    for (const d of durations) {
+      const kind = roundTripLabel([d.id]);
+      if (kind === 'apply') continue; // bookkeeping (the VM directory, autostart): no bar of its own
+      const last = kinds.at(-1);
+      if (last?.id === kind) last.seconds += d.seconds;
+      else kinds.push({ id: kind, start: new Date(at).toISOString(), seconds: d.seconds });
+      if (d.failed && trip.error) kinds.at(-1)!.error = trip.error;
+      at += d.seconds * 1000;
+    }
+    // A failure no finished step accounts for (a step killed mid-way, a lost connection): the rest of the trip.
+    if (trip.error && !kinds.some((k) => k.error)) {
+      const end = Date.parse(trip.start) + trip.seconds * 1000;
+      const next = remote[durations.length];
+      kinds.push({ id: next ? roundTripLabel([next.id]) : trip.id, start: new Date(at).toISOString(), seconds: Math.max(0, (end - at) / 1000), error: trip.error });
+    }
+    times.push(...(kinds.length > 0 ? kinds : [trip]));
   }
 }
 

@@ -7,7 +7,7 @@
  * and frames each one's result with a random boundary no command can
  * predict:
  *
- *     B <index> <id>\n<output>\nB <index> <exit status>\n
+ *     B <index> <id>\n<output>\nB <index> <exit status> <microseconds>\n
  *
  * so the step that failed is known by its id and exit status, never guessed
  * from stderr. A sequence stops at its first failure; a rollback runs every
@@ -39,8 +39,9 @@ export const STEPS_SCRIPT = [
   'while [ $# -gt 0 ]; do',
   '  n=$1 id=$2 s=$3 in=$4; shift 4; cmd=("${@:1:$n}"); shift "$n"',
   '  printf \'%s %s %s\\n\' "$B" "$i" "$id"',
+  '  t0=${EPOCHREALTIME/[.,]/}',
   '  if [ "$in" = 1 ]; then timeout -k 5s "$s" "${cmd[@]}" 2>&1; else timeout -k 5s "$s" "${cmd[@]}" </dev/null 2>&1; fi',
-  '  c=$?; printf \'\\n%s %s %s\\n\' "$B" "$i" "$c"',
+  '  c=$?; t1=${EPOCHREALTIME/[.,]/}; printf \'\\n%s %s %s %s\\n\' "$B" "$i" "$c" "$(( ${t1:-0} - ${t0:-0} ))"',
   '  if [ "$c" != 0 ]; then rc=$c; if [ "$stop" = 1 ]; then break; fi; fi',
   '  i=$((i+1))',
   'done',
@@ -54,11 +55,20 @@ const MAX_SCRIPT_CHARS = 96 * 1024;
 /** An id is printed on the frame's header line: anything but a line break. */
 const STEP_ID = /^[^\n\r]+$/;
 
+/** How long a finished step ran on the host, and whether it failed. */
+export interface StepDuration {
+  id: string;
+  seconds: number;
+  failed: boolean;
+}
+
 export interface RunStepsOptions {
   /** `$0` of the script, which names it in process lists and profiles (`ovfpipe-apply`, `ovfpipe-convert`, …). */
   name: string;
   /** true: stop at the first step that fails (a sequence); false: run every step (a rollback). */
   stopOnFailure: boolean;
+  /** Called with how long each step that finished ran, measured on the host (bash's EPOCHREALTIME), in order. */
+  onDurations?: (durations: StepDuration[]) => void;
 }
 
 /**
@@ -83,6 +93,8 @@ export async function runSteps(t: Pick<Transport, 'exec'>, steps: readonly Remot
   const timeoutMs = steps.reduce((n, s) => n + s.timeoutMs + PER_STEP_SLACK_MS, 10_000);
   const r = await t.exec(argv, { stdin: withInput[0]?.input, timeoutMs, allowFailure: true });
   const results = parseStepFrames(r.stdout, boundary, steps.map((s) => s.id));
+  const finished = results.filter((x) => !x.interrupted);
+  opts.onDurations?.(stepDurations(r.stdout, boundary, finished.map((x) => x.id)).map((d, i) => ({ ...d, failed: finished[i]!.code !== 0 })));
   const last = results.at(-1);
   if (last?.interrupted) {
     last.code = r.code === 0 ? -1 : r.code;
@@ -113,7 +125,7 @@ export function parseStepFrames(stdout: string, boundary: string, ids: readonly 
     const footer = `\n${boundary} ${i} `;
     const end = stdout.indexOf(footer, start);
     const eol = end < 0 ? -1 : stdout.indexOf('\n', end + footer.length);
-    const code = eol < 0 ? NaN : Number(stdout.slice(end + footer.length, eol));
+    const code = eol < 0 ? NaN : Number(stdout.slice(end + footer.length, eol).split(' ')[0]);
     if (!Number.isInteger(code)) {
       out.push({ id: ids[i]!, code: -1, output: stdout.slice(start), interrupted: true });
       break;
@@ -121,6 +133,22 @@ export function parseStepFrames(stdout: string, boundary: string, ids: readonly 
     out.push({ id: ids[i]!, code, output: stdout.slice(start, end) });
     pos = eol + 1;
   }
+  return out;
+}
+
+/** The durations the footers carry (`B <index> <status> <microseconds>`), for the steps that finished. */
+export function stepDurations(stdout: string, boundary: string, ids: readonly string[]): Array<{ id: string; seconds: number }> {
+  const out: Array<{ id: string; seconds: number }> = [];
+  let pos = 0;
+  ids.forEach((id, i) => {
+    const footer = `\n${boundary} ${i} `;
+    const at = stdout.indexOf(footer, stdout.indexOf(`${boundary} ${i} ${id}\n`, pos) + 1);
+    if (at < 0) return;
+    const eol = stdout.indexOf('\n', at + footer.length);
+    const micros = Number((eol < 0 ? stdout.slice(at + footer.length) : stdout.slice(at + footer.length, eol)).split(' ')[1]);
+    if (Number.isFinite(micros) && micros >= 0) out.push({ id, seconds: micros / 1e6 });
+    pos = at + footer.length;
+  });
   return out;
 }
 
@@ -159,8 +187,8 @@ export class StepRunner {
   }
 
   /** One round trip running `steps` in order; throws StepFailedError naming the first that failed. */
-  async run(name: string, steps: readonly RemoteStep[]): Promise<StepResult[]> {
-    const results = await runSteps(this.transport, steps, { name, stopOnFailure: true });
+  async run(name: string, steps: readonly RemoteStep[], onDurations?: RunStepsOptions['onDurations']): Promise<StepResult[]> {
+    const results = await runSteps(this.transport, steps, { name, stopOnFailure: true, onDurations });
     results.forEach((r, i) => {
       if (r.code === 0 || steps[i]!.undoOnFailure) this.record(steps[i]!);
     });

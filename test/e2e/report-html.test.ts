@@ -121,7 +121,13 @@ describe.skipIf(!live).sequential('the HTML run report in a real browser', () =>
       expect(await lane.locator('.bar.failed').count()).toBeGreaterThan(0);
       expect(await lane.locator('.bar.failed').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(185, 28, 28)');
     }
-    for (const v of reports.down.json.vms.filter((x) => x.status !== 'failed')) expect(await page.locator(`.lane[data-vm="${v.name}"] .lane-error`).count()).toBe(0);
+    for (const v of reports.down.json.vms.filter((x) => x.status !== 'failed')) {
+      expect(await page.locator(`.lane[data-vm="${v.name}"] .lane-error`).count()).toBe(0);
+      // The host measured each remote step: define is a bar of its own, after the upload and the filters.
+      const ids = v.steps!.map((s) => s.id);
+      expect(ids, v.name).toEqual(expect.arrayContaining(['preflight', 'filters', 'define']));
+      expect(await page.locator(`.lane[data-vm="${v.name}"] .bar[data-step="define"]`).count()).toBe(1);
+    }
     await page.close();
   }, 600_000);
 
