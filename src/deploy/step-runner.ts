@@ -41,7 +41,7 @@ export const STEPS_SCRIPT = [
   '  printf \'%s %s %s\\n\' "$B" "$i" "$id"',
   '  t0=${EPOCHREALTIME/[.,]/}',
   '  if [ "$in" = 1 ]; then timeout -k 5s "$s" "${cmd[@]}" 2>&1; else timeout -k 5s "$s" "${cmd[@]}" </dev/null 2>&1; fi',
-  '  c=$?; t1=${EPOCHREALTIME/[.,]/}; printf \'\\n%s %s %s %s\\n\' "$B" "$i" "$c" "$(( ${t1:-0} - ${t0:-0} ))"',
+  '  c=$?; t1=${EPOCHREALTIME/[.,]/}; printf \'\\n%s %s %s %s\\n\' "$B" "$i" "$c" "${t0:+$((t1 - t0))}"',
   '  if [ "$c" != 0 ]; then rc=$c; if [ "$stop" = 1 ]; then break; fi; fi',
   '  i=$((i+1))',
   'done',
@@ -145,7 +145,8 @@ export function stepDurations(stdout: string, boundary: string, ids: readonly st
     const at = stdout.indexOf(footer, stdout.indexOf(`${boundary} ${i} ${id}\n`, pos) + 1);
     if (at < 0) return;
     const eol = stdout.indexOf('\n', at + footer.length);
-    const micros = Number((eol < 0 ? stdout.slice(at + footer.length) : stdout.slice(at + footer.length, eol)).split(' ')[1]);
+    const text = (eol < 0 ? stdout.slice(at + footer.length) : stdout.slice(at + footer.length, eol)).split(' ')[1] ?? '';
+    const micros = text === '' ? NaN : Number(text);
     if (Number.isFinite(micros) && micros >= 0) out.push({ id, seconds: micros / 1e6 });
     pos = at + footer.length;
   });

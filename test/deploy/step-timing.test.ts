@@ -14,6 +14,7 @@ describe('step timings', () => {
 
   it('a footer from a bash without EPOCHREALTIME (no duration) gives none', () => {
     expect(stepDurations('B 0 a\n\nB 0 0\n', 'B', ['a'])).toEqual([]);
+    expect(stepDurations('B 0 a\n\nB 0 0 \n', 'B', ['a'])).toEqual([]);
   });
 
   it('names a round trip after its steps, overlays as one', () => {
