@@ -111,9 +111,10 @@ export function toMermaid(g: FilterGraph): string {
   const lines = ['flowchart LR'];
   for (const n of nodes) lines.push(`  ${n.id}${shape[n.kind][0]}${mermaidString(n.label)}${shape[n.kind][1]}`);
   for (const e of edges) lines.push(`  ${e.from} ${e.kind === 'profile' ? '-.->' : '-->'}${e.label ? `|${mermaidString(e.label)}|` : ''} ${e.to}`);
+  const fill: Record<Node['kind'], string> = { filter: '#dbeafe,stroke:#1d4ed8', builtin: '#e5e7eb,stroke:#4b5563', nic: '#dcfce7,stroke:#15803d', profile: '#fef3c7,stroke:#b45309' };
   for (const k of ['filter', 'builtin', 'nic', 'profile'] as const) {
     const ids = nodes.filter((n) => n.kind === k).map((n) => n.id);
-    if (ids.length > 0) lines.push(`  class ${ids.join(',')} ${k}`);
+    if (ids.length > 0) lines.push(`  classDef ${k} fill:${fill[k]}`, `  class ${ids.join(',')} ${k}`);
   }
   return `${lines.join('\n')}\n`;
 }
