@@ -34,7 +34,8 @@ function rows(steps: ReadonlyArray<{ start: string; seconds: number }>): number[
   const ends: number[] = [];
   return steps.map((s) => {
     const a = Date.parse(s.start);
-    let row = ends.findIndex((e) => e <= a);
+    // ISO times keep milliseconds: steps laid end to end may touch within a few of them.
+    let row = ends.findIndex((e) => e <= a + 5);
     if (row < 0) row = ends.push(0) - 1;
     ends[row] = a + s.seconds * 1000;
     return row;
