@@ -1,8 +1,8 @@
 /** The deploy/destroy/probe commands' bodies (loaded on use). Thin: the work is in src/deploy/. */
 import { writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
-import { hasErrors, type Diagnostic } from '../diagnostics.js';
-import { OvfpipeError } from '../errors.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { hostConnector } from '../deploy/connect.js';
 import { deploy } from '../deploy/deploy.js';
 import { createProgress } from '../deploy/progress.js';

@@ -1,8 +1,8 @@
 /** Bodies of plan / apply / destroy FILE / report merge (loaded on use). The work is in src/pipeline/. */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Diagnostic } from '../diagnostics.js';
-import { hasErrors } from '../diagnostics.js';
-import { OvfpipeError } from '../errors.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors } from '../diagnostics/diagnostic.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { mergeReports, reportJson, reportJunit, runFailed, type RunReport, summaryLine } from '../deploy/report.js';
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';

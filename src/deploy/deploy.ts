@@ -6,13 +6,13 @@
  * never stops the others; its VMs are reported failed.
  */
 import PQueue from 'p-queue';
-import type { Diagnostic } from '../diagnostics.js';
-import { isOvfpipeError } from '../errors.js';
-import { hasErrors } from '../diagnostics.js';
-import { loadDescriptor } from '../load-descriptor.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
+import { hasErrors } from '../diagnostics/diagnostic.js';
+import { loadDescriptor } from '../package/open-descriptor.js';
 import type { VarsFile } from '../macros/vars.js';
 import { renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
-import { imageDigests } from '../render/render-to-dir.js';
+import { imageDigests } from '../package/image-digests.js';
 import type { RenderOptions } from '../render/types.js';
 import { executeHostPlan, type VmOutcome } from './executor.js';
 import { gatherFacts, type HostFacts } from './facts.js';

@@ -6,7 +6,7 @@
  * Three round trips per host whatever the number of VMs: read, remove
  * domains, remove filters (execBatch).
  */
-import { loadDescriptor } from '../load-descriptor.js';
+import { loadDescriptor } from '../package/open-descriptor.js';
 import { renderPackage } from '../render/render-package.js';
 import { renderOptions } from '../render/options.js';
 import { ownerOf } from './plan.js';

@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { buildOvfEnvIso } from '../render/ovf-env.js';
+import { buildOvfEnvIso } from './ovf-env-iso.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
 import { type BatchCommand, execBatch } from './batch.js';
 import { cleanupTemps, SELF_CONTAINED, TEMP_MARKER } from './ssh/put.js';

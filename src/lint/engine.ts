@@ -1,20 +1,12 @@
 /**
  * Runs the rule table over lint targets. Pure: targets in, diagnostics out.
  */
-import { sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics.js';
+import { sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics/diagnostic.js';
+import type { LintConfig, ReportSpec, RuleLevel } from '../diagnostics/rule.js';
 import { formatMessage, type LintTarget, type Rule } from './rule.js';
 import { allRules } from './rules/index.js';
 
-export type RuleLevel = 'off' | Severity;
-
-export interface LintConfig {
-  /** Per-rule level overrides, and optional options. */
-  rules?: Record<string, RuleLevel | [RuleLevel, Record<string, unknown>]>;
-  /** Warnings count as failures (exit 1). */
-  strict?: boolean;
-  /** Path of a port profile catalog (YAML), loaded by the IO end. */
-  catalog?: string;
-}
+export type { LintConfig, RuleLevel };
 
 export interface LintResult {
   file: string;
@@ -44,7 +36,7 @@ export function runRules(
       passthrough: (diagnostics: readonly Diagnostic[]) => {
         out.push(...diagnostics);
       },
-      report: (spec: import('./rule.js').ReportSpec) => {
+      report: (spec: ReportSpec) => {
         const template = rule.meta.messages[spec.messageId];
         if (template === undefined) throw new Error(`rule ${rule.meta.id} has no message '${spec.messageId}'`);
         // A report may carry its own, lower severity (a sloppy variant is only a warning);

@@ -17,7 +17,7 @@
  * `ovf:password="true"`) never appear in a message: they show as `***`, and
  * the reason they fail is withheld, since it could quote part of them.
  */
-import { diagnostic, type Diagnostic, type SourceLocation } from '../diagnostics.js';
+import { diagnostic, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
 import { generateValue, isGeneratedMacroName } from './generate.js';
 import { ovfPropertyLookup, type OvfLookup, type OvfPropertySource } from './ovf-properties.js';
 import { checkMacroValue, macroType, type MacroTypeName } from './types.js';

@@ -3,7 +3,7 @@
  * format, so SARIF `rules[]`, `--rule` overrides and docs can know them. They
  * are not table rules: resolveMacros and parseVarsYaml report them directly.
  */
-import type { RuleMeta } from '../lint/rule.js';
+import type { RuleMeta } from '../diagnostics/rule.js';
 
 export const MACRO_RULE_METAS: readonly RuleMeta[] = [
   {

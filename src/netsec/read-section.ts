@@ -4,7 +4,7 @@
  * Tolerant: structural problems become located diagnostics (rule
  * `netsec-section`) and the rest of the section is still read.
  */
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { contentNodes, type Envelope } from '../ovf/model.js';
 import { attr, attrAny, type XmlElement } from '../xml/element.js';
 import { NETSEC_NS, type Binding, type EmbeddedFilter, type NetworkSecuritySection, type PortProfile, type VirtualPortType } from './model.js';

@@ -3,8 +3,8 @@
  * VirtualSystem, the tenant-scoped nwfilter documents in definition order,
  * and the disk plan (PRODUCT.md §6). Nothing here touches a disk or a host.
  */
-import type { Diagnostic } from '../diagnostics.js';
-import { hasErrors } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { VarsFile } from '../macros/vars.js';
 import { virtualSystems, type Envelope } from '../ovf/model.js';
 import { netsecOf } from '../netsec/view.js';

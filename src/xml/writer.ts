@@ -9,7 +9,7 @@
  * single-quoted attributes, `<empty/>` without a space): see
  * src/util/virxml.c virXMLFormatElement and tests/nwfilterxml2xmlout/.
  */
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 
 export interface XmlNode {
   name: string;

@@ -30,7 +30,7 @@ import {
   renderSyncText,
   syncFilterTree,
   type FilterTree,
-} from '../../src/netsec/sync.js';
+} from '../../src/deploy/nwfilter-sync.js';
 import { LIBVIRT_URI, requireLibvirt, run, virsh } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 

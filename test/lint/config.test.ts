@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isOvfpipeError } from '../../src/errors.js';
+import { isOvfpipeError } from '../../src/diagnostics/errors.js';
 import { closestRuleId, loadLintConfig, mergeLintConfig, parseLintConfig, parseRuleOption } from '../../src/lint/config.js';
 import { runRules } from '../../src/lint/engine.js';
 import { propertiesRules } from '../../src/lint/rules/properties/index.js';

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/diagnostics.js';
-import { lintFilterElement } from '../../src/netsec/nwfilter/lint.js';
+import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
+import { lintFilterElement } from '../../src/lint/lint-nwfilter.js';
 import { nwfilterRules } from '../../src/lint/rules/nwfilter/index.js';
 import { parseXml } from '../../src/xml/parse.js';
 

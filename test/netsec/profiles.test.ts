@@ -4,7 +4,7 @@
  * interface mode compatibility, vlan and bandwidth.
  */
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/diagnostics.js';
+import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { PortProfile, VirtualPortType } from '../../src/netsec/model.js';
 import { profileMacroUses, validatePortProfile } from '../../src/netsec/profiles/index.js';
 

@@ -3,9 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OvfpipeError } from '../../src/errors.js';
+import { OvfpipeError } from '../../src/diagnostics/errors.js';
 import type { VirtualSystem } from '../../src/ovf/model.js';
-import { buildOvfEnvIso, environmentKey, OVF_ENV_NS, ovfEnvironmentXml, type EnvironmentProperty, type IsoTool } from '../../src/render/ovf-env.js';
+import { buildOvfEnvIso, type IsoTool } from '../../src/deploy/ovf-env-iso.js';
+import { environmentKey, OVF_ENV_NS, ovfEnvironmentXml, type EnvironmentProperty } from '../../src/render/ovf-env.js';
 import { VERSION } from '../../src/version.js';
 import { attr, child, childText, children, type XmlElement } from '../../src/xml/element.js';
 import { parseXml } from '../../src/xml/parse.js';

@@ -18,7 +18,7 @@ export function registerLint(program: Command, io: CliIo, setExit: (code: number
       // Loaded on use, so that `ovfpipe --help` and other commands start fast.
       const [{ lintFailed }, { lintFiles }, { loadLintConfig, mergeLintConfig, parseRuleOption }, { formatResults }, { allRuleMetas }] = await Promise.all([
         import('../../lint/engine.js'),
-        import('../../lint/lint-files.js'),
+        import('../../actions/lint-files.js'),
         import('../../lint/config.js'),
         import('../../lint/formatters/index.js'),
         import('../../lint/registry.js'),

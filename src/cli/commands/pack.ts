@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import type { DigestAlgorithm } from '../../package/manifest.js';
 import type { PackResult } from '../../package/pack.js';
 import { EXIT, type CliIo } from '../io.js';

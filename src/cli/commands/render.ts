@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import type { RenderOptions } from '../../render/types.js';
 import { collect, EXIT, type CliIo } from '../io.js';
 
@@ -36,7 +36,7 @@ export function registerRender(program: Command, io: CliIo, setExit: (code: numb
     .option('--graphics <kind>', 'vnc | spice | none (default vnc on 127.0.0.1)')
     .option('--nic-model <subtype=model>', 'map a NIC ResourceSubType to a libvirt model, e.g. E1000=e1000 (repeatable)', collect, [])
     .action(async (pkg: string, flags: RenderFlags) => {
-      const [{ renderToDir }, { renderOptions }] = await Promise.all([import('../../render/render-to-dir.js'), import('../../render/options.js')]);
+      const [{ renderToDir }, { renderOptions }] = await Promise.all([import('../../actions/render-to-dir.js'), import('../../render/options.js')]);
       const options = renderOptions(optionOverrides(flags));
       for (const m of flags.nicModel) {
         const [sub, model] = m.split('=');

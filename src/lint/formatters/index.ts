@@ -1,5 +1,5 @@
 /** The lint output formats of PRODUCT.md §5, by name. Each is a pure function from results to text. */
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import { VERSION } from '../../version.js';
 import type { LintResult } from '../engine.js';
 import { formatJson } from './json.js';

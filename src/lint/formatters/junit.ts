@@ -5,7 +5,7 @@
  * failures. Every value goes through `escapeXml`; markup is only ever built
  * by `xmlElement`, never by concatenating raw values.
  */
-import type { Diagnostic } from '../../diagnostics.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { LintResult } from '../engine.js';
 import type { FormatOptions } from './options.js';
 

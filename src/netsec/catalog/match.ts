@@ -15,7 +15,7 @@
  * A field that is still a macro `${…}` matches anything; check the resolved
  * profile again to be sure.
  */
-import { diagnostic, type Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { hasMacros } from '../../macros/syntax.js';
 import { checkLibvirtUnsigned } from '../../macros/types.js';
 import type { PortProfile, VirtualPortSpec } from '../model.js';

@@ -1,5 +1,5 @@
 /** Metadata of the catalog diagnostics, in the lint rule format (reported directly by parseCatalogYaml and checkProfileAgainstCatalog). */
-import type { RuleMeta } from '../../lint/rule.js';
+import type { RuleMeta } from '../../diagnostics/rule.js';
 
 export const CATALOG_RULE_METAS: readonly RuleMeta[] = [
   {

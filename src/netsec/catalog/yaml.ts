@@ -25,7 +25,7 @@
  * or `0x` hex. Problems are returned as located `catalog-yaml` diagnostics.
  */
 import { createRequire } from 'node:module';
-import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics.js';
+import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { checkLibvirtUnsigned, checkMacroValue } from '../../macros/types.js';
 import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
 import type { VirtualPortType } from '../model.js';

@@ -4,7 +4,7 @@
  * `virtualport-parameters` and `port-profile`, are lint rules in
  * src/lint/rules/netsec/.)
  */
-import type { RuleMeta } from '../../lint/rule.js';
+import type { RuleMeta } from '../../diagnostics/rule.js';
 
 export const PROFILE_YAML_RULE_META: RuleMeta = {
   id: 'profile-yaml',

@@ -12,7 +12,7 @@
  * A field written as a macro `${name}` is not checked here (its type is
  * recorded by `profileMacroUses`); run this again on the resolved profile.
  */
-import { diagnostic, type Diagnostic, type Severity, type SourceLocation } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic, type Severity, type SourceLocation } from '../../diagnostics/diagnostic.js';
 import { checkMacroValue, macroType } from '../../macros/types.js';
 import { findMacros, hasMacros } from '../../macros/syntax.js';
 import type { BandwidthLimits, PortProfile } from '../model.js';

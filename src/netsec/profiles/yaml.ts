@@ -29,8 +29,8 @@
  */
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
-import { hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../../diagnostics.js';
-import { OvfpipeError } from '../../errors.js';
+import { hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../../diagnostics/diagnostic.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
 import type { BandwidthLimits, PortProfile, VlanSpec } from '../model.js';
 import { profileLocator } from './fields.js';

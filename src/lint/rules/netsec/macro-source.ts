@@ -8,7 +8,7 @@
 import { resolveMacros } from '../../../macros/resolve.js';
 import { bindingMacroRequests } from '../../../netsec/binding-macros.js';
 import { netsecOf } from '../../../netsec/view.js';
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 import type { ProductSection } from '../../../ovf/model.js';

@@ -6,7 +6,7 @@
  */
 import type { DescriptorTarget, RuleContext } from '../../rule.js';
 import { defineRule } from '../../rule.js';
-import { environmentKey, properties, sectionScope, type PropertyEntry } from './lib/walk.js';
+import { environmentKey, properties, sectionScope, type PropertyEntry } from '../../../ovf/properties/walk.js';
 
 function checkCharacters(e: PropertyEntry, ctx: RuleContext): void {
   const { key } = e.property;

@@ -5,7 +5,7 @@
  */
 import { byteUnitMultiplier, parseUnsigned } from '../../../ovf/units.js';
 import { ResourceType } from '../../../ovf/cim.js';
-import { contentWithParents, itemLocator } from '../../locators.js';
+import { contentWithParents, itemLocator } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

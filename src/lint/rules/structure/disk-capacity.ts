@@ -4,7 +4,7 @@
  * ovf:fileRef names a File; ovf:populatedSize never exceeds the capacity.
  */
 import { byteUnitMultiplier } from '../../../ovf/units.js';
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

@@ -4,7 +4,7 @@
  * Item with ovf:configuration override the unconfigured Item of the same id,
  * and §9.7 ranges repeat the id with ovf:bound min/max/normal.
  */
-import { contentWithParents, itemLocator } from '../../locators.js';
+import { contentWithParents, itemLocator } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

@@ -2,7 +2,7 @@
  * DSP0243 §7.2 and §9.1: Content ids, Disk ids and Configuration ids are unique
  * within the descriptor; OVF tools match on them, so a duplicate silently picks one.
  */
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

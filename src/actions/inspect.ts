@@ -1,12 +1,12 @@
 /** `inspect`: what a package holds, as data. */
-import type { Diagnostic } from './diagnostics.js';
-import { diagnostic } from './diagnostics.js';
-import { loadFailure } from './lint/lint-files.js';
-import { parseDescriptor } from './ovf/parser.js';
-import { summarizeEnvelope, type EnvelopeSummary } from './ovf/summary.js';
-import { openPackage } from './package/open.js';
-import type { PackageKind } from './package/reader.js';
-import { isOvfpipeError } from './errors.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic } from '../diagnostics/diagnostic.js';
+import { loadFailure } from './lint-files.js';
+import { parseDescriptor } from '../ovf/parser.js';
+import { summarizeEnvelope, type EnvelopeSummary } from '../ovf/summary.js';
+import { openPackage } from '../package/open.js';
+import type { PackageKind } from '../package/reader.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
 
 export interface InspectReport {
   path: string;

@@ -1,11 +1,11 @@
 /** `verify`: open a package, read its References, and check every digest, size, the manifest and the signature in one pass. */
-import { diagnostic } from './diagnostics.js';
-import { isOvfpipeError } from './errors.js';
-import { loadFailure } from './lint/lint-files.js';
-import { parseDescriptor } from './ovf/parser.js';
-import { openPackage } from './package/open.js';
-import type { FileReference } from './package/layout.js';
-import { verifyPackage, type VerifyOptions, type VerifyReport } from './package/verify.js';
+import { diagnostic } from '../diagnostics/diagnostic.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
+import { loadFailure } from './lint-files.js';
+import { parseDescriptor } from '../ovf/parser.js';
+import { openPackage } from '../package/open.js';
+import type { FileReference } from '../package/layout.js';
+import { verifyPackage, type VerifyOptions, type VerifyReport } from '../package/verify.js';
 
 export type { VerifyReport };
 

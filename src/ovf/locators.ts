@@ -1,5 +1,5 @@
 /** Locators name things by meaning (PRODUCT.md §5), e.g. `VirtualSystem[web]/Item[InstanceID=7]`. */
-import type { Content, Item, Property, ProductSection } from '../ovf/model.js';
+import type { Content, Item, Property, ProductSection } from './model.js';
 
 export function contentLocator(c: Content, parents: readonly Content[] = []): string {
   return [...parents, c].map((n) => `${n.kind}[${n.id}]`).join('/');

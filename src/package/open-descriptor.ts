@@ -1,11 +1,11 @@
 /** Opens a package and parses its descriptor: the common first step of inspect, netsec, spec and render. */
-import { diagnostic, type Diagnostic } from './diagnostics.js';
-import type { Envelope } from './ovf/model.js';
-import { parseDescriptor } from './ovf/parser.js';
-import { openPackage } from './package/open.js';
-import type { PackageReader } from './package/reader.js';
-import { decodeXmlBytes } from './xml/parse.js';
-import { OvfpipeError } from './errors.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Envelope } from '../ovf/model.js';
+import { parseDescriptor } from '../ovf/parser.js';
+import { openPackage } from './open.js';
+import type { PackageReader } from './reader.js';
+import { decodeXmlBytes } from '../xml/parse.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 
 export interface LoadedDescriptor {
   reader: PackageReader;

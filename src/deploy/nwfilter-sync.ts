@@ -20,13 +20,13 @@
  */
 import { execFile, type ExecFileException } from 'node:child_process';
 import { constants } from 'node:os';
-import { hostConnector, type AuthOptions } from '../deploy/connect.js';
-import { sameFilter } from '../deploy/plan.js';
-import type { ExecOptions, ExecResult, Transport } from '../deploy/transport.js';
-import { isOvfpipeError, OvfpipeError } from '../errors.js';
+import { hostConnector, type AuthOptions } from './connect.js';
+import { sameFilter } from './plan.js';
+import type { ExecOptions, ExecResult, Transport } from './transport.js';
+import { isOvfpipeError, OvfpipeError } from '../diagnostics/errors.js';
 import { attr, type XmlElement } from '../xml/element.js';
 import { parseXml } from '../xml/parse.js';
-import { isBuiltinFilter } from './nwfilter/builtins.js';
+import { isBuiltinFilter } from '../netsec/nwfilter/builtins.js';
 
 /** Filterref nesting deeper than this is refused (libvirt's own trees are 3 deep). */
 export const MAX_FILTER_DEPTH = 32;

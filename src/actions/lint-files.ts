@@ -6,20 +6,20 @@
  */
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { isOvfpipeError, OvfpipeError } from '../errors.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { isOvfpipeError, OvfpipeError } from '../diagnostics/errors.js';
 import { parseEnvelope } from '../ovf/parser.js';
 import { readPackageFacts } from '../package/facts.js';
 import { openPackage } from '../package/open.js';
 import type { Envelope, FileRef } from '../ovf/model.js';
 import type { MemberInfo } from '../package/reader.js';
 import type { XmlElement } from '../xml/element.js';
-import { isUnsafeHref } from './rules/structure/references-file.js';
+import { isUnsafeHref } from '../lint/rules/structure/references-file.js';
 import { parseCatalogYaml } from '../netsec/catalog/yaml.js';
 import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { parseXml, DEFAULT_XML_LIMITS } from '../xml/parse.js';
-import { runRules, type LintConfig, type LintResult } from './engine.js';
-import type { LintTarget, PackageFacts } from './rule.js';
+import { runRules, type LintConfig, type LintResult } from '../lint/engine.js';
+import type { LintTarget, PackageFacts } from '../lint/rule.js';
 
 export interface LintFilesOptions {
   /** Check the descriptor alone: no member presence, no manifest (for a bare `.ovf` before packaging). */

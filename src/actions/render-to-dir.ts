@@ -7,10 +7,10 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Diagnostic } from '../diagnostics.js';
-import { hasErrors } from '../diagnostics.js';
-import { OvfpipeError } from '../errors.js';
-import { loadDescriptor } from '../load-descriptor.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors } from '../diagnostics/diagnostic.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
+import { loadDescriptor } from '../package/open-descriptor.js';
 import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
 import type { Envelope } from '../ovf/model.js';
 import { parseDescriptor } from '../ovf/parser.js';
@@ -18,9 +18,11 @@ import { findCompanion } from '../package/names.js';
 import { parseManifest } from '../package/manifest.js';
 import type { PackageReader } from '../package/reader.js';
 import { hashStream } from '../package/verify.js';
-import { buildOvfEnvIso } from './ovf-env.js';
-import { renderPackage, type RenderResult } from './render-package.js';
-import type { RenderOptions } from './types.js';
+import { buildOvfEnvIso } from '../deploy/ovf-env-iso.js';
+import { imageDigests } from '../package/image-digests.js';
+import { planJson } from '../render/plan-json.js';
+import { renderPackage, type RenderResult } from '../render/render-package.js';
+import type { RenderOptions } from '../render/types.js';
 
 export interface RenderToDirRequest {
   pkg: string;
@@ -82,19 +84,6 @@ async function readInput(req: RenderToDirRequest): Promise<{ envelope: Envelope;
   }
 }
 
-/** sha256 per References href: the manifest's when it has one, else computed by streaming the member. */
-export async function imageDigests(reader: PackageReader, descriptorName: string, env: Envelope): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const mf = findCompanion(reader.list().map((m) => m.name), descriptorName, 'mf');
-  if (mf) for (const e of parseManifest((await reader.readSmall(mf, 4 * 1024 * 1024)).toString('utf8')).entries) if (e.algorithm === 'SHA256') out.set(e.name, e.digest.toLowerCase());
-  for (const f of env.references) {
-    if (out.has(f.href) || !reader.has(f.href)) continue;
-    const h = await hashStream(await reader.open(f.href), new Set(['SHA256'] as const));
-    out.set(f.href, h.digests.SHA256!);
-  }
-  return out;
-}
-
 async function writeOutputs(dir: string, packageName: string, r: RenderResult): Promise<string[]> {
   await mkdir(join(dir, 'nwfilter'), { recursive: true });
   const written: string[] = [];
@@ -114,25 +103,4 @@ async function writeOutputs(dir: string, packageName: string, r: RenderResult): 
   }
   await put('plan.json', `${JSON.stringify(planJson(packageName, r), null, 2)}\n`);
   return written;
-}
-
-export function planJson(packageName: string, r: RenderResult) {
-  return {
-    version: 1,
-    package: packageName,
-    tenant: r.tenant,
-    filters: r.filters.map((f) => ({ name: f.name, file: `nwfilter/${f.name}.xml`, uuid: f.uuid, original: f.original, references: f.references })),
-    builtinFilters: r.builtinFilters,
-    domains: r.domains.map((d) => ({
-      name: d.name,
-      file: `${d.name}.xml`,
-      virtualSystem: d.virtualSystem,
-      uuid: d.uuid,
-      filterrefs: d.filterrefs,
-      ovfEnv: d.ovfEnv ? { xml: `${d.name}.ovf-env.xml`, iso: `${d.name}.ovf-env.iso`, hostPath: d.ovfEnv.isoPath } : undefined,
-      values: d.values,
-      notes: d.notes,
-    })),
-    disks: r.disks,
-  };
 }
