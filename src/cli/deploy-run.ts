@@ -11,7 +11,7 @@ import { probeHost } from '../deploy/probe.js';
 import { reportJson, reportJunit, runFailed, summaryLine } from '../deploy/report.js';
 import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
 import { renderOptions } from '../render/options.js';
-import { renderOverrides, type DeployFlags } from './commands/deploy.js';
+import type { RenderOptions } from '../render/types.js';
 import { EXIT, type CliIo } from './io.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
@@ -106,4 +106,38 @@ export async function runProbe(f: DeployFlags, io: CliIo): Promise<number> {
       );
     }
   return results.some((p) => p.error) ? EXIT.problems : EXIT.ok;
+}
+
+/** The flags deploy, destroy and hosts probe share. */
+export interface DeployFlags {
+  host: string[];
+  identity?: string;
+  knownHosts?: string;
+  fingerprint?: string;
+  sshConfig?: string;
+  connect: string;
+  storage: string;
+  tenant: string;
+  vars?: string;
+  start?: boolean;
+  force?: boolean;
+  json?: boolean;
+  report?: string;
+  junit?: string;
+  parallel: string;
+  perHost: string;
+  domainType: string;
+  cpuMode?: string;
+  dryRun?: boolean;
+}
+
+export function renderOverrides(f: Pick<DeployFlags, 'domainType' | 'cpuMode'>): Partial<RenderOptions> {
+  const o: Partial<RenderOptions> = {};
+  if (f.domainType !== 'kvm' && f.domainType !== 'qemu') throw new OvfpipeError('OVFPIPE_USAGE', `--domain-type '${f.domainType}': expected kvm or qemu`);
+  o.domainType = f.domainType;
+  if (f.cpuMode !== undefined) {
+    if (!['default', 'host-model', 'host-passthrough'].includes(f.cpuMode)) throw new OvfpipeError('OVFPIPE_USAGE', `--cpu-mode '${f.cpuMode}'`);
+    o.cpuMode = f.cpuMode as RenderOptions['cpuMode'];
+  }
+  return o;
 }

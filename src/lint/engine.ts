@@ -1,77 +1,18 @@
 /**
  * Runs the rule table over lint targets. Pure: targets in, diagnostics out.
  */
-import { sortDiagnostics, type Diagnostic, type Severity } from '../diagnostics/diagnostic.js';
-import type { LintConfig, ReportSpec, RuleLevel } from '../diagnostics/rule.js';
-import { formatMessage, type LintTarget, type Rule } from './rule.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { LintConfig, RuleLevel } from '../diagnostics/rule.js';
+import type { LintTarget, Rule } from './rule.js';
+import { runRuleSet, type LintResult } from './run-rules.js';
 import { allRules } from './rules/index.js';
 
 export type { LintConfig, RuleLevel };
+export { ruleLevel, type LintResult } from './run-rules.js';
 
-export interface LintResult {
-  file: string;
-  diagnostics: Diagnostic[];
-}
-
-export function ruleLevel(rule: Rule<LintTarget>, config: LintConfig): { level: RuleLevel; options: Record<string, unknown>; explicit: boolean } {
-  const o = config.rules?.[rule.meta.id];
-  if (o === undefined) return { level: rule.meta.defaultSeverity, options: {}, explicit: false };
-  if (Array.isArray(o)) return { level: o[0], options: o[1] ?? {}, explicit: true };
-  return { level: o, options: {}, explicit: true };
-}
-
-export function runRules(
-  target: LintTarget,
-  config: LintConfig = {},
-  rules: readonly Rule<LintTarget>[] = allRules,
-): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const rule of rules) {
-    if (rule.scope !== target.scope) continue;
-    const { level, options, explicit } = ruleLevel(rule, config);
-    if (level === 'off') continue;
-    const ctx = {
-      options,
-      config,
-      passthrough: (diagnostics: readonly Diagnostic[]) => {
-        out.push(...diagnostics);
-      },
-      report: (spec: ReportSpec) => {
-        const template = rule.meta.messages[spec.messageId];
-        if (template === undefined) throw new Error(`rule ${rule.meta.id} has no message '${spec.messageId}'`);
-        // A report may carry its own, lower severity (a sloppy variant is only a warning);
-        // a level the user set explicitly applies to every report of the rule.
-        const severity: Severity = !explicit && spec.severity !== undefined && rank(spec.severity) < rank(level) ? spec.severity : level;
-        out.push({
-          ruleId: rule.meta.id,
-          severity,
-          message: formatMessage(template, spec.data),
-          file: spec.loc?.file ?? target.file,
-          line: spec.loc?.line ?? 0,
-          column: spec.loc?.column ?? 0,
-          locator: spec.locator ?? '',
-        });
-      },
-    };
-    try {
-      rule.check(target, ctx);
-    } catch (e) {
-      out.push({
-        ruleId: 'internal-error',
-        severity: 'error',
-        message: `rule ${rule.meta.id} failed: ${(e as Error).message}`,
-        file: target.file,
-        line: 0,
-        column: 0,
-        locator: '',
-      });
-    }
-  }
-  return sortDiagnostics(out);
-}
-
-function rank(s: Severity): number {
-  return s === 'error' ? 2 : s === 'warning' ? 1 : 0;
+/** Runs `rules` (default: every registered rule) over one target. */
+export function runRules(target: LintTarget, config: LintConfig = {}, rules: readonly Rule<LintTarget>[] = allRules): Diagnostic[] {
+  return runRuleSet(target, config, rules);
 }
 
 /** Exit status per PRODUCT.md §5: 1 on errors, or on warnings under --strict. */

@@ -5,7 +5,8 @@
  * cycles across files are found.
  */
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { ruleLevel, runRules, type LintConfig, type LintResult } from './engine.js';
+import type { LintConfig } from '../diagnostics/rule.js';
+import { ruleLevel, runRuleSet as runRules, type LintResult } from './run-rules.js';
 import { nwfilterRules } from './rules/nwfilter/index.js';
 import type { XmlElement } from '../xml/element.js';
 import { analyzeFilter, setKnownFilters } from '../netsec/nwfilter/analysis.js';

@@ -17,20 +17,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { hostConnector } from '../../src/deploy/connect.js';
-import { sameFilter } from '../../src/deploy/plan.js';
 import type { Transport } from '../../src/deploy/transport.js';
-import {
-  deriveMigrateUri,
-  domainFilterRefs,
-  filterUuid,
-  migrateArgv,
-  parseFilterList,
-  planSync,
-  readFilterTree,
-  renderSyncText,
-  syncFilterTree,
-  type FilterTree,
-} from '../../src/deploy/nwfilter-sync.js';
+import { readFilterTree, syncFilterTree } from '../../src/deploy/nwfilter-sync.js';
+import { filterUuid, parseFilterList, sameFilter } from '../../src/netsec/nwfilter/identity.js';
+import { deriveMigrateUri, domainFilterRefs, migrateArgv, planSync, renderSyncText, type FilterTree } from '../../src/netsec/sync-plan.js';
 import { LIBVIRT_URI, requireLibvirt, run, virsh } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 

@@ -1,29 +1,8 @@
 import type { Command } from 'commander';
 import { OvfpipeError } from '../../diagnostics/errors.js';
-import type { RenderOptions } from '../../render/types.js';
+import type { DeployFlags } from '../deploy-run.js';
 import { collect, EXIT, type CliIo } from '../io.js';
 
-interface DeployFlags {
-  host: string[];
-  identity?: string;
-  knownHosts?: string;
-  fingerprint?: string;
-  sshConfig?: string;
-  connect: string;
-  storage: string;
-  tenant: string;
-  vars?: string;
-  start?: boolean;
-  force?: boolean;
-  json?: boolean;
-  report?: string;
-  junit?: string;
-  parallel: string;
-  perHost: string;
-  domainType: string;
-  cpuMode?: string;
-  dryRun?: boolean;
-}
 
 function hostOptions(c: Command, required = true): Command {
   const opt = (flags: string, text: string, fn?: (v: string, p: string[]) => string[], dflt?: string[]) =>
@@ -93,19 +72,6 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
       const { runProbe } = await import('../deploy-run.js');
       setExit(await runProbe(f, io));
     });
-}
-
-export type { DeployFlags };
-
-export function renderOverrides(f: Pick<DeployFlags, 'domainType' | 'cpuMode'>): Partial<RenderOptions> {
-  const o: Partial<RenderOptions> = {};
-  if (f.domainType !== 'kvm' && f.domainType !== 'qemu') throw new OvfpipeError('OVFPIPE_USAGE', `--domain-type '${f.domainType}': expected kvm or qemu`);
-  o.domainType = f.domainType;
-  if (f.cpuMode !== undefined) {
-    if (!['default', 'host-model', 'host-passthrough'].includes(f.cpuMode)) throw new OvfpipeError('OVFPIPE_USAGE', `--cpu-mode '${f.cpuMode}'`);
-    o.cpuMode = f.cpuMode as RenderOptions['cpuMode'];
-  }
-  return o;
 }
 
 export { EXIT };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SyncFlags } from '../../deploy/nwfilter-sync.js';
+import type { SyncFlags } from '../netsec-sync.js';
 import { collect, EXIT, type CliIo } from '../io.js';
 
 export function registerNetsec(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -62,7 +62,7 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
     .option('--migrate-uri <uri>', 'destination URI for virsh migrate, as seen from the source (with --migrate)')
     .option('--json', 'print the result as JSON')
     .action(async (domain: string, opts: SyncFlags) => {
-      const { runNetsecSync } = await import('../../deploy/nwfilter-sync.js');
+      const { runNetsecSync } = await import('../netsec-sync.js');
       setExit(await runNetsecSync(domain, opts, io));
     });
 }
