@@ -10,7 +10,7 @@ import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { isOvfpipeError, OvfpipeError } from '../diagnostics/errors.js';
 import { parseEnvelope } from '../ovf/parser.js';
 import { readPackageFacts } from '../package/facts.js';
-import { openPackage } from '../package/open.js';
+import { openDescriptor } from '../package/open-descriptor.js';
 import type { Envelope, FileRef } from '../ovf/model.js';
 import type { MemberInfo } from '../package/reader.js';
 import type { XmlElement } from '../xml/element.js';
@@ -98,18 +98,21 @@ export async function loadTarget(path: string, options: LintFilesOptions = {}): 
     if (options.descriptorOnly) return descriptorTarget(path, xml.root, undefined, options.catalog);
     return descriptorTarget(path, xml.root, async (env) => siblingFacts(path, env), options.catalog);
   }
-  const reader = await openPackage(path);
+  const opened = await openDescriptor(path, { maxBytes, file: (name, r) => memberFile(path, name, r.kind === 'directory', st.isDirectory()) });
+  const { reader, descriptorName: name, envelope } = opened;
   try {
-    const name = reader.descriptorName;
-    if (name === undefined) return { diagnostics: [diagnostic('package-readable', 'error', 'package holds no single .ovf descriptor', { file: path })] };
-    const bytes = await reader.readSmall(name, maxBytes);
-    const xml = parseXml(bytes, { ...DEFAULT_XML_LIMITS, maxBytes });
-    const file = reader.kind === 'directory' ? joinPath(path, name, st.isDirectory()) : `${path}#${name}`;
-    if (!xml.ok) return { diagnostics: [diagnostic('xml-well-formed', 'error', xml.problem.message, { file, line: xml.problem.line, column: xml.problem.column }, 'Envelope')] };
-    return descriptorTarget(file, xml.root, options.descriptorOnly ? undefined : async () => readPackageFacts(reader, name, MAX_MANIFEST_BYTES), options.catalog);
+    if (name === undefined || !envelope) return { diagnostics: opened.diagnostics };
+    const file = memberFile(path, name, reader.kind === 'directory', st.isDirectory());
+    const pkg = options.descriptorOnly ? undefined : await readPackageFacts(reader, name, MAX_MANIFEST_BYTES);
+    return { target: { scope: 'descriptor', file, envelope, package: pkg, catalog: options.catalog } };
   } finally {
     await reader.close();
   }
+}
+
+/** How lint names a packaged descriptor: the path inside a directory, `archive#member` inside an OVA or zip. */
+function memberFile(path: string, name: string, inDirectory: boolean, pathIsDirectory: boolean): string {
+  return inDirectory ? joinPath(path, name, pathIsDirectory) : `${path}#${name}`;
 }
 
 async function descriptorTarget(

@@ -1,7 +1,7 @@
 /** The deploy/destroy/probe commands' bodies (loaded on use). Thin: the work is in src/deploy/. */
 import { writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
-import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { hostConnector } from '../deploy/connect.js';
 import { deploy } from '../deploy/deploy.js';
@@ -12,7 +12,7 @@ import { reportJson, reportJunit, runFailed, summaryLine } from '../deploy/repor
 import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
 import { renderOptions } from '../render/options.js';
 import type { RenderOptions } from '../render/types.js';
-import { EXIT, type CliIo } from './io.js';
+import { EXIT, printDiagnostics, type CliIo } from './io.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
   if (!path) return undefined;
@@ -22,10 +22,6 @@ async function loadVars(path: string | undefined, tenant: string, io: CliIo): Pr
   const r = parseVarsYaml(text, { file: path, tenant });
   printDiagnostics(r.diagnostics, io);
   return hasErrors(r.diagnostics) ? 'failed' : r.vars;
-}
-
-function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
-  for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]\n`);
 }
 
 function connectorFrom(f: DeployFlags) {

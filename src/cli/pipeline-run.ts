@@ -1,16 +1,11 @@
 /** Bodies of plan / apply / destroy FILE / report merge (loaded on use). The work is in src/pipeline/. */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { mergeReports, reportJson, reportJunit, runFailed, type RunReport, summaryLine } from '../deploy/report.js';
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
-import { EXIT, type CliIo } from './io.js';
-
-function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
-  for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]${d.locator ? ` ${d.locator}` : ''}\n`);
-}
+import { EXIT, printDiagnostics, type CliIo } from './io.js';
 
 export async function planCommand(file: string, o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean }, io: CliIo, log: (l: string) => void): Promise<number> {
   if (o.offline) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { SyncFlags } from '../netsec-sync.js';
-import { collect, EXIT, type CliIo } from '../io.js';
+import { collect, EXIT, printDiagnostics, type CliIo } from '../io.js';
 
 export function registerNetsec(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const netsec = program.command('netsec').description('network security metadata: libvirt filters, port profiles, NIC bindings');
@@ -29,7 +29,7 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
     .action(async (pkg: string, opts: { output: string; filter: string[]; profile: string[]; bind: string[]; vs?: string; force?: boolean }) => {
       const { embedPackage } = await import('../../actions/embed-package.js');
       const result = await embedPackage({ pkg, out: opts.output, filters: opts.filter, profiles: opts.profile, bindings: opts.bind, virtualSystemId: opts.vs, force: opts.force });
-      for (const d of result.refused) io.stderr.write(`${d.file ?? ''}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.ruleId}] ${d.locator}\n`);
+      printDiagnostics(result.refused, io);
       if (result.refused.length > 0) {
         io.stderr.write(`ovfpipe: nothing written to ${opts.output}: ${result.refused.length} problem(s) in the inputs or in what they would add\n`);
         setExit(EXIT.problems);

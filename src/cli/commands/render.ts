@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { OvfpipeError } from '../../diagnostics/errors.js';
 import type { RenderOptions } from '../../render/types.js';
-import { collect, EXIT, type CliIo } from '../io.js';
+import { collect, EXIT, printDiagnostics, type CliIo } from '../io.js';
 
 interface RenderFlags {
   tenant: string;
@@ -44,7 +44,7 @@ export function registerRender(program: Command, io: CliIo, setExit: (code: numb
         options.nicModelMap[sub.toLowerCase()] = model;
       }
       const r = await renderToDir({ pkg, tenant: flags.tenant, varsFile: flags.vars, out: flags.out, descriptorOnly: flags.descriptorOnly, storageRoot: flags.storage, configuration: flags.configuration, options });
-      for (const d of r.diagnostics) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]\n`);
+      printDiagnostics(r.diagnostics, io);
       if (r.written.length === 0) {
         io.stderr.write('ovfpipe: nothing rendered\n');
         setExit(EXIT.problems);

@@ -33,7 +33,7 @@ export function formatResults(name: FormatName, results: readonly LintResult[], 
 }
 
 export { formatJson, formatJunit, formatSarif, formatStylish };
-export { escapeXml } from './junit.js';
+export { escapeXml } from '../../xml/writer.js';
 export { toJsonResults, type JsonDiagnostic, type JsonResult } from './json.js';
 export { toSarif, artifactUri, SARIF_SCHEMA } from './sarif.js';
 export type { FormatOptions } from './options.js';

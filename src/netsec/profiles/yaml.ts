@@ -29,7 +29,6 @@
  */
 import { createRequire } from 'node:module';
 import { hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../../diagnostics/diagnostic.js';
-import { OvfpipeError } from '../../diagnostics/errors.js';
 import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
 import type { BandwidthLimits, PortProfile, VlanSpec } from '../model.js';
 import { profileLocator } from './fields.js';
