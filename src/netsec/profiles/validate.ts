@@ -17,6 +17,7 @@ import { checkMacroValue, macroType } from '../../macros/types.js';
 import { findMacros, hasMacros } from '../../macros/syntax.js';
 import type { BandwidthLimits, PortProfile } from '../model.js';
 import { profileFields, profileLocator, VIRTUALPORT_PARAMETERS, type ProfileRuleId } from './fields.js';
+import { virtualPortType } from '../virtualport-types.js';
 
 export interface ValidateProfileOptions {
   /** Location for every diagnostic (default: `profile.loc`). */
@@ -27,13 +28,6 @@ export interface ValidateProfileOptions {
 
 const DIRECT_MODES = ['vepa', 'bridge', 'private', 'passthrough'] as const;
 
-/** Interface modes each virtualport type works with. `network` takes any: the network's forward mode decides at start. */
-const MODES_FOR_TYPE = {
-  '802.1Qbg': ['direct', 'network'],
-  '802.1Qbh': ['direct', 'network'],
-  openvswitch: ['bridge', 'network'],
-  midonet: ['bridge', 'network'],
-} as const;
 
 const WHY_NOT_MODE: Record<string, string> = {
   direct: 'libvirt associates only 802.1Qbg and 802.1Qbh ports on a direct (macvtap) interface and silently skips openvswitch and midonet (virNetDevVPortProfileAssociate)',
@@ -98,8 +92,9 @@ function checkVirtualport(profile: PortProfile, r: Reporter): void {
 function checkMode(profile: PortProfile, r: Reporter): void {
   const base = profileLocator(profile);
   const vp = profile.virtualport;
-  if (vp && MODES_FOR_TYPE[vp.type] && !(MODES_FOR_TYPE[vp.type] as readonly string[]).includes(profile.mode)) {
-    const modes = MODES_FOR_TYPE[vp.type].join(' or ');
+  const modesForType = vp ? virtualPortType(vp.type)?.modes : undefined;
+  if (vp && modesForType && !(modesForType as readonly string[]).includes(profile.mode)) {
+    const modes = modesForType.join(' or ');
     r.report('port-profile', 'error', `${base}@mode`, `virtualport type '${vp.type}' needs mode ${modes}, not '${profile.mode}': ${WHY_NOT_MODE[profile.mode] ?? ''}`);
   }
   const sm = profile.sourceMode;
