@@ -42,6 +42,8 @@ export function runRuleSet(target: LintTarget, config: LintConfig, rules: readon
         const severity: Severity = !explicit && spec.severity !== undefined && rank(spec.severity) < rank(level) ? spec.severity : level;
         out.push({
           ruleId: rule.meta.id,
+          messageId: spec.messageId,
+          ...(spec.data !== undefined ? { data: spec.data } : {}),
           severity,
           message: formatMessage(template, spec.data),
           file: spec.loc?.file ?? target.file,

@@ -131,7 +131,7 @@ async function loadManifest(ctx: Context, maxSmall: number): Promise<Diagnostic[
     return [d];
   }
   const parsed = parseManifest(ctx.manifestBytes.toString('utf8'));
-  const diags = parsed.problems.map((p) => diagnostic('manifest-format', p.severity, p.message, { file, line: p.line }));
+  const diags = parsed.problems.map((p) => diagnostic('manifest-format', p.severity, p.message, { file, line: p.line }, '', p));
   ctx.problems.push(...diags);
   ctx.allEntries = parsed.entries;
   for (const e of parsed.entries) {
