@@ -4,6 +4,7 @@
  * are not table rules: resolveMacros and parseVarsYaml report them directly.
  */
 import type { RuleMeta } from '../diagnostics/rule.js';
+import { MACRO_MESSAGES } from './resolve.js';
 
 export const MACRO_RULE_METAS: readonly RuleMeta[] = [
   {
@@ -11,14 +12,14 @@ export const MACRO_RULE_METAS: readonly RuleMeta[] = [
     family: 'binding',
     defaultSeverity: 'error',
     description: 'Every template macro ${name} resolves from per-VM, per-tenant, default, OVF property or generated values',
-    messages: { failed: '{{message}}' },
+    messages: MACRO_MESSAGES['macro-source'],
   },
   {
     id: 'macro-type',
     family: 'binding',
     defaultSeverity: 'error',
     description: 'Every resolved macro value has the type its use needs (IPv4, MAC, VLAN, libvirt nwfilter parameter, …)',
-    messages: { failed: '{{message}}' },
+    messages: MACRO_MESSAGES['macro-type'],
   },
   {
     id: 'vars-yaml',

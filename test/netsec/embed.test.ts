@@ -124,10 +124,13 @@ describe('network security lint rules', () => {
     const { env } = embed({ profiles: [VEPA], bindings: [parseBindingSpec('nic=5,profile=tenant-vepa')] });
     const msgs = lintAll(env).filter((d) => d.ruleId === 'macro-source');
     expect(msgs.map((d) => [d.severity, d.locator])).toEqual([['warning', 'PortProfile[tenant-vepa]@source']]);
+    expect(msgs[0]).toMatchObject({ messageId: 'noDefault', data: { name: 'uplink', field: 'PortProfile[tenant-vepa]@source' } });
+    // The rendered message (macro-source).
     expect(msgs[0]!.message).toMatch(/\$\{uplink\}.*every deployment must set it in vars/);
     const withDefault = OVF.replace('ovf:qualifiers="MaxLen(15)"', 'ovf:qualifiers="MaxLen(15)" ovf:value="10.0.0.0/24"');
     const bad = embed({ bindings: [parseBindingSpec('nic=5,filter=clean-traffic,IP=${ip}')] }, undefined, withDefault);
-    expect(lintAll(bad.env)).toMatchObject([{ ruleId: 'macro-type', severity: 'error', message: expect.stringMatching(/10\.0\.0\.0\/24.*OVF property/) }]);
+    expect(lintAll(bad.env)).toMatchObject([{ ruleId: 'macro-type', severity: 'error', messageId: 'illTyped', data: { name: 'ip', value: "'10.0.0.0/24'" } }]);
+    expect(lintAll(bad.env)[0]!.data?.['source']).toMatch(/OVF property/);
   });
 
   it('reject a literal CIDR as a filter parameter', () => {
