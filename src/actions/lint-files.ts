@@ -15,7 +15,7 @@ import type { Envelope, FileRef } from '../ovf/model.js';
 import type { MemberInfo } from '../package/reader.js';
 import type { XmlElement } from '../xml/element.js';
 import { isUnsafeHref } from '../lint/rules/structure/references-file.js';
-import { parseCatalogYaml } from '../netsec/catalog/yaml.js';
+import { loadCatalogFile } from './catalog-file.js';
 import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { parseXml, DEFAULT_XML_LIMITS } from '../xml/parse.js';
 import { runRules, type LintConfig, type LintResult } from '../lint/engine.js';
@@ -31,22 +31,13 @@ export interface LintFilesOptions {
   catalog?: ProfileCatalog;
 }
 
-async function loadCatalog(path: string): Promise<{ catalog?: ProfileCatalog; diagnostics: Diagnostic[] }> {
-  const text = await readFile(path, 'utf8').catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read catalog ${path}: ${e.message}`, { where: path, cause: e });
-  });
-  const parsed = parseCatalogYaml(text, { file: path });
-  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
-  return { catalog: errors.length === 0 ? parsed.catalog : undefined, diagnostics: parsed.diagnostics };
-}
-
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** Files are loaded a few at a time so file-system latency overlaps with parsing; results keep input order. */
 const LOAD_CONCURRENCY = 8;
 
 export async function lintFiles(paths: readonly string[], options: LintFilesOptions = {}): Promise<LintResult[]> {
-  const catalogResult = options.config?.catalog ? await loadCatalog(options.config.catalog) : undefined;
+  const catalogResult = options.config?.catalog ? await loadCatalogFile(options.config.catalog) : undefined;
   if (catalogResult && !catalogResult.catalog) return [{ file: options.config!.catalog!, diagnostics: catalogResult.diagnostics }];
   if (catalogResult) options = { ...options, catalog: catalogResult.catalog };
   const results: LintResult[] = new Array(paths.length);

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { mergeReports, reportJson, reportJunit, runFailed, type RunReport, summaryLine } from '../deploy/report.js';
+import { hostPlans, hostPlansText, offlinePlan, offlinePlanText } from '../pipeline/plan-text.js';
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
@@ -13,40 +14,15 @@ export async function planCommand(file: string, o: { offline?: boolean; shard?: 
     printDiagnostics(prepared.diagnostics, io);
     if (!('units' in prepared) || hasErrors(prepared.diagnostics)) return EXIT.problems;
     await prepared.close();
-    const hosts = [...prepared.units.entries()].sort().map(([name, units]) => ({
-      host: name,
-      address: prepared.hosts.get(name)!.address,
-      vms: units.flatMap((u) => u.vms.map((v) => ({ name: v.name, tenant: v.tenant, virtualSystem: v.virtualSystem, memoryMiB: Math.ceil(v.memoryKiB / 1024), vcpus: v.vcpus }))),
-      filters: [...new Set(units.flatMap((u) => u.result.filters.map((f) => f.name)))],
-      images: [...new Set(units.flatMap((u) => u.result.disks.map((d) => d.sha256).filter(Boolean)))],
-    }));
-    if (o.json) io.stdout.write(`${JSON.stringify({ offline: true, hosts }, null, 2)}\n`);
-    else
-      for (const h of hosts) {
-        io.stdout.write(`${h.host} (${h.address}): ${h.vms.length} VM(s), ${h.filters.length} filter(s), ${h.images.length} image(s)\n`);
-        for (const v of h.vms) io.stdout.write(`  + ${v.name}  [tenant ${v.tenant}, ${v.memoryMiB} MiB, ${v.vcpus} vCPU]\n`);
-        for (const f of h.filters) io.stdout.write(`  + nwfilter ${f}\n`);
-      }
+    const hosts = offlinePlan(prepared);
+    io.stdout.write(o.json ? `${JSON.stringify({ offline: true, hosts }, null, 2)}\n` : offlinePlanText(hosts));
     return EXIT.ok;
   }
   const r = await runPipeline({ file, shard: o.shard, dryRun: true, log });
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
-  const hosts = r.plans.map((p) => ({
-    host: p.host,
-    error: p.error,
-    vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })),
-    filters: p.plan?.filters.map((f) => ({ name: f.filter.name, action: f.action })),
-    uploads: p.plan?.images.filter((i) => i.upload).map((i) => ({ href: i.href, bytes: i.bytes })),
-  }));
-  if (o.json) io.stdout.write(`${JSON.stringify({ hosts }, null, 2)}\n`);
-  else
-    for (const h of hosts) {
-      io.stdout.write(`${h.host}${h.error ? `: ERROR ${h.error}` : ''}\n`);
-      for (const v of h.vms ?? []) io.stdout.write(`  ${v.action.padEnd(9)} ${v.name}${v.reason ? ` (${v.reason})` : ''}\n`);
-      for (const f of h.filters ?? []) io.stdout.write(`  ${f.action.padEnd(9)} nwfilter ${f.name}\n`);
-      for (const u of h.uploads ?? []) io.stdout.write(`  upload    ${u.href} (${u.bytes ?? '?'} bytes)\n`);
-    }
+  const hosts = hostPlans(r.plans);
+  io.stdout.write(o.json ? `${JSON.stringify({ hosts }, null, 2)}\n` : hostPlansText(hosts));
   return hosts.some((h) => h.error) ? EXIT.problems : EXIT.ok;
 }
 
