@@ -28,6 +28,11 @@ function connectorFrom(f: DeployFlags) {
   return hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig });
 }
 
+/** What deploy and destroy both take from the flags: the package, the tenant with its vars, and where. */
+function target(pkg: string, f: DeployFlags, vars: VarsFile | undefined) {
+  return { pkg, tenant: f.tenant, vars, hosts: f.host, connect: connectorFrom(f), connectUri: f.connect, storageRoot: f.storage };
+}
+
 export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise<number> {
   const vars = await loadVars(f.vars, f.tenant, io);
   if (vars === 'failed') return EXIT.problems;
@@ -41,13 +46,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     onBytes: (host, n) => progress.bytes(host, n),
     onVm: (o) => progress.vm(o),
     onPlanned: (n) => progress.planned(n),
-    pkg,
-    tenant: f.tenant,
-    vars,
-    hosts: f.host,
-    connect: connectorFrom(f),
-    connectUri: f.connect,
-    storageRoot: f.storage,
+    ...target(pkg, f, vars),
     options: renderOptions(renderOverrides(f)),
     start: f.start,
     force: f.force,
@@ -73,13 +72,7 @@ export async function runDestroy(pkg: string, f: DeployFlags, io: CliIo): Promis
   const vars = await loadVars(f.vars, f.tenant, io);
   if (vars === 'failed') return EXIT.problems;
   const r = await destroy({
-    pkg,
-    tenant: f.tenant,
-    vars,
-    hosts: f.host,
-    connect: connectorFrom(f),
-    connectUri: f.connect,
-    storageRoot: f.storage,
+    ...target(pkg, f, vars),
     log: (line) => io.stderr.write(`${line}\n`),
   });
   if (f.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

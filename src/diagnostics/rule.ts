@@ -20,6 +20,15 @@ export interface RuleMeta {
   messages: Record<string, string>;
 }
 
+/**
+ * The metadata of a diagnostic reported outside the rule table (a loader, a
+ * file reader, verify): documented and listed in SARIF `rules[]` like a rule,
+ * with one message whose text the reporter already wrote.
+ */
+export function reportedRuleMeta(id: string, family: RuleFamily, description: string, messageId = 'failed'): RuleMeta {
+  return { id, family, defaultSeverity: 'error', description, messages: { [messageId]: '{{message}}' } };
+}
+
 export type RuleLevel = 'off' | Severity;
 
 /** What the user configured: per-rule levels and options, `--strict`, the catalog path. */

@@ -9,6 +9,7 @@
 import { CATALOG_CHECK_MESSAGES, checkProfileAgainstCatalog } from '../../../netsec/catalog/match.js';
 import type { ProfileCatalog } from '../../../netsec/catalog/model.js';
 import { netsecOf } from '../../../netsec/view.js';
+import { collectFindings } from '../../collect-findings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -30,7 +31,7 @@ export default defineRule<DescriptorTarget>({
     const { sections, view } = netsecOf(envelope);
     for (const s of sections)
       for (const p of s.profiles)
-        for (const d of checkProfileAgainstCatalog(p, cat).diagnostics) ctx.report({ messageId: d.messageId ?? 'notOffered', data: d.data, loc: d, locator: d.locator });
+        collectFindings(ctx, 'catalog-profile', checkProfileAgainstCatalog(p, cat).diagnostics);
     const named = new Set([...cat.groups.values()].flatMap((g) => g.offers.map((o) => ('type' in o ? o.name : o.name)).filter((n): n is string => n !== undefined)));
     for (const b of view.bindings)
       if (b.profileName !== undefined && !b.profile && !named.has(b.profileName))

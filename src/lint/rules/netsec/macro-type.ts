@@ -5,6 +5,7 @@
  * itself provides (OVF property values); render and apply check every value.
  */
 import { MACRO_MESSAGES } from '../../../macros/resolve.js';
+import { collectFindings } from '../../collect-findings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 import { resolveNetsecMacros } from './macro-source.js';
@@ -19,6 +20,6 @@ export default defineRule<DescriptorTarget>({
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const r of resolveNetsecMacros(envelope)) if (r.ruleId === 'macro-type') ctx.report({ messageId: r.messageId ?? 'illTyped', data: r.data, loc: r, locator: r.locator });
+    collectFindings(ctx, 'macro-type', resolveNetsecMacros(envelope));
   },
 });

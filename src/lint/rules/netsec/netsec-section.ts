@@ -5,6 +5,7 @@
  */
 import { SECTION_MESSAGES } from '../../../netsec/read-section.js';
 import { netsecOf } from '../../../netsec/view.js';
+import { collectFindings } from '../../collect-findings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -18,7 +19,6 @@ export default defineRule<DescriptorTarget>({
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const d of netsecOf(envelope).readDiagnostics)
-      ctx.report({ messageId: d.messageId ?? 'unexpectedElement', data: d.data, loc: d, locator: d.locator, severity: d.severity === 'warning' ? 'warning' : undefined });
+    collectFindings(ctx, 'netsec-section', netsecOf(envelope).readDiagnostics);
   },
 });

@@ -6,6 +6,7 @@
  */
 import { netsecOf } from '../../../netsec/view.js';
 import { PROFILE_MESSAGES } from '../../../netsec/profiles/validate.js';
+import { collectFindings } from '../../collect-findings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -19,8 +20,6 @@ export default defineRule<DescriptorTarget>({
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const d of netsecOf(envelope).profileDiagnostics)
-      if (d.ruleId === 'port-profile')
-        ctx.report({ messageId: d.messageId ?? 'unknown', data: d.data, loc: d, locator: d.locator, severity: d.severity === 'error' ? undefined : d.severity });
+    collectFindings(ctx, 'port-profile', netsecOf(envelope).profileDiagnostics);
   },
 });
