@@ -11,7 +11,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { loadDescriptor } from '../package/open-descriptor.js';
-import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
+import { loadVarsFile } from './vars-file.js';
 import type { Envelope } from '../ovf/model.js';
 import { parseDescriptor } from '../ovf/parser.js';
 import { buildOvfEnvIso } from '../deploy/ovf-env-iso.js';
@@ -40,7 +40,7 @@ export interface RenderToDirResult {
 export const DEFAULT_STORAGE_ROOT = '/var/lib/ovfpipe';
 
 export async function renderToDir(req: RenderToDirRequest): Promise<RenderToDirResult> {
-  const vars = req.varsFile ? await loadVars(req.varsFile, req.tenant) : { diagnostics: [] };
+  const vars = req.varsFile ? await loadVarsFile(req.varsFile, req.tenant) : { diagnostics: [] };
   if (hasErrors(vars.diagnostics)) return { diagnostics: vars.diagnostics, written: [] };
   const { envelope, digests, packageName } = await readInput(req);
   const result = renderPackage({
@@ -55,13 +55,6 @@ export async function renderToDir(req: RenderToDirRequest): Promise<RenderToDirR
   });
   if (hasErrors(result.diagnostics)) return { result, diagnostics: result.diagnostics, written: [] };
   return { result, diagnostics: result.diagnostics, written: await writeOutputs(req.out, packageName, result) };
-}
-
-async function loadVars(path: string, tenant: string): Promise<{ vars?: VarsFile; diagnostics: Diagnostic[] }> {
-  const text = await readFile(path, 'utf8').catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read vars file ${path}: ${e.message}`, { where: path });
-  });
-  return parseVarsYaml(text, { file: path, tenant });
 }
 
 async function readInput(req: RenderToDirRequest): Promise<{ envelope: Envelope; digests: Map<string, string>; packageName: string }> {

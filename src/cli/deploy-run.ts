@@ -1,6 +1,6 @@
 /** The deploy/destroy/probe commands' bodies (loaded on use). Thin: the work is in src/deploy/. */
-import { writeFile } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
+import { writeRunReportFiles } from '../actions/run-report-files.js';
+import { loadVarsFile } from '../actions/vars-file.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { hostConnector } from '../deploy/connect.js';
@@ -8,18 +8,15 @@ import { deploy } from '../deploy/deploy.js';
 import { createProgress } from '../deploy/progress.js';
 import { destroy } from '../deploy/destroy.js';
 import { probeHost } from '../deploy/probe.js';
-import { reportJson, reportJunit, runFailed, summaryLine } from '../deploy/report.js';
-import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
+import { reportJson, runFailed, summaryLine } from '../deploy/report.js';
+import type { VarsFile } from '../macros/vars.js';
 import { renderOptions } from '../render/options.js';
 import type { RenderOptions } from '../render/types.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
   if (!path) return undefined;
-  const text = await readFile(path, 'utf8').catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read vars file ${path}: ${e.message}`);
-  });
-  const r = parseVarsYaml(text, { file: path, tenant });
+  const r = await loadVarsFile(path, tenant);
   printDiagnostics(r.diagnostics, io);
   return hasErrors(r.diagnostics) ? 'failed' : r.vars;
 }
@@ -63,8 +60,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   }
   log(summaryLine(r.report));
   if (f.json) io.stdout.write(reportJson(r.report));
-  if (f.report) await writeFile(f.report, reportJson(r.report));
-  if (f.junit) await writeFile(f.junit, reportJunit(r.report));
+  await writeRunReportFiles(r.report, f);
   return runFailed(r.report) ? EXIT.problems : EXIT.ok;
 }
 

@@ -1,8 +1,7 @@
 /** Bodies of plan / apply / destroy FILE / report merge (loaded on use). The work is in src/pipeline/. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readRunReports, writeRunReportFiles } from '../actions/run-report-files.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
-import { OvfpipeError } from '../diagnostics/errors.js';
-import { mergeReports, reportJson, reportJunit, runFailed, type RunReport, summaryLine } from '../deploy/report.js';
+import { mergeReports, reportJson, runFailed, summaryLine } from '../deploy/report.js';
 import { hostPlans, hostPlansText, offlinePlan, offlinePlanText } from '../pipeline/plan-text.js';
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
@@ -34,8 +33,7 @@ export async function applyCommand(file: string, o: { shard?: { index: number; c
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   log(summaryLine(r.report));
   if (o.json) io.stdout.write(reportJson(r.report));
-  if (o.report) await writeFile(o.report, reportJson(r.report));
-  if (o.junit) await writeFile(o.junit, reportJunit(r.report));
+  await writeRunReportFiles(r.report, o);
   return runFailed(r.report) ? EXIT.problems : EXIT.ok;
 }
 
@@ -49,17 +47,9 @@ export async function destroyCommand(file: string, o: { shard?: string; json?: b
 }
 
 export async function mergeCommand(files: string[], output: string, junit: string | undefined, io: CliIo): Promise<number> {
-  const reports: RunReport[] = [];
-  for (const f of files) {
-    try {
-      reports.push(JSON.parse(await readFile(f, 'utf8')) as RunReport);
-    } catch (e) {
-      throw new OvfpipeError('OVFPIPE_USAGE', `cannot read report ${f}: ${(e as Error).message}`);
-    }
-  }
+  const reports = await readRunReports(files);
   const merged = mergeReports(reports);
-  await writeFile(output, reportJson(merged));
-  if (junit) await writeFile(junit, reportJunit(merged));
+  await writeRunReportFiles(merged, { report: output, junit });
   io.stdout.write(`merged ${files.length} report(s): ${merged.vms.length} VM(s) on ${merged.hosts.length} host(s)\n`);
   return runFailed(merged) ? EXIT.problems : EXIT.ok;
 }

@@ -29,8 +29,8 @@ export function registerLint(program: Command, io: CliIo, setExit: (code: number
       const results = await lintFiles(paths, { descriptorOnly: opts.descriptorOnly, config });
       const text = formatResults(opts.format as FormatName, results, { color: !opts.output && useColor(io), rules: allRuleMetas(), cwd: io.cwd });
       if (opts.output) {
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(opts.output, text);
+        const { writeTextFile } = await import('../../actions/files.js');
+        await writeTextFile(opts.output, text);
       } else io.stdout.write(text);
       setExit(lintFailed(results, config.strict) ? EXIT.problems : EXIT.ok);
     });
