@@ -31,7 +31,7 @@ export default defineRule<DescriptorTarget>({
       if (r.ruleId !== 'macro-source') continue;
       // The resolver lists every vars level searched; at lint time there are none yet, so the package lacks a default.
       if (r.messageId === 'notSet') {
-        const { searched: _, ...data } = r.data ?? {};
+        const data = Object.fromEntries(Object.entries(r.data ?? {}).filter(([key]) => key !== 'searched'));
         ctx.report({ messageId: 'noDefault', data, loc: r, locator: r.locator });
       } else ctx.report({ messageId: 'unresolvable', data: r.data, loc: r, locator: r.locator, severity: 'error' });
     }
