@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import { collect, EXIT, type CliIo } from '../io.js';
 import { addRenderOptions, renderSettings, settingsFromFlags, type RenderSettings } from '../../render/option-table.js';
 
