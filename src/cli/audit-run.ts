@@ -12,20 +12,13 @@ import { hostConnector } from '../deploy/connect.js';
 import { pipelineTargets } from '../pipeline/audit.js';
 import { renderSettings, settingsFromFlags } from '../render/option-table.js';
 import type { AuditFlags } from './commands/audit.js';
+import { parseShard } from './shard.js';
 import { EXIT, type CliIo } from './io.js';
 
 function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
   for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]\n`);
 }
 
-function parseShard(s: string | undefined): { index: number; count: number } | undefined {
-  if (s === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) throw new OvfpipeError('OVFPIPE_USAGE', `--shard '${s}': expected i/n with 1 <= i <= n`);
-  return { index, count };
-}
 
 export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags, io: CliIo): Promise<number> {
   const parallel = Number(f.parallel);

@@ -6,6 +6,7 @@ import { hostPlans, hostPlansText, offlinePlan, offlinePlanText } from '../pipel
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
 import type { RenderSettings } from '../render/option-table.js';
+import { parseShard } from './shard.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
 
 export async function planCommand(file: string, o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean; renderDefaults?: RenderSettings }, io: CliIo, log: (l: string) => void): Promise<number> {
@@ -40,8 +41,7 @@ export async function applyCommand(file: string, o: { shard?: { index: number; c
 }
 
 export async function destroyCommand(file: string, o: { shard?: string; json?: boolean }, io: CliIo): Promise<number> {
-  const m = o.shard ? /^(\d+)\/(\d+)$/.exec(o.shard) : null;
-  const r = await destroyPipeline({ file, shard: m ? { index: Number(m[1]), count: Number(m[2]) } : undefined, log: (l) => io.stderr.write(`${l}\n`) });
+  const r = await destroyPipeline({ file, shard: parseShard(o.shard), log: (l) => io.stderr.write(`${l}\n`) });
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   if (o.json) io.stdout.write(`${JSON.stringify(r.hosts, null, 2)}\n`);
