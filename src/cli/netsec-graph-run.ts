@@ -1,16 +1,15 @@
 /** `netsec graph` (loaded on use): the package's filter tree and NIC bindings, resolved for a tenant when one is given. */
-import { readFile } from 'node:fs/promises';
-import { hasErrors } from '../diagnostics.js';
+import { loadVarsFile } from '../actions/vars-file.js';
+import { hasErrors } from '../diagnostics/diagnostic.js';
 import { securityOf } from '../deploy/report-security.js';
-import { OvfpipeError } from '../errors.js';
-import { loadDescriptor } from '../load-descriptor.js';
-import { parseVarsYaml } from '../macros/vars.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
+import { loadDescriptor } from '../package/open-descriptor.js';
 import { packageGraph, toDot, toMermaid, type FilterGraph } from '../netsec/graph.js';
 import { dotToSvg } from '../netsec/graph-svg.js';
 import { netsecReport } from '../netsec/show.js';
 import { renderOptions } from '../render/options.js';
 import { renderPackage } from '../render/render-package.js';
-import { tenantGraph } from '../report-html/build.js';
+import { tenantGraph } from '../deploy/report-html/build.js';
 import { lastPathSegment } from '../strings.js';
 import { EXIT, type CliIo } from './io.js';
 
@@ -29,10 +28,7 @@ export async function netsecGraphCommand(pkg: string, f: GraphFlags, io: CliIo):
   if (f.tenant) {
     let vars;
     if (f.vars) {
-      const text = await readFile(f.vars, 'utf8').catch((e: Error) => {
-        throw new OvfpipeError('OVFPIPE_IO', `cannot read vars file ${f.vars}: ${e.message}`);
-      });
-      const parsed = parseVarsYaml(text, { file: f.vars, tenant: f.tenant });
+      const parsed = await loadVarsFile(f.vars, f.tenant);
       vars = parsed.vars;
       if (hasErrors(parsed.diagnostics)) return printProblems(parsed.diagnostics, io);
     }

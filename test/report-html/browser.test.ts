@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildHtmlReport } from '../../src/report-html/build.js';
+import { buildHtmlReport } from '../../src/deploy/report-html/build.js';
 import { HeadlessChromium, requireChromium } from '../helpers/browser.js';
 import { syntheticReport } from './synthetic.js';
 

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildHtmlReport } from '../../src/report-html/build.js';
+import { buildHtmlReport } from '../../src/deploy/report-html/build.js';
 import { dotString, graphElements, toDot, toMermaid } from '../../src/netsec/graph.js';
 import { dotToSvg } from '../../src/netsec/graph-svg.js';
 import { syntheticReport } from './synthetic.js';
