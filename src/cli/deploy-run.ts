@@ -64,6 +64,10 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   log(summaryLine(r.report));
   if (f.json) io.stdout.write(reportJson(r.report));
   await writeRunReportFiles(r.report, f);
+  if (f.html) {
+    const { writeHtmlReportFile } = await import('../actions/html-report-file.js');
+    await writeHtmlReportFile(f.html, [r.report]);
+  }
   return runFailed(r.report) ? EXIT.problems : EXIT.ok;
 }
 
@@ -124,6 +128,7 @@ export interface DeployFlags {
   json?: boolean;
   report?: string;
   junit?: string;
+  html?: string;
   parallel: string;
   perHost: string;
   dryRun?: boolean;

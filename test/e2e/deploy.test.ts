@@ -83,9 +83,15 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
 
   it('with host B down, lands host A\'s VM, exits 1 and names the failure; then converges; then changes nothing', async () => {
     await cluster!.stop(1);
-    const first = await cli(deployArgs(0, 1));
+    const html = join(work, 'deploy.html');
+    const first = await cli([...deployArgs(0, 1), '--html', html]);
     expect(first.code).toBe(1);
     const r1 = JSON.parse(first.out);
+    // The HTML report of the same run: a lane per VM, the failed one marked, the tenant's filter graph.
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain(`<div class="lane failed" data-vm="${tenant}-db" data-status="failed">`);
+    expect(page).toContain(`<div class="lane" data-vm="${tenant}-web" data-status="created">`);
+    expect(page).toContain(`data-tenant="${tenant}"`);
     expect(r1.vms).toEqual(expect.arrayContaining([
       expect.objectContaining({ name: `${tenant}-web`, status: 'created' }),
       expect.objectContaining({ name: `${tenant}-db`, status: 'failed', error: expect.any(String) }),

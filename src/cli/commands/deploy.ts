@@ -27,6 +27,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     .option('--json', 'print the run report as JSON on stdout')
     .option('--report <file>', 'write the run report as JSON to a file')
     .option('--junit <file>', 'write the run report as JUnit XML')
+    .option('--html <file>', 'write the run report as a self-contained HTML page (timeline, VMs, placement, filter graph)')
     .option('--parallel <n>', 'hosts worked on at once (global limit)', '8')
     .option('--per-host <n>', 'VMs worked on at once on one host', '1')
     .option('--dry-run', 'gather facts and print the plan; change nothing')
