@@ -59,6 +59,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     perHost,
     dryRun: f.dryRun,
     log,
+    ...(io.signal ? { signal: io.signal } : {}),
   }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;

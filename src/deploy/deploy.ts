@@ -45,6 +45,8 @@ export interface DeployRequest {
   onBytes?: (host: string, n: number) => void;
   onVm?: (o: VmOutcome) => void;
   onPlanned?: (vms: number) => void;
+  /** First abort: no new work, uploads cut (partials kept), VMs not applied rolled back and reported failed. */
+  signal?: AbortSignal;
 }
 
 export interface DeployResult {
@@ -68,11 +70,18 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
       vms: results.flatMap((r) => r.vms),
       hosts: results.map((r) => r.host),
       bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0),
+      ...(req.signal?.aborted ? { interrupted: abortName(req.signal) } : {}),
     };
     return { report, diagnostics: rendered.diagnostics, plans: results.map((r) => r.plan) };
   } finally {
     await loaded.reader.close();
   }
+}
+
+/** What stopped the run: the signal name the CLI aborts with ('SIGINT', 'SIGTERM'), else 'abort'. */
+export function abortName(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return typeof r === 'string' ? r : r instanceof Error && /^SIG[A-Z]+$/.test(r.message) ? r.message : 'abort';
 }
 
 /** Round-robin in VirtualSystem order: stable, so a re-run puts every VM where it was. */
@@ -107,6 +116,7 @@ export interface HostJob {
   log?: (line: string) => void;
   onBytes?: (host: string, n: number) => void;
   onVm?: (o: VmOutcome) => void;
+  signal?: AbortSignal;
 }
 
 export async function deployHost(host: string, units: HostUnit[], req: HostJob): Promise<HostResult> {
@@ -119,6 +129,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     plan: { host, error },
   });
   if (vms.length === 0) return { host: { host, status: 'ok', seconds: 0, bytesUploaded: 0, vms: 0 }, vms: [], plan: { host } };
+  if (req.signal?.aborted) return failAll('interrupted (signal) before this host was started');
   let t: Transport;
   try {
     t = await req.connect(host);
@@ -147,17 +158,21 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     plan.problems.push(...facts.problems, ...preflight(vms.filter(runnable), facts, req.start === true));
     if (plan.problems.length > 0) return { ...failAll(`preflight: ${plan.problems.join('; ')}`), plan: { host, plan } };
     if (req.dryRun) return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: 0, vms: vms.length }, vms: [], plan: { host, plan } };
+    if (req.signal?.aborted) return { ...failAll('interrupted (signal) before anything was changed on this host'), plan: { host, plan } };
     const outcome = await executeHostPlan(plan, {
       transport: t,
       host,
       connectUri: req.connectUri,
       openImage: (step) => readers.get(step.sha256)!.open(step.href),
+      imageSize: (step) => readers.get(step.sha256)!.list().find((m) => m.name === step.href)?.size,
+      signal: req.signal,
       log: req.log,
       perHost: req.perHost,
       onVm: req.onVm,
       onBytes: (n) => req.onBytes?.(host, n),
     });
-    return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };
+    const resumed = outcome.resumed.length > 0 ? { resumed: outcome.resumed } : {};
+    return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, ...resumed, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };
   } catch (e) {
     return failAll((e as Error).message);
   } finally {

@@ -15,7 +15,7 @@ import type { Envelope } from '../ovf/model.js';
 import PQueue from 'p-queue';
 import { hasErrors, type Diagnostic } from '../diagnostics.js';
 import { hostConnector } from '../deploy/connect.js';
-import { deployHost, type HostUnit } from '../deploy/deploy.js';
+import { abortName, deployHost, type HostUnit } from '../deploy/deploy.js';
 import { destroyOnHost, type DestroyResult } from '../deploy/destroy.js';
 import type { HostPlan } from '../deploy/plan.js';
 import type { RunReport } from '../deploy/report.js';
@@ -36,6 +36,8 @@ export interface PipelineRunOptions {
   shard?: { index: number; count: number };
   log?: (line: string) => void;
   progress?: import('../deploy/progress.js').Progress;
+  /** Stops new work as deploy's signal does (apply: SIGINT/SIGTERM from the CLI). */
+  signal?: AbortSignal;
 }
 
 export interface PreparedPipeline {
@@ -180,11 +182,17 @@ export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }
             log: opts.log,
             onBytes: (h, n) => opts.progress?.bytes(h, n),
             onVm: (o) => opts.progress?.vm(o),
+            ...(opts.signal ? { signal: opts.signal } : {}),
           });
         }),
       ),
     );
-    const report: RunReport = { vms: results.flatMap((r) => r.vms), hosts: results.map((r) => r.host), bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0) };
+    const report: RunReport = {
+      vms: results.flatMap((r) => r.vms),
+      hosts: results.map((r) => r.host),
+      bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0),
+      ...(opts.signal?.aborted ? { interrupted: abortName(opts.signal) } : {}),
+    };
     return { diagnostics: prepared.diagnostics, report, plans: results.map((r) => r.plan) };
   } finally {
     await prepared.close();
