@@ -46,7 +46,11 @@ export { renderPackage, type RenderRequest, type RenderResult } from './render/r
 export { renderToDir } from './render/render-to-dir.js';
 export { renderDomain, renderDomainXml } from './render/domain.js';
 export { renderOptions } from './render/options.js';
-export type { RenderOptions, ResolvedNic } from './render/types.js';
+export type { NetworkMapping, RenderOptions, ResolvedNic } from './render/types.js';
+export { RENDER_OPTION_TABLE, renderSettings, mergeSettings, type RenderSettings } from './render/option-table.js';
+export { ovfEnvironmentXml, ovfEnvIso, buildOvfEnvIso } from './render/ovf-env.js';
+export { isoImage, type IsoFile, type IsoImageOptions } from './render/iso9660.js';
+export { packageFirmware, type PackageFirmware } from './ovf/firmware.js';
 // Deploy
 export { deploy, type DeployRequest } from './deploy/deploy.js';
 export { destroy } from './deploy/destroy.js';

@@ -7,6 +7,7 @@ import { summarizeEnvelope, type EnvelopeSummary } from './ovf/summary.js';
 import { openPackage } from './package/open.js';
 import type { PackageKind } from './package/reader.js';
 import { isOvfpipeError } from './errors.js';
+import { addConfigurationHardware } from './inspect-hardware.js';
 
 export interface InspectReport {
   path: string;
@@ -37,7 +38,10 @@ export async function inspectPackage(path: string): Promise<InspectReport> {
     }
     const parsed = parseDescriptor(await reader.readSmall(reader.descriptorName, 32 * 1024 * 1024), reader.descriptorName);
     report.problems.push(...parsed.diagnostics);
-    if (parsed.envelope) report.envelope = summarizeEnvelope(parsed.envelope);
+    if (parsed.envelope) {
+      report.envelope = summarizeEnvelope(parsed.envelope);
+      addConfigurationHardware(parsed.envelope, report.envelope);
+    }
   } catch (e) {
     report.problems.push(loadFailure(path, e));
   } finally {

@@ -10,9 +10,8 @@ import { packageTargets } from '../deploy/audit/package-targets.js';
 import { hostConnector } from '../deploy/connect.js';
 import { parseVarsYaml } from '../macros/vars.js';
 import { pipelineTargets } from '../pipeline/audit.js';
-import { renderOptions } from '../render/options.js';
+import { renderSettings, settingsFromFlags } from '../render/option-table.js';
 import type { AuditFlags } from './commands/audit.js';
-import { renderOverrides } from './commands/deploy.js';
 import { EXIT, type CliIo } from './io.js';
 
 function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
@@ -46,7 +45,8 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
       vars = r.vars;
     }
     const connect = hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig });
-    prepared = await packageTargets({ pkg: input, tenant: f.tenant!, vars, hosts: f.host, options: renderOptions(renderOverrides(f)), job: { connect, connectUri: f.connect, storageRoot: f.storage, log } });
+    const { options, configuration } = renderSettings(settingsFromFlags(f as unknown as Record<string, unknown>));
+    prepared = await packageTargets({ pkg: input, tenant: f.tenant!, vars, hosts: f.host, options, configuration, job: { connect, connectUri: f.connect, storageRoot: f.storage, log } });
   }
   printDiagnostics(prepared.diagnostics, io);
   if (hasErrors(prepared.diagnostics)) return EXIT.problems;

@@ -10,8 +10,8 @@ import { destroy } from '../deploy/destroy.js';
 import { type HypervisorCapabilities, probeHost } from '../deploy/probe.js';
 import { reportJson, reportJunit, runFailed, summaryLine, failureLines } from '../deploy/report.js';
 import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
-import { renderOptions } from '../render/options.js';
-import { renderOverrides, type DeployFlags } from './commands/deploy.js';
+import { renderSettings, settingsFromFlags } from '../render/option-table.js';
+import type { DeployFlags } from './commands/deploy.js';
 import { EXIT, type CliIo } from './io.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
@@ -39,6 +39,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   const perHost = Number(f.perHost ?? 1);
   if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);
   if (!Number.isInteger(perHost) || perHost < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--per-host '${f.perHost}': expected a positive integer`);
+  const { options, configuration } = renderSettings(settingsFromFlags(f));
   const progress = createProgress(io.stderr);
   const log = (line: string) => progress.log(line);
   const r = await deploy({
@@ -52,7 +53,8 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     connect: connectorFrom(f),
     connectUri: f.connect,
     storageRoot: f.storage,
-    options: renderOptions(renderOverrides(f)),
+    options,
+    configuration,
     start: f.start,
     force: f.force,
     parallel,
@@ -62,10 +64,11 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     ...(io.signal ? { signal: io.signal } : {}),
   }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
-  if (hasErrors(r.diagnostics)) return EXIT.problems;
+  // A VM that could not be rendered is in the report as failed; without a report there is nothing more to say.
+  if (hasErrors(r.diagnostics) && r.report.vms.length === 0) return EXIT.problems;
   if (f.dryRun) {
     io.stdout.write(`${JSON.stringify(r.plans.map((p) => ({ host: p.host, error: p.error, filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })), images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })), vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })) })), null, 2)}\n`);
-    return r.plans.some((p) => p.error) ? EXIT.problems : EXIT.ok;
+    return r.plans.some((p) => p.error) || hasErrors(r.diagnostics) ? EXIT.problems : EXIT.ok;
   }
   for (const line of failureLines(r.report)) log(line);
   log(summaryLine(r.report));

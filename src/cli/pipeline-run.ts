@@ -6,22 +6,23 @@ import { OvfpipeError } from '../errors.js';
 import { mergeReports, reportJson, reportJunit, runFailed, type RunReport, summaryLine, failureLines } from '../deploy/report.js';
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
+import type { RenderSettings } from '../render/option-table.js';
 import { EXIT, type CliIo } from './io.js';
 
 function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
   for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]${d.locator ? ` ${d.locator}` : ''}\n`);
 }
 
-export async function planCommand(file: string, o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean }, io: CliIo, log: (l: string) => void): Promise<number> {
+export async function planCommand(file: string, o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean; renderDefaults?: RenderSettings }, io: CliIo, log: (l: string) => void): Promise<number> {
   if (o.offline) {
-    const prepared = await preparePipeline({ file, shard: o.shard });
+    const prepared = await preparePipeline({ file, shard: o.shard, renderDefaults: o.renderDefaults });
     printDiagnostics(prepared.diagnostics, io);
     if (!('units' in prepared) || hasErrors(prepared.diagnostics)) return EXIT.problems;
     await prepared.close();
     const hosts = [...prepared.units.entries()].sort().map(([name, units]) => ({
       host: name,
       address: prepared.hosts.get(name)!.address,
-      vms: units.flatMap((u) => u.vms.map((v) => ({ name: v.name, tenant: v.tenant, virtualSystem: v.virtualSystem, memoryMiB: Math.ceil(v.memoryKiB / 1024), vcpus: v.vcpus }))),
+      vms: units.flatMap((u) => u.vms.map((v) => ({ name: v.name, tenant: v.tenant, virtualSystem: v.virtualSystem, memoryMiB: Math.ceil(v.memoryKiB / 1024), vcpus: v.vcpus, firmware: v.firmware, configuration: v.configuration }))),
       filters: [...new Set(units.flatMap((u) => u.result.filters.map((f) => f.name)))],
       images: [...new Set(units.flatMap((u) => u.result.disks.map((d) => d.sha256).filter(Boolean)))],
     }));
@@ -29,12 +30,12 @@ export async function planCommand(file: string, o: { offline?: boolean; shard?: 
     else
       for (const h of hosts) {
         io.stdout.write(`${h.host} (${h.address}): ${h.vms.length} VM(s), ${h.filters.length} filter(s), ${h.images.length} image(s)\n`);
-        for (const v of h.vms) io.stdout.write(`  + ${v.name}  [tenant ${v.tenant}, ${v.memoryMiB} MiB, ${v.vcpus} vCPU]\n`);
+        for (const v of h.vms) io.stdout.write(`  + ${v.name}  [tenant ${v.tenant}, ${v.memoryMiB} MiB, ${v.vcpus} vCPU, ${v.firmware}${v.configuration ? `, configuration ${v.configuration}` : ''}]\n`);
         for (const f of h.filters) io.stdout.write(`  + nwfilter ${f}\n`);
       }
     return EXIT.ok;
   }
-  const r = await runPipeline({ file, shard: o.shard, dryRun: true, log });
+  const r = await runPipeline({ file, shard: o.shard, dryRun: true, log, renderDefaults: o.renderDefaults });
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   const hosts = r.plans.map((p) => ({
@@ -55,10 +56,10 @@ export async function planCommand(file: string, o: { offline?: boolean; shard?: 
   return hosts.some((h) => h.error) ? EXIT.problems : EXIT.ok;
 }
 
-export async function applyCommand(file: string, o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean }, io: CliIo, plainLog: (l: string) => void): Promise<number> {
+export async function applyCommand(file: string, o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean; renderDefaults?: RenderSettings }, io: CliIo, plainLog: (l: string) => void): Promise<number> {
   const progress = createProgress(io.stderr);
   const log = io.stderr.isTTY ? (l: string) => progress.log(l) : plainLog;
-  const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress, ...(io.signal ? { signal: io.signal } : {}) }).finally(() => progress.stop());
+  const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress, renderDefaults: o.renderDefaults, ...(io.signal ? { signal: io.signal } : {}) }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   for (const line of failureLines(r.report)) log(line);

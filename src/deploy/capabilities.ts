@@ -158,8 +158,8 @@ export function unsupportedReason(n: DomainNeeds, caps: HostCapabilities, ctx: C
     return `host ${host} cannot run a '${n.domainType}' ${n.arch} domain: ${dc.error}`;
   }
   if (n.firmware && !dc.firmware.includes(n.firmware))
-    return `host ${host} offers no '${n.firmware}' firmware for machine ${dc.machine ?? n.machine ?? '?'} (offered: ${dc.firmware.join(', ') || 'none'}; for UEFI install OVMF, e.g. apt install ovmf)`;
-  if (n.secureBoot && !dc.secureBoot) return `host ${host} offers no secure-boot firmware loader (install OVMF with secure boot, e.g. apt install ovmf)`;
+    return `host ${host} offers no '${n.firmware}' firmware for machine ${dc.machine ?? n.machine ?? '?'} (offered: ${dc.firmware.join(', ') || 'none'}; for UEFI install OVMF, e.g. apt install ovmf, or pass --firmware bios)`;
+  if (n.secureBoot && !dc.secureBoot) return `host ${host} offers no secure-boot firmware loader (install OVMF with secure boot, e.g. apt install ovmf, or pass --firmware efi)`;
   const buses = n.diskBuses.filter((b) => dc.diskBuses.length > 0 && !dc.diskBuses.includes(b));
   if (buses.length > 0) return `host ${host} does not support disk bus ${buses.map((b) => `'${b}'`).join(', ')} on machine ${dc.machine ?? n.machine ?? '?'} (supported: ${dc.diskBuses.join(', ')}): pass --disk-bus`;
   const devices = caps.devices.get(emulatorFor(n));

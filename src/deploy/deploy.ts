@@ -8,7 +8,6 @@
 import PQueue from 'p-queue';
 import type { Diagnostic } from '../diagnostics.js';
 import { isOvfpipeError } from '../errors.js';
-import { hasErrors } from '../diagnostics.js';
 import { loadDescriptor } from '../load-descriptor.js';
 import type { VarsFile } from '../macros/vars.js';
 import { renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
@@ -55,19 +54,26 @@ export interface DeployResult {
   plans: Array<{ host: string; plan?: HostPlan; error?: string }>;
 }
 
+/** The render error that fails one VM (its document is unusable) without stopping the others. */
+export const VM_RENDER_RULE = 'render-disk';
+
 export async function deploy(req: DeployRequest): Promise<DeployResult> {
   const loaded = await loadDescriptor(req.pkg);
   try {
     const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
     const packageName = lastPathSegment(req.pkg);
     const rendered = renderPackage({ envelope: loaded.envelope, packageName, tenant: req.tenant, vars: req.vars, storageRoot: req.storageRoot, options: req.options, configuration: req.configuration, digests });
-    if (hasErrors(rendered.diagnostics)) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };
+    // A VM whose document is unusable (render-disk) fails alone; any other render error stops the run.
+    const fatal = rendered.diagnostics.filter((d) => d.severity === 'error' && d.ruleId !== VM_RENDER_RULE);
+    if (fatal.length > 0 || rendered.domains.length === 0) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };
+    const renderFailures: VmOutcome[] = rendered.failedVms.map((f) => ({ name: f.name, host: '(not placed)', status: 'failed', error: `not rendered: ${f.reason}`, seconds: 0 }));
+    for (const o of renderFailures) req.onVm?.(o);
     const placement = place(rendered.domains, req.hosts);
     req.onPlanned?.(rendered.domains.length);
     const queue = new PQueue({ concurrency: req.parallel ?? 8 });
     const results = await Promise.all(req.hosts.map((host) => queue.add(() => deployHost(host, [{ result: rendered, vms: placement.get(host) ?? [], reader: loaded.reader }], req))));
     const report: RunReport = {
-      vms: results.flatMap((r) => r.vms),
+      vms: [...renderFailures, ...results.flatMap((r) => r.vms)],
       hosts: results.map((r) => r.host),
       bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0),
       ...(req.signal?.aborted ? { interrupted: abortName(req.signal) } : {}),
@@ -222,14 +228,20 @@ function factsQuery(req: HostJob, vms: RenderedVm[], filters: string[], disks: R
   };
 }
 
+/** How to point an OVF network elsewhere (option-table.ts: --network / --bridge, `network:` / `bridge:` in a pipeline). */
+function mappingHint(n: RenderedVm['nics'][number]): string {
+  if (n.virtualport !== undefined || n.network === undefined) return '';
+  return `: define it, or map OVF network '${n.network}' with --network ${n.network}=NETWORK or --bridge ${n.network}=BRIDGE`;
+}
+
 /** One clear message per missing thing the VMs need on this host. */
 function preflight(vms: RenderedVm[], facts: HostFacts, starting: boolean): string[] {
   const problems = new Set<string>();
   for (const v of vms)
     for (const n of v.nics) {
-      if (n.mode === 'bridge' && !facts.links.has(n.source)) problems.add(`bridge ${n.source} (needed by ${v.name}) does not exist`);
+      if (n.mode === 'bridge' && !facts.links.has(n.source)) problems.add(`bridge ${n.source} (needed by ${v.name}) does not exist${mappingHint(n)}`);
       if (n.mode === 'direct' && !facts.links.has(n.source)) problems.add(`device ${n.source} (needed by ${v.name}) does not exist`);
-      if (n.mode === 'network' && !facts.networks.has(n.source)) problems.add(`libvirt network ${n.source} (needed by ${v.name}) is not defined`);
+      if (n.mode === 'network' && !facts.networks.has(n.source)) problems.add(`libvirt network ${n.source} (needed by ${v.name}) is not defined${mappingHint(n)}`);
       // The VDP association happens at start (libvirt defines such a domain without lldpad).
       if (starting && (n.virtualport?.type === '802.1Qbg' || n.virtualport?.type === '802.1Qbh') && !facts.lldpad)
         problems.add(`${v.name} needs VDP (${n.virtualport.type}) but lldpad is not installed`);

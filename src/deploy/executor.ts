@@ -13,11 +13,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import PQueue from 'p-queue';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { buildOvfEnvIso } from '../render/ovf-env.js';
+import { ovfEnvIso } from '../render/ovf-env.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
 import { execBatch } from './batch.js';
 import { cleanupTemps } from './ssh/put.js';
@@ -225,13 +222,7 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
 
 /** Builds the OVF environment ISO locally (reproducible bytes, so an unchanged ISO is not sent again). */
 async function buildIso(xml: string): Promise<{ bytes: Buffer; sha: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'ovfpipe-iso-'));
-  try {
-    const iso = join(dir, 'ovf-env.iso');
-    await buildOvfEnvIso(xml, iso, { sourceDateEpoch: 0 });
-    const bytes = await readFile(iso);
-    return { bytes, sha: createHash('sha256').update(bytes).digest('hex') };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  // The same in-process builder as render (no ISO tool needed on this machine or the host).
+  const bytes = ovfEnvIso(xml, { sourceDateEpoch: 0 });
+  return { bytes, sha: createHash('sha256').update(bytes).digest('hex') };
 }

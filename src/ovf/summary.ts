@@ -18,6 +18,12 @@ export interface VirtualSystemSummary {
   disks: Array<{ instanceId?: string; hostResource?: string; controller?: string; kind: string }>;
   items: Array<{ instanceId?: string; resourceType?: number; type: string; name?: string; configuration?: string[] }>;
   properties: Array<{ key: string; class?: string; instance?: string; type: string; default?: string; userConfigurable: boolean; password: boolean; label?: string }>;
+  /** inspect: the configuration cpus/memory/nics/disks describe (the package default), when it declares any. */
+  configuration?: string;
+  /** inspect: the firmware the package asks for (bios, efi, efi-secure). */
+  firmware?: string;
+  /** inspect: other configurations whose hardware differs from the default's. */
+  otherConfigurations?: Array<{ configuration: string; cpus?: number; memoryBytes?: number; nics: number; disks: number }>;
 }
 
 export interface EnvelopeSummary {

@@ -5,6 +5,7 @@
  * deployment vars, per-VM vars) and its placement hints. Pure.
  */
 import { toVarScope, type VarsFile, type VmVars } from '../macros/vars.js';
+import { mergeSettings, type RenderSettings } from '../render/option-table.js';
 import type { Deployment, Pipeline } from './load.js';
 
 export interface Instance {
@@ -16,6 +17,10 @@ export interface Instance {
   host?: string;
   group?: string;
   vmHints: Record<string, { host?: string; group?: string }>;
+  /** Render options: the pipeline defaults, then the deployment's (option-table.ts). */
+  settings: RenderSettings;
+  /** The deployment's own render options (a host's network mappings go between the defaults and these). */
+  deploymentSettings: RenderSettings;
 }
 
 export function expandInstances(p: Pipeline): Instance[] {
@@ -31,6 +36,8 @@ export function expandInstances(p: Pipeline): Instance[] {
           host: d.host,
           group: d.group,
           vmHints: Object.fromEntries(Object.entries(d.vms ?? {}).map(([vs, v]) => [vs, { host: v.host, group: v.group }])),
+          settings: mergeSettings(p.defaults, d),
+          deploymentSettings: mergeSettings(d),
         });
   return out;
 }

@@ -11,6 +11,8 @@ import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
 import { OvfpipeError } from '../errors.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseLocatedYaml, schemaDiagnostics, type YamlPath } from '../macros/yaml-input.js';
+import type { RenderSettings } from '../render/option-table.js';
+import { withRenderOptions } from './schema-render-options.js';
 
 export const PIPELINE_RULE_ID = 'pipeline-file';
 
@@ -24,13 +26,14 @@ export interface SshSettings {
   connect?: string;
 }
 
-export interface PipelineHost extends SshSettings {
+export interface PipelineHost extends SshSettings, Pick<RenderSettings, 'network' | 'bridge'> {
   address: string;
   group?: string;
   capacity?: { memoryMiB?: number; vcpus?: number };
 }
 
-export interface Deployment {
+/** A deployment takes every render option (option-table.ts), over the pipeline defaults. */
+export interface Deployment extends RenderSettings {
   package: string;
   names?: string[];
   count?: number;
@@ -44,7 +47,7 @@ export interface Pipeline {
   version: 1;
   packages: Record<string, { path: string }>;
   inventory?: { defaults?: SshSettings; catalog?: string; hosts?: Record<string, PipelineHost> };
-  defaults?: { vars?: Vars; start?: boolean; domainType?: 'kvm' | 'qemu'; cpuMode?: 'default' | 'host-model' | 'host-passthrough'; perHost?: number; parallel?: number };
+  defaults?: RenderSettings & { vars?: Vars; start?: boolean; perHost?: number; parallel?: number };
   tenants?: Record<string, { vars?: Vars; deployments: Deployment[] }>;
   stages?: Array<'lint' | 'verify' | 'render' | 'deploy'>;
 }
@@ -76,7 +79,7 @@ export function parsePipeline(text: string, file: string, env: Record<string, st
   input.data = interpolate(input.data, [], env, (path, message) => out.diagnostics.push(diagnostic(PIPELINE_RULE_ID, 'error', message, input.locate(path), path.join('.'))));
   if (hasErrors(out.diagnostics)) return out;
   // The YAML reader keeps scalars as their source text; coerceTypes turns "8" into 8 where the schema wants a number.
-  validate ??= new Ajv({ allErrors: true, strict: false, coerceTypes: true }).compile(schema);
+  validate ??= new Ajv({ allErrors: true, strict: false, coerceTypes: true }).compile(withRenderOptions(schema));
   const compiled = validate;
   out.diagnostics.push(...schemaDiagnostics(() => compiled, input, PIPELINE_RULE_ID));
   if (!hasErrors(out.diagnostics)) out.pipeline = input.data as Pipeline;

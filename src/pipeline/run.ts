@@ -22,9 +22,9 @@ import type { RunReport } from '../deploy/report.js';
 import type { Transport } from '../deploy/transport.js';
 import { lintFiles } from '../lint/lint-files.js';
 import { loadDescriptor, type LoadedDescriptor } from '../load-descriptor.js';
-import { renderOptions } from '../render/options.js';
+import { mergeSettings, renderSettings, type RenderSettings } from '../render/option-table.js';
 import { imageDigests } from '../render/render-to-dir.js';
-import { renderPackage, type RenderResult } from '../render/render-package.js';
+import { packageNetworks, renderPackage, type RenderResult } from '../render/render-package.js';
 import { verifyPath } from '../verify.js';
 import { expandInstances } from './expand.js';
 import { loadPipeline, type Pipeline, type PipelineHost } from './load.js';
@@ -38,6 +38,8 @@ export interface PipelineRunOptions {
   progress?: import('../deploy/progress.js').Progress;
   /** Stops new work as deploy's signal does (apply: SIGINT/SIGTERM from the CLI). */
   signal?: AbortSignal;
+  /** Render options from the command line (plan/apply flags): they replace the file's `defaults` of the same name. */
+  renderDefaults?: RenderSettings;
 }
 
 export interface PreparedPipeline {
@@ -58,6 +60,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
   const loaded = await loadPipeline(opts.file, opts.env);
   if (!loaded.pipeline) return { diagnostics: loaded.diagnostics };
   const p = loaded.pipeline;
+  if (opts.renderDefaults) p.defaults = { ...p.defaults, ...mergeSettings(p.defaults, opts.renderDefaults) };
   const diagnostics: Diagnostic[] = [...loaded.diagnostics];
   const stages = new Set(p.stages ?? ['lint', 'verify', 'render', 'deploy']);
   const packages = new Map<string, LoadedDescriptor & { digests: Map<string, string> }>();
@@ -80,15 +83,27 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
   for (const [name, h] of Object.entries(p.inventory?.hosts ?? {}))
     if (h.storage !== undefined && h.storage !== storageRoot)
       diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `host ${name}: a per-host storage root is not supported; set inventory.defaults.storage`, file: opts.file, line: 0, column: 0, locator: `inventory.hosts.${name}.storage` });
-  const options = renderOptions({ ...(p.defaults?.domainType ? { domainType: p.defaults.domainType } : {}), ...(p.defaults?.cpuMode ? { cpuMode: p.defaults.cpuMode } : {}) });
+  // Shared mappings (defaults, inventory hosts) apply per package, but each name must be a network of some package.
+  const allNetworks = new Set([...packages.values()].flatMap((d) => [...packageNetworks(d.envelope)]));
+  const shared: Array<[string, RenderSettings | undefined]> = [['defaults', p.defaults], ...Object.entries(p.inventory?.hosts ?? {}).map(([n, h]): [string, RenderSettings] => [`inventory.hosts.${n}`, h])];
+  for (const [where, settings] of shared)
+    for (const key of ['network', 'bridge'] as const)
+      for (const name of Object.keys(settings?.[key] ?? {}))
+        if (!allNetworks.has(name))
+          diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `${where}.${key}: no package has an OVF network '${name}'; their networks: ${[...allNetworks].sort().join(', ') || '(none)'}`, file: opts.file, line: 0, column: 0, locator: `${where}.${key}.${name}` });
   const renders: Array<{ result: RenderResult; pkg: string; hints: ReturnType<typeof expandInstances>[number] }> = [];
+  const renderInstance = (inst: ReturnType<typeof expandInstances>[number], settings: RenderSettings) => {
+    const pkg = packages.get(inst.packageName)!;
+    const { options, configuration } = renderSettings(settings);
+    return renderPackage({ envelope: pkg.envelope, packageName: inst.packageName, tenant: inst.tenant, vars: inst.vars, storageRoot, options, configuration, digests: pkg.digests, instance: inst.instance });
+  };
   for (const inst of expandInstances(p)) {
     const pkg = packages.get(inst.packageName);
     if (!pkg) {
       diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `tenant ${inst.tenant}: unknown package '${inst.packageName}'`, file: opts.file, line: 0, column: 0, locator: `tenants.${inst.tenant}` });
       continue;
     }
-    const result = renderPackage({ envelope: pkg.envelope, packageName: inst.packageName, tenant: inst.tenant, vars: inst.vars, storageRoot, options, digests: pkg.digests, instance: inst.instance });
+    const result = renderInstance(inst, mergeSettings(forPackage(p.defaults, pkg.envelope), inst.deploymentSettings));
     diagnostics.push(...result.diagnostics);
     renders.push({ result, pkg: inst.packageName, hints: inst });
   }
@@ -118,18 +133,49 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
   if (stages.has('deploy')) for (const problem of placement.problems) diagnostics.push({ ruleId: 'pipeline-file', severity: 'error', message: `placement: ${problem}`, file: opts.file, line: 0, column: 0, locator: 'inventory' });
   const inShard = shardHosts([...hosts.keys()], opts.shard);
   const units = new Map<string, HostUnit[]>();
-  for (const r of renders)
-    for (const d of r.result.domains) {
-      const host = placement.byVm.get(d.name);
+  // A host's network mappings (inventory hosts: network, bridge) sit between the defaults and the deployment's own:
+  // VMs placed on such a host are rendered again with them.
+  const perHost = new Map<string, RenderResult>();
+  const resultOn = (r: (typeof renders)[number], i: number, host: string): RenderResult => {
+    const h = hosts.get(host);
+    if (!h?.network && !h?.bridge) return r.result;
+    const key = `${i}\u0000${host}`;
+    let result = perHost.get(key);
+    if (!result) {
+      const env = packages.get(r.pkg)!.envelope;
+      result = renderInstance(r.hints, mergeSettings(forPackage(p.defaults, env), forPackage({ network: h.network, bridge: h.bridge }, env), r.hints.deploymentSettings));
+      diagnostics.push(...result.diagnostics.filter((d) => d.severity === 'error'));
+      perHost.set(key, result);
+    }
+    return result;
+  };
+  renders.forEach((r, i) => {
+    for (const rendered of r.result.domains) {
+      const host = placement.byVm.get(rendered.name);
       if (!host || !inShard.has(host)) continue;
+      const result = resultOn(r, i, host);
+      const d = result.domains.find((x) => x.name === rendered.name);
+      if (!d) continue;
       const list = units.get(host) ?? [];
-      let unit = list.find((u) => u.result === r.result);
-      if (!unit) list.push((unit = { result: r.result, vms: [], reader: packages.get(r.pkg)!.reader }));
+      let unit = list.find((u) => u.result === result);
+      if (!unit) list.push((unit = { result, vms: [], reader: packages.get(r.pkg)!.reader }));
       unit.vms.push(d);
       units.set(host, list);
     }
+  });
   if (hasErrors(diagnostics)) await close();
   return { pipeline: p, diagnostics, hosts, units, placement: placement.byVm, storageRoot, close };
+}
+
+/**
+ * Network mappings of the pipeline defaults and of inventory hosts serve every
+ * package: each keeps the OVF networks this package has. A deployment's own
+ * mappings are checked strictly (a name the package lacks is a usage error).
+ */
+function forPackage(settings: RenderSettings | undefined, env: Envelope): RenderSettings {
+  const names = packageNetworks(env);
+  const keep = (m: Record<string, string> | undefined) => (m === undefined ? undefined : Object.fromEntries(Object.entries(m).filter(([k]) => names.has(k))));
+  return { ...mergeSettings(settings), network: keep(settings?.network), bridge: keep(settings?.bridge) };
 }
 
 async function loadCatalogFile(path: string, diagnostics: Diagnostic[]): Promise<ProfileCatalog | undefined> {

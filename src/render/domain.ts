@@ -15,6 +15,9 @@ import { renderGraphics, renderMemballoon, renderRng, renderSerials } from './de
 import { activeHardware, locate, memoryKiB, ownerLocator, vcpuCount } from './hardware.js';
 import { renderInterface } from './interface.js';
 import { renderStorage } from './storage.js';
+import { renderFirmware, type FirmwareChoice } from './firmware.js';
+import { driveKind } from './drive-kind.js';
+import type { Diagnostic } from '../diagnostics.js';
 import type { RenderDomainInput } from './types.js';
 
 /** Namespace of ovfpipe's element in the domain `<metadata>` (deploy reads it to recognise its own domains). */
@@ -29,6 +32,10 @@ export interface RenderedDomain {
   /** Memory (KiB) and vCPUs written into the document, for placement. */
   memoryKiB: number;
   vcpus: number;
+  /** What makes the document unusable (a disk that cannot be rendered): errors, located at the Item; and warnings. */
+  problems: Diagnostic[];
+  /** The firmware rendered (package, or --firmware). */
+  firmware: FirmwareChoice;
 }
 
 /** Item types render consumes; any other Item gets a "not rendered" note. */
@@ -54,12 +61,14 @@ const CONSUMED = new Set<number>([
 
 export function renderDomain(vs: VirtualSystem, env: Envelope, input: RenderDomainInput): RenderedDomain {
   const notes: string[] = [];
+  const problems: Diagnostic[] = [];
   const hw = activeHardware(vs, env, input.configuration, notes);
   const memory = memoryKiB(vs, hw.items, notes);
   const vcpus = vcpuCount(vs, hw.items, notes);
-  const devices = renderDevices(vs, env, input, hw.items, hw.transport, notes);
+  const devices = renderDevices(vs, env, input, hw.items, hw.transport, notes, problems);
   noteUnrendered(vs, hw.items, notes);
   const { options } = input;
+  const fw = renderFirmware(vs, options, notes, problems);
   const node = element(
     'domain',
     { type: options.domainType },
@@ -71,8 +80,8 @@ export function renderDomain(vs: VirtualSystem, env: Envelope, input: RenderDoma
     element('memory', { unit: 'KiB' }, String(memory)),
     element('currentMemory', { unit: 'KiB' }, String(memory)),
     element('vcpu', { placement: 'static' }, String(vcpus)),
-    element('os', {}, element('type', { arch: 'x86_64', machine: options.machine }, 'hvm'), element('boot', { dev: 'hd' })),
-    element('features', {}, element('acpi'), element('apic')),
+    element('os', { firmware: fw.osAttribute }, element('type', { arch: 'x86_64', machine: options.machine }, 'hvm'), fw.osChild, element('boot', { dev: 'hd' })),
+    element('features', {}, element('acpi'), element('apic'), fw.feature),
     options.cpuMode === 'default' ? undefined : element('cpu', { mode: options.cpuMode }),
     element('clock', { offset: 'utc' }),
     element('on_poweroff', {}, 'destroy'),
@@ -80,7 +89,7 @@ export function renderDomain(vs: VirtualSystem, env: Envelope, input: RenderDoma
     element('on_crash', {}, 'destroy'),
     devices,
   );
-  return { node, notes, configuration: hw.configuration, memoryKiB: memory, vcpus };
+  return { node, notes, configuration: hw.configuration, memoryKiB: memory, vcpus, problems, firmware: fw.firmware };
 }
 
 /** renderDomain serialised in libvirt's layout (2-space indent, single quotes). */
@@ -88,8 +97,8 @@ export function renderDomainXml(vs: VirtualSystem, env: Envelope, input: RenderD
   return writeXml(renderDomain(vs, env, input).node);
 }
 
-function renderDevices(vs: VirtualSystem, env: Envelope, input: RenderDomainInput, items: Item[], transport: string[], notes: string[]): XmlNode {
-  const storage = renderStorage({ vs, env, items, placements: input.disks, options: input.options, ovfEnvIso: ovfEnvironmentIso(vs, input, transport, notes), notes });
+function renderDevices(vs: VirtualSystem, env: Envelope, input: RenderDomainInput, items: Item[], transport: string[], notes: string[], problems: Diagnostic[]): XmlNode {
+  const storage = renderStorage({ vs, env, items, placements: input.disks, options: input.options, ovfEnvIso: ovfEnvironmentIso(vs, input, transport, notes), notes, problems });
   noteNicMismatch(vs, items, input, notes);
   return element(
     'devices',
@@ -130,7 +139,7 @@ function noteNicMismatch(vs: VirtualSystem, items: Item[], input: RenderDomainIn
 
 function noteUnrendered(vs: VirtualSystem, items: Item[], notes: string[]): void {
   for (const item of items) {
-    if (isNicItem(item) || (item.resourceType !== undefined && CONSUMED.has(item.resourceType))) continue;
+    if (isNicItem(item) || driveKind(item) !== undefined || (item.resourceType !== undefined && CONSUMED.has(item.resourceType))) continue;
     const what = item.resourceType === undefined ? (item.resourceTypeText ?? 'no ResourceType') : `ResourceType ${item.resourceType}`;
     notes.push(`${locate(vs, item)}: ${item.elementName ?? 'Item'} (${what}${item.resourceSubType ? `, ${item.resourceSubType}` : ''}) not rendered`);
   }

@@ -47,7 +47,7 @@ export function locate(vs: VirtualSystem, item: Item): string {
  * Items with ovf:bound min/max describe ranges, not the value to deploy (§9.4).
  */
 export function activeHardware(vs: VirtualSystem, env: Envelope, configuration: string | undefined, notes: string[]): ActiveHardware {
-  const chosen = resolveConfiguration(env, configuration, notes);
+  const chosen = resolveConfiguration(env, configuration);
   const section = chooseSection(vs, notes);
   if (!section) return { configuration: chosen, items: [], transport: [] };
   const applicable = section.items.filter(
@@ -56,12 +56,12 @@ export function activeHardware(vs: VirtualSystem, env: Envelope, configuration: 
   return { configuration: chosen, section, items: applyOverrides(applicable), transport: section.transport };
 }
 
-function resolveConfiguration(env: Envelope, wanted: string | undefined, notes: string[]): string | undefined {
+function resolveConfiguration(env: Envelope, wanted: string | undefined): string | undefined {
   const ids = env.configurations.map((c) => c.id);
   if (wanted !== undefined) {
-    if (ids.length > 0 && !ids.includes(wanted))
-      throw new OvfpipeError('OVFPIPE_USAGE', `unknown configuration '${wanted}'; the package declares: ${ids.join(', ')}`);
-    if (ids.length === 0) notes.push(`configuration '${wanted}' is not declared in a DeploymentOptionSection; rendering Items that name it`);
+    // DSP0243 §9.8: only a declared configuration can be chosen; a typo must not silently render the defaults.
+    if (!ids.includes(wanted))
+      throw new OvfpipeError('OVFPIPE_USAGE', `unknown configuration '${wanted}'; ${ids.length > 0 ? `the package declares: ${ids.join(', ')}` : 'the package declares none (no DeploymentOptionSection)'}`);
     return wanted;
   }
   // DSP0243 §9.8: the default is the one marked ovf:default="true", else the first.

@@ -4,17 +4,14 @@
  * values, and the ISO 9660 image that carries it for the `iso` transport
  * (§11.2: a CD-ROM whose root holds `ovf-env.xml`).
  *
- * ovfEnvironmentXml is pure; buildOvfEnvIso is the IO end (xorriso or
- * genisoimage run with an argv, never a shell).
+ * ovfEnvironmentXml and ovfEnvIso are pure (the image is written by our own
+ * ISO 9660 writer, iso9660.ts: no external tool); buildOvfEnvIso writes it.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { writeFile } from 'node:fs/promises';
 import { OvfpipeError } from '../errors.js';
 import type { VirtualSystem } from '../ovf/model.js';
 import { VERSION } from '../version.js';
+import { isoImage } from './iso9660.js';
 import { element, writeXml, type XmlNode } from '../xml/writer.js';
 
 export const OVF_ENV_NS = 'http://schemas.dmtf.org/ovf/environment/1';
@@ -92,57 +89,22 @@ function propertySection(properties: EnvironmentProperty[]): XmlNode {
   return element('PropertySection', {}, children);
 }
 
-export type IsoTool = 'xorriso' | 'genisoimage';
-
 export interface BuildIsoOptions {
-  /** Tools to try, in order (default xorriso, then genisoimage). */
-  tools?: readonly IsoTool[];
-  /** Environment for the tool (and its PATH lookup). Default: process.env. */
-  env?: NodeJS.ProcessEnv;
-  /**
-   * Seconds since the epoch to stamp on the file and the volume, so that the
-   * same XML gives byte-identical images (xorriso honours SOURCE_DATE_EPOCH;
-   * genisoimage does not, its images still differ).
-   */
+  /** Seconds since the epoch stamped on the volume and the file (default 0: the same XML gives the same bytes). */
   sourceDateEpoch?: number;
 }
 
-const execFileAsync = promisify(execFile);
-
-function isoArgv(tool: IsoTool, outPath: string, dir: string): string[] {
-  // Rock Ridge and Joliet keep the lower-case name "ovf-env.xml"; plain ISO 9660 would say OVF_ENV.XML;1.
-  const common = ['-quiet', '-J', '-R', '-V', OVF_ENV_VOLUME_ID, '-o', outPath, dir];
-  return tool === 'xorriso' ? ['-as', 'mkisofs', ...common] : common;
+/** The ISO 9660 image (with Joliet, so the name stays `ovf-env.xml`) holding `xml`, built in-process. Pure. */
+export function ovfEnvIso(xml: string, opts: BuildIsoOptions = {}): Buffer {
+  return isoImage({ volumeId: OVF_ENV_VOLUME_ID, files: [{ name: OVF_ENV_FILE, data: Buffer.from(xml, 'utf8') }], epochSeconds: opts.sourceDateEpoch ?? 0, application: `OVFPIPE ${VERSION}` });
 }
 
 /**
- * Writes an ISO 9660 image holding `xml` as /ovf-env.xml to `outPath`.
- * Returns the tool used. Throws OVFPIPE_IO when no tool is installed or the
- * tool fails.
+ * Writes the OVF environment ISO to `outPath`, mode 0600: its properties may
+ * hold passwords. Throws OVFPIPE_IO when the file cannot be written.
  */
-export async function buildOvfEnvIso(xml: string, outPath: string, opts: BuildIsoOptions = {}): Promise<{ tool: IsoTool }> {
-  const tools = opts.tools ?? ['xorriso', 'genisoimage'];
-  const dir = await mkdtemp(join(tmpdir(), 'ovfpipe-ovfenv-'));
-  try {
-    await writeFile(join(dir, OVF_ENV_FILE), xml, 'utf8');
-    let env = opts.env ?? process.env;
-    if (opts.sourceDateEpoch !== undefined) {
-      await utimes(join(dir, OVF_ENV_FILE), opts.sourceDateEpoch, opts.sourceDateEpoch);
-      await utimes(dir, opts.sourceDateEpoch, opts.sourceDateEpoch);
-      env = { ...env, SOURCE_DATE_EPOCH: String(Math.trunc(opts.sourceDateEpoch)) };
-    }
-    for (const tool of tools) {
-      try {
-        await execFileAsync(tool, isoArgv(tool, outPath, dir), { env, maxBuffer: 1024 * 1024 });
-        return { tool };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        const stderr = String((e as { stderr?: unknown }).stderr ?? '').trim();
-        throw new OvfpipeError('OVFPIPE_IO', `${tool} could not build ${outPath}${stderr ? `: ${stderr}` : ''}`, { where: outPath, cause: e });
-      }
-    }
-    throw new OvfpipeError('OVFPIPE_IO', `cannot build the ovf-env ISO: none of the ISO tools (${tools.join(', ') || 'none allowed'}) is installed (apt-get install xorriso)`, { where: outPath });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+export async function buildOvfEnvIso(xml: string, outPath: string, opts: BuildIsoOptions = {}): Promise<void> {
+  await writeFile(outPath, ovfEnvIso(xml, opts), { mode: 0o600 }).catch((e: Error) => {
+    throw new OvfpipeError('OVFPIPE_IO', `cannot write ${outPath}: ${e.message}`, { where: outPath, cause: e });
+  });
 }

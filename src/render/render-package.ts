@@ -10,12 +10,15 @@ import type { VarsFile } from '../macros/vars.js';
 import { virtualSystems, type Envelope } from '../ovf/model.js';
 import { netsecOf } from '../netsec/view.js';
 import { renderDomain } from './domain.js';
+import { activeHardware } from './hardware.js';
+import type { FirmwareChoice } from './firmware.js';
 import { planDisks, placementsFor, type DiskPlanEntry } from './disk-plan.js';
 import { scopeFilters, type ScopedFilter } from './filters.js';
 import { ovfEnvironmentXml } from './ovf-env.js';
 import { resolveVm } from './resolve-vm.js';
 import type { RenderOptions, ResolvedNic } from './types.js';
 import { createHash } from 'node:crypto';
+import { OvfpipeError } from '../errors.js';
 import { writeXml, type XmlNode } from '../xml/writer.js';
 
 export interface RenderRequest {
@@ -51,6 +54,10 @@ export interface RenderedVm {
   /** Memory (KiB) and vCPUs, for placement. */
   memoryKiB: number;
   vcpus: number;
+  /** Firmware rendered: bios, efi or efi-secure. */
+  firmware: FirmwareChoice;
+  /** Deployment configuration rendered, when the package declares any. */
+  configuration?: string;
 }
 
 export interface RenderResult {
@@ -60,16 +67,19 @@ export interface RenderResult {
   builtinFilters: string[];
   disks: DiskPlanEntry[];
   diagnostics: Diagnostic[];
+  /** VMs left out because their document cannot be used (a disk that cannot be rendered); the others are whole. */
+  failedVms: Array<{ name: string; virtualSystem: string; reason: string }>;
 }
 
 const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export function renderPackage(req: RenderRequest): RenderResult {
-  const result: RenderResult = { tenant: req.tenant, domains: [], filters: [], builtinFilters: [], disks: [], diagnostics: [] };
+  const result: RenderResult = { tenant: req.tenant, domains: [], filters: [], builtinFilters: [], disks: [], diagnostics: [], failedVms: [] };
   if (!TENANT.test(req.tenant)) {
     result.diagnostics.push({ ruleId: 'macro-type', severity: 'error', message: `tenant '${req.tenant}' must be 1-63 of A-Z a-z 0-9 _ . - (it prefixes domain and filter names)`, line: 0, column: 0, locator: '' });
     return result;
   }
+  checkNetworkMap(req.envelope, req.options);
   const { sections } = netsecOf(req.envelope);
   let scope: ReturnType<typeof scopeFilters>;
   try {
@@ -96,7 +106,7 @@ export function renderPackage(req: RenderRequest): RenderResult {
         nic.filterref = { ...nic.filterref, filter: scoped ?? nic.filterref.filter };
       }
     try {
-      const disks = planDisks(req.envelope, vs, vm.domainName, req.storageRoot, req.digests);
+      const disks = planDisks(req.envelope, vs, vm.domainName, req.storageRoot, req.digests, activeHardware(vs, req.envelope, req.configuration, []).items);
       const wantsIso = vs.virtualHardware.some((h) => h.transport.includes('iso'));
       const isoPath = wantsIso ? `${req.storageRoot}/vms/${vm.domainName}/ovf-env.iso` : undefined;
       const rendered = renderDomain(vs, req.envelope, {
@@ -110,6 +120,13 @@ export function renderPackage(req: RenderRequest): RenderResult {
         tenant: req.tenant,
         options: req.options,
       });
+      // A VM that would lose a disk is not rendered at all (render and deploy fail for it).
+      result.diagnostics.push(...rendered.problems.map((p) => ({ ...p, file: p.file ?? req.envelope.loc.file })));
+      if (hasErrors(rendered.problems) && !req.lenient) {
+        result.failedVms.push({ name: vm.domainName, virtualSystem: vs.id, reason: rendered.problems.filter((p) => p.severity === 'error').map((p) => p.message).join('; ') });
+        continue;
+      }
+      result.disks.push(...disks);
       result.domains.push({
         name: vm.domainName,
         virtualSystem: vs.id,
@@ -123,8 +140,9 @@ export function renderPackage(req: RenderRequest): RenderResult {
         tenant: req.tenant,
         memoryKiB: rendered.memoryKiB,
         vcpus: rendered.vcpus,
+        firmware: rendered.firmware,
+        configuration: rendered.configuration,
       });
-      result.disks.push(...disks);
     } catch (e) {
       result.diagnostics.push(packageProblem(e, 'package-readable', `VirtualSystem[${vs.id}]`));
     }
@@ -132,6 +150,26 @@ export function renderPackage(req: RenderRequest): RenderResult {
   for (const f of scope.filters) for (const r of f.references) if (!scope.filters.some((x) => x.name === r)) builtins.add(r);
   result.builtinFilters = [...builtins].sort();
   return result;
+}
+
+/** The OVF networks a package names: its NetworkSection and every NIC's Connection. */
+export function packageNetworks(env: Envelope): Set<string> {
+  const names = new Set(env.networks.map((n) => n.name));
+  for (const vs of virtualSystems(env.content)) for (const h of vs.virtualHardware) for (const i of h.items) for (const c of i.connection) if (c !== '') names.add(c);
+  return names;
+}
+
+/** A mapping must name a network of the package (NetworkSection, or a NIC's Connection): a typo is a usage error. */
+function checkNetworkMap(env: Envelope, options: RenderOptions): void {
+  const mapped = Object.keys(options.networkMap ?? {});
+  if (mapped.length === 0) return;
+  const names = packageNetworks(env);
+  const unknown = mapped.filter((m) => !names.has(m));
+  if (unknown.length > 0)
+    throw new OvfpipeError(
+      'OVFPIPE_USAGE',
+      `network mapping names ${unknown.map((u) => `'${u}'`).join(', ')}, which the package does not have; its networks: ${[...names].sort().join(', ') || '(none)'}`,
+    );
 }
 
 /**

@@ -3,7 +3,7 @@
  * sha256 of each image (from the manifest, else by hashing the member; never
  * under --descriptor-only), load vars, render, and write
  *   DIR/<domain>.xml, DIR/nwfilter/<filter>.xml, DIR/<domain>.ovf-env.{xml,iso}, DIR/plan.json.
- * Nothing is written when resolution fails.
+ * Nothing is written when resolution fails; the folder appears whole or not at all.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,7 +19,8 @@ import { findCompanion } from '../package/names.js';
 import { parseManifest } from '../package/manifest.js';
 import type { PackageReader } from '../package/reader.js';
 import { hashStream } from '../package/verify.js';
-import { buildOvfEnvIso } from './ovf-env.js';
+import { ovfEnvIso } from './ovf-env.js';
+import { writeDirAtomically } from './output-dir.js';
 import { renderPackage, type RenderResult } from './render-package.js';
 import type { RenderOptions } from './types.js';
 import { lastPathSegment } from '../strings.js';
@@ -110,25 +111,32 @@ export async function imageDigests(reader: PackageReader, descriptorName: string
   return out;
 }
 
-async function writeOutputs(dir: string, packageName: string, r: RenderResult): Promise<string[]> {
-  await mkdir(join(dir, 'nwfilter'), { recursive: true });
-  const written: string[] = [];
-  const put = async (name: string, content: string) => {
-    await writeFile(join(dir, name), content);
-    written.push(join(dir, name));
-  };
-  for (const f of r.filters) await put(`nwfilter/${f.name}.xml`, f.xml);
-  for (const d of r.domains) {
-    await put(`${d.name}.xml`, d.xml);
-    if (d.ovfEnv) {
-      await put(`${d.name}.ovf-env.xml`, d.ovfEnv.xml);
-      // Fixed epoch: the same inputs give a byte-identical ISO (the plan compares digests).
-      await buildOvfEnvIso(d.ovfEnv.xml, join(dir, `${d.name}.ovf-env.iso`), { sourceDateEpoch: 0 });
-      written.push(join(dir, `${d.name}.ovf-env.iso`));
+/**
+ * Writes every file into a temporary folder beside `out`, renamed over it at
+ * the end (output-dir.ts): a failure leaves `out` absent or untouched. The
+ * OVF environment (XML and ISO) is mode 0600: its properties may be passwords.
+ */
+async function writeOutputs(out: string, packageName: string, r: RenderResult): Promise<string[]> {
+  const names = await writeDirAtomically(out, 'plan.json', async (dir) => {
+    await mkdir(join(dir, 'nwfilter'));
+    const written: string[] = [];
+    const put = async (name: string, content: string | Buffer, mode = 0o644) => {
+      await writeFile(join(dir, name), content, { mode });
+      written.push(name);
+    };
+    for (const f of r.filters) await put(`nwfilter/${f.name}.xml`, f.xml);
+    for (const d of r.domains) {
+      await put(`${d.name}.xml`, d.xml);
+      if (d.ovfEnv) {
+        await put(`${d.name}.ovf-env.xml`, d.ovfEnv.xml, 0o600);
+        // Fixed epoch: the same inputs give a byte-identical ISO (the plan compares digests).
+        await put(`${d.name}.ovf-env.iso`, ovfEnvIso(d.ovfEnv.xml, { sourceDateEpoch: 0 }), 0o600);
+      }
     }
-  }
-  await put('plan.json', `${JSON.stringify(planJson(packageName, r), null, 2)}\n`);
-  return written;
+    await put('plan.json', `${JSON.stringify(planJson(packageName, r), null, 2)}\n`);
+    return written;
+  });
+  return names.map((n) => join(out, n));
 }
 
 export function planJson(packageName: string, r: RenderResult) {
@@ -143,6 +151,8 @@ export function planJson(packageName: string, r: RenderResult) {
       file: `${d.name}.xml`,
       virtualSystem: d.virtualSystem,
       uuid: d.uuid,
+      configuration: d.configuration,
+      firmware: d.firmware,
       filterrefs: d.filterrefs,
       ovfEnv: d.ovfEnv ? { xml: `${d.name}.ovf-env.xml`, iso: `${d.name}.ovf-env.iso`, hostPath: d.ovfEnv.isoPath } : undefined,
       values: d.values,

@@ -90,14 +90,15 @@ export function resolveVm(env: Envelope, vs: VirtualSystem, tenant: string, vars
 function resolveNic(nic: NicInfo, b: EffectiveBinding | undefined, resolution: MacroResolution, options: RenderOptions): ResolvedNic {
   const lookup = (name: string) => resolvedValue(resolution, name, nic.instanceId) ?? resolvedValue(resolution, name);
   const profile = b?.profile ? substituteProfile(b.profile, lookup).profile : undefined;
+  const mapped = nic.network === undefined ? undefined : options.networkMap?.[nic.network];
   const out: ResolvedNic = {
     instanceId: nic.instanceId,
     network: nic.network,
     mac: lookup('mac') ?? '',
     model: nicModelFor(nic.item.resourceSubType, options.nicModelMap),
-    // Without a profile a NIC joins the libvirt network named like its OVF network.
-    mode: profile?.mode ?? 'network',
-    source: profile?.source ?? nic.network ?? 'default',
+    // Without a profile a NIC joins its mapping (--network/--bridge), else the libvirt network named like its OVF network.
+    mode: profile?.mode ?? mapped?.mode ?? 'network',
+    source: profile?.source ?? mapped?.source ?? nic.network ?? 'default',
   };
   if (profile?.sourceMode) out.sourceMode = profile.sourceMode;
   if (profile?.virtualport) out.virtualport = profile.virtualport;

@@ -4,8 +4,8 @@
  * libvirt `<controller>` and `<disk>` (formatdomain "Hard drives, floppy
  * disks, CDROMs" and "Controllers").
  *
- * q35 has neither an IDE bus nor a floppy controller: IDE drives move to the
- * built-in AHCI (SATA) controller and floppies are left out, each with a note.
+ * q35 has no IDE bus: IDE drives move to the built-in AHCI (SATA) controller,
+ * with a note. Floppies stay (libvirt adds an isa-fdc on q35).
  * Hard disks go on `options.diskBus` (virtio by default), whatever controller
  * the OVF put them on; the source is the qcow2 overlay from the DiskPlacement.
  */
@@ -13,6 +13,8 @@ import { ResourceType } from '../ovf/cim.js';
 import type { Envelope, Item, VirtualSystem } from '../ovf/model.js';
 import { parseUnsigned } from '../ovf/units.js';
 import { element, type XmlNode } from '../xml/writer.js';
+import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { driveKind } from './drive-kind.js';
 import { locate, ownerLocator } from './hardware.js';
 import { resolveHostResource } from './host-resource.js';
 import { isQ35 } from './options.js';
@@ -30,14 +32,14 @@ export interface StorageContext {
   /** The OVF environment ISO to attach, already checked against the iso transport. */
   ovfEnvIso?: string;
   notes: string[];
+  /** A disk that cannot be rendered is an error, located at its Item (a VM without its disks must not deploy). */
+  problems: Diagnostic[];
 }
 
 export interface RenderedStorage {
   disks: XmlNode[];
   controllers: XmlNode[];
 }
-
-const DRIVE_TYPES = new Set<number>([ResourceType.DiskDrive, ResourceType.CDDrive, ResourceType.DVDDrive, ResourceType.FloppyDrive]);
 
 function controllerKind(item: Item): ControllerKind | undefined {
   switch (item.resourceType) {
@@ -64,8 +66,9 @@ export function renderStorage(ctx: StorageContext): RenderedStorage {
   const disks: XmlNode[] = [];
   const cdroms: Array<{ node: XmlNode; empty: boolean }> = [];
   for (const item of sortDrives(ctx.items)) {
-    if (item.resourceType === ResourceType.DiskDrive) disks.push(...optional(hardDisk(ctx, item, names)));
-    else if (item.resourceType === ResourceType.FloppyDrive) disks.push(...optional(floppy(ctx, item, names)));
+    const kind = driveKind(item);
+    if (kind === 'disk') disks.push(...optional(hardDisk(ctx, item, names)));
+    else if (kind === 'floppy') disks.push(...optional(floppy(ctx, item, names)));
     else cdroms.push(cdrom(ctx, item, names));
   }
   attachOvfEnvironment(ctx, cdroms, names);
@@ -112,7 +115,7 @@ function sortDrives(items: Item[]): Item[] {
     return r === -1 ? Number.MAX_SAFE_INTEGER : r;
   };
   return items
-    .filter((i) => i.resourceType !== undefined && DRIVE_TYPES.has(i.resourceType))
+    .filter((i) => driveKind(i) !== undefined)
     .sort((a, b) => rank(a) - rank(b) || num(a.addressOnParent) - num(b.addressOnParent) || items.indexOf(a) - items.indexOf(b));
 }
 
@@ -133,7 +136,7 @@ function hardDisk(ctx: StorageContext, item: Item, names: DeviceNames): XmlNode 
   const where = locate(ctx.vs, item);
   const placement = placementFor(ctx, item);
   if (!placement) {
-    ctx.notes.push(`${where}: disk drive omitted: ${whyUnplaced(ctx, item)}`);
+    ctx.problems.push(diagnostic('render-disk', 'error', `${where}: disk cannot be rendered: ${whyUnplaced(ctx, item)}`, item.loc, where));
     return undefined;
   }
   let wanted: Bus = ctx.options.diskBus ?? 'virtio';
@@ -151,11 +154,8 @@ function whyUnplaced(ctx: StorageContext, item: Item): string {
   return `no DiskPlacement for ${host.kind === 'disk' ? `Disk '${host.disk.diskId}'` : `File '${host.file.id}'`}`;
 }
 
+/** Floppies render on every machine type: libvirt puts them on an isa-fdc on q35 (measured here: libvirt 9, QEMU 7.2 define and start it, with or without a medium). */
 function floppy(ctx: StorageContext, item: Item, names: DeviceNames): XmlNode | undefined {
-  if (isQ35(ctx.options.machine)) {
-    ctx.notes.push(`${locate(ctx.vs, item)}: floppy drive omitted: q35 has no floppy controller`);
-    return undefined;
-  }
   const dev = names.next('fdc');
   if (dev === undefined) {
     ctx.notes.push(`${locate(ctx.vs, item)}: floppy drive omitted: the floppy controller takes two drives`);
@@ -171,6 +171,9 @@ function cdrom(ctx: StorageContext, item: Item, names: DeviceNames): { node: Xml
   const placement = placementFor(ctx, item);
   const was = parentKind(ctx, item);
   if (was !== undefined && was !== bus) ctx.notes.push(`${where}: CD-ROM on ${was.toUpperCase()} controller → ${bus} bus`);
+  const host = placement ? undefined : resolveHostResource(ctx.env, item);
+  // The drive still works empty; the medium the package names is lost, which deserves more than a note.
+  if (host?.kind === 'unresolved') ctx.problems.push(diagnostic('render-disk', 'warning', `${where}: CD-ROM left empty: HostResource '${host.reference}' names no Disk or File in the package`, item.loc, where));
   return { node: diskElement('cdrom', placement?.format ?? 'raw', placement?.overlayPath, dev, bus), empty: !placement };
 }
 

@@ -81,4 +81,19 @@ export interface RenderOptions {
   /** Emulator path, when the host needs an explicit one. */
   emulator?: string;
   graphics: 'vnc' | 'spice' | 'none';
+  /**
+   * Where NICs on an OVF network attach instead of the libvirt network named
+   * like it (--network OVFNAME=NET, --bridge OVFNAME=BR). A NIC bound to a
+   * port profile keeps the profile's source.
+   */
+  networkMap?: Record<string, NetworkMapping>;
+  /** Firmware, overriding what the package says (vmw:Config firmware, VirtualBox Firmware); absent: the package's, else BIOS. */
+  firmware?: 'bios' | 'efi' | 'efi-secure';
+}
+
+/** An OVF network's home on the host. */
+export interface NetworkMapping {
+  mode: 'network' | 'bridge';
+  /** libvirt network name or bridge name. */
+  source: string;
 }

@@ -86,13 +86,13 @@ export function descriptor(spec: Spec): { env: Envelope; vs: VirtualSystem } {
 export const UUID = '6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
 export const input = (over: Partial<RenderDomainInput> = {}): RenderDomainInput => ({ name: 'acme-web', uuid: UUID, nics: [], disks: [], options: renderOptions(), ...over });
 
-export function render(spec: Spec, over: Partial<RenderDomainInput> = {}): { dom: XmlElement; notes: string[]; xml: string } {
+export function render(spec: Spec, over: Partial<RenderDomainInput> = {}): { dom: XmlElement; notes: string[]; xml: string; problems: string[] } {
   const { env, vs } = descriptor(spec);
   const r = renderDomain(vs, env, input(over));
   const xml = writeXml(r.node);
   const parsed = parseXml(xml);
   if (!parsed.ok) throw new Error(parsed.problem.message);
-  return { dom: parsed.root, notes: r.notes, xml };
+  return { dom: parsed.root, notes: r.notes, xml, problems: r.problems.map((p) => p.message) };
 }
 
 export const devices = (dom: XmlElement, local: string) => children(child(dom, 'devices')!, local);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { renderOptions } from '../../src/render/options.js';
 import { letters } from '../../src/render/storage.js';
 import { attr, child } from '../../src/xml/element.js';
-import { attrs, cpu, ctrl, devices, drive, mem, render, targets, type Spec } from './domain-fixtures.js';
+import { attrs, cpu, ctrl, descriptor, devices, drive, mem, render, targets, type Spec } from './domain-fixtures.js';
+import { placementsFor, planDisks } from '../../src/render/disk-plan.js';
 
 const place = (instanceId: string, name = instanceId) => ({ instanceId, overlayPath: `/s/vms/acme-web/${name}.qcow2` });
 /** Notes other than the 1 vCPU / 1 GiB fallbacks of fixtures without sizing Items. */
@@ -88,16 +89,38 @@ describe('renderDomain: disks', () => {
     expect(targets(dom).map((t) => `${t.dev}=${t.source}`)).toEqual(['vda=/s/vms/acme-web/a.qcow2', 'vdb=/s/vms/acme-web/b.qcow2', 'vdc=/s/vms/acme-web/c.qcow2']);
   });
 
-  it('omits a disk drive without a placement and says why', () => {
+  it('reports each disk drive it cannot render as an error, and says why', () => {
     const spec: Spec = { disks: ['d'], items: [drive('8', '17', undefined, '0', 'ovf:/disk/d'), drive('9', '17', undefined, '1', 'ovf:/disk/nope'), drive('10', '17'), drive('11', '17', undefined, '2', 'ovf:/file/f-d')] };
-    const { dom, notes } = render(spec);
+    const { dom, problems } = render(spec);
     expect(devices(dom, 'disk')).toEqual([]);
-    expect(deviceNotes(notes)).toEqual([
-      "VirtualSystem[web]/Item[InstanceID=8]: disk drive omitted: no DiskPlacement for Disk 'd'",
-      "VirtualSystem[web]/Item[InstanceID=9]: disk drive omitted: HostResource 'ovf:/disk/nope' names no Disk or File in the package",
-      "VirtualSystem[web]/Item[InstanceID=11]: disk drive omitted: no DiskPlacement for File 'f-d'",
-      'VirtualSystem[web]/Item[InstanceID=10]: disk drive omitted: it has no HostResource', // no AddressOnParent: last
+    expect(problems).toEqual([
+      "VirtualSystem[web]/Item[InstanceID=8]: disk cannot be rendered: no DiskPlacement for Disk 'd'",
+      "VirtualSystem[web]/Item[InstanceID=9]: disk cannot be rendered: HostResource 'ovf:/disk/nope' names no Disk or File in the package",
+      "VirtualSystem[web]/Item[InstanceID=11]: disk cannot be rendered: no DiskPlacement for File 'f-d'",
+      'VirtualSystem[web]/Item[InstanceID=10]: disk cannot be rendered: it has no HostResource', // no AddressOnParent: last
     ]);
+  });
+
+  it('warns, located, about a CD-ROM whose HostResource names nothing, and keeps the drive empty', () => {
+    const { dom, problems } = render({ items: [drive('8', '15', undefined, '0', 'ovf:/file/gone')] });
+    expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: undefined }]);
+    expect(problems).toEqual(["VirtualSystem[web]/Item[InstanceID=8]: CD-ROM left empty: HostResource 'ovf:/file/gone' names no Disk or File in the package"]);
+  });
+
+  it('attaches a floppy image the package names (ovf:/file/) read-only and raw, planned like a CD-ROM image', () => {
+    const spec: Spec = { disks: ['d'], items: [drive('8', '14', undefined, '0', 'ovf:/file/f-d')] };
+    const { env, vs } = descriptor(spec);
+    const plan = planDisks(env, vs, 'acme-web', '/s', new Map([['d.vmdk', 'ab'.repeat(32)]]));
+    expect(plan).toEqual([expect.objectContaining({ device: 'floppy', action: 'attach-image', storedPath: `/s/images/${'ab'.repeat(32)}.img`, sourceFormat: 'raw' })]);
+    const { dom } = render(spec, { disks: placementsFor(plan) });
+    expect(targets(dom)).toEqual([{ device: 'floppy', dev: 'fda', bus: 'fdc', source: `/s/images/${'ab'.repeat(32)}.img` }]);
+    expect(attr(child(devices(dom, 'disk')[0]!, 'driver')!, 'type')).toBe('raw');
+  });
+
+  it('renders a XenServer Storage Extent (ResourceType 19) naming a Disk as a disk', () => {
+    const { dom, problems } = render({ disks: ['d'], items: [drive('8', '19', undefined, '0', 'ovf:/disk/d')] }, { disks: [place('8')] });
+    expect(problems).toEqual([]);
+    expect(targets(dom)).toEqual([{ device: 'disk', dev: 'vda', bus: 'virtio', source: '/s/vms/acme-web/8.qcow2' }]);
   });
 
   it('renders a disk whose placement is raw with a raw driver', () => {
@@ -113,13 +136,15 @@ describe('renderDomain: disks', () => {
 describe('renderDomain: CD-ROM, floppy and the ovf-env ISO', () => {
   const withCd: Spec = { transport: 'iso', items: [ctrl('4', '5', undefined, '1'), drive('7', '15', '4', '0'), drive('6', '14', undefined, '0')] };
 
-  it('puts CD-ROMs on SATA (read-only, raw) and leaves the floppy out on q35', () => {
+  it('puts CD-ROMs on SATA (read-only, raw) and keeps the floppy on q35 (libvirt adds an isa-fdc)', () => {
     const { dom, notes } = render({ ...withCd, transport: undefined });
-    expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: undefined }]);
-    const cd = devices(dom, 'disk')[0]!;
+    expect(targets(dom)).toEqual([
+      { device: 'floppy', dev: 'fda', bus: 'fdc', source: undefined },
+      { device: 'cdrom', dev: 'sda', bus: 'sata', source: undefined },
+    ]);
+    const cd = devices(dom, 'disk')[1]!;
     expect(child(cd, 'readonly')).toBeDefined();
     expect(attr(child(cd, 'driver')!, 'type')).toBe('raw');
-    expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=6]: floppy drive omitted: q35 has no floppy controller');
     expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=7]: CD-ROM on IDE controller → sata bus');
   });
 
@@ -137,8 +162,8 @@ describe('renderDomain: CD-ROM, floppy and the ovf-env ISO', () => {
 
   it('attaches the ovf-env ISO to the first empty CD-ROM when the package asks for the iso transport', () => {
     const { dom, notes } = render(withCd, { ovfEnvIso: '/s/vms/acme-web/ovf-env.iso' });
-    expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: '/s/vms/acme-web/ovf-env.iso' }]);
-    expect(devices(dom, 'disk')[0]!.children.map((c) => c.local)).toEqual(['driver', 'source', 'target', 'readonly']);
+    expect(targets(dom).filter((t) => t.device === 'cdrom')).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: '/s/vms/acme-web/ovf-env.iso' }]);
+    expect(devices(dom, 'disk')[1]!.children.map((c) => c.local)).toEqual(['driver', 'source', 'target', 'readonly']);
     expect(notes).toContain('VirtualSystem[web]: ovf-env ISO attached to the first empty CD-ROM drive');
   });
 

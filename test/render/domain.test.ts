@@ -185,7 +185,7 @@ describe('renderDomain: identity, metadata and fixed parts', () => {
 
 describe('renderDomain: odd descriptors still render', () => {
   it('renders Items without InstanceID or ResourceType, dangling Parents, duplicate InstanceIDs and garbage HostResources', () => {
-    const { dom, notes } = render({
+    const { dom, notes, problems } = render({
       disks: ['d'],
       items: [
         item({ ResourceType: '3', VirtualQuantity: '2' }),
@@ -199,7 +199,8 @@ describe('renderDomain: odd descriptors still render', () => {
     expect(childText(dom, 'vcpu')).toBe('2');
     expect(childText(dom, 'memory')).toBe('262144'); // duplicate unconfigured InstanceIDs are both kept
     expect(targets(dom)).toEqual([{ device: 'cdrom', dev: 'sda', bus: 'sata', source: undefined }]);
-    expect(notes).toContain("VirtualSystem[web]/Item[InstanceID=5]: disk drive omitted: HostResource 'http://example.com/disk.vmdk' names no Disk or File in the package");
+    // The document still renders; the disk it cannot place is an error that keeps the VM from deploying.
+    expect(problems).toEqual(["VirtualSystem[web]/Item[InstanceID=5]: disk cannot be rendered: HostResource 'http://example.com/disk.vmdk' names no Disk or File in the package"]);
     expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=7]: vendor thing (ResourceType 32768) not rendered');
     expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=2]: Item (memory) not rendered');
   });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { OvfpipeError } from '../../errors.js';
+import { addRenderOptions } from '../../render/option-table.js';
 import { collect, type CliIo } from '../io.js';
 
 export interface AuditFlags {
@@ -12,8 +13,6 @@ export interface AuditFlags {
   sshConfig?: string;
   connect: string;
   storage: string;
-  domainType: string;
-  cpuMode?: string;
   shard?: string;
   repair?: boolean;
   json?: boolean;
@@ -23,7 +22,8 @@ export interface AuditFlags {
 }
 
 export function registerAudit(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
+  // A package is audited against what deploy rendered: the same render options (the desired-state digest depends on them).
+  addRenderOptions(program
     .command('audit')
     .description(
       "prove, read-only, that each VM's network security profile is in force on its host: domain, filters, nwfilter bindings of running interfaces, " +
@@ -39,14 +39,12 @@ export function registerAudit(program: Command, io: CliIo, setExit: (code: numbe
     .option('--ssh-config <file>', 'package: ssh config file for host aliases')
     .option('--connect <uri>', 'package: libvirt URI on the hosts', 'qemu:///system')
     .option('--storage <dir>', 'package: storage root on the hosts', '/var/lib/ovfpipe')
-    .option('--domain-type <type>', 'package: kvm | qemu, as deployed (the desired-state digest depends on it)', 'kvm')
-    .option('--cpu-mode <mode>', 'package: default | host-model | host-passthrough, as deployed')
     .option('--shard <i/n>', 'pipeline: only this shard of the hosts')
     .option('--repair', 'redefine drifted filters, re-create bindings, re-apply domains (only what ovfpipe owns), then audit again')
     .option('--json', 'print the result as JSON')
     .option('--sarif <file>', 'write the drift as SARIF 2.1.0')
     .option('--junit <file>', 'write the audit as JUnit XML')
-    .option('--parallel <n>', 'hosts audited at once', '8')
+    .option('--parallel <n>', 'hosts audited at once', '8'))
     .addHelpText('after', '\nExit codes: 0 every VM proven in force; 1 drift, or a host unreachable, or rules that cannot be verified; 2 usage.\n')
     .action(async (input: string, f: AuditFlags) => {
       const isPipeline = /\.ya?ml$/i.test(input);

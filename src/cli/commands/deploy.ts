@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { OvfpipeError } from '../../errors.js';
-import type { RenderOptions } from '../../render/types.js';
+import { addRenderOptions } from '../../render/option-table.js';
 import { collect, EXIT, type CliIo } from '../io.js';
 
 interface DeployFlags {
@@ -20,9 +20,9 @@ interface DeployFlags {
   junit?: string;
   parallel: string;
   perHost: string;
-  domainType: string;
-  cpuMode?: string;
   dryRun?: boolean;
+  /** Render options (option-table.ts), by commander's camelCase keys. */
+  [renderOption: string]: unknown;
 }
 
 function hostOptions(c: Command, required = true): Command {
@@ -40,7 +40,7 @@ function hostOptions(c: Command, required = true): Command {
 }
 
 export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  hostOptions(program.command('deploy').description('upload, verify, define filters and domains on KVM hosts over SSH; idempotent').argument('<pkg>', 'package'))
+  addRenderOptions(hostOptions(program.command('deploy').description('upload, verify, define filters and domains on KVM hosts over SSH; idempotent').argument('<pkg>', 'package')))
     .option('--vars <file>', 'vars YAML')
     .option('--start', 'start and autostart the domains')
     .option('--force', 'replace domains and filters ovfpipe did not create (never by default)')
@@ -49,8 +49,6 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     .option('--junit <file>', 'write the run report as JUnit XML')
     .option('--parallel <n>', 'hosts worked on at once (global limit)', '8')
     .option('--per-host <n>', 'VMs worked on at once on one host', '1')
-    .option('--domain-type <type>', 'kvm | qemu', 'kvm')
-    .option('--cpu-mode <mode>', 'default | host-model | host-passthrough')
     .option('--dry-run', 'gather facts and print the plan; change nothing')
     .action(async (pkg: string, f: DeployFlags) => {
       const { runDeploy } = await import('../deploy-run.js');
@@ -96,16 +94,5 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
 }
 
 export type { DeployFlags };
-
-export function renderOverrides(f: Pick<DeployFlags, 'domainType' | 'cpuMode'>): Partial<RenderOptions> {
-  const o: Partial<RenderOptions> = {};
-  if (f.domainType !== 'kvm' && f.domainType !== 'qemu') throw new OvfpipeError('OVFPIPE_USAGE', `--domain-type '${f.domainType}': expected kvm or qemu`);
-  o.domainType = f.domainType;
-  if (f.cpuMode !== undefined) {
-    if (!['default', 'host-model', 'host-passthrough'].includes(f.cpuMode)) throw new OvfpipeError('OVFPIPE_USAGE', `--cpu-mode '${f.cpuMode}'`);
-    o.cpuMode = f.cpuMode as RenderOptions['cpuMode'];
-  }
-  return o;
-}
 
 export { EXIT };

@@ -28,7 +28,10 @@ function renderText(r: InspectReport): string {
     for (const c of e.configurations) lines.push(`  configuration ${c.id}${c.default ? ' (default)' : ''}`);
     for (const vs of e.virtualSystems) {
       const mem = vs.memoryBytes !== undefined ? `${vs.memoryBytes / 2 ** 20} MiB` : '?';
-      lines.push(`  VirtualSystem ${vs.path}: ${vs.cpus ?? '?'} vCPU, ${mem}, ${vs.nics.length} NIC, ${vs.disks.length} drives`);
+      const config = vs.configuration ? ` (configuration ${vs.configuration})` : '';
+      lines.push(`  VirtualSystem ${vs.path}: ${vs.cpus ?? '?'} vCPU, ${mem}, ${vs.nics.length} NIC, ${vs.disks.length} drives, firmware ${vs.firmware ?? 'bios'}${config}`);
+      for (const o of vs.otherConfigurations ?? [])
+        lines.push(`    configuration ${o.configuration}: ${o.cpus ?? '?'} vCPU, ${o.memoryBytes !== undefined ? `${o.memoryBytes / 2 ** 20} MiB` : '?'}, ${o.nics} NIC, ${o.disks} drives`);
       for (const n of vs.nics) lines.push(`    nic ${n.instanceId} → ${n.network ?? '(none)'} ${n.model ?? ''}`.trimEnd());
       for (const p of vs.properties) lines.push(`    property ${p.class ? `${p.class}.` : ''}${p.key}: ${p.type}${p.default !== undefined ? ` = ${p.default}` : ''}`);
     }

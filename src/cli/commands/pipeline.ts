@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { OvfpipeError } from '../../errors.js';
 import { collect, EXIT, type CliIo } from '../io.js';
+import { addRenderOptions, renderSettings, settingsFromFlags, type RenderSettings } from '../../render/option-table.js';
 
 function parseShard(s: string | undefined): { index: number; count: number } | undefined {
   if (s === undefined) return undefined;
@@ -11,30 +12,40 @@ function parseShard(s: string | undefined): { index: number; count: number } | u
   return { index, count };
 }
 
+/** Render option flags as pipeline defaults; out-of-range values are usage errors here, before any work. */
+function renderFlags(o: object): RenderSettings {
+  const settings = settingsFromFlags(o as Record<string, unknown>);
+  renderSettings(settings);
+  return settings;
+}
+
 export function registerPipeline(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const log = (line: string) => io.stderr.write(`${line}\n`);
-  program
-    .command('plan')
-    .description('print, per host, what apply would create, update or leave unchanged (connects read-only; --offline: placement and rendering only)')
-    .argument('<pipeline.yaml>', 'pipeline file')
-    .option('--offline', 'do not connect: show placement and the rendered VMs and filters')
-    .option('--shard <i/n>', 'only this shard of the hosts')
-    .option('--json', 'print as JSON')
-    .action(async (file: string, o: { offline?: boolean; shard?: string; json?: boolean }) => {
-      const { planCommand } = await import('../pipeline-run.js');
-      setExit(await planCommand(file, { offline: o.offline, shard: parseShard(o.shard), json: o.json }, io, log));
-    });
-  program
-    .command('apply')
-    .description('lint, verify, render and deploy every VM of the pipeline; idempotent')
-    .argument('<pipeline.yaml>', 'pipeline file')
+  addRenderOptions(
+    program
+      .command('plan')
+      .description('print, per host, what apply would create, update or leave unchanged (connects read-only; --offline: placement and rendering only); render option flags replace the file\'s defaults')
+      .argument('<pipeline.yaml>', 'pipeline file')
+      .option('--offline', 'do not connect: show placement and the rendered VMs and filters')
+      .option('--shard <i/n>', 'only this shard of the hosts')
+      .option('--json', 'print as JSON'),
+  ).action(async (file: string, o: { offline?: boolean; shard?: string; json?: boolean }) => {
+    const { planCommand } = await import('../pipeline-run.js');
+    setExit(await planCommand(file, { offline: o.offline, shard: parseShard(o.shard), json: o.json, renderDefaults: renderFlags(o) }, io, log));
+  });
+  addRenderOptions(
+    program
+      .command('apply')
+      .description('lint, verify, render and deploy every VM of the pipeline; idempotent; render option flags replace the file\'s defaults')
+      .argument('<pipeline.yaml>', 'pipeline file'),
+  )
     .option('--shard <i/n>', 'only this shard of the hosts (one CI runner each; join reports with `report merge`)')
     .option('--report <file>', 'write the run report as JSON')
     .option('--junit <file>', 'write the run report as JUnit XML')
     .option('--json', 'print the run report as JSON on stdout')
     .action(async (file: string, o: { shard?: string; report?: string; junit?: string; json?: boolean }) => {
       const { applyCommand } = await import('../pipeline-run.js');
-      setExit(await applyCommand(file, { shard: parseShard(o.shard), report: o.report, junit: o.junit, json: o.json }, io, log));
+      setExit(await applyCommand(file, { shard: parseShard(o.shard), report: o.report, junit: o.junit, json: o.json, renderDefaults: renderFlags(o) }, io, log));
     });
   const report = program.command('report').description('run reports');
   report
