@@ -145,7 +145,7 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
       const size = ctx.imageSize?.(img);
       const r = await ctx.transport.put(await ctx.openImage(img), img.convert ? img.basePath : img.storedPath, {
         expectedSha256: img.sha256,
-        ...(size !== undefined ? { resume: { size, reopen: () => ctx.openImage(img) } } : {}),
+        ...(size !== undefined ? { resume: { size, reopen: () => ctx.openImage(img), probe: img.partial === true } } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         // An ISO (CD-ROM) is attached raw and read-only; qemu-img has no format to check it as.
         ...(img.convert ? { convert: { from: img.sourceFormat ?? 'raw' } } : img.sourceFormat === 'iso' ? {} : { image: { format: img.sourceFormat ?? 'raw' } }),

@@ -57,7 +57,13 @@ export interface PutOptions {
    * data's length (how the remote side tells a cut from the end), `reopen`
    * gives the data again from its start when the partial does not match.
    */
-  resume?: { size: number; reopen: () => Promise<Readable>; maxAgeMs?: number };
+  resume?: {
+    size: number;
+    reopen: () => Promise<Readable>;
+    maxAgeMs?: number;
+    /** false: the caller knows there is no partial (the store was just listed); saves the probe's round trip. */
+    probe?: boolean;
+  };
   /** Aborting cuts the transfer (a resumable one keeps its partial) and rejects with OVFPIPE_INTERRUPTED. */
   signal?: AbortSignal;
 }

@@ -163,7 +163,7 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
   interrupted(host, remotePath, opts.signal, 0);
   let resumedAt = 0;
   try {
-    if (resumable) {
+    if (resumable && opts.resume!.probe !== false) {
       const r = await resumePoint(host, data, tmp, opts.resume!);
       data = r.data;
       resumedAt = r.offset;
