@@ -44,6 +44,8 @@ export interface DeployRequest {
   onBytes?: (host: string, n: number) => void;
   onVm?: (o: VmOutcome) => void;
   onPlanned?: (vms: number) => void;
+  /** convert (default): each image converted once into `<sha256>.qcow2`, overlays on it; backing: overlays directly on the verified upload, no conversion. */
+  diskMode?: DiskMode;
   /** First abort: no new work, uploads cut (partials kept), VMs not applied rolled back and reported failed. */
   signal?: AbortSignal;
 }
@@ -123,6 +125,19 @@ export interface HostJob {
   onBytes?: (host: string, n: number) => void;
   onVm?: (o: VmOutcome) => void;
   signal?: AbortSignal;
+  diskMode?: DiskMode;
+}
+
+export type DiskMode = 'convert' | 'backing';
+
+/**
+ * --disk-mode backing: a disk's base is the uploaded image itself (checked
+ * self-contained and verified like any upload), so nothing is converted; each
+ * VM's qcow2 overlay names it with its own format (steps.ts backingFormat).
+ */
+export function withDiskMode<T extends { device: string; storedPath?: string; basePath?: string }>(disks: T[], mode: DiskMode | undefined): T[] {
+  if (mode !== 'backing') return disks;
+  return disks.map((d) => (d.device === 'disk' && d.storedPath && d.basePath ? { ...d, basePath: d.storedPath } : d));
 }
 
 export async function deployHost(host: string, units: HostUnit[], req: HostJob): Promise<HostResult> {
@@ -146,7 +161,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     return failAll(message);
   }
   try {
-    const disks = units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain)));
+    const disks = withDiskMode(units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain))), req.diskMode);
     const readers = new Map<string, PackageReader>();
     for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);
     const needs = new Map(vms.map((v) => [v.name, domainNeeds(v.xml)] as const));
