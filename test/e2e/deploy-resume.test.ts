@@ -59,7 +59,7 @@ afterAll(async () => {
   rmSync(storage, { recursive: true, force: true });
   rmSync(`${storage}-sig`, { recursive: true, force: true });
   for (const m of ['convert', 'backing']) rmSync(`${storage}-${m}`, { recursive: true, force: true });
-  for (const m of ['c', 'b']) run('virsh', ['-c', 'qemu:///system', 'undefine', `${tenant}${m}-web`], { allowFail: true });
+  for (const m of ['c', 'b', 't']) run('virsh', ['-c', 'qemu:///system', 'undefine', `${tenant}${m}-web`], { allowFail: true });
 });
 
 /** The NIC joins libvirt network "frontend": defined for the test only if absent. */
@@ -182,6 +182,70 @@ describe.skipIf(!live)('resuming a cut upload', () => {
       expect(readdirSync(`${store}/images`)).toEqual([`${vmdkSha}.qcow2`]);
       console.log(`SIGINT run: exit ${first.code}; next run resumed at ${second.hosts[0]!.resumed?.[0]?.resumedAt} bytes`);
     });
+  }, 300_000);
+
+  it('SIGTERM mid-upload exits 143 with the report; a second signal exits at once', async () => {
+    const store = `${storage}-term`;
+    const report = join(work, 'sigterm-report.json');
+    const start = () =>
+      spawn(
+        process.execPath,
+        ['dist/cli/bin.js', 'deploy', pkg, '--host', `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`, '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
+          '--tenant', `${tenant}t`, '--vars', join(work, 'vars.yaml'), '--storage', store, '--domain-type', testDomainType(), '--report', report],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+    const partialSize = () => {
+      const dir = `${store}/images`;
+      const part = existsSync(dir) ? readdirSync(dir).find((f) => f.includes(PARTIAL_MARKER)) : undefined;
+      return part ? statSync(join(dir, part)).size : 0;
+    };
+    const partialGrown = async (child: ReturnType<typeof start>, beyond = 0) => {
+      for (let i = 0; i < 3000 && child.exitCode === null; i++) {
+        if (partialSize() >= beyond + 16 * MiB) return true;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return false;
+    };
+    const exit = (child: ReturnType<typeof start>, onStderr?: (s: string) => void) =>
+      new Promise<number | null>((resolve) => {
+        let err = '';
+        child.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+          onStderr?.(err);
+        });
+        child.once('close', (code) => resolve(code));
+      });
+    try {
+      await withFrontend(async () => {
+        const once = start();
+        const onceDone = exit(once);
+        expect(await partialGrown(once)).toBe(true);
+        once.kill('SIGTERM');
+        expect(await onceDone).toBe(143);
+        expect((JSON.parse(readFileSync(report, 'utf8')) as { interrupted?: string }).interrupted).toBe('SIGTERM');
+        expect(defined(`${tenant}t-web`)).toBe(false);
+
+        rmSync(report, { force: true });
+        const before = partialSize();
+        const twice = start();
+        let again = false;
+        const twiceDone = exit(twice, (err) => {
+          // The second signal once the first was acknowledged: exit at once, whatever is in flight.
+          if (!again && /SIGTERM: stopping/.test(err)) {
+            again = true;
+            twice.kill('SIGTERM');
+          }
+        });
+        // The partial is resumed: signal once the upload has grown it again.
+        expect(await partialGrown(twice, before)).toBe(true);
+        twice.kill('SIGTERM');
+        expect(await twiceDone).toBe(143);
+        expect(again).toBe(true);
+        expect(defined(`${tenant}t-web`)).toBe(false);
+      });
+    } finally {
+      rmSync(store, { recursive: true, force: true });
+    }
   }, 300_000);
 
   it('--disk-mode backing: the overlay sits on the verified upload itself, nothing converted (timed against convert in the same run)', async () => {
