@@ -138,10 +138,12 @@ function blockingFailure(vm: VmPlan, filters: Map<string, string>, images: Map<s
  * store holds `<sha256>.qcow2` only, and it appears only once its data is synced.
  */
 async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome): Promise<string | undefined> {
+  // Bytes this upload has sent: a cut one counts them too (bytesUploaded is what went over the link).
+  let last = 0;
+  let counted = false;
   try {
     if (img.upload) {
       ctx.log?.(`${ctx.host}: uploading ${img.href} → ${img.convert ? img.basePath : img.storedPath}`);
-      let last = 0;
       const size = ctx.imageSize?.(img);
       const r = await ctx.transport.put(await ctx.openImage(img), img.convert ? img.basePath : img.storedPath, {
         expectedSha256: img.sha256,
@@ -155,6 +157,7 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
         },
       });
       out.bytesUploaded += r.bytes;
+      counted = true;
       if (r.resumedAt !== undefined) {
         out.resumed.push({ href: img.href, resumedAt: r.resumedAt });
         ctx.log?.(`${ctx.host}: ${img.href}: resumed at ${r.resumedAt} bytes`);
@@ -174,6 +177,7 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
     }
     return undefined;
   } catch (e) {
+    if (!counted) out.bytesUploaded += last;
     return (e as Error).message;
   }
 }

@@ -106,6 +106,8 @@ describe.skipIf(!live)('resuming a cut upload', () => {
       const left = readdirSync(`${storage}/images`);
       expect(left).toEqual([`${vmdkSha}.qcow2${PARTIAL_MARKER}${vmdkSha}`]);
       const kept = statSync(`${storage}/images/${left[0]}`).size;
+      // The cut run reports what it sent, too.
+      expect(first.report.bytesUploaded).toBeGreaterThanOrEqual(kept);
 
       await cluster!.start(0);
       const second = await deploy(request());

@@ -164,7 +164,7 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
   let resumedAt = 0;
   try {
     if (resumable && opts.resume!.probe !== false) {
-      const r = await resumePoint(host, data, tmp, opts.resume!);
+      const r = await resumePoint(host, data, tmp, opts.resume!, opts.signal);
       data = r.data;
       resumedAt = r.offset;
       interrupted(host, remotePath, opts.signal, 0);
@@ -213,7 +213,7 @@ const PROBE_SCRIPT = [
  * data here. A match returns the data positioned after the prefix; anything
  * else the data from its start (reopened if the prefix was read).
  */
-async function resumePoint(host: UploadHost, data: Readable, tmp: string, resume: NonNullable<PutOptions['resume']>): Promise<{ data: Readable; offset: number }> {
+async function resumePoint(host: UploadHost, data: Readable, tmp: string, resume: NonNullable<PutOptions['resume']>, signal: AbortSignal | undefined): Promise<{ data: Readable; offset: number }> {
   const minutes = Math.max(1, Math.ceil((resume.maxAgeMs ?? PARTIAL_MAX_AGE_MS) / 60_000));
   const r = await host.exec(['bash', '-c', PROBE_SCRIPT, 'ovfpipe-probe-partial', tmp, String(minutes)], { timeoutMs: 300_000 });
   const m = /^(\d+) ([0-9a-f]{64})$/.exec(r.stdout.trim());
@@ -221,7 +221,7 @@ async function resumePoint(host: UploadHost, data: Readable, tmp: string, resume
   if (!m) return { data, offset: 0 };
   const length = Number(m[1]);
   if (length === 0 || length > resume.size) return { data, offset: 0 };
-  const local = await hashPrefix(data, length);
+  const local = await hashPrefix(data, length, signal);
   if (local === m[2]) return { data, offset: length };
   // Foreign or damaged bytes: never append to them; the upload truncates the partial and starts over.
   data.destroy();
@@ -229,7 +229,7 @@ async function resumePoint(host: UploadHost, data: Readable, tmp: string, resume
 }
 
 /** Reads exactly `n` bytes of `data` into a sha256 (undefined if it ends first), leaving the rest unread and the stream paused. */
-function hashPrefix(data: Readable, n: number): Promise<string | undefined> {
+function hashPrefix(data: Readable, n: number, signal: AbortSignal | undefined): Promise<string | undefined> {
   const hash = createHash('sha256');
   let left = n;
   return new Promise((resolve, reject) => {
@@ -237,7 +237,15 @@ function hashPrefix(data: Readable, n: number): Promise<string | undefined> {
       data.off('data', onData);
       data.off('end', onEnd);
       data.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
     };
+    // A long prefix (GiBs) takes seconds to hash: an interrupt must not wait for it.
+    const onAbort = () => {
+      cleanup();
+      data.destroy();
+      reject(new OvfpipeError('OVFPIPE_INTERRUPTED', `interrupted while checking the partial upload (${n - left} of ${n} bytes hashed)`));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     const onData = (chunk: Buffer) => {
       if (chunk.length < left) {
         hash.update(chunk);
