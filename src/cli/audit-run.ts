@@ -1,31 +1,24 @@
 /** The audit command's body (loaded on use). Thin: the work is in src/deploy/audit/. */
-import { readFile, writeFile } from 'node:fs/promises';
-import { hasErrors, type Diagnostic } from '../diagnostics.js';
-import { OvfpipeError } from '../errors.js';
+import { writeTextFile } from '../actions/files.js';
+import { loadVarsFile } from '../actions/vars-file.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { auditTargets } from '../deploy/audit/audit.js';
 import { auditJson, auditJunit, auditSarif, auditText } from '../deploy/audit/format.js';
 import { auditClean } from '../deploy/audit/model.js';
 import { artifactUri } from '../lint/formatters/sarif.js';
 import { packageTargets } from '../deploy/audit/package-targets.js';
 import { hostConnector } from '../deploy/connect.js';
-import { parseVarsYaml } from '../macros/vars.js';
 import { pipelineTargets } from '../pipeline/audit.js';
 import { renderSettings, settingsFromFlags } from '../render/option-table.js';
 import type { AuditFlags } from './commands/audit.js';
+import { parseShard } from './shard.js';
 import { EXIT, type CliIo } from './io.js';
 
 function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
   for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]\n`);
 }
 
-function parseShard(s: string | undefined): { index: number; count: number } | undefined {
-  if (s === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) throw new OvfpipeError('OVFPIPE_USAGE', `--shard '${s}': expected i/n with 1 <= i <= n`);
-  return { index, count };
-}
 
 export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags, io: CliIo): Promise<number> {
   const parallel = Number(f.parallel);
@@ -36,10 +29,7 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
   else {
     let vars;
     if (f.vars) {
-      const text = await readFile(f.vars, 'utf8').catch((e: Error) => {
-        throw new OvfpipeError('OVFPIPE_IO', `cannot read vars file ${f.vars}: ${e.message}`);
-      });
-      const r = parseVarsYaml(text, { file: f.vars, tenant: f.tenant });
+      const r = await loadVarsFile(f.vars, f.tenant ?? '');
       printDiagnostics(r.diagnostics, io);
       if (hasErrors(r.diagnostics)) return EXIT.problems;
       vars = r.vars;
@@ -53,8 +43,8 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
   try {
     const r = await auditTargets(prepared.targets, { repair: f.repair, parallel, log });
     io.stdout.write(f.json ? auditJson(r) : auditText(r));
-    if (f.sarif) await writeFile(f.sarif, auditSarif(r, artifactUri(input, io.cwd)));
-    if (f.junit) await writeFile(f.junit, auditJunit(r));
+    if (f.sarif) await writeTextFile(f.sarif, auditSarif(r, artifactUri(input, io.cwd)));
+    if (f.junit) await writeTextFile(f.junit, auditJunit(r));
     return auditClean(r) ? EXIT.ok : EXIT.problems;
   } finally {
     await prepared.close();

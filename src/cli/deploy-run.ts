@@ -1,35 +1,32 @@
 /** The deploy/destroy/probe commands' bodies (loaded on use). Thin: the work is in src/deploy/. */
-import { writeFile } from 'node:fs/promises';
-import { readFile } from 'node:fs/promises';
-import { hasErrors, type Diagnostic } from '../diagnostics.js';
-import { OvfpipeError } from '../errors.js';
+import { writeRunReportFiles } from '../actions/run-report-files.js';
+import { loadVarsFile } from '../actions/vars-file.js';
+import { hasErrors } from '../diagnostics/diagnostic.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { hostConnector } from '../deploy/connect.js';
 import { deploy } from '../deploy/deploy.js';
 import { createProgress } from '../deploy/progress.js';
 import { destroy } from '../deploy/destroy.js';
 import { type HypervisorCapabilities, probeHost } from '../deploy/probe.js';
-import { reportJson, reportJunit, runFailed, summaryLine, failureLines } from '../deploy/report.js';
-import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
+import { failureLines, reportJson, runFailed, summaryLine } from '../deploy/report.js';
+import type { VarsFile } from '../macros/vars.js';
 import { renderSettings, settingsFromFlags } from '../render/option-table.js';
-import type { DeployFlags } from './commands/deploy.js';
-import { EXIT, type CliIo } from './io.js';
+import { EXIT, printDiagnostics, type CliIo } from './io.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
   if (!path) return undefined;
-  const text = await readFile(path, 'utf8').catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read vars file ${path}: ${e.message}`);
-  });
-  const r = parseVarsYaml(text, { file: path, tenant });
+  const r = await loadVarsFile(path, tenant);
   printDiagnostics(r.diagnostics, io);
   return hasErrors(r.diagnostics) ? 'failed' : r.vars;
 }
 
-function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
-  for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]\n`);
-}
-
 function connectorFrom(f: DeployFlags) {
   return hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig });
+}
+
+/** What deploy and destroy both take from the flags: the package, the tenant with its vars, and where. */
+function target(pkg: string, f: DeployFlags, vars: VarsFile | undefined) {
+  return { pkg, tenant: f.tenant, vars, hosts: f.host, connect: connectorFrom(f), connectUri: f.connect, storageRoot: f.storage };
 }
 
 export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise<number> {
@@ -49,13 +46,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     onBytes: (host, n) => progress.bytes(host, n),
     onVm: (o) => progress.vm(o),
     onPlanned: (n) => progress.planned(n),
-    pkg,
-    tenant: f.tenant,
-    vars,
-    hosts: f.host,
-    connect: connectorFrom(f),
-    connectUri: f.connect,
-    storageRoot: f.storage,
+    ...target(pkg, f, vars),
     options,
     configuration,
     start: f.start,
@@ -76,8 +67,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   for (const line of failureLines(r.report)) log(line);
   log(summaryLine(r.report));
   if (f.json) io.stdout.write(reportJson(r.report));
-  if (f.report) await writeFile(f.report, reportJson(r.report));
-  if (f.junit) await writeFile(f.junit, reportJunit(r.report));
+  await writeRunReportFiles(r.report, f);
   return runFailed(r.report) ? EXIT.problems : EXIT.ok;
 }
 
@@ -85,13 +75,7 @@ export async function runDestroy(pkg: string, f: DeployFlags, io: CliIo): Promis
   const vars = await loadVars(f.vars, f.tenant, io);
   if (vars === 'failed') return EXIT.problems;
   const r = await destroy({
-    pkg,
-    tenant: f.tenant,
-    vars,
-    hosts: f.host,
-    connect: connectorFrom(f),
-    connectUri: f.connect,
-    storageRoot: f.storage,
+    ...target(pkg, f, vars),
     log: (line) => io.stderr.write(`${line}\n`),
   });
   if (f.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -127,3 +111,29 @@ export async function runProbe(f: DeployFlags, io: CliIo): Promise<number> {
     }
   return results.some((p) => p.error) ? EXIT.problems : EXIT.ok;
 }
+
+/** The flags deploy, destroy and hosts probe share. */
+export interface DeployFlags {
+  host: string[];
+  identity?: string;
+  knownHosts?: string;
+  fingerprint?: string;
+  sshConfig?: string;
+  connect: string;
+  storage: string;
+  tenant: string;
+  vars?: string;
+  start?: boolean;
+  force?: boolean;
+  json?: boolean;
+  report?: string;
+  junit?: string;
+  parallel: string;
+  perHost: string;
+  dryRun?: boolean;
+  /** convert | backing (deploy only). */
+  diskMode?: string;
+  /** Render options (render/option-table.ts), by commander's camelCase keys. */
+  [renderOption: string]: unknown;
+}
+

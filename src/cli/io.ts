@@ -1,3 +1,6 @@
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { formatDiagnosticLine } from '../diagnostics/format.js';
+
 /** What a command may touch: its output streams and environment. Tests pass their own. */
 export interface CliIo {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -28,4 +31,9 @@ export function useColor(io: CliIo, stream: 'stdout' | 'stderr' = 'stdout'): boo
 /** Collects a repeatable option into an array (commander). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** The one diagnostic printer of the CLI: a line per diagnostic on stderr (diagnostics/format.ts). */
+export function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
+  for (const d of diags) io.stderr.write(`${formatDiagnosticLine(d)}\n`);
 }

@@ -3,7 +3,7 @@
  * never calls process.exit (only bin.ts does), after eslint's lib/cli.js.
  */
 import { Command, CommanderError } from 'commander';
-import { isOvfpipeError } from '../errors.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLint } from './commands/lint.js';
 import { registerVerify } from './commands/verify.js';

@@ -9,7 +9,7 @@
  * boundary that no command can predict.
  */
 import { randomBytes } from 'node:crypto';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import type { Transport } from './transport.js';
 
 export interface BatchCommand {

@@ -6,12 +6,13 @@
  * never stops the others; its VMs are reported failed.
  */
 import PQueue from 'p-queue';
-import type { Diagnostic } from '../diagnostics.js';
-import { isOvfpipeError } from '../errors.js';
-import { loadDescriptor } from '../load-descriptor.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
+import { loadDescriptor } from '../package/open-descriptor.js';
 import type { VarsFile } from '../macros/vars.js';
+import { needsVdp } from '../netsec/virtualport-types.js';
 import { renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
-import { imageDigests } from '../render/render-to-dir.js';
+import { imageDigests } from '../package/image-digests.js';
 import type { RenderOptions } from '../render/types.js';
 import { type DomainNeeds, domainNeeds, unsupportedReason } from './capabilities.js';
 import { executeHostPlan, type VmOutcome } from './executor.js';
@@ -239,7 +240,7 @@ function factsQuery(req: HostJob, vms: RenderedVm[], filters: string[], disks: R
     paths: [...disks.map((d) => d.overlayPath)],
     links: [...new Set(nics.filter((n) => n.mode !== 'network').map((n) => n.source))],
     networks: [...new Set(nics.filter((n) => n.mode === 'network').map((n) => n.source))],
-    needVdp: req.start === true && nics.some((n) => n.virtualport?.type === '802.1Qbg' || n.virtualport?.type === '802.1Qbh'),
+    needVdp: req.start === true && nics.some((n) => needsVdp(n.virtualport?.type)),
   };
 }
 
@@ -258,7 +259,7 @@ function preflight(vms: RenderedVm[], facts: HostFacts, starting: boolean): stri
       if (n.mode === 'direct' && !facts.links.has(n.source)) problems.add(`device ${n.source} (needed by ${v.name}) does not exist`);
       if (n.mode === 'network' && !facts.networks.has(n.source)) problems.add(`libvirt network ${n.source} (needed by ${v.name}) is not defined${mappingHint(n)}`);
       // The VDP association happens at start (libvirt defines such a domain without lldpad).
-      if (starting && (n.virtualport?.type === '802.1Qbg' || n.virtualport?.type === '802.1Qbh') && !facts.lldpad)
+      if (starting && n.virtualport && needsVdp(n.virtualport.type) && !facts.lldpad)
         problems.add(`${v.name} needs VDP (${n.virtualport.type}) but lldpad is not installed`);
     }
   return [...problems];

@@ -6,13 +6,14 @@
  * Three round trips per host whatever the number of VMs: read, remove
  * domains, remove filters (execBatch).
  */
-import { loadDescriptor } from '../load-descriptor.js';
+import { loadDescriptor } from '../package/open-descriptor.js';
 import { renderPackage } from '../render/render-package.js';
 import { renderOptions } from '../render/options.js';
 import { ownerOf } from './plan.js';
 import type { ScopedFilter } from '../render/filters.js';
 import { execBatch } from './batch.js';
 import { virshCommand } from './host-queries.js';
+import { filterUuid } from '../netsec/nwfilter/identity.js';
 import type { DeployRequest } from './deploy.js';
 import type { Transport } from './transport.js';
 
@@ -75,7 +76,7 @@ export async function destroyOnHost(
     const ours = order.filter((f, i) => {
       const x = seen[domains.length + i]!;
       if (x.code !== 0) return false;
-      if (x.output.includes(`<uuid>${f.uuid}</uuid>`)) return true;
+      if (filterUuid(x.output) === f.uuid.toLowerCase()) return true;
       res.skipped.push(`filter ${f.name}: not ovfpipe's`);
       return false;
     });

@@ -4,7 +4,7 @@
  * content-addressed store, the networks the profiles need, and the domains
  * and filters that could clash with ours. Only reads.
  */
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { type BatchCommand, type BatchResult, execBatch } from './batch.js';
 import { capabilityKey, deviceHelpCommand, type DomainNeeds, domcapabilitiesCommand, emulatorFor, type HostCapabilities, KVM_DEVICE_QUERY, parseDeviceNames, parseDomCapabilities } from './capabilities.js';
 import { dfAvailableBytes, libvirtLibraryVersion, LLDPAD_QUERY, nameList, nwfilterNames, qemuImgVersion, virshCommand } from './host-queries.js';

@@ -3,6 +3,7 @@
  * batch commands (batch.ts), and the parsers of their answers: one place for
  * each, so facts and probe cannot drift apart.
  */
+import { parseFilterList } from '../netsec/nwfilter/identity.js';
 import type { BatchCommand } from './batch.js';
 
 export const virshCommand = (uri: string, ...args: string[]): BatchCommand => ({ argv: ['virsh', '-c', uri, ...args] });
@@ -16,14 +17,9 @@ export const libvirtLibraryVersion = (out: string): string | undefined => /Using
 /** `qemu-img --version`. */
 export const qemuImgVersion = (out: string): string | undefined => /version ([\d.]+)/.exec(out)?.[1];
 
-/** `virsh nwfilter-list`: the filter names (second column after the two header lines). */
+/** `virsh nwfilter-list`: the filter names (the one parser of that table is netsec/nwfilter/identity.ts). */
 export function nwfilterNames(out: string): string[] {
-  return out
-    .split('\n')
-    .slice(2)
-    .map((l) => l.trim().split(/\s+/))
-    .filter((cols) => cols.length >= 2)
-    .map((cols) => cols[1]!);
+  return [...parseFilterList(out).keys()];
 }
 
 /** `virsh … --name` lists: one name per line. */

@@ -7,7 +7,7 @@
  * with a clashing name is refused unless forced (PRODUCT.md §7).
  */
 import { PARTIAL_MARKER } from './ssh/put.js';
-import { normalizeFilter } from '../netsec/nwfilter/normalize.js';
+import { filterUuid, sameFilter } from '../netsec/nwfilter/identity.js';
 import type { DiskPlanEntry } from '../render/disk-plan.js';
 import type { ScopedFilter } from '../render/filters.js';
 import type { RenderedVm } from '../render/render-package.js';
@@ -95,20 +95,9 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
 function filterAction(f: ScopedFilter, facts: HostFacts, force = false): { action: FilterAction; reason?: string } {
   const current = facts.filters.get(f.name);
   if (current === undefined) return { action: 'define' };
-  const uuid = /<uuid>([^<]+)<\/uuid>/.exec(current)?.[1]?.trim();
+  const uuid = filterUuid(current);
   if (uuid !== f.uuid && !force) return { action: 'refuse', reason: `filter ${f.name} exists with uuid ${uuid ?? '?'}, not ovfpipe's; use --force to replace it` };
   return sameFilter(current, f.xml) ? { action: 'unchanged' } : { action: 'update' };
-}
-
-/** Both sides through libvirt's own formatting (src/netsec/nwfilter/normalize.ts), so layout differences vanish. */
-export function sameFilter(a: string, b: string): boolean {
-  const norm = (x: string) => {
-    const r = parseXml(x);
-    if (!r.ok) return x;
-    const n = normalizeFilter(r.root, { uuid: () => '' });
-    return n.ok ? n.xml : x;
-  };
-  return norm(a) === norm(b);
 }
 
 function vmPlan(vm: RenderedVm, disks: DiskPlanEntry[], facts: HostFacts, opts: PlanOptions): VmPlan {

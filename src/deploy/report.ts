@@ -1,5 +1,5 @@
 /** The run report (PRODUCT.md §7): JSON and JUnit, every VM and host with its outcome, timings and bytes. Pure. */
-import { element, writeXml } from '../xml/writer.js';
+import { writeJunit, type JunitCase, type JunitSuite } from '../xml/junit.js';
 import type { VmOutcome } from './executor.js';
 
 export interface HostReport {
@@ -51,20 +51,19 @@ export function reportJson(r: RunReport): string {
 
 /** One testsuite per host, one testcase per VM; a failed VM is a <failure> with its error. */
 export function reportJunit(r: RunReport): string {
-  const suites = r.hosts.map((h) => {
-    const vms = r.vms.filter((v) => v.host === h.host);
-    const cases = vms.map((v) =>
-      element(
-        'testcase',
-        [['name', v.name], ['classname', `ovfpipe.deploy.${h.host}`], ['time', v.seconds.toFixed(3)]],
-        v.status === 'failed' ? element('failure', [['message', v.error ?? 'failed'], ['type', 'deploy']], v.error ?? 'failed') : element('system-out', [], v.status),
-      ),
-    );
-    const hostCase = h.status === 'failed' ? [element('testcase', [['name', `host ${h.host}`], ['classname', 'ovfpipe.deploy']], element('failure', [['message', h.error ?? 'failed']], h.error ?? ''))] : [];
-    const failures = vms.filter((v) => v.status === 'failed').length + hostCase.length;
-    return element('testsuite', [['name', h.host], ['tests', String(cases.length + hostCase.length)], ['failures', String(failures)], ['time', h.seconds.toFixed(3)]], ...cases, ...hostCase);
+  const suites: JunitSuite[] = r.hosts.map((h) => {
+    const cases: JunitCase[] = r.vms
+      .filter((v) => v.host === h.host)
+      .map((v) => ({
+        name: v.name,
+        classname: `ovfpipe.deploy.${h.host}`,
+        time: v.seconds.toFixed(3),
+        ...(v.status === 'failed' ? { failure: { message: v.error ?? 'failed', type: 'deploy', detail: v.error ?? 'failed' } } : { systemOut: v.status }),
+      }));
+    if (h.status === 'failed') cases.push({ name: `host ${h.host}`, classname: 'ovfpipe.deploy', failure: { message: h.error ?? 'failed', detail: h.error ?? '' } });
+    return { name: h.host, time: h.seconds.toFixed(3), cases };
   });
-  return writeXml(element('testsuites', [['name', 'ovfpipe deploy']], ...suites), { declaration: true });
+  return writeJunit('ovfpipe deploy', suites);
 }
 
 /** Joins shard reports (`ovfpipe report merge`): hosts are disjoint across shards. */

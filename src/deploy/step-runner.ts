@@ -17,7 +17,7 @@
  * across round trips; `rollback()` runs them, last first, in one round trip.
  */
 import { randomBytes } from 'node:crypto';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import type { RemoteStep } from './steps.js';
 import type { Transport } from './transport.js';
 

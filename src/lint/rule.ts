@@ -2,32 +2,14 @@
  * Rules are data: a stable kebab-case id, a family, a default severity, a
  * one-line description and message templates with {{placeholders}}, plus a
  * small pure `check` function (after typescript-eslint's rule objects).
+ * The rule shape itself lives in diagnostics/rule.ts (below every check);
+ * this file adds what lint rules look at: the targets.
  */
-import type { Diagnostic, Severity, SourceLocation } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { formatMessage, type Rule as DiagnosticsRule, type RuleContext, type RuleFamily, type RuleMeta, type ReportSpec } from '../diagnostics/rule.js';
+import type { PackageFacts } from '../package/facts.js';
 import type { Envelope } from '../ovf/model.js';
-import type { MemberInfo, PackageKind } from '../package/reader.js';
 import type { XmlElement } from '../xml/element.js';
-
-export type RuleFamily = 'structure' | 'properties' | 'package' | 'nwfilter' | 'virtualport' | 'binding' | 'policy' | 'parse';
-
-export interface RuleMeta {
-  id: string;
-  family: RuleFamily;
-  defaultSeverity: Severity | 'off';
-  description: string;
-  messages: Record<string, string>;
-}
-
-/** What the package-level rules see besides the descriptor. */
-export interface PackageFacts {
-  kind: PackageKind;
-  members: readonly MemberInfo[];
-  descriptorName: string;
-  /** Name of the `.mf` member, if any, and its raw text (manifests are small; read with a limit). */
-  manifestName?: string;
-  manifestText?: string;
-  certificateName?: string;
-}
 
 /** The descriptor, and (unless `--descriptor-only`) the package around it. */
 export interface DescriptorTarget {
@@ -49,38 +31,12 @@ export interface NwfilterTarget {
 
 export type LintTarget = DescriptorTarget | NwfilterTarget;
 
-export interface ReportSpec {
-  messageId: string;
-  data?: Record<string, string | number>;
-  loc?: Partial<SourceLocation>;
-  locator?: string;
-  /** Overrides the rule's configured severity for this one report (rare; e.g. a sloppy variant that is only a warning). */
-  severity?: Severity;
-}
-
-export interface RuleContext {
-  /** Options from the config file for this rule (`rules: { id: [level, options] }`). */
-  options: Readonly<Record<string, unknown>>;
-  /** The whole lint configuration, for composite rules that run other rule sets (embedded nwfilters). */
-  config: Readonly<import('./engine.js').LintConfig>;
-  report(spec: ReportSpec): void;
-  /** Adds diagnostics produced by another rule set (already configured), keeping their rule ids. */
-  passthrough(diagnostics: readonly Diagnostic[]): void;
-}
-
-export interface Rule<T extends LintTarget = LintTarget> {
-  meta: RuleMeta;
-  scope: T['scope'];
-  check(target: T, ctx: RuleContext): void;
-}
+export type Rule<T extends LintTarget = LintTarget> = DiagnosticsRule<T>;
 
 /** Helper for rule files: keeps the target type tied to the scope. */
 export function defineRule<T extends LintTarget>(rule: Rule<T>): Rule<LintTarget> {
   return rule;
 }
 
-export function formatMessage(template: string, data: Record<string, string | number> = {}): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, k: string) => (k in data ? String(data[k]) : `{{${k}}}`));
-}
-
-export type { Diagnostic };
+export type { Diagnostic, PackageFacts, RuleFamily, RuleMeta, ReportSpec, RuleContext };
+export { formatMessage };

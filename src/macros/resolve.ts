@@ -17,7 +17,8 @@
  * `ovf:password="true"`) never appear in a message: they show as `***`, and
  * the reason they fail is withheld, since it could quote part of them.
  */
-import { diagnostic, type Diagnostic, type SourceLocation } from '../diagnostics.js';
+import { diagnostic, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
+import { formatMessage } from '../diagnostics/rule.js';
 import { generateValue, isGeneratedMacroName } from './generate.js';
 import { ovfPropertyLookup, type OvfLookup, type OvfPropertySource } from './ovf-properties.js';
 import { checkMacroValue, macroType, type MacroTypeName } from './types.js';
@@ -144,16 +145,40 @@ function where(request: MacroRequest, nic: string | undefined): string {
   return `VM ${request.usedAt.vm}${nic !== undefined ? `, NIC ${nic}` : ''}`;
 }
 
-function unresolved(request: MacroRequest, nic: string | undefined, why: string): Diagnostic {
-  const message = `${where(request, nic)}: \${${request.name}} (${request.expectedType}, used in ${request.usedAt.field}) ${why}`;
-  return diagnostic(MACRO_SOURCE_RULE_ID, 'error', message, request.loc ?? {}, request.usedAt.field);
+/** The messages of the resolver, by rule id and message id (macro-source and macro-type use them as their templates). */
+export const MACRO_MESSAGES = {
+  'macro-source': {
+    notSet: '{{where}}: ${{{name}}} ({{type}}, used in {{field}}) is not set; looked in {{searched}}',
+    unresolvable: '{{where}}: ${{{name}}} ({{type}}, used in {{field}}) cannot be resolved: {{problem}}',
+  },
+  'macro-type': {
+    illTyped: '{{where}}: ${{{name}}} = {{value}} from {{source}} is not a valid {{type}}: {{reason}}',
+    illTypedSecret: '{{where}}: ${{{name}}} = {{value}} from {{source}} is not a valid {{type}} (expected {{expected}}; details withheld because the value is secret)',
+  },
+} as const;
+
+function finding<R extends keyof typeof MACRO_MESSAGES>(
+  ruleId: R,
+  messageId: keyof (typeof MACRO_MESSAGES)[R] & string,
+  data: Record<string, string>,
+  loc: Partial<SourceLocation>,
+  locator: string,
+): Diagnostic {
+  const template = (MACRO_MESSAGES[ruleId] as Record<string, string>)[messageId]!;
+  return diagnostic(ruleId, 'error', formatMessage(template, data), loc, locator, { messageId, data });
+}
+
+function unresolved(request: MacroRequest, nic: string | undefined, messageId: 'notSet' | 'unresolvable', detail: { searched: string } | { problem: string }): Diagnostic {
+  const data = { where: where(request, nic), name: request.name, type: request.expectedType, field: request.usedAt.field, ...detail };
+  return finding(MACRO_SOURCE_RULE_ID, messageId, data, request.loc ?? {}, request.usedAt.field);
 }
 
 function illTyped(request: MacroRequest, nic: string | undefined, found: Found, reason: string): Diagnostic {
-  const type = macroType(request.expectedType);
-  const detail = found.secret ? `(expected ${type.description}; details withheld because the value is secret)` : `: ${reason}`;
-  const message = `${where(request, nic)}: \${${request.name}} = ${displayValue(found)} from ${found.label} is not a valid ${request.expectedType}${found.secret ? ' ' : ''}${detail}`;
-  return diagnostic(MACRO_TYPE_RULE_ID, 'error', message, found.loc ?? request.loc ?? {}, request.usedAt.field);
+  // A secret value shows as *** and its reason is withheld: it could quote the value.
+  const data = { where: where(request, nic), name: request.name, value: displayValue(found), source: found.label, type: request.expectedType };
+  const loc = found.loc ?? request.loc ?? {};
+  if (found.secret) return finding(MACRO_TYPE_RULE_ID, 'illTypedSecret', { ...data, expected: macroType(request.expectedType).description }, loc, request.usedAt.field);
+  return finding(MACRO_TYPE_RULE_ID, 'illTyped', { ...data, reason }, loc, request.usedAt.field);
 }
 
 /**
@@ -168,11 +193,11 @@ export function resolveMacros(requests: readonly MacroRequest[], sources: MacroS
     const nic = request.usedAt.nic ?? ctx.nic;
     const result = resolver.lookup(request.name, nic);
     if ('missing' in result) {
-      diagnostics.push(unresolved(request, nic, `is not set; looked in ${resolver.searched(nic).join(', ')}`));
+      diagnostics.push(unresolved(request, nic, 'notSet', { searched: resolver.searched(nic).join(', ') }));
       continue;
     }
     if ('problem' in result) {
-      diagnostics.push(unresolved(request, nic, `cannot be resolved: ${result.problem}`));
+      diagnostics.push(unresolved(request, nic, 'unresolvable', { problem: result.problem }));
       continue;
     }
     const found = result.found;

@@ -3,7 +3,8 @@
  * format, so SARIF `rules[]`, `--rule` overrides and docs can know them. They
  * are not table rules: resolveMacros and parseVarsYaml report them directly.
  */
-import type { RuleMeta } from '../lint/rule.js';
+import { reportedRuleMeta, type RuleMeta } from '../diagnostics/rule.js';
+import { MACRO_MESSAGES } from './resolve.js';
 
 export const MACRO_RULE_METAS: readonly RuleMeta[] = [
   {
@@ -11,20 +12,14 @@ export const MACRO_RULE_METAS: readonly RuleMeta[] = [
     family: 'binding',
     defaultSeverity: 'error',
     description: 'Every template macro ${name} resolves from per-VM, per-tenant, default, OVF property or generated values',
-    messages: { failed: '{{message}}' },
+    messages: MACRO_MESSAGES['macro-source'],
   },
   {
     id: 'macro-type',
     family: 'binding',
     defaultSeverity: 'error',
     description: 'Every resolved macro value has the type its use needs (IPv4, MAC, VLAN, libvirt nwfilter parameter, …)',
-    messages: { failed: '{{message}}' },
+    messages: MACRO_MESSAGES['macro-type'],
   },
-  {
-    id: 'vars-yaml',
-    family: 'parse',
-    defaultSeverity: 'error',
-    description: 'A vars file is well-formed YAML in the full (defaults, tenants) or flat (name: value) form',
-    messages: { failed: '{{message}}' },
-  },
+  reportedRuleMeta('vars-yaml', 'parse', 'A vars file is well-formed YAML in the full (defaults, tenants) or flat (name: value) form'),
 ];

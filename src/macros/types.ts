@@ -15,8 +15,8 @@
  *   `0x` hex, which libvirt's parser reads with strtoul base 0.
  */
 import ipaddr from 'ipaddr.js';
-import { checkPropertyValue } from '../lint/rules/properties/lib/value-check.js';
-import { PROPERTY_TYPES } from '../lint/rules/properties/lib/property-types.js';
+import { checkPropertyValue } from '../ovf/properties/value-check.js';
+import { PROPERTY_TYPES } from '../ovf/properties/property-types.js';
 
 export type OvfPropertyTypeName =
   | 'uint8' | 'uint16' | 'uint32' | 'uint64'

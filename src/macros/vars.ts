@@ -33,7 +33,7 @@
  * never printed (messages show `***`).
  */
 import { createRequire } from 'node:module';
-import type { Diagnostic, SourceLocation } from '../diagnostics.js';
+import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.js';
 import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from './yaml-input.js';
 // createRequire, not an import attribute: `with { type: 'json' }` needs Node 20.10+, and engines says >=20.
 const varsSchema = createRequire(import.meta.url)('./vars.schema.json') as Record<string, unknown>;

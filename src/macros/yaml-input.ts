@@ -14,7 +14,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import { diagnostic, sortDiagnostics, type Diagnostic, type SourceLocation } from '../diagnostics.js';
+import { diagnostic, sortDiagnostics, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
 

@@ -3,7 +3,7 @@
  * Values may be `${macro}`; a repeated PARAM makes a list (libvirt nwfilter
  * variables take lists). Commas inside `${…}` do not split.
  */
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import type { Binding } from './model.js';
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -6,7 +6,7 @@
  * scope (merged: same-named filters and profiles, and bindings of the same
  * NIC, are replaced).
  */
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { contentNodes, type Envelope } from '../ovf/model.js';
 import type { XmlElement } from '../xml/element.js';
 import { writeXml } from '../xml/writer.js';

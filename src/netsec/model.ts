@@ -7,7 +7,7 @@
  * Values in profiles and binding parameters may hold template macros
  * `${name}`, resolved per tenant and VM at deployment (src/macros/).
  */
-import type { SourceLocation } from '../diagnostics.js';
+import type { SourceLocation } from '../diagnostics/diagnostic.js';
 import type { XmlElement } from '../xml/element.js';
 
 /** Our OVF extension namespace (ovf-schema/ovfpipe-netsec.xsd). */

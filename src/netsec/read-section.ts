@@ -4,7 +4,8 @@
  * Tolerant: structural problems become located diagnostics (rule
  * `netsec-section`) and the rest of the section is still read.
  */
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { formatMessage } from '../diagnostics/rule.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { contentNodes, type Envelope } from '../ovf/model.js';
 import { attr, attrAny, type XmlElement } from '../xml/element.js';
 import { NETSEC_NS, type Binding, type EmbeddedFilter, type NetworkSecuritySection, type PortProfile, type VirtualPortType } from './model.js';
@@ -34,14 +35,30 @@ function isSection(el: XmlElement): boolean {
   return el.ns === NETSEC_NS && el.local === SECTION_NAME;
 }
 
+/** The messages of the section reader, by message id (the lint rule netsec-section uses them as its templates). */
+export const SECTION_MESSAGES = {
+  notOptional: '{{section}} must carry ovf:required="false" so that other OVF tools can skip it',
+  unexpectedElement: 'unexpected element <{{element}}> in {{parent}}',
+  noInfo: '{{section}} has no <Info> element',
+  filterNamespace: 'embedded <filter> is in namespace \'{{ns}}\'; libvirt filters have none (write xmlns="")',
+  profileNoName: 'PortProfile has no name',
+  malformedParameter: 'expected <Parameter name=… value=…> in {{parent}}',
+  parameterTwice: "virtualport parameter '{{name}}' is given twice",
+  bindingNoNic: 'Binding has no nic attribute',
+  bindingEmpty: "Binding for NIC '{{nic}}' names neither a filter nor a profile",
+} as const;
+
+type SectionMessageId = keyof typeof SECTION_MESSAGES;
+
 class SectionReader {
   constructor(
     private readonly env: Envelope,
     private readonly diags: Diagnostic[],
   ) {}
 
-  private report(el: XmlElement, message: string, locator: string, severity: 'error' | 'warning' = 'error'): void {
-    this.diags.push(diagnostic('netsec-section', severity, message, { file: this.env.file, line: el.line, column: el.column }, locator));
+  private report(el: XmlElement, locator: string, messageId: SectionMessageId, data: Record<string, string> = {}, severity: 'error' | 'warning' = 'error'): void {
+    const message = formatMessage(SECTION_MESSAGES[messageId], data);
+    this.diags.push(diagnostic('netsec-section', severity, message, { file: this.env.file, line: el.line, column: el.column }, locator, { messageId, data }));
   }
 
   private loc(el: XmlElement) {
@@ -52,7 +69,7 @@ class SectionReader {
     const base = vsId === undefined ? SECTION_NAME : `VirtualSystem[${vsId}]/${SECTION_NAME}`;
     const required = attrAny(el, 'required', [this.env.ns])?.value;
     if (required !== 'false' && required !== '0')
-      this.report(el, `${SECTION_NAME} must carry ovf:required="false" so that other OVF tools can skip it`, base);
+      this.report(el, base, 'notOptional', { section: SECTION_NAME });
     const section: NetworkSecuritySection = { scope, virtualSystemId: vsId, filters: [], profiles: [], bindings: [], loc: this.loc(el) };
     let hasInfo = false;
     for (const c of el.children) {
@@ -60,23 +77,23 @@ class SectionReader {
       else if (c.local === 'filter') section.filters.push(this.filter(c, base));
       else if (c.ns === NETSEC_NS && c.local === 'PortProfile') section.profiles.push(this.profile(c, base));
       else if (c.ns === NETSEC_NS && c.local === 'Binding') section.bindings.push(this.binding(c, base));
-      else this.report(c, `unexpected element <${c.qname}> in ${SECTION_NAME}`, base);
+      else this.report(c, base, 'unexpectedElement', { element: c.qname, parent: SECTION_NAME });
     }
-    if (!hasInfo) this.report(el, `${SECTION_NAME} has no <Info> element`, base);
+    if (!hasInfo) this.report(el, base, 'noInfo', { section: SECTION_NAME });
     return section;
   }
 
   private filter(el: XmlElement, base: string): EmbeddedFilter {
     const name = attr(el, 'name') ?? '';
     if (el.ns !== '')
-      this.report(el, `embedded <filter> is in namespace '${el.ns}'; libvirt filters have none (write xmlns="")`, `${base}/filter[${name}]`, 'warning');
+      this.report(el, `${base}/filter[${name}]`, 'filterNamespace', { ns: el.ns }, 'warning');
     return { name, element: el, loc: this.loc(el) };
   }
 
   private profile(el: XmlElement, base: string): PortProfile {
     const name = attr(el, 'name') ?? '';
     const locator = `${base}/PortProfile[${name || '?'}]`;
-    if (!name) this.report(el, 'PortProfile has no name', locator);
+    if (!name) this.report(el, locator, 'profileNoName');
     const profile: PortProfile = {
       name,
       mode: (attr(el, 'mode') ?? '') as PortProfile['mode'],
@@ -85,7 +102,7 @@ class SectionReader {
       loc: this.loc(el),
     };
     for (const c of el.children) {
-      if (c.ns !== NETSEC_NS) this.report(c, `unexpected element <${c.qname}> in PortProfile`, locator);
+      if (c.ns !== NETSEC_NS) this.report(c, locator, 'unexpectedElement', { element: c.qname, parent: 'PortProfile' });
       else if (c.local === 'VirtualPort') profile.virtualport = { type: (attr(c, 'type') ?? '') as VirtualPortType, parameters: this.parameterMap(c, locator) };
       else if (c.local === 'Vlan') {
         const trunk = attr(c, 'trunk');
@@ -99,9 +116,9 @@ class SectionReader {
           const limits = { average: attr(r, 'average'), peak: attr(r, 'peak'), burst: attr(r, 'burst'), floor: attr(r, 'floor') };
           if (r.local === 'Inbound') profile.bandwidth.inbound = limits;
           else if (r.local === 'Outbound') profile.bandwidth.outbound = limits;
-          else this.report(r, `unexpected element <${r.qname}> in Bandwidth`, locator);
+          else this.report(r, locator, 'unexpectedElement', { element: r.qname, parent: 'Bandwidth' });
         }
-      } else this.report(c, `unexpected element <${c.qname}> in PortProfile`, locator);
+      } else this.report(c, locator, 'unexpectedElement', { element: c.qname, parent: 'PortProfile' });
     }
     return profile;
   }
@@ -111,10 +128,10 @@ class SectionReader {
     for (const p of el.children) {
       const name = attr(p, 'name');
       if (p.local !== 'Parameter' || name === undefined) {
-        this.report(p, `expected <Parameter name=… value=…> in <${el.qname}>`, locator);
+        this.report(p, locator, 'malformedParameter', { parent: `<${el.qname}>` });
         continue;
       }
-      if (name in out) this.report(p, `virtualport parameter '${name}' is given twice`, locator);
+      if (name in out) this.report(p, locator, 'parameterTwice', { name });
       out[name] = attr(p, 'value') ?? '';
     }
     return out;
@@ -123,15 +140,15 @@ class SectionReader {
   private binding(el: XmlElement, base: string): Binding {
     const nic = attr(el, 'nic') ?? '';
     const locator = `${base}/Binding[nic=${nic || '?'}]`;
-    if (!nic) this.report(el, 'Binding has no nic attribute', locator);
+    if (!nic) this.report(el, locator, 'bindingNoNic');
     const filter = attr(el, 'filter');
     const profile = attr(el, 'profile');
-    if (filter === undefined && profile === undefined) this.report(el, `Binding for NIC '${nic}' names neither a filter nor a profile`, locator);
+    if (filter === undefined && profile === undefined) this.report(el, locator, 'bindingEmpty', { nic });
     const parameters = [];
     for (const p of el.children) {
       const name = attr(p, 'name');
       if (p.ns !== NETSEC_NS || p.local !== 'Parameter' || name === undefined) {
-        this.report(p, `expected <Parameter name=… value=…> in Binding`, locator);
+        this.report(p, locator, 'malformedParameter', { parent: 'Binding' });
         continue;
       }
       parameters.push({ name, value: attr(p, 'value') ?? '' });

@@ -2,7 +2,7 @@
  * The network security view of an Envelope, computed once per Envelope and
  * shared by every netsec lint rule (rules are pure; this is a memo, not state).
  */
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Envelope } from '../ovf/model.js';
 import { buildNetsecView, type NetsecView } from './nic-bindings.js';
 import { readNetworkSecurity } from './read-section.js';

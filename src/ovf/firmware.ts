@@ -11,7 +11,7 @@
  *     (BIOS, EFI, EFI32, EFI64, EFIDUAL).
  * Pure; an unknown value is reported with its location, not guessed.
  */
-import type { SourceLocation } from '../diagnostics.js';
+import type { SourceLocation } from '../diagnostics/diagnostic.js';
 import type { VirtualSystem } from './model.js';
 import type { XmlElement } from '../xml/element.js';
 

@@ -3,7 +3,7 @@
  * so that code reads like the spec. Every node keeps its source location.
  * CIM ResourceType numbers are written out in `cim.ts`, never computed.
  */
-import type { SourceLocation } from '../diagnostics.js';
+import type { SourceLocation } from '../diagnostics/diagnostic.js';
 import type { XmlElement } from '../xml/element.js';
 
 export type OvfVersion = '0.9' | '1.x' | '2.x';

@@ -4,7 +4,7 @@
  * returned as diagnostics; everything else is left to the lint rules, so the
  * parser is tolerant and keeps raw text alongside parsed numbers.
  */
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { attr, attrAny, child, childText, type XmlElement } from '../xml/element.js';
 import { parseXml, DEFAULT_XML_LIMITS, type XmlLimits } from '../xml/parse.js';
 import type {

@@ -3,7 +3,7 @@
  * bounded whole-member reads and the per-member walk.
  */
 import type { Readable } from 'node:stream';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { archiveError, limitError } from './limits.js';
 import { findDescriptor } from './names.js';
 import type { MemberInfo, MemberVisitor, PackageKind, PackageReader } from './reader.js';

@@ -7,7 +7,7 @@
  * Trusting the chain is a separate, opt-in step (PRODUCT.md §2).
  */
 import { X509Certificate, sign, verify } from 'node:crypto';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { NODE_HASH, type DigestAlgorithm } from './manifest.js';
 
 export interface CertificateReport {

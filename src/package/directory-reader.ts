@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { lstat, open as openFile, opendir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { BaseReader } from './base-reader.js';
 import { FileRangeStream } from './file-range-stream.js';
 import { archiveError, checkMemberCount, limitError, type ReaderLimits } from './limits.js';

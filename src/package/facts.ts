@@ -1,12 +1,22 @@
 /**
- * Gathers what the package lint rules see (`PackageFacts` in lint/rule.ts)
+ * Gathers what the package lint rules see (`PackageFacts`)
  * from an open reader: the member list, which members are the descriptor,
  * manifest and certificate, and the manifest text (small, read with a limit).
  */
-import type { PackageFacts } from '../lint/rule.js';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { findCompanion } from './names.js';
-import type { PackageReader } from './reader.js';
+import type { MemberInfo, PackageKind, PackageReader } from './reader.js';
+
+/** What the package-level rules see besides the descriptor. */
+export interface PackageFacts {
+  kind: PackageKind;
+  members: readonly MemberInfo[];
+  descriptorName: string;
+  /** Name of the `.mf` member, if any, and its raw text (manifests are small; read with a limit). */
+  manifestName?: string;
+  manifestText?: string;
+  certificateName?: string;
+}
 
 /** Default limit on the manifest read into memory (a manifest line is ~100 bytes per file). */
 export const DEFAULT_MAX_MANIFEST_BYTES = 1 << 20;

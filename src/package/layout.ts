@@ -4,6 +4,7 @@
  * files), whether the manifest covers exactly the right files, and the OVA
  * member order of DSP0243 §5.3.
  */
+import { formatMessage } from '../diagnostics/rule.js';
 import type { ManifestEntry } from './manifest.js';
 import { dirOf, normaliseMemberName, resolveHref } from './names.js';
 import type { MemberInfo } from './reader.js';
@@ -95,8 +96,21 @@ export interface OrderInput {
   referenced: readonly string[];
 }
 
+/** The messages of the OVA order check, by code (the lint rule ova-member-order uses them as its templates). */
+export const OVA_ORDER_MESSAGES = {
+  'descriptor-not-first': 'descriptor "{{descriptor}}" is member {{position}}, but it must be the first member (DSP0243 §5.3)',
+  'companions-misplaced':
+    '{{companions}} must come right after the descriptor or together at the end of the archive, in that order (DSP0243 §5.3); found at member {{positions}}',
+  'references-order': '"{{member}}" comes after "{{after}}" in the archive but before it in References; files must follow References order (DSP0243 §5.3)',
+} as const;
+
+export type OrderProblemCode = keyof typeof OVA_ORDER_MESSAGES;
+
 export interface OrderProblem {
-  code: 'descriptor-not-first' | 'companions-misplaced' | 'references-order';
+  code: OrderProblemCode;
+  /** The values of the code's message. */
+  data: Record<string, string | number>;
+  /** The rendered message. */
   message: string;
   /** The member the problem is about. */
   member: string;
@@ -109,25 +123,19 @@ export interface OrderProblem {
  */
 export function checkOvaOrder(input: OrderInput): OrderProblem[] {
   const problems: OrderProblem[] = [];
+  const problem = (code: OrderProblemCode, member: string, data: Record<string, string | number>) =>
+    problems.push({ code, member, data, message: formatMessage(OVA_ORDER_MESSAGES[code], data) });
   const pos = new Map(input.members.map((m, i) => [m.name, i]));
   const descPos = pos.get(input.descriptorName);
   if (descPos !== undefined && descPos !== 0)
-    problems.push({
-      code: 'descriptor-not-first',
-      member: input.descriptorName,
-      message: `descriptor "${input.descriptorName}" is member ${descPos + 1}, but it must be the first member (DSP0243 §5.3)`,
-    });
+    problem('descriptor-not-first', input.descriptorName, { descriptor: input.descriptorName, position: descPos + 1 });
   const companions = [input.manifestName, input.certificateName].filter((n): n is string => n !== undefined && pos.has(n));
   if (companions.length > 0) {
     const at = companions.map((n) => pos.get(n)!);
     const head = at.every((p, i) => p === i + 1);
     const tail = at.every((p, i) => p === input.members.length - companions.length + i);
     if (!head && !tail)
-      problems.push({
-        code: 'companions-misplaced',
-        member: companions[0]!,
-        message: `${companions.map((n) => `"${n}"`).join(' and ')} must come right after the descriptor or together at the end of the archive, in that order (DSP0243 §5.3); found at member ${at.map((p) => p + 1).join(', ')}`,
-      });
+      problem('companions-misplaced', companions[0]!, { companions: companions.map((n) => `"${n}"`).join(' and '), positions: at.map((p) => p + 1).join(', ') });
   }
   const refIndex = new Map(input.referenced.map((n, i) => [n, i]));
   let maxSeen: { name: string; ref: number } | undefined;
@@ -135,11 +143,7 @@ export function checkOvaOrder(input: OrderInput): OrderProblem[] {
     const r = refIndex.get(m.name);
     if (r === undefined) continue;
     if (maxSeen && r < maxSeen.ref)
-      problems.push({
-        code: 'references-order',
-        member: m.name,
-        message: `"${m.name}" comes after "${maxSeen.name}" in the archive but before it in References; files must follow References order (DSP0243 §5.3)`,
-      });
+      problem('references-order', m.name, { member: m.name, after: maxSeen.name });
     else maxSeen = { name: m.name, ref: r };
   }
   return problems;

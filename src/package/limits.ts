@@ -4,7 +4,7 @@
  * user may raise, or OVFPIPE_ARCHIVE for structures that are hostile in
  * themselves (a zip bomb is never a legitimate package).
  */
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 
 export interface ReaderLimits {
   /** Most members a package may hold (default 10 000). Bounds the index held in memory. */

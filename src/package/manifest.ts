@@ -5,6 +5,7 @@
  * prefixes, CRLF); those are read with a warning so verification still
  * works. Pure: text in, entries and problems out.
  */
+import { formatMessage } from '../diagnostics/rule.js';
 
 export type DigestAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
 
@@ -35,9 +36,30 @@ export type ManifestProblemCode =
   | 'duplicate-name'
   | 'empty';
 
+/** Every message the manifest reader reports, by message id (the lint rule manifest-format uses them as its templates). */
+export const MANIFEST_MESSAGES = {
+  byteOrderMark: 'manifest starts with a byte-order mark',
+  crlf: 'manifest uses CRLF line endings; write LF',
+  duplicateName: '"{{name}}" is listed again (first on line {{first}})',
+  empty: 'manifest lists no files',
+  unparseableLine: 'cannot parse manifest line {{text}}; expected ALG(name)= hexdigest',
+  unknownAlgorithm: 'unsupported digest algorithm "{{written}}" (SHA1, SHA256 or SHA512)',
+  algorithmSpelling: 'algorithm written "{{written}}"; write "{{algorithm}}"',
+  spacing: 'non-standard spacing; write "{{algorithm}}({{name}})= <digest>"',
+  notHex: 'digest for "{{name}}" is not hexadecimal',
+  digestLength: '{{algorithm}} digest for "{{name}}" has {{length}} hex digits, expected {{expected}}',
+  dotSlashPrefix: 'name "{{written}}" has a "./" prefix; write "{{name}}"',
+  noName: 'manifest line names no file',
+} as const;
+
+export type ManifestMessageId = keyof typeof MANIFEST_MESSAGES;
+
 export interface ManifestProblem {
   code: ManifestProblemCode;
   severity: 'error' | 'warning';
+  messageId: ManifestMessageId;
+  data: Record<string, string | number>;
+  /** The rendered message. */
   message: string;
   line: number;
 }
@@ -53,18 +75,19 @@ const LINE = /^([A-Za-z]+-?[0-9]+)(\s*)\((.*)\)(\s*)=(\s*)([0-9A-Za-z]+)\s*$/;
 /** Parses manifest text. Never throws; every line that is not an entry is a problem. */
 export function parseManifest(text: string): ParsedManifest {
   const out: ParsedManifest = { entries: [], problems: [] };
-  const warn = (code: ManifestProblemCode, message: string, line: number): void => {
-    out.problems.push({ code, severity: 'warning', message, line });
-  };
-  const fail = (code: ManifestProblemCode, message: string, line: number): void => {
-    out.problems.push({ code, severity: 'error', message, line });
-  };
+  const report =
+    (severity: 'error' | 'warning'): Report =>
+    (code, line, messageId, data = {}) => {
+      out.problems.push({ code, severity, messageId, data, message: formatMessage(MANIFEST_MESSAGES[messageId], data), line });
+    };
+  const warn = report('warning');
+  const fail = report('error');
   if (text.charCodeAt(0) === 0xfeff) {
-    warn('sloppy-bom', 'manifest starts with a byte-order mark', 1);
+    warn('sloppy-bom', 1, 'byteOrderMark');
     text = text.slice(1);
   }
   const crlf = text.indexOf('\r\n');
-  if (crlf !== -1) warn('sloppy-crlf', 'manifest uses CRLF line endings; write LF', text.slice(0, crlf).split('\n').length);
+  if (crlf !== -1) warn('sloppy-crlf', text.slice(0, crlf).split('\n').length, 'crlf');
   const seen = new Map<string, number>();
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
@@ -72,46 +95,46 @@ export function parseManifest(text: string): ParsedManifest {
     const entry = parseLine(raw, line, warn, fail);
     if (!entry) return;
     const first = seen.get(entry.name);
-    if (first !== undefined) return fail('duplicate-name', `"${entry.name}" is listed again (first on line ${first})`, line);
+    if (first !== undefined) return fail('duplicate-name', line, 'duplicateName', { name: entry.name, first });
     seen.set(entry.name, line);
     out.entries.push(entry);
   });
-  if (out.entries.length === 0 && !out.problems.some((p) => p.severity === 'error')) fail('empty', 'manifest lists no files', 1);
+  if (out.entries.length === 0 && !out.problems.some((p) => p.severity === 'error')) fail('empty', 1, 'empty');
   return out;
 }
 
-type Report = (code: ManifestProblemCode, message: string, line: number) => void;
+type Report = (code: ManifestProblemCode, line: number, messageId: ManifestMessageId, data?: Record<string, string | number>) => void;
 
 function parseLine(raw: string, line: number, warn: Report, fail: Report): ManifestEntry | undefined {
   const m = LINE.exec(raw);
   if (!m) {
-    fail('unparseable', `cannot parse manifest line ${JSON.stringify(raw.slice(0, 120))}; expected ALG(name)= hexdigest`, line);
+    fail('unparseable', line, 'unparseableLine', { text: JSON.stringify(raw.slice(0, 120)) });
     return undefined;
   }
   const [, algText, sp1, rawName, sp2, sp3, hex] = m as unknown as [string, string, string, string, string, string, string];
   const algorithm = algText.toUpperCase().replace('-', '') as DigestAlgorithm;
   if (!(algorithm in DIGEST_HEX_LENGTH)) {
-    fail('unknown-algorithm', `unsupported digest algorithm "${algText}" (SHA1, SHA256 or SHA512)`, line);
+    fail('unknown-algorithm', line, 'unknownAlgorithm', { written: algText });
     return undefined;
   }
-  if (algText !== algorithm) warn('sloppy-algorithm', `algorithm written "${algText}"; write "${algorithm}"`, line);
+  if (algText !== algorithm) warn('sloppy-algorithm', line, 'algorithmSpelling', { written: algText, algorithm });
   if (sp1 !== '' || sp2 !== '' || sp3 !== ' ' || raw !== raw.trimEnd())
-    warn('sloppy-spacing', `non-standard spacing; write "${algorithm}(${rawName})= <digest>"`, line);
+    warn('sloppy-spacing', line, 'spacing', { algorithm, name: rawName });
   if (!/^[0-9A-Fa-f]+$/.test(hex)) {
-    fail('unparseable', `digest for "${rawName}" is not hexadecimal`, line);
+    fail('unparseable', line, 'notHex', { name: rawName });
     return undefined;
   }
   if (hex.length !== DIGEST_HEX_LENGTH[algorithm]) {
-    fail('bad-digest-length', `${algorithm} digest for "${rawName}" has ${hex.length} hex digits, expected ${DIGEST_HEX_LENGTH[algorithm]}`, line);
+    fail('bad-digest-length', line, 'digestLength', { algorithm, name: rawName, length: hex.length, expected: DIGEST_HEX_LENGTH[algorithm] });
     return undefined;
   }
   let name = rawName;
   if (name.startsWith('./')) {
     name = name.replace(/^(\.\/)+/, '');
-    warn('sloppy-prefix', `name "${rawName}" has a "./" prefix; write "${name}"`, line);
+    warn('sloppy-prefix', line, 'dotSlashPrefix', { written: rawName, name });
   }
   if (name === '') {
-    fail('unparseable', 'manifest line names no file', line);
+    fail('unparseable', line, 'noName');
     return undefined;
   }
   return { algorithm, name, digest: hex.toLowerCase(), line };

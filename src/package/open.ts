@@ -6,7 +6,7 @@
  */
 import { open as openFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { DirectoryReader } from './directory-reader.js';
 import { GzipTarReader } from './gzip-tar-reader.js';
 import { archiveError, resolveLimits, type ReaderLimits } from './limits.js';

@@ -15,7 +15,7 @@
  * as written; a wrong one is refused unless `fixSizes` (DSP0243 §7.1).
  */
 import { createHash } from 'node:crypto';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import type { Envelope, FileRef } from '../ovf/model.js';
 import { parseDescriptor } from '../ovf/parser.js';
 import { attrAny, type XmlElement } from '../xml/element.js';

@@ -21,7 +21,7 @@ import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 
 export interface TarEntry {
   /** Member name (forward slashes, relative). */

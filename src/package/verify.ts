@@ -12,8 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
-import { OvfpipeError } from '../errors.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { verifyManifestSignature, type CertificateReport } from './certificate.js';
 import { checkManifestCoverage, checkOvaOrder, expandReferences, manifestMemberName, type FileReference } from './layout.js';
 import { NODE_HASH, parseManifest, type DigestAlgorithm, type ManifestEntry } from './manifest.js';
@@ -132,7 +132,7 @@ async function loadManifest(ctx: Context, maxSmall: number): Promise<Diagnostic[
     return [d];
   }
   const parsed = parseManifest(ctx.manifestBytes.toString('utf8'));
-  const diags = parsed.problems.map((p) => diagnostic('manifest-format', p.severity, p.message, { file, line: p.line }));
+  const diags = parsed.problems.map((p) => diagnostic('manifest-format', p.severity, p.message, { file, line: p.line }, '', p));
   ctx.problems.push(...diags);
   ctx.allEntries = parsed.entries;
   for (const e of parsed.entries) {

@@ -4,7 +4,7 @@
  * per host of the shard, each with the connection and apply settings
  * `apply` would use there.
  */
-import { hasErrors, type Diagnostic } from '../diagnostics.js';
+import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { hostConnector } from '../deploy/connect.js';
 import type { AuditTarget } from '../deploy/audit/audit.js';
 import { preparePipeline, type PipelineRunOptions } from './run.js';

@@ -11,6 +11,8 @@ import type { Deployment, Pipeline } from './load.js';
 export interface Instance {
   tenant: string;
   packageName: string;
+  /** Index of its deployment in the tenant's `deployments` (for locating problems in the file). */
+  deployment: number;
   /** Undefined when the package is deployed once in the tenant, unnamed. */
   instance?: string;
   vars: VarsFile;
@@ -26,11 +28,12 @@ export interface Instance {
 export function expandInstances(p: Pipeline): Instance[] {
   const out: Instance[] = [];
   for (const [tenant, t] of Object.entries(p.tenants ?? {}).sort(([a], [b]) => a.localeCompare(b)))
-    for (const d of t.deployments)
+    for (const [deployment, d] of t.deployments.entries())
       for (const instance of instanceNames(d))
         out.push({
           tenant,
           packageName: d.package,
+          deployment,
           instance,
           vars: varsFor(p, tenant, t.vars, d),
           host: d.host,

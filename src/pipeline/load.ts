@@ -4,11 +4,10 @@
  * secrets and hosts come from the environment. Every problem is a
  * diagnostic with its line, column and the schema rule it breaks.
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics.js';
-import { OvfpipeError } from '../errors.js';
+import { diagnostic, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
+import { readPipelineFile } from '../actions/pipeline-file.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseLocatedYaml, schemaDiagnostics, type YamlPath } from '../macros/yaml-input.js';
 import type { RenderSettings } from '../render/option-table.js';
@@ -58,21 +57,20 @@ export interface LoadedPipeline {
   baseDir: string;
   file: string;
   diagnostics: Diagnostic[];
+  /** The file, line and column of the YAML node at `path` (or its nearest existing ancestor). */
+  locate(path: YamlPath): SourceLocation;
 }
 
 const schema = createRequire(import.meta.url)('../../pipeline/pipeline.schema.json') as object;
 let validate: ValidateFunction | undefined;
 
 export async function loadPipeline(file: string, env: Record<string, string | undefined> = process.env): Promise<LoadedPipeline> {
-  const text = await readFile(file, 'utf8').catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read pipeline ${file}: ${e.message}`, { where: file });
-  });
-  return parsePipeline(text, file, env);
+  return parsePipeline(await readPipelineFile(file), file, env);
 }
 
 export function parsePipeline(text: string, file: string, env: Record<string, string | undefined>): LoadedPipeline {
-  const out: LoadedPipeline = { baseDir: dirname(resolve(file)), file, diagnostics: [] };
   const input = parseLocatedYaml(text, file, PIPELINE_RULE_ID);
+  const out: LoadedPipeline = { baseDir: dirname(resolve(file)), file, diagnostics: [], locate: (path) => input.locate(path) };
   out.diagnostics.push(...input.diagnostics);
   if (hasErrors(out.diagnostics)) return out;
   // Interpolate first, so that `${env:…}` may stand for any value the schema then checks (an enum, a number).

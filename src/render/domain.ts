@@ -17,7 +17,7 @@ import { renderInterface } from './interface.js';
 import { renderStorage } from './storage.js';
 import { renderFirmware, type FirmwareChoice } from './firmware.js';
 import { driveKind } from './drive-kind.js';
-import type { Diagnostic } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderDomainInput } from './types.js';
 
 /** Namespace of ovfpipe's element in the domain `<metadata>` (deploy reads it to recognise its own domains). */

@@ -11,7 +11,7 @@ import { OVFPIPE_UUID_NAMESPACE, uuidV5 } from '../macros/generate.js';
 import type { EmbeddedFilter } from '../netsec/model.js';
 import { isBuiltinFilter } from '../netsec/nwfilter/builtins.js';
 import { buildFilterGraph, formatCycle } from '../netsec/nwfilter/graph.js';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import type { XmlElement } from '../xml/element.js';
 import { element, writeXml, type XmlNode } from '../xml/writer.js';
 

@@ -9,7 +9,7 @@
  * `--firmware bios|efi|efi-secure` overrides what the package says; an
  * unknown package value renders BIOS with a warning.
  */
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { packageFirmware } from '../ovf/firmware.js';
 import type { VirtualSystem } from '../ovf/model.js';
 import { element, type XmlNode } from '../xml/writer.js';

@@ -7,8 +7,8 @@
  * Pure and tolerant: a descriptor with no processor or memory Item, or with
  * values that cannot be read, still renders, with defaults and a note.
  */
-import { OvfpipeError } from '../errors.js';
-import { itemLocator } from '../lint/locators.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
+import { itemLocator } from '../ovf/locators.js';
 import { ResourceType } from '../ovf/cim.js';
 import type { Envelope, Item, VirtualHardwareSection, VirtualSystem } from '../ovf/model.js';
 import { byteUnitMultiplier, parseUnsigned, scaledQuantity } from '../ovf/units.js';

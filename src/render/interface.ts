@@ -5,20 +5,11 @@
  * `<model>` and `<filterref>` with its parameters. Element order follows
  * libvirt's own formatter (virDomainNetDefFormat).
  */
-import type { BandwidthLimits, VirtualPortSpec, VirtualPortType } from '../netsec/model.js';
+import type { BandwidthLimits, VirtualPortSpec } from '../netsec/model.js';
+import { virtualPortType } from '../netsec/virtualport-types.js';
 import { element, type XmlNode } from '../xml/writer.js';
 import type { ResolvedNic } from './types.js';
 
-/**
- * `<virtualport><parameters>` attributes each type accepts, in libvirt's
- * order (formatdomain "virtualport"; domaincommon.rng virtualPortProfile).
- */
-export const VIRTUALPORT_PARAMETERS: Readonly<Record<VirtualPortType, readonly string[]>> = {
-  '802.1Qbg': ['managerid', 'typeid', 'typeidversion', 'instanceid'],
-  '802.1Qbh': ['profileid'],
-  openvswitch: ['interfaceid', 'profileid'],
-  midonet: ['interfaceid'],
-};
 
 export function renderInterface(nic: ResolvedNic, notes: string[]): XmlNode {
   const where = `NIC[InstanceID=${nic.instanceId}]`;
@@ -64,7 +55,8 @@ function vlan(nic: ResolvedNic): XmlNode | undefined {
 }
 
 function virtualport(spec: VirtualPortSpec, where: string, notes: string[]): XmlNode {
-  const allowed = VIRTUALPORT_PARAMETERS[spec.type] ?? [];
+  // `<parameters>` attributes the type accepts, in libvirt's order (netsec/virtualport-types.ts).
+  const allowed = virtualPortType(spec.type)?.parameters.map((p) => p.name) ?? [];
   const dropped = Object.keys(spec.parameters).filter((k) => !allowed.includes(k));
   if (dropped.length > 0) notes.push(`${where}: virtualport ${spec.type} takes no ${dropped.join(', ')}; dropped`);
   const params = allowed.filter((k) => spec.parameters[k] !== undefined).map((k) => [k, spec.parameters[k]] as const);

@@ -8,7 +8,7 @@
  * into RenderOptions and a configuration.
  */
 import type { Command } from 'commander';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { FIRMWARE_CHOICES } from './firmware.js';
 import { renderOptions } from './options.js';
 import type { NetworkMapping, RenderOptions } from './types.js';

@@ -4,11 +4,10 @@
  * values, and the ISO 9660 image that carries it for the `iso` transport
  * (§11.2: a CD-ROM whose root holds `ovf-env.xml`).
  *
- * ovfEnvironmentXml and ovfEnvIso are pure (the image is written by our own
- * ISO 9660 writer, iso9660.ts: no external tool); buildOvfEnvIso writes it.
+ * Pure: ovfEnvIso builds the image with our own ISO 9660 writer (iso9660.ts,
+ * no external tool); actions/ovf-env-iso.ts writes it to a file.
  */
-import { writeFile } from 'node:fs/promises';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import type { VirtualSystem } from '../ovf/model.js';
 import { VERSION } from '../version.js';
 import { isoImage } from './iso9660.js';
@@ -99,12 +98,3 @@ export function ovfEnvIso(xml: string, opts: BuildIsoOptions = {}): Buffer {
   return isoImage({ volumeId: OVF_ENV_VOLUME_ID, files: [{ name: OVF_ENV_FILE, data: Buffer.from(xml, 'utf8') }], epochSeconds: opts.sourceDateEpoch ?? 0, application: `OVFPIPE ${VERSION}` });
 }
 
-/**
- * Writes the OVF environment ISO to `outPath`, mode 0600: its properties may
- * hold passwords. Throws OVFPIPE_IO when the file cannot be written.
- */
-export async function buildOvfEnvIso(xml: string, outPath: string, opts: BuildIsoOptions = {}): Promise<void> {
-  await writeFile(outPath, ovfEnvIso(xml, opts), { mode: 0o600 }).catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot write ${outPath}: ${e.message}`, { where: outPath, cause: e });
-  });
-}

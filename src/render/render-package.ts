@@ -3,9 +3,9 @@
  * VirtualSystem, the tenant-scoped nwfilter documents in definition order,
  * and the disk plan (PRODUCT.md §6). Nothing here touches a disk or a host.
  */
-import type { Diagnostic } from '../diagnostics.js';
-import { diagnostic, hasErrors } from '../diagnostics.js';
-import { isOvfpipeError } from '../errors.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, hasErrors } from '../diagnostics/diagnostic.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
 import type { VarsFile } from '../macros/vars.js';
 import { virtualSystems, type Envelope } from '../ovf/model.js';
 import { netsecOf } from '../netsec/view.js';
@@ -18,7 +18,7 @@ import { ovfEnvironmentXml } from './ovf-env.js';
 import { resolveVm } from './resolve-vm.js';
 import type { RenderOptions, ResolvedNic } from './types.js';
 import { createHash } from 'node:crypto';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { writeXml, type XmlNode } from '../xml/writer.js';
 
 export interface RenderRequest {

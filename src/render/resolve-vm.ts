@@ -5,7 +5,7 @@
  * VM, the NIC, the macro and where its value came from.
  */
 import { createHash } from 'node:crypto';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { abbreviate } from '../strings.js';
 import { resolveMacros, resolvedValue, type MacroRequest, type MacroResolution, type MacroSources } from '../macros/resolve.js';
 import { substituteMacros } from '../macros/syntax.js';
@@ -14,7 +14,7 @@ import { bindingMacroRequests } from '../netsec/binding-macros.js';
 import type { EffectiveBinding, NicInfo } from '../netsec/nic-bindings.js';
 import { substituteProfile } from '../netsec/profiles/resolve.js';
 import { netsecOf } from '../netsec/view.js';
-import { contentWithParents } from '../lint/locators.js';
+import { contentWithParents } from '../ovf/locators.js';
 import type { Envelope, ProductSection, VirtualSystem } from '../ovf/model.js';
 import { nicModelFor } from './nic-model.js';
 import { environmentKey, type EnvironmentProperty } from './ovf-env.js';

@@ -13,7 +13,7 @@ import { ResourceType } from '../ovf/cim.js';
 import type { Envelope, Item, VirtualSystem } from '../ovf/model.js';
 import { parseUnsigned } from '../ovf/units.js';
 import { element, type XmlNode } from '../xml/writer.js';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { driveKind } from './drive-kind.js';
 import { locate, ownerLocator } from './hardware.js';
 import { resolveHostResource } from './host-resource.js';

@@ -9,7 +9,7 @@
  * single-quoted attributes, `<empty/>` without a space): see
  * src/util/virxml.c virXMLFormatElement and tests/nwfilterxml2xmlout/.
  */
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 
 export interface XmlNode {
   name: string;
@@ -134,6 +134,24 @@ const ENTITIES: Record<string, string> = {
   '"': '&quot;',
   "'": '&apos;',
 };
+
+/** Characters XML 1.0 cannot carry at all (C0 controls other than tab, LF, CR; lone surrogates; U+FFFE/U+FFFF). */
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Replaces every character XML 1.0 cannot hold with U+FFFD (for reports, where a lossy character beats no report). */
+export function toXmlChars(value: string): string {
+  return value.replace(NOT_XML_CHAR, '\uFFFD');
+}
+
+/**
+ * Escapes text for an attribute value (default) or element content, after
+ * toXmlChars: never throws. For writing outside an element tree.
+ */
+export function escapeXml(value: string | number, inAttribute = true): string {
+  const text = toXmlChars(String(value));
+  // Whitespace is kept literally in content but escaped in attributes, where parsers would normalise it.
+  return text.replace(inAttribute ? /[&<>"'\t\n\r]/g : /[&<>]/g, (c) => ENTITIES[c] ?? `&#${c.charCodeAt(0)};`);
+}
 
 /**
  * Escapes an attribute value: the five predefined entities (as libvirt's

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lintFiles } from '../../src/lint/lint-files.js';
+import { lintFiles } from '../../src/actions/lint-files.js';
 import { tempDir } from '../helpers/archives.js';
 import { buildOva, runCli, runCommands, WEB_DISK, WEB_OVF } from '../helpers/packages.js';
 

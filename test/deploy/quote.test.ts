@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { commandLine, remoteCommand, shellQuote } from '../../src/deploy/ssh/quote.js';
-import { OvfpipeError } from '../../src/errors.js';
+import { OvfpipeError } from '../../src/diagnostics/errors.js';
 
 const SHELLS = ['/bin/sh', '/bin/bash'].filter((s) => existsSync(s));
 

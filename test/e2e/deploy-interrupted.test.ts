@@ -17,6 +17,7 @@ import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 
 const live = requireSshd('interrupted deploy test') && requireLibvirt('interrupted deploy test');
 const tenant = `cut${process.pid}`;
+const netName = `ovfpipe-cut-${process.pid}`;
 const storage = `/var/lib/ovfpipe-e2e/cut-${tenant}`;
 const work = mkdtempSync(join(tmpdir(), 'ovfpipe-e2e-cut-'));
 const pkg = join(work, 'big');
@@ -54,13 +55,12 @@ describe.skipIf(!live)('an upload cut by a dying sshd', () => {
       connect: hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile, retries: 0 }),
       connectUri: 'qemu:///system',
       storageRoot: storage,
-      options: renderOptions({ domainType: 'qemu' as const }),
+      // The NIC's OVF network "frontend" is mapped to a libvirt network of this run's own (no name shared with other runs).
+      options: { ...renderOptions({ domainType: 'qemu' as const }), networkMap: { frontend: { mode: 'network' as const, source: netName } } },
     });
-    // The NIC joins libvirt network "frontend": define it for this test only if absent.
-    const net = run('virsh', ['-c', 'qemu:///system', 'net-info', 'frontend'], { allowFail: true }).status === 0;
     const netXml = join(work, 'net.xml');
-    writeFileSync(netXml, "<network><name>frontend</name><bridge name='ovfcut0'/></network>");
-    if (!net) run('virsh', ['-c', 'qemu:///system', 'net-define', netXml]);
+    writeFileSync(netXml, `<network><name>${netName}</name><bridge name='ovfcut${process.pid % 100000}'/></network>`);
+    run('virsh', ['-c', 'qemu:///system', 'net-define', netXml]);
     try {
       let cut = false;
       let sent = 0;
@@ -107,7 +107,7 @@ describe.skipIf(!live)('an upload cut by a dying sshd', () => {
         rmSync(storage2, { recursive: true, force: true });
       }
     } finally {
-      if (!net) run('virsh', ['-c', 'qemu:///system', 'net-undefine', 'frontend'], { allowFail: true });
+      run('virsh', ['-c', 'qemu:///system', 'net-undefine', netName], { allowFail: true });
     }
   });
 });

@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { inspectPackage } from '../../src/inspect.js';
-import { lintFiles } from '../../src/lint/lint-files.js';
+import { inspectPackage } from '../../src/actions/inspect.js';
+import { lintFiles } from '../../src/actions/lint-files.js';
 import { renderOptions } from '../../src/render/options.js';
-import { renderToDir } from '../../src/render/render-to-dir.js';
-import { verifyPath } from '../../src/verify.js';
+import { renderToDir } from '../../src/actions/render-to-dir.js';
+import { verifyPath } from '../../src/actions/verify.js';
 import { buildTar, type TarEntrySpec } from './archives.js';
 
 const example = (name: string) => new URL(`../../examples/${name}`, import.meta.url);

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { OvfpipeError } from '../../src/errors.js';
+import { OvfpipeError } from '../../src/diagnostics/errors.js';
 
 /** The OvfpipeError `p` rejects with; fails the test if it resolves or rejects with anything else. */
 export async function rejection(p: Promise<unknown>): Promise<OvfpipeError> {

@@ -5,7 +5,7 @@
  */
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lintFiles } from '../../src/lint/lint-files.js';
+import { lintFiles } from '../../src/actions/lint-files.js';
 import { corpusPath, walkFiles } from '../helpers/corpus.js';
 
 /** Negative-named files whose defect is not in the descriptor itself. */

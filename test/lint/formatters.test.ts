@@ -1,7 +1,7 @@
 /** Lint formatters: stylish, json (PRODUCT.md §5 shape), SARIF 2.1.0 structure, JUnit XML that parses back. */
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/diagnostics.js';
-import { isOvfpipeError } from '../../src/errors.js';
+import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
+import { isOvfpipeError } from '../../src/diagnostics/errors.js';
 import type { LintResult } from '../../src/lint/engine.js';
 import { artifactUri, formatResults, escapeXml, FORMAT_NAMES, type FormatName } from '../../src/lint/formatters/index.js';
 import type { RuleMeta } from '../../src/lint/rule.js';

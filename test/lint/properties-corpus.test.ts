@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/diagnostics.js';
+import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import { runRules } from '../../src/lint/engine.js';
 import { propertiesRules } from '../../src/lint/rules/properties/index.js';
 import { parseDescriptor } from '../../src/ovf/parser.js';

@@ -92,7 +92,8 @@ describe('matching profiles against the catalog', () => {
 
   it('does not match another manager id or type id', () => {
     expect(checkProfileAgainstCatalog(qbg({ managerid: '13' }), catalog()).offeredBy).toEqual([]);
-    expect(checkProfileAgainstCatalog(qbg({ typeid: '0x123457' }), catalog()).diagnostics[0]!.message).toContain('typeid 0x123457 (offered: 0x123456)');
+    expect(checkProfileAgainstCatalog(qbg({ typeid: '0x123457' }), catalog()).diagnostics[0]).toMatchObject({ messageId: 'notOffered', data: { profile: 'tenant-vepa' } });
+    expect(checkProfileAgainstCatalog(qbg({ typeid: '0x123457' }), catalog()).diagnostics[0]!.data?.['detail']).toContain('typeid 0x123457 (offered: 0x123456)');
   });
 
   it('matches openvswitch by profile id, and a profile without one on any openvswitch group', () => {
@@ -126,7 +127,15 @@ describe('matching profiles against the catalog', () => {
     expect(checkProfileAgainstCatalog(qbg(), c, 'rack-b').diagnostics[0]!.message).toBe(
       "group 'rack-b' does not offer port profile 'tenant-vepa' (802.1Qbg VSI type 0x123456 version 1, managerid 12): offers no 802.1Qbg ports",
     );
-    expect(checkProfileAgainstCatalog(qbg(), c, 'rack-z').diagnostics[0]!.message).toBe("no group 'rack-z' in the profile catalog (groups: rack-a, rack-b, edge)");
+    expect(checkProfileAgainstCatalog(qbg(), c, 'rack-b').diagnostics[0]).toMatchObject({
+      messageId: 'notOfferedByGroup',
+      data: { group: 'rack-b', profile: 'tenant-vepa', detail: 'offers no 802.1Qbg ports' },
+    });
+    expect(checkProfileAgainstCatalog(qbg(), c, 'rack-z').diagnostics[0]).toMatchObject({
+      ruleId: 'catalog-profile',
+      messageId: 'unknownGroup',
+      data: { group: 'rack-z', groups: 'rack-a, rack-b, edge' },
+    });
   });
 
   it('lists the groups that offer every profile a VM needs, for placement', () => {

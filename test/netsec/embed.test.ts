@@ -110,19 +110,27 @@ describe('network security lint rules', () => {
   it('refuse a section that other OVF tools would have to understand', () => {
     const text = OVF.replace('<VirtualSystem ', '<n:NetworkSecuritySection xmlns:n="http://ovfpipe.dev/schema/netsec/1"><n:Binding nic="5"/></n:NetworkSecuritySection>\n  <VirtualSystem ');
     const env = parseDescriptor(text, 'web.ovf').envelope!;
-    expect(lint(env).map((d) => d.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/ovf:required="false"/), expect.stringMatching(/no <Info>/), expect.stringMatching(/neither a filter nor a profile/)]),
-    );
+    const section = lint(env).filter((d) => d.ruleId === 'netsec-section');
+    expect(section.map((d) => [d.messageId, d.data])).toEqual([
+      ['notOptional', { section: 'NetworkSecuritySection' }],
+      ['noInfo', { section: 'NetworkSecuritySection' }],
+      ['bindingEmpty', { nic: '5' }],
+    ]);
+    // The rendered message (netsec-section).
+    expect(section[0]!.message).toBe('NetworkSecuritySection must carry ovf:required="false" so that other OVF tools can skip it');
   });
 
   it('remind that a macro without a default in the package must come from vars, and accept generated ones', () => {
     const { env } = embed({ profiles: [VEPA], bindings: [parseBindingSpec('nic=5,profile=tenant-vepa')] });
     const msgs = lintAll(env).filter((d) => d.ruleId === 'macro-source');
     expect(msgs.map((d) => [d.severity, d.locator])).toEqual([['warning', 'PortProfile[tenant-vepa]@source']]);
+    expect(msgs[0]).toMatchObject({ messageId: 'noDefault', data: { name: 'uplink', field: 'PortProfile[tenant-vepa]@source' } });
+    // The rendered message (macro-source).
     expect(msgs[0]!.message).toMatch(/\$\{uplink\}.*every deployment must set it in vars/);
     const withDefault = OVF.replace('ovf:qualifiers="MaxLen(15)"', 'ovf:qualifiers="MaxLen(15)" ovf:value="10.0.0.0/24"');
     const bad = embed({ bindings: [parseBindingSpec('nic=5,filter=clean-traffic,IP=${ip}')] }, undefined, withDefault);
-    expect(lintAll(bad.env)).toMatchObject([{ ruleId: 'macro-type', severity: 'error', message: expect.stringMatching(/10\.0\.0\.0\/24.*OVF property/) }]);
+    expect(lintAll(bad.env)).toMatchObject([{ ruleId: 'macro-type', severity: 'error', messageId: 'illTyped', data: { name: 'ip', value: "'10.0.0.0/24'" } }]);
+    expect(lintAll(bad.env)[0]!.data?.['source']).toMatch(/OVF property/);
   });
 
   it('reject a literal CIDR as a filter parameter', () => {

@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasErrors } from '../../src/diagnostics.js';
-import { lintFilterElement } from '../../src/netsec/nwfilter/lint.js';
+import { hasErrors } from '../../src/diagnostics/diagnostic.js';
+import { lintFilterElement } from '../../src/lint/lint-nwfilter.js';
 import { parseXml } from '../../src/xml/parse.js';
 import { CORPUS_DIR, inCI } from '../helpers/corpus.js';
 

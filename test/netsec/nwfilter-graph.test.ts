@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildFilterGraph, formatCycle, type FilterNode } from '../../src/netsec/nwfilter/graph.js';
-import { lintFilterSet } from '../../src/netsec/nwfilter/lint.js';
+import { lintFilterSet } from '../../src/lint/lint-nwfilter.js';
 import { parseXml } from '../../src/xml/parse.js';
 
 const node = (name: string, ...refs: string[]): FilterNode => ({ name, references: refs.map((filter) => ({ filter })), file: `${name}.xml` });

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { isOvfpipeError } from '../../src/errors.js';
-import { loadProfileFile, parsePortProfileYaml } from '../../src/netsec/profiles/index.js';
+import { isOvfpipeError } from '../../src/diagnostics/errors.js';
+import { loadProfileFile } from '../../src/actions/profile-file.js';
+import { parsePortProfileYaml } from '../../src/netsec/profiles/index.js';
 import schema from '../../src/netsec/profiles/profile.schema.json' with { type: 'json' };
 
 const EXAMPLES = join(import.meta.dirname, '../../examples/profiles');

@@ -4,7 +4,7 @@
  * interface mode compatibility, vlan and bandwidth.
  */
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../../src/diagnostics.js';
+import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
 import type { PortProfile, VirtualPortType } from '../../src/netsec/model.js';
 import { profileMacroUses, validatePortProfile } from '../../src/netsec/profiles/index.js';
 
@@ -22,6 +22,7 @@ function withPort(type: VirtualPortType, parameters: Record<string, string>, ove
 
 const errors = (d: Diagnostic[]) => d.filter((x) => x.severity === 'error');
 const messages = (d: Diagnostic[]) => d.map((x) => x.message);
+const ids = (d: Diagnostic[]) => d.map((x) => [x.ruleId, x.messageId, x.data]);
 const QBG = { managerid: '12', typeid: '0x123456', typeidversion: '1', instanceid: UUID };
 
 describe('802.1Qbg parameters', () => {
@@ -46,7 +47,8 @@ describe('802.1Qbg parameters', () => {
 
   it('rejects a leading zero because libvirt reads it as octal and its schema as decimal', () => {
     const [d] = errors(validatePortProfile(withPort('802.1Qbg', { ...QBG, managerid: '010' })));
-    expect(d?.message).toMatch(/octal/);
+    expect(d).toMatchObject({ ruleId: 'virtualport-parameters', messageId: 'fieldType', data: { field: 'virtualport managerid', value: '010' } });
+    expect(d?.data?.['reason']).toMatch(/octal/);
   });
 
   it('rejects an instanceid that is not a UUID, and accepts the 32-hex-digit form', () => {
@@ -57,11 +59,11 @@ describe('802.1Qbg parameters', () => {
 
   it('requires managerid, typeid and typeidversion on a direct interface', () => {
     const d = errors(validatePortProfile(withPort('802.1Qbg', { instanceid: UUID })));
-    expect(messages(d)).toEqual([
-      "missing managerid in <virtualport type='802.1Qbg'> (libvirt requires it on a direct interface)",
-      "missing typeid in <virtualport type='802.1Qbg'> (libvirt requires it on a direct interface)",
-      "missing typeidversion in <virtualport type='802.1Qbg'> (libvirt requires it on a direct interface)",
-    ]);
+    expect(ids(d)).toEqual(
+      ['managerid', 'typeid', 'typeidversion'].map((name) => ['virtualport-parameters', 'missingParameter', { name, type: '802.1Qbg', mode: 'direct' }]),
+    );
+    // The rendered message (virtualport-parameters).
+    expect(d[0]!.message).toBe("missing managerid in <virtualport type='802.1Qbg'> (libvirt requires it on a direct interface)");
   });
 
   it('lets a network interface leave parameters to the network definition', () => {
@@ -71,12 +73,11 @@ describe('802.1Qbg parameters', () => {
   it('warns that a missing instanceid becomes a new random one at every define', () => {
     const d = validatePortProfile(withPort('802.1Qbg', { managerid: '12', typeid: '1', typeidversion: '1' }));
     expect(d).toHaveLength(1);
-    expect(d[0]).toMatchObject({ severity: 'warning', ruleId: 'virtualport-parameters' });
-    expect(d[0]!.message).toContain('${instanceid}');
+    expect(d[0]).toMatchObject({ severity: 'warning', ruleId: 'virtualport-parameters', messageId: 'noInstanceId' });
   });
 
   it('warns that managerid 0 is reserved', () => {
-    expect(validatePortProfile(withPort('802.1Qbg', { ...QBG, managerid: '0x0' }))[0]).toMatchObject({ severity: 'warning', locator: 'PortProfile[p]/virtualport@managerid' });
+    expect(validatePortProfile(withPort('802.1Qbg', { ...QBG, managerid: '0x0' }))[0]).toMatchObject({ severity: 'warning', locator: 'PortProfile[p]/virtualport@managerid', messageId: 'reservedManagerId' });
   });
 
   it('rejects extra profileid and interfaceid parameters', () => {
@@ -135,7 +136,11 @@ describe('interface mode compatibility', () => {
   });
 
   it('rejects 802.1Qbg and 802.1Qbh on a bridge interface', () => {
-    expect(errors(validatePortProfile(withPort('802.1Qbg', QBG, { mode: 'bridge', source: 'br0', sourceMode: undefined })))[0]?.message).toMatch(/needs mode direct or network/);
+    expect(errors(validatePortProfile(withPort('802.1Qbg', QBG, { mode: 'bridge', source: 'br0', sourceMode: undefined })))[0]).toMatchObject({
+      ruleId: 'port-profile',
+      messageId: 'modeForType',
+      data: { type: '802.1Qbg', modes: 'direct or network', mode: 'bridge' },
+    });
     expect(errors(validatePortProfile(withPort('802.1Qbh', { profileid: 'x' }, { mode: 'bridge', source: 'br0', sourceMode: undefined })))).toHaveLength(1);
   });
 
@@ -176,11 +181,11 @@ describe('vlan', () => {
   it('requires trunk mode for more than one tag and allows at most one native vlan', () => {
     expect(errors(validatePortProfile(ovs({ tags: [{ id: '1' }, { id: '2' }], trunk: false })))).toHaveLength(1);
     const natives = { tags: [{ id: '1', nativeMode: 'tagged' as const }, { id: '2', nativeMode: 'untagged' as const }], trunk: true };
-    expect(messages(errors(validatePortProfile(ovs(natives))))).toEqual(['only one tag may have a nativeMode (libvirt: duplicate native vlan setting)']);
+    expect(ids(errors(validatePortProfile(ovs(natives))))).toEqual([['port-profile', 'vlanNativeTwice', {}]]);
   });
 
   it('refuses a vlan where libvirt refuses it at start: macvtap other than passthrough, or a bridge without openvswitch', () => {
-    expect(errors(validatePortProfile(profile({ vlan: { tags: [{ id: '5' }] } })))[0]?.message).toMatch(/vlan tag not supported/);
+    expect(errors(validatePortProfile(profile({ vlan: { tags: [{ id: '5' }] } })))[0]).toMatchObject({ ruleId: 'port-profile', messageId: 'vlanUnsupported' });
     expect(errors(validatePortProfile(profile({ sourceMode: 'passthrough', vlan: { tags: [{ id: '5' }] } })))).toEqual([]);
     expect(errors(validatePortProfile(profile({ mode: 'bridge', source: 'br0', sourceMode: undefined, vlan: { tags: [{ id: '5' }] } })))).toHaveLength(1);
   });
@@ -198,16 +203,18 @@ describe('bandwidth', () => {
 
   it('requires average or floor, and average for peak and burst', () => {
     expect(errors(validatePortProfile(profile({ bandwidth: { inbound: {} } })))).toHaveLength(1);
-    expect(messages(errors(validatePortProfile(profile({ bandwidth: { outbound: { peak: '10' } } }))))).toEqual([
-      'bandwidth outbound needs average or floor (netdev_bandwidth_conf.c)',
-      'bandwidth outbound: peak and burst require average',
+    expect(ids(errors(validatePortProfile(profile({ bandwidth: { outbound: { peak: '10' } } }))))).toEqual([
+      ['port-profile', 'bandwidthNeedsAverage', { direction: 'outbound' }],
+      ['port-profile', 'peakBurstNeedAverage', { direction: 'outbound' }],
     ]);
   });
 
   it('allows floor only inbound and only on a network interface', () => {
     expect(validatePortProfile(profile({ mode: 'network', source: 'default', sourceMode: undefined, bandwidth: { inbound: { floor: '200' } } }))).toEqual([]);
-    expect(errors(validatePortProfile(profile({ bandwidth: { inbound: { floor: '200' } } })))[0]?.message).toMatch(/needs mode 'network'/);
+    expect(errors(validatePortProfile(profile({ bandwidth: { inbound: { floor: '200' } } })))[0]).toMatchObject({ messageId: 'floorNeedsNetwork', data: { mode: 'direct' } });
     const out = errors(validatePortProfile(profile({ mode: 'network', source: 'default', sourceMode: undefined, bandwidth: { outbound: { average: '1', floor: '2' } } })));
+    expect(ids(out)).toEqual([['port-profile', 'floorOutbound', {}]]);
+    // The rendered message (port-profile).
     expect(messages(out)).toEqual(["'floor' is allowed only in inbound bandwidth"]);
   });
 });
@@ -236,7 +243,7 @@ describe('macros in profile fields', () => {
   });
 
   it('reports a malformed macro', () => {
-    expect(messages(errors(validatePortProfile(profile({ source: '${1eth}' }))))[0]).toMatch(/not a valid macro name/);
+    expect(errors(validatePortProfile(profile({ source: '${1eth}' })))[0]).toMatchObject({ messageId: 'fieldSyntax', data: { field: 'source' } });
   });
 });
 

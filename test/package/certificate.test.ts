@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OvfpipeError } from '../../src/errors.js';
+import { OvfpipeError } from '../../src/diagnostics/errors.js';
 import { parseCertificateFile, signManifest, verifyManifestSignature } from '../../src/package/certificate.js';
 import { tempDir } from '../helpers/archives.js';
 

@@ -58,6 +58,17 @@ describe('package lint rules', () => {
       ['error', 'vm.mf', 4],
     ]);
     expect(diags[2]!.locator).toBe('Manifest[vm.mf]/Line[4]');
+    expect(diags.map((d) => [d.messageId, d.data])).toEqual([
+      ['algorithmSpelling', { written: 'SHA-256', algorithm: 'SHA256' }],
+      ['spacing', { algorithm: 'SHA256', name: 'disk2.vmdk' }],
+      ['unparseableLine', { text: '"garbage"' }],
+    ]);
+  });
+
+  it('manifest-format renders its message from the template and data', async () => {
+    const mf = mfFor(OVF) + 'garbage\n';
+    const [d] = (await lintOva([['vm.ovf', OVF], ['vm.mf', mf], ['disk1.vmdk', d1], ['disk2.vmdk', d2]])).filter((x) => x.ruleId === 'manifest-format');
+    expect(d!.message).toBe('cannot parse manifest line "garbage"; expected ALG(name)= hexdigest');
   });
 
   it('manifest-complete reports unlisted files, unknown entries and a missing manifest', async () => {
@@ -79,6 +90,12 @@ describe('package lint rules', () => {
       ['warning', 'Package/Member[vm.mf]'],
       ['warning', 'Package/Member[disk1.vmdk]'],
     ]);
+    expect(diags.filter((d) => d.ruleId === 'ova-member-order').map((d) => [d.messageId, d.data])).toEqual([
+      ['descriptor-not-first', { descriptor: 'vm.ovf', position: 2 }],
+      ['companions-misplaced', { companions: '"vm.mf"', positions: '3' }],
+      ['references-order', { member: 'disk1.vmdk', after: 'disk2.vmdk' }],
+    ]);
+    expect(diags.find((d) => d.messageId === 'descriptor-not-first')!.message).toBe('descriptor "vm.ovf" is member 2, but it must be the first member (DSP0243 §5.3)');
   });
 
   it('ova-member-order does not apply to zips and directories', async () => {

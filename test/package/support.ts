@@ -2,7 +2,7 @@
 import { readdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { expect } from 'vitest';
-import { OvfpipeError } from '../../src/errors.js';
+import { OvfpipeError } from '../../src/diagnostics/errors.js';
 
 /** Awaits `p` and asserts it rejects with an OvfpipeError of `code` whose message matches `pattern`. */
 export async function expectOvfError(p: Promise<unknown>, code: string, pattern: RegExp): Promise<OvfpipeError> {

@@ -59,6 +59,37 @@ describe('pipeline file', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(r.diagnostics.map((d) => d.message)).toEqual(expect.arrayContaining([expect.stringMatching(/domain name t1-web is used twice/)]));
   });
+
+  it('locates pipeline-level problems at their YAML node: file, line and column, never 0:0', async () => {
+    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(process.cwd(), 'test/pipeline/.tmp-'));
+    const file = join(dir, 'p.yaml');
+    const text = BASE.replace('../../examples', '../../../examples')
+      .replace('capacity: { memoryMiB: 1024 } }', 'capacity: { memoryMiB: 1024 }, storage: /srv/other }')
+      .replace('      - package: web\n        count: 2', '      - package: nope\n        count: 2');
+    writeFileSync(file, text);
+    const r = await preparePipeline({ file, env: { HOST_A: 'ssh://x' } });
+    rmSync(dir, { recursive: true, force: true });
+    const own = r.diagnostics.filter((d) => d.ruleId === 'pipeline-file');
+    expect(own.map((d) => [d.locator, d.file, d.line])).toEqual([
+      ['inventory.hosts.a.storage', file, 6],
+      // One per instance (count: 2), at the deployment's `package:` line.
+      ['tenants.t1', file, 10],
+      ['tenants.t1', file, 10],
+    ]);
+    expect(own.every((d) => d.line > 0 && d.column > 0)).toBe(true);
+  });
+});
+
+describe('pipeline stages', () => {
+  it('run as a table: lint, verify and deploy only when the pipeline lists them', async () => {
+    const { PIPELINE_STAGES, selectedStages } = await import('../../src/pipeline/stages.js');
+    const p = parsePipeline(BASE, 'p.yaml', { HOST_A: 'x' }).pipeline!;
+    expect(PIPELINE_STAGES.map((s) => s.name)).toEqual(['lint', 'verify', 'open', 'storage', 'mappings', 'render', 'names', 'catalog', 'placement', 'deploy', 'shard']);
+    expect(selectedStages(p).map((s) => s.name)).toEqual(PIPELINE_STAGES.map((s) => s.name));
+    expect(selectedStages({ ...p, stages: ['verify', 'render'] }).map((s) => s.name)).toEqual(['verify', 'open', 'storage', 'mappings', 'render', 'names', 'catalog', 'placement', 'shard']);
+  });
 });
 
 describe('placement', () => {

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderSettings } from '../../src/render/option-table.js';
-import { renderToDir } from '../../src/render/render-to-dir.js';
+import { renderToDir } from '../../src/actions/render-to-dir.js';
 import { tempDir } from '../helpers/archives.js';
 import { inCI } from '../helpers/corpus.js';
 

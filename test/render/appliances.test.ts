@@ -93,7 +93,7 @@ describe('configurations', () => {
 
 describe('inspect', () => {
   it("reports the default configuration's hardware, the others where they differ, and the firmware", async () => {
-    const { inspectPackage } = await import('../../src/inspect.js');
+    const { inspectPackage } = await import('../../src/actions/inspect.js');
     const r = await inspectPackage(join(FIXTURES, 'multi-config.ovf'));
     const [vs] = r.envelope!.virtualSystems;
     expect([vs!.configuration, vs!.cpus, vs!.memoryBytes, vs!.disks.length, vs!.firmware]).toEqual(['medium', 2, 4 * 2 ** 30, 1, 'bios']);

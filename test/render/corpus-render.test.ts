@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lintFiles } from '../../src/lint/lint-files.js';
+import { lintFiles } from '../../src/actions/lint-files.js';
 import { parseDescriptor } from '../../src/ovf/parser.js';
 import { readFileSync } from 'node:fs';
 import { renderPackage } from '../../src/render/render-package.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OvfpipeError } from '../../src/errors.js';
+import { OvfpipeError } from '../../src/diagnostics/errors.js';
 import { DOMAIN_METADATA_NS, renderDomain, renderDomainXml } from '../../src/render/domain.js';
 import { renderOptions } from '../../src/render/options.js';
 import { attr, child, childText } from '../../src/xml/element.js';

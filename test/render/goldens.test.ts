@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderToDir } from '../../src/render/render-to-dir.js';
+import { renderToDir } from '../../src/actions/render-to-dir.js';
 import { renderOptions } from '../../src/render/options.js';
 import { inCI } from '../helpers/corpus.js';
 

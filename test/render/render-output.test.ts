@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { writeDirAtomically } from '../../src/render/output-dir.js';
+import { writeDirAtomically } from '../../src/actions/output-dir.js';
 import { tempDir } from '../helpers/archives.js';
 import { inCI } from '../helpers/corpus.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OvfpipeError } from '../../src/errors.js';
+import { OvfpipeError } from '../../src/diagnostics/errors.js';
 import { attr, childText } from '../../src/xml/element.js';
 import { parseXml } from '../../src/xml/parse.js';
 import { element, escapeAttribute, escapeText, text, writeXml } from '../../src/xml/writer.js';

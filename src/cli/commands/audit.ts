@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import { addRenderOptions } from '../../render/option-table.js';
 import { collect, type CliIo } from '../io.js';
 

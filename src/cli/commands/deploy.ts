@@ -1,30 +1,9 @@
 import type { Command } from 'commander';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import { addRenderOptions } from '../../render/option-table.js';
+import type { DeployFlags } from '../deploy-run.js';
 import { collect, EXIT, type CliIo } from '../io.js';
 
-interface DeployFlags {
-  host: string[];
-  identity?: string;
-  knownHosts?: string;
-  fingerprint?: string;
-  sshConfig?: string;
-  connect: string;
-  storage: string;
-  tenant: string;
-  vars?: string;
-  start?: boolean;
-  force?: boolean;
-  json?: boolean;
-  diskMode?: string;
-  report?: string;
-  junit?: string;
-  parallel: string;
-  perHost: string;
-  dryRun?: boolean;
-  /** Render options (option-table.ts), by commander's camelCase keys. */
-  [renderOption: string]: unknown;
-}
 
 function hostOptions(c: Command, required = true): Command {
   const opt = (flags: string, text: string, fn?: (v: string, p: string[]) => string[], dflt?: string[]) =>
@@ -94,7 +73,5 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
       setExit(await runProbe(f, io));
     });
 }
-
-export type { DeployFlags };
 
 export { EXIT };

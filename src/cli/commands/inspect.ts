@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { InspectReport } from '../../inspect.js';
+import type { InspectReport } from '../../actions/inspect.js';
 import { EXIT, type CliIo } from '../io.js';
 
 export function registerInspect(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -9,7 +9,7 @@ export function registerInspect(program: Command, io: CliIo, setExit: (code: num
     .argument('<pkg>', 'package: directory, .ovf, .ova or zip')
     .option('--json', 'print the report as JSON')
     .action(async (pkg: string, opts: { json?: boolean }) => {
-      const { inspectPackage } = await import('../../inspect.js');
+      const { inspectPackage } = await import('../../actions/inspect.js');
       const report = await inspectPackage(pkg);
       io.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
       setExit(report.problems.some((d) => d.severity === 'error') ? EXIT.problems : EXIT.ok);

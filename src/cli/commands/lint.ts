@@ -16,9 +16,10 @@ export function registerLint(program: Command, io: CliIo, setExit: (code: number
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .action(async (paths: string[], opts: { format: string; descriptorOnly?: boolean; strict?: boolean; rule: string[]; config?: string; catalog?: string; output?: string }) => {
       // Loaded on use, so that `ovfpipe --help` and other commands start fast.
-      const [{ lintFailed }, { lintFiles }, { loadLintConfig, mergeLintConfig, parseRuleOption }, { formatResults }, { allRuleMetas }] = await Promise.all([
+      const [{ lintFailed }, { lintFiles }, { loadLintConfig }, { mergeLintConfig, parseRuleOption }, { formatResults }, { allRuleMetas }] = await Promise.all([
         import('../../lint/engine.js'),
-        import('../../lint/lint-files.js'),
+        import('../../actions/lint-files.js'),
+        import('../../actions/lint-config.js'),
         import('../../lint/config.js'),
         import('../../lint/formatters/index.js'),
         import('../../lint/registry.js'),
@@ -28,8 +29,8 @@ export function registerLint(program: Command, io: CliIo, setExit: (code: number
       const results = await lintFiles(paths, { descriptorOnly: opts.descriptorOnly, config });
       const text = formatResults(opts.format as FormatName, results, { color: !opts.output && useColor(io), rules: allRuleMetas(), cwd: io.cwd });
       if (opts.output) {
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(opts.output, text);
+        const { writeTextFile } = await import('../../actions/files.js');
+        await writeTextFile(opts.output, text);
       } else io.stdout.write(text);
       setExit(lintFailed(results, config.strict) ? EXIT.problems : EXIT.ok);
     });

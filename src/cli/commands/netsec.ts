@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { SyncFlags } from '../../netsec/sync.js';
-import { collect, EXIT, type CliIo } from '../io.js';
+import type { SyncFlags } from '../netsec-sync.js';
+import { collect, EXIT, printDiagnostics, type CliIo } from '../io.js';
 
 export function registerNetsec(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const netsec = program.command('netsec').description('network security metadata: libvirt filters, port profiles, NIC bindings');
@@ -10,7 +10,7 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
     .argument('<pkg>', 'package: directory, .ovf, .ova or zip')
     .option('--json', 'print as JSON')
     .action(async (pkg: string, opts: { json?: boolean }) => {
-      const [{ loadDescriptor }, { netsecReport, renderNetsecText }] = await Promise.all([import('../../load-descriptor.js'), import('../../netsec/show.js')]);
+      const [{ loadDescriptor }, { netsecReport, renderNetsecText }] = await Promise.all([import('../../package/open-descriptor.js'), import('../../netsec/show.js')]);
       const d = await loadDescriptor(pkg);
       await d.reader.close();
       const report = netsecReport(d.envelope);
@@ -27,9 +27,9 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
     .option('--vs <id>', 'put the metadata inside this VirtualSystem instead of at package level')
     .option('--force', 'overwrite OUT if it exists')
     .action(async (pkg: string, opts: { output: string; filter: string[]; profile: string[]; bind: string[]; vs?: string; force?: boolean }) => {
-      const { embedPackage } = await import('../../netsec/embed-package.js');
+      const { embedPackage } = await import('../../actions/embed-package.js');
       const result = await embedPackage({ pkg, out: opts.output, filters: opts.filter, profiles: opts.profile, bindings: opts.bind, virtualSystemId: opts.vs, force: opts.force });
-      for (const d of result.refused) io.stderr.write(`${d.file ?? ''}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.ruleId}] ${d.locator}\n`);
+      printDiagnostics(result.refused, io);
       if (result.refused.length > 0) {
         io.stderr.write(`ovfpipe: nothing written to ${opts.output}: ${result.refused.length} problem(s) in the inputs or in what they would add\n`);
         setExit(EXIT.problems);
@@ -62,7 +62,7 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
     .option('--migrate-uri <uri>', 'destination URI for virsh migrate, as seen from the source (with --migrate)')
     .option('--json', 'print the result as JSON')
     .action(async (domain: string, opts: SyncFlags) => {
-      const { runNetsecSync } = await import('../../netsec/sync.js');
+      const { runNetsecSync } = await import('../netsec-sync.js');
       setExit(await runNetsecSync(domain, opts, io));
     });
 }

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readTextFile } from '../../actions/files.js';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import type { DigestAlgorithm } from '../../package/manifest.js';
 import type { PackResult } from '../../package/pack.js';
 import { EXIT, type CliIo } from '../io.js';
@@ -30,7 +30,7 @@ export function registerPack(program: Command, io: CliIo, setExit: (code: number
     .option('--json', 'print the result as JSON')
     .action(async (pkg: string, opts: PackFlags) => {
       if (Boolean(opts.sign) !== Boolean(opts.cert)) throw new OvfpipeError('OVFPIPE_USAGE', '--sign and --cert go together');
-      const sign = opts.sign && opts.cert ? { key: await readText(resolve(io.cwd, opts.sign)), certificate: await readText(resolve(io.cwd, opts.cert)) } : undefined;
+      const sign = opts.sign && opts.cert ? { key: await readTextFile(resolve(io.cwd, opts.sign)), certificate: await readTextFile(resolve(io.cwd, opts.cert)) } : undefined;
       const { packPackage } = await import('../../package/pack.js');
       const result = await packPackage(resolve(io.cwd, pkg), {
         output: resolve(io.cwd, opts.output),
@@ -50,14 +50,6 @@ function sourceDateEpoch(value: string | undefined): number {
   if (value === undefined || value === '') return 0;
   if (!/^[0-9]+$/.test(value) || Number(value) >= 8 ** 11) throw new OvfpipeError('OVFPIPE_USAGE', `SOURCE_DATE_EPOCH="${value}" is not a number of seconds since 1970`);
   return Number(value);
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read ${path}: ${(e as Error).message}`, { where: path });
-  }
 }
 
 function renderText(out: string, r: PackResult): string {

@@ -1,16 +1,8 @@
 import type { Command } from 'commander';
-import { OvfpipeError } from '../../errors.js';
 import { collect, EXIT, type CliIo } from '../io.js';
+import { parseShard } from '../shard.js';
 import { addRenderOptions, renderSettings, settingsFromFlags, type RenderSettings } from '../../render/option-table.js';
 
-function parseShard(s: string | undefined): { index: number; count: number } | undefined {
-  if (s === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || count < 1 || index < 1 || index > count) throw new OvfpipeError('OVFPIPE_USAGE', `--shard '${s}': expected i/n with 1 <= i <= n`);
-  return { index, count };
-}
 
 /** Render option flags as pipeline defaults; out-of-range values are usage errors here, before any work. */
 function renderFlags(o: object): RenderSettings {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { addRenderOptions, renderSettings, settingsFromFlags } from '../../render/option-table.js';
-import { EXIT, type CliIo } from '../io.js';
+import { EXIT, printDiagnostics, type CliIo } from '../io.js';
 
 interface RenderFlags {
   tenant: string;
@@ -21,10 +21,10 @@ export function registerRender(program: Command, io: CliIo, setExit: (code: numb
     .option('--descriptor-only', 'render from the descriptor alone: read no member, image digests unknown')
     .option('--storage <dir>', 'storage root on the hosts', '/var/lib/ovfpipe');
   addRenderOptions(command).action(async (pkg: string, flags: RenderFlags & Record<string, unknown>) => {
-    const { renderToDir } = await import('../../render/render-to-dir.js');
+    const { renderToDir } = await import('../../actions/render-to-dir.js');
     const { options, configuration } = renderSettings(settingsFromFlags(flags));
     const r = await renderToDir({ pkg, tenant: flags.tenant, varsFile: flags.vars, out: flags.out, descriptorOnly: flags.descriptorOnly, storageRoot: flags.storage, configuration, options });
-    for (const d of r.diagnostics) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]\n`);
+    printDiagnostics(r.diagnostics, io);
     if (r.written.length === 0) {
       io.stderr.write('ovfpipe: nothing rendered\n');
       setExit(EXIT.problems);

@@ -8,7 +8,7 @@ export function registerSpec(program: Command, io: CliIo): void {
     .argument('<pkg>', 'package: directory, .ovf, .ova or zip')
     .option('--json', 'print the entries as JSON instead')
     .action(async (pkg: string, opts: { json?: boolean }) => {
-      const [{ loadDescriptor }, { collectSpec, renderSpecYaml, generatedMacrosUsed }] = await Promise.all([import('../../load-descriptor.js'), import('../../spec.js')]);
+      const [{ loadDescriptor }, { collectSpec, renderSpecYaml, generatedMacrosUsed }] = await Promise.all([import('../../package/open-descriptor.js'), import('../../render/spec.js')]);
       const d = await loadDescriptor(pkg);
       await d.reader.close();
       const entries = collectSpec(d.envelope);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { VerifyReport } from '../../verify.js';
+import type { VerifyReport } from '../../actions/verify.js';
 import { EXIT, type CliIo } from '../io.js';
 
 export function registerVerify(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -9,7 +9,7 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
     .argument('<pkg>', 'package: directory, .ovf, .ova (optionally gzip-compressed) or zip')
     .option('--json', 'print the report as JSON')
     .action(async (pkg: string, opts: { json?: boolean }) => {
-      const { verifyPath } = await import('../../verify.js');
+      const { verifyPath } = await import('../../actions/verify.js');
       const report = await verifyPath(pkg);
       io.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(pkg, report));
       setExit(report.ok ? EXIT.ok : EXIT.problems);

@@ -8,7 +8,7 @@
  * An unreachable host is reported as such; the others are still audited.
  */
 import PQueue from 'p-queue';
-import { isOvfpipeError } from '../../errors.js';
+import { isOvfpipeError } from '../../diagnostics/errors.js';
 import type { RenderedVm } from '../../render/render-package.js';
 import type { HostJob, HostUnit } from '../deploy.js';
 import type { Transport } from '../transport.js';

@@ -8,7 +8,8 @@
  */
 import type { ScopedFilter } from '../../render/filters.js';
 import type { RenderedVm } from '../../render/render-package.js';
-import { digestOf, ownerOf, sameFilter } from '../plan.js';
+import { sameFilter } from '../../netsec/nwfilter/identity.js';
+import { digestOf, ownerOf } from '../plan.js';
 import { checkEnforcement, filterLayers } from './firewall.js';
 import type { AuditHostState } from './host-state.js';
 import { type AuditFinding, type VmAudit, vmStatus } from './model.js';

@@ -4,11 +4,11 @@
  * desired-state digests compare), VMs placed round-robin as deploy places
  * them. The package stays open until `close`: a repair may upload images.
  */
-import { hasErrors, type Diagnostic } from '../../diagnostics.js';
-import { loadDescriptor } from '../../load-descriptor.js';
+import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { loadDescriptor } from '../../package/open-descriptor.js';
 import type { VarsFile } from '../../macros/vars.js';
 import { renderPackage } from '../../render/render-package.js';
-import { imageDigests } from '../../render/render-to-dir.js';
+import { imageDigests } from '../../package/image-digests.js';
 import type { RenderOptions } from '../../render/types.js';
 import { type HostJob, place } from '../deploy.js';
 import type { AuditTarget } from './audit.js';

@@ -10,7 +10,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import type { SshTarget } from './config.js';
 import { defaultKnownHostsFiles, loadKnownHosts, verifyHostKey } from './host-key.js';
 import { knownKeyTypes } from './known-hosts.js';

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:os';
 import type { Client, ClientChannel } from 'ssh2';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import type { ExecOptions, ExecResult } from '../transport.js';
 import { commandLine, remoteCommand } from './quote.js';
 

@@ -26,7 +26,7 @@ import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import type { ExecOptions, ExecResult, PutOptions, PutResult, Transport } from '../transport.js';
 import { earlyExit } from './exec.js';
 import { remoteCommand } from './quote.js';

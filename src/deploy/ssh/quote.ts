@@ -8,7 +8,7 @@
  * Assumes the remote login shell is POSIX (sh, dash, bash, zsh, ksh); csh and
  * fish parse single quotes differently and are not supported.
  */
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 
 /**
  * Characters that never need quoting anywhere in a word. `=` is left out so an

@@ -2,7 +2,7 @@
  * ssh2 tags each error with the phase it failed in (`err.level`); map those
  * phases onto our codes so callers can tell "retry later" from "fix your key".
  */
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 
 interface Ssh2Error extends Error {
   level?: string;

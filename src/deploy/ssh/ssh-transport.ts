@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import type { ClientChannel } from 'ssh2';
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import type { ExecResult, PutResult, Transport } from '../transport.js';
 import type { SshTarget } from './config.js';
 import { closeClients, openConnection, type SshConnection } from './connection.js';

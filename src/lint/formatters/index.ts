@@ -1,5 +1,5 @@
 /** The lint output formats of PRODUCT.md §5, by name. Each is a pure function from results to text. */
-import { OvfpipeError } from '../../errors.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import { VERSION } from '../../version.js';
 import type { LintResult } from '../engine.js';
 import { formatJson } from './json.js';
@@ -33,7 +33,7 @@ export function formatResults(name: FormatName, results: readonly LintResult[], 
 }
 
 export { formatJson, formatJunit, formatSarif, formatStylish };
-export { escapeXml } from './junit.js';
+export { escapeXml } from '../../xml/writer.js';
 export { toJsonResults, type JsonDiagnostic, type JsonResult } from './json.js';
 export { toSarif, artifactUri, SARIF_SCHEMA } from './sarif.js';
 export type { FormatOptions } from './options.js';

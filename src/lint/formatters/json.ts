@@ -3,7 +3,7 @@
  * `{ file, diagnostics: [{ ruleId, severity, message, line, column, locator }] }`,
  * keys in that order, two-space indented, one trailing newline.
  */
-import type { Severity } from '../../diagnostics.js';
+import type { Severity } from '../../diagnostics/diagnostic.js';
 import type { LintResult } from '../engine.js';
 import type { FormatOptions } from './options.js';
 

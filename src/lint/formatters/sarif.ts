@@ -6,7 +6,7 @@
  * line is known) and the locator as a logical location.
  */
 import { isAbsolute, relative, sep } from 'node:path';
-import type { Severity } from '../../diagnostics.js';
+import type { Severity } from '../../diagnostics/diagnostic.js';
 import type { LintResult } from '../engine.js';
 import type { RuleMeta } from '../rule.js';
 import { DEFAULT_INFORMATION_URI, defaultDocsBaseUri, type FormatOptions } from './options.js';

@@ -4,7 +4,7 @@
  * rows, then a summary line. Colour only when asked (the CLI decides: a TTY
  * and no NO_COLOR); plain ANSI codes, no dependency.
  */
-import type { Severity } from '../../diagnostics.js';
+import type { Severity } from '../../diagnostics/diagnostic.js';
 import type { LintResult } from '../engine.js';
 import type { FormatOptions } from './options.js';
 

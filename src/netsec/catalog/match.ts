@@ -15,7 +15,8 @@
  * A field that is still a macro `${…}` matches anything; check the resolved
  * profile again to be sure.
  */
-import { diagnostic, type Diagnostic } from '../../diagnostics.js';
+import { diagnostic, type Diagnostic, type SourceLocation } from '../../diagnostics/diagnostic.js';
+import { formatMessage } from '../../diagnostics/rule.js';
 import { hasMacros } from '../../macros/syntax.js';
 import { checkLibvirtUnsigned } from '../../macros/types.js';
 import type { PortProfile, VirtualPortSpec } from '../model.js';
@@ -103,21 +104,32 @@ function describeNeed(profile: PortProfile): string {
  * Checks one profile against the catalog: against `group` only when given, else against every
  * group. An error (`catalog-profile`) when nothing offers it, naming what each group lacks.
  */
+/** The messages of the catalog check, by message id (the lint rule catalog-profile uses them as its templates). */
+export const CATALOG_CHECK_MESSAGES = {
+  unknownGroup: "no group '{{group}}' in the profile catalog (groups: {{groups}})",
+  notOfferedByGroup: "group '{{group}}' does not offer port profile '{{profile}}' ({{need}}): {{detail}}",
+  notOffered: "no group of the profile catalog offers port profile '{{profile}}' ({{need}}): {{detail}}",
+} as const;
+
+function catalogFinding(messageId: keyof typeof CATALOG_CHECK_MESSAGES, data: Record<string, string>, at: Partial<SourceLocation>, locator: string): Diagnostic {
+  return diagnostic(CATALOG_PROFILE_RULE_ID, 'error', formatMessage(CATALOG_CHECK_MESSAGES[messageId], data), at, locator, { messageId, data });
+}
+
 export function checkProfileAgainstCatalog(profile: PortProfile, catalog: ProfileCatalog, group?: string): CatalogCheck {
   const locator = profileLocator(profile);
   const at = profile.loc ?? {};
   if (group !== undefined && !catalog.groups.has(group)) {
     const known = [...catalog.groups.keys()].join(', ');
-    return { offeredBy: [], diagnostics: [diagnostic(CATALOG_PROFILE_RULE_ID, 'error', `no group '${group}' in the profile catalog (groups: ${known})`, at, locator)] };
+    return { offeredBy: [], diagnostics: [catalogFinding('unknownGroup', { group, groups: known }, at, locator)] };
   }
   const candidates = group !== undefined ? [catalog.groups.get(group)!] : [...catalog.groups.values()];
   const misses = candidates.map((g) => ({ group: g.name, why: groupMisses(profile, g) }));
   const offeredBy = misses.filter((m) => m.why.length === 0).map((m) => m.group);
   if (offeredBy.length > 0) return { offeredBy, diagnostics: [] };
   const detail = group !== undefined ? misses[0]!.why.join(', ') : misses.map((m) => `${m.group}: ${m.why.join(', ')}`).join('; ');
-  const scope = group !== undefined ? `group '${group}' does not offer` : 'no group of the profile catalog offers';
-  const message = `${scope} port profile '${profile.name}' (${describeNeed(profile)}): ${detail}`;
-  return { offeredBy, diagnostics: [diagnostic(CATALOG_PROFILE_RULE_ID, 'error', message, at, locator)] };
+  const data = { profile: profile.name, need: describeNeed(profile), detail };
+  const finding = group !== undefined ? catalogFinding('notOfferedByGroup', { group, ...data }, at, locator) : catalogFinding('notOffered', data, at, locator);
+  return { offeredBy, diagnostics: [finding] };
 }
 
 /** Groups (in catalog order) that offer every one of `profiles`; for placement. */

@@ -5,7 +5,7 @@
  * manager id, type id and versions; 802.1Qbh and Open vSwitch profile ids;
  * MidoNet) and, optionally, the bridges, devices and networks its hosts have.
  */
-import type { SourceLocation } from '../../diagnostics.js';
+import type { SourceLocation } from '../../diagnostics/diagnostic.js';
 import type { VirtualPortType } from '../model.js';
 
 export interface CatalogVirtualPortOffer {

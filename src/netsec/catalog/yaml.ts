@@ -25,10 +25,11 @@
  * or `0x` hex. Problems are returned as located `catalog-yaml` diagnostics.
  */
 import { createRequire } from 'node:module';
-import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics.js';
+import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { checkLibvirtUnsigned, checkMacroValue } from '../../macros/types.js';
 import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
 import type { VirtualPortType } from '../model.js';
+import { CATALOG_OFFER_KEYS, VIRTUALPORT_TYPES } from '../virtualport-types.js';
 // createRequire, not an import attribute: `with { type: 'json' }` needs Node 20.10+, and engines says >=20.
 const catalogSchema = createRequire(import.meta.url)('./catalog.schema.json') as Record<string, unknown>;
 import type { CatalogGroup, CatalogOffer, CatalogVirtualPortOffer, ProfileCatalog, SourceOfferKind } from './model.js';
@@ -80,23 +81,18 @@ class OfferReader {
     const offer: CatalogVirtualPortOffer = { kind: 'virtualport', type, loc: this.input.locate(path) };
     if (raw['name'] !== undefined) offer.name = String(raw['name']);
     if (raw['description'] !== undefined) offer.description = String(raw['description']);
-    const allowed: Record<VirtualPortType, string[]> = {
-      '802.1Qbg': ['managerid', 'typeid', 'typeidversion'],
-      '802.1Qbh': ['profileid'],
-      openvswitch: ['profileid'],
-      midonet: [],
-    };
-    for (const key of ['managerid', 'typeid', 'typeidversion', 'profileid']) {
-      if (raw[key] !== undefined && !allowed[type].includes(key)) this.error([...path, key], `${key} does not apply to ${type} offers`);
+    const { catalog } = VIRTUALPORT_TYPES[type];
+    for (const key of CATALOG_OFFER_KEYS) {
+      if (raw[key] !== undefined && !catalog.keys.includes(key)) this.error([...path, key], `${key} does not apply to ${type} offers`);
     }
     if (type === '802.1Qbg') this.qbg(raw, path, offer);
-    if (type === '802.1Qbh' && raw['profileid'] === undefined) this.error(path, "an 802.1Qbh offer needs profileid");
-    if (type === '802.1Qbh' || type === 'openvswitch') this.profileids(raw, path, offer);
+    else for (const key of catalog.required) if (raw[key] === undefined) this.error(path, `an ${type} offer needs ${key}`);
+    if (catalog.keys.includes('profileid')) this.profileids(raw, path, offer);
     return offer;
   }
 
   private qbg(raw: RawOffer, path: YamlPath, offer: CatalogVirtualPortOffer): void {
-    for (const key of ['managerid', 'typeid'] as const) {
+    for (const key of VIRTUALPORT_TYPES['802.1Qbg'].catalog.required as readonly ('managerid' | 'typeid')[]) {
       if (raw[key] === undefined) this.error(path, `an 802.1Qbg offer needs ${key}`);
       else offer[key] = this.number([...path, key], key, String(raw[key]), key === 'typeid' ? 24 : 8);
     }

@@ -3,7 +3,7 @@
  * parse (structure), validate (schema values) and libvirt's reading run
  * once, and each rule reports the findings that belong to it.
  */
-import type { RuleContext } from '../../lint/rule.js';
+import type { RuleContext } from '../../diagnostics/rule.js';
 import type { XmlElement } from '../../xml/element.js';
 import { readAsLibvirt, type LibvirtReading } from './libvirt-parser.js';
 import type { Finding, NwFilter, NwfilterRuleId } from './model.js';

@@ -6,7 +6,6 @@ export { readAsLibvirt, type CFilter, type CRule, type CFilterRef, type CAttribu
 export { normalizeFilter, formatLibvirtFilter, filterNode, type NormalizeOptions, type NormalizeResult } from './normalize.js';
 export { BUILTIN_FILTERS, BUILTIN_FILTER_NAMES, builtinFilter, isBuiltinFilter, type BuiltinFilter } from './builtins.js';
 export { buildFilterGraph, formatCycle, type FilterGraph, type FilterNode, type FilterReference } from './graph.js';
-export { lintFilterElement, lintFilterSet, filterGraphNode, type FilterSource } from './lint.js';
 export { analyzeFilter, type FilterAnalysis } from './analysis.js';
 export { PROTOCOLS, PROTOCOL_NAMES, protocolSpec, type ProtocolName, type ProtocolSpec, type AttributeSpec } from './protocols.js';
 export { VALUE_TYPES, valueType, type ValueType, type ValueTypeId } from './datatypes.js';

@@ -4,7 +4,7 @@
  * as written (raw strings) with their source positions; validate.ts judges
  * them, libvirt-parser.ts reads them as libvirt would.
  */
-import type { Severity } from '../../diagnostics.js';
+import type { Severity } from '../../diagnostics/diagnostic.js';
 import type { XmlElement } from '../../xml/element.js';
 import type { ProtocolSpec } from './protocols.js';
 

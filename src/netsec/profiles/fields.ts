@@ -8,40 +8,11 @@
 import type { MacroTypeName } from '../../macros/types.js';
 import { findMacros, hasMacros, wholeMacroName } from '../../macros/syntax.js';
 import type { BandwidthLimits, PortProfile, VirtualPortType } from '../model.js';
+import { VIRTUALPORT_PARAMETERS, type ParameterSpec } from '../virtualport-types.js';
 
 export type ProfileRuleId = 'virtualport-parameters' | 'port-profile';
 
-export interface ParameterSpec {
-  name: string;
-  type: MacroTypeName;
-  /**
-   * Whether libvirt requires it on a direct or bridge interface
-   * (virNetDevVPortProfileCheckComplete, called with VIR_VPORT_XML_REQUIRE_ALL_ATTRIBUTES):
-   * 'yes'; 'generated' when libvirt fills in a random UUID instead (VIR_VPORT_XML_GENERATE_MISSING_DEFAULTS);
-   * 'no' when optional.
-   */
-  required: 'yes' | 'generated' | 'no';
-}
-
-/**
- * Parameters per virtualport type: src/conf/schemas/networkcommon.rng (virtualPortProfile)
- * and src/util/virnetdevvportprofile.c (CheckComplete, CheckNoExtras). The RNG rejects any
- * other parameter for a type, including on midonet, where the C CheckNoExtras is silent.
- */
-export const VIRTUALPORT_PARAMETERS: Readonly<Record<VirtualPortType, readonly ParameterSpec[]>> = {
-  '802.1Qbg': [
-    { name: 'managerid', type: 'libvirt-uint8', required: 'yes' },
-    { name: 'typeid', type: 'uint24', required: 'yes' },
-    { name: 'typeidversion', type: 'libvirt-uint8', required: 'yes' },
-    { name: 'instanceid', type: 'uuid', required: 'generated' },
-  ],
-  '802.1Qbh': [{ name: 'profileid', type: 'virtualport-profileid', required: 'yes' }],
-  openvswitch: [
-    { name: 'interfaceid', type: 'uuid', required: 'generated' },
-    { name: 'profileid', type: 'virtualport-profileid', required: 'no' },
-  ],
-  midonet: [{ name: 'interfaceid', type: 'uuid', required: 'yes' }],
-};
+export { VIRTUALPORT_PARAMETERS, type ParameterSpec };
 
 export function parameterSpec(type: VirtualPortType, name: string): ParameterSpec | undefined {
   return VIRTUALPORT_PARAMETERS[type]?.find((p) => p.name === name);

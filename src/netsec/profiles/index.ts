@@ -13,8 +13,6 @@ export {
 export { validatePortProfile, type ValidateProfileOptions } from './validate.js';
 export {
   PROFILE_YAML_RULE_ID,
-  formatDiagnosticLines,
-  loadProfileFile,
   parsePortProfileYaml,
   type ParseProfileOptions,
   type ProfileParse,

@@ -4,12 +4,6 @@
  * `virtualport-parameters` and `port-profile`, are lint rules in
  * src/lint/rules/netsec/.)
  */
-import type { RuleMeta } from '../../lint/rule.js';
+import { reportedRuleMeta, type RuleMeta } from '../../diagnostics/rule.js';
 
-export const PROFILE_YAML_RULE_META: RuleMeta = {
-  id: 'profile-yaml',
-  family: 'parse',
-  defaultSeverity: 'error',
-  description: 'A port profile file is well-formed YAML matching profile.schema.json',
-  messages: { failed: '{{message}}' },
-};
+export const PROFILE_YAML_RULE_META: RuleMeta = reportedRuleMeta('profile-yaml', 'parse', 'A port profile file is well-formed YAML matching profile.schema.json');

@@ -24,13 +24,11 @@
  * (`'${instanceid}'`): YAML reads its `}` as the end of the mapping.
  *
  * Errors are returned as located diagnostics (`profile-yaml` for syntax and
- * schema, then the rules of validate.ts), never thrown; `loadProfileFile`, the
+ * schema, then the rules of validate.ts), never thrown; `loadProfileFile` (actions/profile-file.ts), the
  * IO end for the CLI, throws them as one OVFPIPE_USAGE error.
  */
 import { createRequire } from 'node:module';
-import { readFile } from 'node:fs/promises';
-import { hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../../diagnostics.js';
-import { OvfpipeError } from '../../errors.js';
+import { hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../../diagnostics/diagnostic.js';
 import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
 import type { BandwidthLimits, PortProfile, VlanSpec } from '../model.js';
 import { profileLocator } from './fields.js';
@@ -138,26 +136,4 @@ function recordLocations(raw: RawProfile, input: LocatedYaml, out: Map<string, S
     put(`${base}/bandwidth/${direction}`, ['bandwidth', direction]);
     for (const key of Object.keys(rates)) put(`${base}/bandwidth/${direction}@${key}`, ['bandwidth', direction, key]);
   }
-}
-
-/** Formats diagnostics as `file:line:column: message` lines, for errors thrown at the IO ends. */
-export function formatDiagnosticLines(diags: readonly Diagnostic[]): string {
-  return diags.map((d) => `${d.file ?? '<input>'}:${d.line}:${d.column}: ${d.severity}: ${d.message} [${d.ruleId}]`).join('\n');
-}
-
-/**
- * Reads and parses a profile file (the IO end used by `netsec embed`). Throws OVFPIPE_USAGE listing
- * every error with its position; warnings do not stop it.
- */
-export async function loadProfileFile(path: string): Promise<PortProfile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new OvfpipeError('OVFPIPE_USAGE', `cannot read port profile ${path}: ${(e as Error).message}`, { cause: e });
-  }
-  const parsed = parsePortProfileYaml(text, { file: path });
-  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0 || !parsed.profile) throw new OvfpipeError('OVFPIPE_USAGE', `invalid port profile ${path}:\n${formatDiagnosticLines(errors)}`, { where: path });
-  return parsed.profile;
 }

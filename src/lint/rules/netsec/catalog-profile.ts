@@ -6,9 +6,10 @@
  * (OVF 2.x NetworkPortProfileID/URI) is named by a catalog offer. Without a
  * catalog the rule does nothing.
  */
-import { checkProfileAgainstCatalog } from '../../../netsec/catalog/match.js';
+import { CATALOG_CHECK_MESSAGES, checkProfileAgainstCatalog } from '../../../netsec/catalog/match.js';
 import type { ProfileCatalog } from '../../../netsec/catalog/model.js';
 import { netsecOf } from '../../../netsec/view.js';
+import { collectFindings } from '../../collect-findings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -19,7 +20,7 @@ export default defineRule<DescriptorTarget>({
     defaultSeverity: 'error',
     description: 'With --catalog: every port profile is offered by a host group of the profile catalog',
     messages: {
-      notOffered: '{{message}}',
+      ...CATALOG_CHECK_MESSAGES,
       unknownReference: "NIC {{nic}} references port profile '{{profile}}', which no offer of the catalog names",
     },
   },
@@ -30,7 +31,7 @@ export default defineRule<DescriptorTarget>({
     const { sections, view } = netsecOf(envelope);
     for (const s of sections)
       for (const p of s.profiles)
-        for (const d of checkProfileAgainstCatalog(p, cat).diagnostics) ctx.report({ messageId: 'notOffered', data: { message: d.message }, loc: d, locator: d.locator });
+        collectFindings(ctx, 'catalog-profile', checkProfileAgainstCatalog(p, cat).diagnostics);
     const named = new Set([...cat.groups.values()].flatMap((g) => g.offers.map((o) => ('type' in o ? o.name : o.name)).filter((n): n is string => n !== undefined)));
     for (const b of view.bindings)
       if (b.profileName !== undefined && !b.profile && !named.has(b.profileName))

@@ -5,10 +5,10 @@
  * neither must be supplied in vars for every deployment, so lint warns.
  * `render` and `apply` report an unresolved macro as an error.
  */
-import { resolveMacros } from '../../../macros/resolve.js';
+import { MACRO_MESSAGES, resolveMacros } from '../../../macros/resolve.js';
 import { bindingMacroRequests } from '../../../netsec/binding-macros.js';
 import { netsecOf } from '../../../netsec/view.js';
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 import type { ProductSection } from '../../../ovf/model.js';
@@ -20,18 +20,20 @@ export default defineRule<DescriptorTarget>({
     defaultSeverity: 'warning',
     description: 'Every template macro ${name} has a source: vars, an OVF property or a generated value (lint: the package has no default)',
     messages: {
-      noDefault: '{{message}} has no default in the package (no OVF property value, not a generated value): every deployment must set it in vars',
-      unresolvable: '{{message}}',
+      noDefault:
+        '{{where}}: ${{{name}}} ({{type}}, used in {{field}}) has no default in the package (no OVF property value, not a generated value): every deployment must set it in vars',
+      unresolvable: MACRO_MESSAGES['macro-source'].unresolvable,
     },
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
     for (const r of resolveNetsecMacros(envelope)) {
       if (r.ruleId !== 'macro-source') continue;
-      // The resolver's message lists every vars level searched; at lint time there are none yet.
-      const cut = r.message.indexOf(' is not set; looked in');
-      if (cut > 0) ctx.report({ messageId: 'noDefault', data: { message: r.message.slice(0, cut) }, loc: r, locator: r.locator });
-      else ctx.report({ messageId: 'unresolvable', data: { message: r.message }, loc: r, locator: r.locator, severity: 'error' });
+      // The resolver lists every vars level searched; at lint time there are none yet, so the package lacks a default.
+      if (r.messageId === 'notSet') {
+        const data = Object.fromEntries(Object.entries(r.data ?? {}).filter(([key]) => key !== 'searched'));
+        ctx.report({ messageId: 'noDefault', data, loc: r, locator: r.locator });
+      } else ctx.report({ messageId: 'unresolvable', data: r.data, loc: r, locator: r.locator, severity: 'error' });
     }
   },
 });

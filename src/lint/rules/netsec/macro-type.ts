@@ -4,6 +4,8 @@
  * any filter parameter). At lint time this checks the defaults the package
  * itself provides (OVF property values); render and apply check every value.
  */
+import { MACRO_MESSAGES } from '../../../macros/resolve.js';
+import { collectFindings } from '../../collect-findings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 import { resolveNetsecMacros } from './macro-source.js';
@@ -14,10 +16,10 @@ export default defineRule<DescriptorTarget>({
     family: 'binding',
     defaultSeverity: 'error',
     description: 'Every resolved macro value has the type its use needs (IPv4, MAC, UUID, VLAN, libvirt nwfilter parameter, …)',
-    messages: { illTyped: '{{message}}' },
+    messages: MACRO_MESSAGES['macro-type'],
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const r of resolveNetsecMacros(envelope)) if (r.ruleId === 'macro-type') ctx.report({ messageId: 'illTyped', data: { message: r.message }, loc: r, locator: r.locator });
+    collectFindings(ctx, 'macro-type', resolveNetsecMacros(envelope));
   },
 });

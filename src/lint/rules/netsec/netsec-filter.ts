@@ -5,7 +5,7 @@
  * nwfilter-* rule ids, so `--rule nwfilter-…=off` applies to them too.
  */
 import { isBuiltinFilter } from '../../../netsec/nwfilter/builtins.js';
-import { lintFilterSet } from '../../../netsec/nwfilter/lint.js';
+import { lintFilterSet } from '../../lint-nwfilter.js';
 import { netsecOf } from '../../../netsec/view.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';

@@ -3,7 +3,9 @@
  * formed: ovf:required="false" and an <Info> (so other OVF tools skip it),
  * only known children, and complete PortProfile and Binding elements.
  */
+import { SECTION_MESSAGES } from '../../../netsec/read-section.js';
 import { netsecOf } from '../../../netsec/view.js';
+import { collectFindings } from '../../collect-findings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -13,11 +15,10 @@ export default defineRule<DescriptorTarget>({
     family: 'binding',
     defaultSeverity: 'error',
     description: 'NetworkSecuritySection is optional for other tools, has Info, and holds only filters, profiles and bindings',
-    messages: { problem: '{{message}}' },
+    messages: SECTION_MESSAGES,
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const d of netsecOf(envelope).readDiagnostics)
-      ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'warning' ? 'warning' : undefined });
+    collectFindings(ctx, 'netsec-section', netsecOf(envelope).readDiagnostics);
   },
 });

@@ -5,6 +5,8 @@
  * (floor only inbound, only on networks). Checks in src/netsec/profiles/validate.ts.
  */
 import { netsecOf } from '../../../netsec/view.js';
+import { PROFILE_MESSAGES } from '../../../netsec/profiles/validate.js';
+import { collectFindings } from '../../collect-findings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -14,12 +16,10 @@ export default defineRule<DescriptorTarget>({
     family: 'virtualport',
     defaultSeverity: 'error',
     description: 'Port profiles have a valid mode, source, direct mode, VLAN and bandwidth, compatible with their virtualport type',
-    messages: { problem: '{{message}}' },
+    messages: PROFILE_MESSAGES['port-profile'],
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const d of netsecOf(envelope).profileDiagnostics)
-      if (d.ruleId === 'port-profile')
-        ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'error' ? undefined : d.severity });
+    collectFindings(ctx, 'port-profile', netsecOf(envelope).profileDiagnostics);
   },
 });

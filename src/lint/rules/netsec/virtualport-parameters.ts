@@ -7,6 +7,8 @@
  * in src/netsec/profiles/validate.ts; this rule reports them.
  */
 import { netsecOf } from '../../../netsec/view.js';
+import { PROFILE_MESSAGES } from '../../../netsec/profiles/validate.js';
+import { collectFindings } from '../../collect-findings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -16,12 +18,10 @@ export default defineRule<DescriptorTarget>({
     family: 'virtualport',
     defaultSeverity: 'error',
     description: 'Virtualport parameters match their type (802.1Qbg, 802.1Qbh, openvswitch, midonet); extras are rejected',
-    messages: { problem: '{{message}}' },
+    messages: PROFILE_MESSAGES['virtualport-parameters'],
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const d of netsecOf(envelope).profileDiagnostics)
-      if (d.ruleId === 'virtualport-parameters')
-        ctx.report({ messageId: 'problem', data: { message: d.message }, loc: d, locator: d.locator, severity: d.severity === 'error' ? undefined : d.severity });
+    collectFindings(ctx, 'virtualport-parameters', netsecOf(envelope).profileDiagnostics);
   },
 });

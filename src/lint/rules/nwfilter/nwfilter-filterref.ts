@@ -3,7 +3,7 @@
  * self-references, and references to filters that are neither built in nor
  * known. Standalone files are linted one at a time and a library may be
  * split, so an unknown reference is only a warning. lintFilterSet
- * (src/netsec/nwfilter/lint.ts) records the names of the whole set beside
+ * (src/lint/lint-nwfilter.ts) records the names of the whole set beside
  * each element and adds the cycles and duplicates across files; a config may
  * also list names defined elsewhere in the `knownFilters` option.
  * See docs/rules/nwfilter-filterref.md.

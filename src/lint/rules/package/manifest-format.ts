@@ -3,7 +3,7 @@
  * SHA512. Sloppy variants that ovftool and most importers still accept are
  * warnings; lines nobody can read are errors.
  */
-import { parseManifest } from '../../../package/manifest.js';
+import { MANIFEST_MESSAGES, parseManifest } from '../../../package/manifest.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -13,10 +13,7 @@ export default defineRule<DescriptorTarget>({
     family: 'package',
     defaultSeverity: 'error',
     description: 'Manifest lines follow ALG(name)= hexdigest with SHA1, SHA256 or SHA512',
-    messages: {
-      sloppy: '{{message}}',
-      invalid: '{{message}}',
-    },
+    messages: MANIFEST_MESSAGES,
   },
   scope: 'descriptor',
   check({ package: pkg }, ctx) {
@@ -24,8 +21,8 @@ export default defineRule<DescriptorTarget>({
     const file = pkg.manifestName;
     for (const p of parseManifest(pkg.manifestText).problems)
       ctx.report({
-        messageId: p.severity === 'warning' ? 'sloppy' : 'invalid',
-        data: { message: p.message },
+        messageId: p.messageId,
+        data: p.data,
         severity: p.severity === 'warning' ? 'warning' : undefined,
         loc: { file, line: p.line, column: 1 },
         locator: `Manifest[${file}]/Line[${p.line}]`,

@@ -4,7 +4,7 @@
  * order. Descriptor-first is what lets an importer stream an OVA without
  * seeking, so it is an error; the rest is conformance and only a warning.
  */
-import { checkOvaOrder, expandReferences } from '../../../package/layout.js';
+import { checkOvaOrder, expandReferences, OVA_ORDER_MESSAGES } from '../../../package/layout.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -14,11 +14,7 @@ export default defineRule<DescriptorTarget>({
     family: 'package',
     defaultSeverity: 'error',
     description: 'OVA members are in DSP0243 §5.3 order: descriptor, manifest, certificate, then References order',
-    messages: {
-      'descriptor-not-first': '{{message}}',
-      'companions-misplaced': '{{message}}',
-      'references-order': '{{message}}',
-    },
+    messages: OVA_ORDER_MESSAGES,
   },
   scope: 'descriptor',
   check({ package: pkg, envelope }, ctx) {
@@ -35,7 +31,7 @@ export default defineRule<DescriptorTarget>({
     for (const p of problems)
       ctx.report({
         messageId: p.code,
-        data: { message: p.message },
+        data: p.data,
         severity: p.code === 'descriptor-not-first' ? undefined : 'warning',
         loc: envelope.loc,
         locator: `Package/Member[${p.member}]`,

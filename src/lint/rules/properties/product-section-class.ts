@@ -7,7 +7,7 @@
  */
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
-import { productSections, sectionScope, type SectionEntry } from './lib/walk.js';
+import { productSections, sectionScope, type SectionEntry } from '../../../ovf/properties/walk.js';
 
 function describe(e: SectionEntry): string {
   const { class: cls, instance } = e.section;

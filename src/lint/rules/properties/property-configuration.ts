@@ -8,8 +8,8 @@
 import type { Envelope } from '../../../ovf/model.js';
 import type { DescriptorTarget, RuleContext } from '../../rule.js';
 import { defineRule } from '../../rule.js';
-import { configurationRefs, deploymentOptionSections } from './lib/configuration-refs.js';
-import { properties } from './lib/walk.js';
+import { configurationRefs, deploymentOptionSections } from '../../../ovf/properties/configuration-refs.js';
+import { properties } from '../../../ovf/properties/walk.js';
 
 function configurationLocator(id: string): string {
   return `DeploymentOptionSection/Configuration[${id || '?'}]`;

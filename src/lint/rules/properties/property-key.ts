@@ -8,7 +8,7 @@ import { idTooLong, MAX_ID_LENGTH } from '../../../ovf/limits.js';
 import { abbreviate } from '../../../strings.js';
 import type { DescriptorTarget, RuleContext } from '../../rule.js';
 import { defineRule } from '../../rule.js';
-import { environmentKey, properties, sectionScope, type PropertyEntry } from './lib/walk.js';
+import { environmentKey, properties, sectionScope, type PropertyEntry } from '../../../ovf/properties/walk.js';
 
 function checkCharacters(e: PropertyEntry, ctx: RuleContext): void {
   const { key } = e.property;

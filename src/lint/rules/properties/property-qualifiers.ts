@@ -7,9 +7,9 @@
  */
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
-import { resolvePropertyType } from './lib/property-types.js';
-import { interpretQualifiers } from './lib/qualifiers.js';
-import { properties } from './lib/walk.js';
+import { resolvePropertyType } from '../../../ovf/properties/property-types.js';
+import { interpretQualifiers } from '../../../ovf/properties/qualifiers.js';
+import { properties } from '../../../ovf/properties/walk.js';
 
 function allowedQualifiers(options: Readonly<Record<string, unknown>>): Set<string> {
   const allow = options['allow'];

@@ -5,8 +5,8 @@
  */
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
-import { PROPERTY_TYPE_NAMES, resolvePropertyType } from './lib/property-types.js';
-import { properties } from './lib/walk.js';
+import { PROPERTY_TYPE_NAMES, resolvePropertyType } from '../../../ovf/properties/property-types.js';
+import { properties } from '../../../ovf/properties/walk.js';
 
 const TYPE_LIST = PROPERTY_TYPE_NAMES.join(', ');
 

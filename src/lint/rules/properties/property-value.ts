@@ -11,10 +11,10 @@
 import type { Property } from '../../../ovf/model.js';
 import type { DescriptorTarget, RuleContext } from '../../rule.js';
 import { defineRule } from '../../rule.js';
-import { resolvePropertyType, type PropertyTypeInfo } from './lib/property-types.js';
-import { interpretQualifiers, type Constraints } from './lib/qualifiers.js';
-import { checkPropertyValue } from './lib/value-check.js';
-import { properties, shownValue, type PropertyEntry } from './lib/walk.js';
+import { resolvePropertyType, type PropertyTypeInfo } from '../../../ovf/properties/property-types.js';
+import { interpretQualifiers, type Constraints } from '../../../ovf/properties/qualifiers.js';
+import { checkPropertyValue } from '../../../ovf/properties/value-check.js';
+import { properties, shownValue, type PropertyEntry } from '../../../ovf/properties/walk.js';
 
 interface Checked {
   value: string | undefined;

@@ -7,7 +7,7 @@ import type { Item } from '../../../ovf/model.js';
 import { MAX_BYTE_MULTIPLIER, MAX_HERTZ_MULTIPLIER, MAX_UNITS_LENGTH, parseByteUnits, parseHertzUnits, parseUnsigned, scaledQuantity } from '../../../ovf/units.js';
 import { abbreviate } from '../../../strings.js';
 import { ResourceType } from '../../../ovf/cim.js';
-import { contentWithParents, itemLocator } from '../../locators.js';
+import { contentWithParents, itemLocator } from '../../../ovf/locators.js';
 import type { DescriptorTarget, ReportSpec, RuleContext } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

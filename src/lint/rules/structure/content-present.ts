@@ -2,7 +2,7 @@
  * DSP0243 §7: an Envelope holds exactly one VirtualSystem or VirtualSystemCollection;
  * a collection must contain at least one member to deploy anything.
  */
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

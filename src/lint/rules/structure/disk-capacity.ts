@@ -5,7 +5,7 @@
  */
 import { MAX_BYTE_MULTIPLIER, MAX_UNITS_LENGTH, parseByteUnits } from '../../../ovf/units.js';
 import { abbreviate } from '../../../strings.js';
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { Disk } from '../../../ovf/model.js';
 import type { DescriptorTarget, ReportSpec, RuleContext } from '../../rule.js';
 import { defineRule } from '../../rule.js';

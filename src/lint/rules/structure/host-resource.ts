@@ -3,7 +3,7 @@
  * `ovf:/file/<fileId>` (OVF 0.9 also writes `/disk/<id>`), and must resolve.
  */
 import { DISK_LIKE } from '../../../ovf/cim.js';
-import { contentWithParents, itemLocator } from '../../locators.js';
+import { contentWithParents, itemLocator } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

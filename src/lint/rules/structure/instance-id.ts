@@ -6,7 +6,7 @@
  */
 import { idTooLong, MAX_ID_LENGTH } from '../../../ovf/limits.js';
 import { abbreviate } from '../../../strings.js';
-import { contentWithParents, itemLocator } from '../../locators.js';
+import { contentWithParents, itemLocator } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

@@ -2,7 +2,7 @@
  * DSP0243 §9.2 and §9.4: an Item's rasd:Connection names a Network declared in
  * the NetworkSection; otherwise deployers cannot map the NIC to a host network.
  */
-import { itemLocator, contentWithParents } from '../../locators.js';
+import { itemLocator, contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 import { ResourceType } from '../../../ovf/cim.js';

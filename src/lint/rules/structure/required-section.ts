@@ -5,7 +5,7 @@
  * ovf:required="false" are fine.
  */
 import { NS } from '../../../ovf/versions.js';
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

@@ -4,7 +4,7 @@
  * tell a disk from a NIC. Items that ovftool would reject are errors.
  */
 import { isKnownResourceType } from '../../../ovf/cim.js';
-import { contentWithParents, itemLocator } from '../../locators.js';
+import { contentWithParents, itemLocator } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

@@ -2,7 +2,7 @@
  * DSP0243 §7.2, §9: every Section and every Content element carries an `<Info>`
  * (the XSD makes it mandatory), so a consumer can describe what it skips.
  */
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

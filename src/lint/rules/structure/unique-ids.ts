@@ -4,7 +4,7 @@
  */
 import { idTooLong, MAX_ID_LENGTH } from '../../../ovf/limits.js';
 import { abbreviate } from '../../../strings.js';
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget, ReportSpec, RuleContext } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

@@ -5,7 +5,7 @@
  * for VirtualSystem (ovftool tolerates its absence, hence a warning).
  */
 import { ResourceType } from '../../../ovf/cim.js';
-import { contentWithParents } from '../../locators.js';
+import { contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { OvfpipeError } from '../errors.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 
 export async function writeDirAtomically<T>(target: string, marker: string, write: (dir: string) => Promise<T>): Promise<T> {
   await checkReplaceable(target, marker);

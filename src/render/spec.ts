@@ -7,11 +7,11 @@
  * `{ value, secret: true }` and never show a default.
  */
 import { Document, isMap, type Pair, type Scalar } from 'yaml';
-import { isGeneratedMacroName } from './macros/generate.js';
-import { bindingMacroRequests } from './netsec/binding-macros.js';
-import { netsecOf } from './netsec/view.js';
-import { contentWithParents } from './lint/locators.js';
-import type { Envelope } from './ovf/model.js';
+import { isGeneratedMacroName } from '../macros/generate.js';
+import { bindingMacroRequests } from '../netsec/binding-macros.js';
+import { netsecOf } from '../netsec/view.js';
+import { contentWithParents } from '../ovf/locators.js';
+import type { Envelope } from '../ovf/model.js';
 
 export interface SpecEntry {
   name: string;

@@ -6,20 +6,20 @@
  */
 import { lstat, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { isOvfpipeError, OvfpipeError } from '../errors.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { isOvfpipeError, OvfpipeError } from '../diagnostics/errors.js';
 import { parseEnvelope } from '../ovf/parser.js';
 import { readPackageFacts } from '../package/facts.js';
-import { openPackage } from '../package/open.js';
+import { openDescriptor } from '../package/open-descriptor.js';
 import type { Envelope, FileRef } from '../ovf/model.js';
 import type { MemberInfo } from '../package/reader.js';
 import type { XmlElement } from '../xml/element.js';
-import { isUnsafeHref } from './rules/structure/references-file.js';
-import { parseCatalogYaml } from '../netsec/catalog/yaml.js';
+import { isUnsafeHref } from '../lint/rules/structure/references-file.js';
+import { loadCatalogFile } from './catalog-file.js';
 import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { parseXml, DEFAULT_XML_LIMITS } from '../xml/parse.js';
-import { runRules, type LintConfig, type LintResult } from './engine.js';
-import type { LintTarget, PackageFacts } from './rule.js';
+import { runRules, type LintConfig, type LintResult } from '../lint/engine.js';
+import type { LintTarget, PackageFacts } from '../lint/rule.js';
 
 export interface LintFilesOptions {
   /** Check the descriptor alone: no member presence, no manifest (for a bare `.ovf` before packaging). */
@@ -31,22 +31,13 @@ export interface LintFilesOptions {
   catalog?: ProfileCatalog;
 }
 
-async function loadCatalog(path: string): Promise<{ catalog?: ProfileCatalog; diagnostics: Diagnostic[] }> {
-  const text = await readFile(path, 'utf8').catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read catalog ${path}: ${e.message}`, { where: path, cause: e });
-  });
-  const parsed = parseCatalogYaml(text, { file: path });
-  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
-  return { catalog: errors.length === 0 ? parsed.catalog : undefined, diagnostics: parsed.diagnostics };
-}
-
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** Files are loaded a few at a time so file-system latency overlaps with parsing; results keep input order. */
 const LOAD_CONCURRENCY = 8;
 
 export async function lintFiles(paths: readonly string[], options: LintFilesOptions = {}): Promise<LintResult[]> {
-  const catalogResult = options.config?.catalog ? await loadCatalog(options.config.catalog) : undefined;
+  const catalogResult = options.config?.catalog ? await loadCatalogFile(options.config.catalog) : undefined;
   if (catalogResult && !catalogResult.catalog) return [{ file: options.config!.catalog!, diagnostics: catalogResult.diagnostics }];
   if (catalogResult) options = { ...options, catalog: catalogResult.catalog };
   const results: LintResult[] = new Array(paths.length);
@@ -98,18 +89,21 @@ export async function loadTarget(path: string, options: LintFilesOptions = {}): 
     if (options.descriptorOnly) return descriptorTarget(path, xml.root, undefined, options.catalog);
     return descriptorTarget(path, xml.root, async (env) => siblingFacts(path, env), options.catalog);
   }
-  const reader = await openPackage(path);
+  const opened = await openDescriptor(path, { maxBytes, file: (name, r) => memberFile(path, name, r.kind === 'directory', st.isDirectory()) });
+  const { reader, descriptorName: name, envelope } = opened;
   try {
-    const name = reader.descriptorName;
-    if (name === undefined) return { diagnostics: [diagnostic('package-readable', 'error', 'package holds no single .ovf descriptor', { file: path })] };
-    const bytes = await reader.readSmall(name, maxBytes);
-    const xml = parseXml(bytes, { ...DEFAULT_XML_LIMITS, maxBytes });
-    const file = reader.kind === 'directory' ? joinPath(path, name, st.isDirectory()) : `${path}#${name}`;
-    if (!xml.ok) return { diagnostics: [diagnostic('xml-well-formed', 'error', xml.problem.message, { file, line: xml.problem.line, column: xml.problem.column }, 'Envelope')] };
-    return descriptorTarget(file, xml.root, options.descriptorOnly ? undefined : async () => readPackageFacts(reader, name, MAX_MANIFEST_BYTES), options.catalog);
+    if (name === undefined || !envelope) return { diagnostics: opened.diagnostics };
+    const file = memberFile(path, name, reader.kind === 'directory', st.isDirectory());
+    const pkg = options.descriptorOnly ? undefined : await readPackageFacts(reader, name, MAX_MANIFEST_BYTES);
+    return { target: { scope: 'descriptor', file, envelope, package: pkg, catalog: options.catalog } };
   } finally {
     await reader.close();
   }
+}
+
+/** How lint names a packaged descriptor: the path inside a directory, `archive#member` inside an OVA or zip. */
+function memberFile(path: string, name: string, inDirectory: boolean, pathIsDirectory: boolean): string {
+  return inDirectory ? joinPath(path, name, pathIsDirectory) : `${path}#${name}`;
 }
 
 async function descriptorTarget(

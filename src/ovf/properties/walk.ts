@@ -3,9 +3,9 @@
  * VirtualSystemCollection (DSP0243 §9.5: both may carry ProductSections),
  * with locators by meaning.
  */
-import type { Content, Envelope, ProductSection, Property } from '../../../../ovf/model.js';
-import { contentWithParents, productLocator } from '../../../locators.js';
-import { abbreviate } from '../../../../strings.js';
+import type { Content, Envelope, ProductSection, Property } from '../model.js';
+import { contentWithParents, productLocator } from '../locators.js';
+import { abbreviate } from '../../strings.js';
 
 export interface SectionEntry {
   content: Content;

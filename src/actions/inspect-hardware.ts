@@ -4,12 +4,12 @@
  * (the same selection render makes), the values of every other configuration
  * where they differ, and the firmware the package asks for.
  */
-import { packageFirmware } from './ovf/firmware.js';
-import { ResourceType, RESOURCE_TYPE_NAMES } from './ovf/cim.js';
-import { virtualSystems, type Envelope, type Item, type VirtualSystem } from './ovf/model.js';
-import type { EnvelopeSummary, VirtualSystemSummary } from './ovf/summary.js';
-import { activeHardware, memoryKiB, vcpuCount } from './render/hardware.js';
-import { driveKind } from './render/drive-kind.js';
+import { packageFirmware } from '../ovf/firmware.js';
+import { ResourceType, RESOURCE_TYPE_NAMES } from '../ovf/cim.js';
+import { virtualSystems, type Envelope, type Item, type VirtualSystem } from '../ovf/model.js';
+import type { EnvelopeSummary, VirtualSystemSummary } from '../ovf/summary.js';
+import { activeHardware, memoryKiB, vcpuCount } from '../render/hardware.js';
+import { driveKind } from '../render/drive-kind.js';
 
 export interface ConfigurationHardware {
   configuration: string;

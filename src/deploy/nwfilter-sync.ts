@@ -1,15 +1,16 @@
 /**
- * `ovfpipe netsec sync`: before a live migration, make sure the target host
- * has every filter in the domain's filter tree, with the same content and the
- * same uuid (PRODUCT.md §7: missing filters are the classic cause of failed
- * migrations).
+ * `ovfpipe netsec sync`, the host end: before a live migration, make sure
+ * the target host has every filter in the domain's filter tree, with the
+ * same content and the same uuid (PRODUCT.md §7: missing filters are the
+ * classic cause of failed migrations). The decisions are pure and live in
+ * netsec/sync-plan.ts; this file reads the hosts and applies the plan.
  *
  * Three steps, each usable on its own:
  *   1. readFilterTree: on the source, the domain's `<filterref>`s and the
  *      filters they reference, recursively (cycle-safe, bounded), in
  *      definition order (referenced before referencing);
- *   2. readTargetState + planSync: what the target already has, and what to
- *      do per filter (a pure function);
+ *   2. readTargetState (+ the pure planSync): what the target already has,
+ *      and what to do per filter;
  *   3. applySync: define/update on the target with `nwfilter-define
  *      --validate`, in definition order, the source XML carrying its uuid.
  * Nothing is changed on the target while any filter is refused, missing or
@@ -18,96 +19,37 @@
  * `--migrate` then runs the user's own `virsh migrate` on the source; that
  * step is not exercised by the tests (they have one libvirtd).
  */
-import { execFile, type ExecFileException } from 'node:child_process';
-import { constants } from 'node:os';
-import { hostConnector, type AuthOptions } from '../deploy/connect.js';
-import { sameFilter } from '../deploy/plan.js';
-import type { ExecOptions, ExecResult, Transport } from '../deploy/transport.js';
-import { isOvfpipeError, OvfpipeError } from '../errors.js';
+import { isOvfpipeError, OvfpipeError } from '../diagnostics/errors.js';
+import { isBuiltinFilter } from '../netsec/nwfilter/builtins.js';
+import { filterUuid, parseFilterList } from '../netsec/nwfilter/identity.js';
+import {
+  BLOCKING,
+  deriveMigrateUri,
+  domainFilterRefs,
+  MAX_FILTER_DEPTH,
+  MAX_TREE_FILTERS,
+  migrateArgv,
+  planSync,
+  type FilterOutcome,
+  type FilterTree,
+  type PlannedFilter,
+  type SyncResult,
+  type TargetState,
+  type TreeFilter,
+} from '../netsec/sync-plan.js';
 import { attr, type XmlElement } from '../xml/element.js';
 import { parseXml } from '../xml/parse.js';
-import { isBuiltinFilter } from './nwfilter/builtins.js';
+import { hostConnector, type AuthOptions } from './connect.js';
+import { localTransport } from './local-transport.js';
+import type { ExecOptions, ExecResult, Transport } from './transport.js';
 
-/** Filterref nesting deeper than this is refused (libvirt's own trees are 3 deep). */
-export const MAX_FILTER_DEPTH = 32;
-/** More filters than this in one tree is refused: a runaway, not a real configuration. */
-export const MAX_TREE_FILTERS = 1000;
 /** Bound on every virsh call except the migration. */
 const VIRSH_TIMEOUT_MS = 120_000;
 /** Bound on `virsh migrate`: a live migration of a large, busy guest takes a while. */
 const MIGRATE_TIMEOUT_MS = 6 * 3600_000;
-const MAX_OUTPUT_BYTES = 16 << 20;
-
-// ---------------------------------------------------------------------------
-// A Transport for the local host: execFile with an argv, never a shell.
-
-/** Runs commands on this machine (argv, no shell). `put` is not supported. */
-export function localTransport(label = 'local'): Transport {
-  return {
-    label,
-    exec: (argv, opts) => localExec(label, argv, opts),
-    put: () => Promise.reject(new OvfpipeError('OVFPIPE_USAGE', `${label}: put is not supported by the local transport`)),
-    close: async () => {},
-  };
-}
-
-function localExec(label: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  const [cmd, ...args] = argv;
-  if (cmd === undefined) return Promise.reject(new OvfpipeError('OVFPIPE_USAGE', 'empty command'));
-  const shown = argv.join(' ').slice(0, 200);
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      cmd,
-      args,
-      { encoding: 'utf8', shell: false, maxBuffer: MAX_OUTPUT_BYTES, timeout: opts.timeoutMs ?? 0, killSignal: 'SIGKILL', windowsHide: true },
-      (err: ExecFileException | null, stdout: string, stderr: string) => {
-        let code = 0;
-        if (err) {
-          if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
-            return reject(new OvfpipeError('OVFPIPE_LIMIT', `${label}: output of \`${shown}\` exceeded ${MAX_OUTPUT_BYTES} bytes`));
-          if (typeof err.code === 'string') return reject(new OvfpipeError('OVFPIPE_REMOTE', `${label}: cannot run ${cmd}: ${err.message}`, { cause: err }));
-          if (err.killed && opts.timeoutMs) return reject(new OvfpipeError('OVFPIPE_REMOTE', `${label}: \`${shown}\` timed out after ${opts.timeoutMs} ms; killed`));
-          code = typeof err.code === 'number' ? err.code : 128 + ((err.signal && (constants.signals as Record<string, number>)[err.signal]) || 0);
-        }
-        const result = { code, stdout, stderr };
-        if (code !== 0 && !opts.allowFailure) {
-          const tail = stderr.trim().slice(-2000) || stdout.trim().slice(-2000);
-          return reject(new OvfpipeError('OVFPIPE_REMOTE', `${label}: \`${shown}\` exited with ${code}${tail ? `: ${tail}` : ''}`));
-        }
-        resolve(result);
-      },
-    );
-    // A command that exits without reading its input must not crash us with EPIPE.
-    child.stdin?.on('error', () => {});
-    child.stdin?.end(opts.stdin);
-  });
-}
 
 // ---------------------------------------------------------------------------
 // 1. The source's filter tree.
-
-export interface TreeFilter {
-  name: string;
-  builtin: boolean;
-  /** The filter's `<uuid>` on the source. */
-  uuid?: string;
-  /** `virsh nwfilter-dumpxml` on the source; carries the uuid. */
-  xml: string;
-  /** Filters it references, in document order. */
-  references: string[];
-}
-
-export interface FilterTree {
-  domain: string;
-  /** The source, for messages: transport label and libvirt URI. */
-  source: string;
-  /** Filters named by the domain's interfaces, in document order, without repeats. */
-  roots: string[];
-  /** Every filter of the tree that could be read, referenced before referencing. */
-  filters: TreeFilter[];
-  /** Filters that could not be read on the source (not defined, unreadable, cycle, too deep). */
-  unreadable: Array<{ name: string; reason: string }>;
-}
 
 function virsh(t: Transport, uri: string, args: string[], opts: ExecOptions = {}): Promise<ExecResult> {
   return t.exec(['virsh', '-c', uri, ...args], { allowFailure: true, timeoutMs: VIRSH_TIMEOUT_MS, ...opts });
@@ -122,20 +64,6 @@ const firstLine = (s: string) =>
     .join('; ')
     .slice(0, 500);
 
-/** `<filterref filter=…>` of the domain's interfaces, in document order. */
-export function domainFilterRefs(domainXml: string): string[] {
-  const r = parseXml(domainXml);
-  if (!r.ok) throw new OvfpipeError('OVFPIPE_XML', `domain XML: ${r.problem.message}`);
-  const out: string[] = [];
-  for (const devices of r.root.children.filter((c) => c.local === 'devices'))
-    for (const nic of devices.children.filter((c) => c.local === 'interface'))
-      for (const ref of nic.children.filter((c) => c.local === 'filterref')) {
-        const name = attr(ref, 'filter');
-        if (name && !out.includes(name)) out.push(name);
-      }
-  return out;
-}
-
 function filterRoot(xml: string, name: string): XmlElement {
   const r = parseXml(xml);
   if (!r.ok) throw new Error(`not readable: ${r.problem.message}`);
@@ -143,13 +71,6 @@ function filterRoot(xml: string, name: string): XmlElement {
   const got = attr(r.root, 'name');
   if (got !== name) throw new Error(`dumpxml names it '${got ?? ''}'`);
   return r.root;
-}
-
-/** The `<uuid>` of a filter document. */
-export function filterUuid(xml: string): string | undefined {
-  const r = parseXml(xml);
-  if (!r.ok) return undefined;
-  return r.root.children.find((c) => c.local === 'uuid')?.text.trim().toLowerCase() || undefined;
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; results in input order. */
@@ -246,24 +167,7 @@ export async function readFilterTree(source: Transport, connectUri: string, doma
 }
 
 // ---------------------------------------------------------------------------
-// 2. The target's state and the plan.
-
-export interface TargetState {
-  /** Every filter on the target: name → uuid (lower case). */
-  uuids: Map<string, string>;
-  /** dumpxml of the tree's non-built-in filters that exist on the target. */
-  xml: Map<string, string>;
-}
-
-/** `virsh nwfilter-list` rows: ` UUID   Name`. */
-export function parseFilterList(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\s+(\S+)\s*$/.exec(line);
-    if (m) out.set(m[2]!, m[1]!.toLowerCase());
-  }
-  return out;
-}
+// 2. The target's state (the plan itself is netsec/sync-plan.ts).
 
 export async function readTargetState(target: Transport, connectUri: string, tree: FilterTree): Promise<TargetState> {
   const list = await virsh(target, connectUri, ['nwfilter-list']);
@@ -278,76 +182,6 @@ export async function readTargetState(target: Transport, connectUri: string, tre
   });
   return state;
 }
-
-export type SyncStatus =
-  /** Absent on the target; defined with the source's XML and uuid. */
-  | 'defined'
-  /** Same uuid, different content; redefined with the source's XML. */
-  | 'updated'
-  /** Different uuid on the target, replaced (undefine + define) because of --force. */
-  | 'replaced'
-  | 'unchanged'
-  /** A libvirt built-in present on the target (never defined by sync). */
-  | 'builtin'
-  | 'missing-builtin'
-  | 'refused'
-  /** Unreadable on the source, or a virsh call on the target failed. */
-  | 'failed'
-  /** Would have been defined/updated/replaced, but the run changed nothing (see `reason`). */
-  | 'skipped';
-
-export interface FilterOutcome {
-  name: string;
-  builtin: boolean;
-  status: SyncStatus;
-  /** The source's uuid. */
-  uuid?: string;
-  /** The target's uuid before the sync, when the filter existed there. */
-  targetUuid?: string;
-  reason?: string;
-}
-
-export type PlannedAction = 'define' | 'update' | 'replace';
-export interface PlannedFilter extends FilterOutcome {
-  /** What applySync will do; absent when nothing is to be done. */
-  action?: PlannedAction;
-}
-
-/** Decides per filter, in the tree's order; pure. Filters unreadable on the source come last, as failures. */
-export function planSync(tree: FilterTree, state: TargetState, opts: { force?: boolean } = {}): PlannedFilter[] {
-  const byUuid = new Map([...state.uuids].map(([name, uuid]) => [uuid, name]));
-  const plan: PlannedFilter[] = [];
-  for (const f of tree.filters) {
-    const targetUuid = state.uuids.get(f.name);
-    const base = { name: f.name, builtin: f.builtin, uuid: f.uuid, ...(targetUuid ? { targetUuid } : {}) };
-    if (f.builtin) {
-      plan.push(targetUuid ? { ...base, status: 'builtin' } : { ...base, status: 'missing-builtin', reason: 'libvirt built-in missing on the target (install libvirt-daemon-system there); sync never defines built-ins' });
-      continue;
-    }
-    if (!f.uuid) {
-      plan.push({ ...base, status: 'failed', reason: 'the source XML has no <uuid>' });
-      continue;
-    }
-    if (targetUuid === undefined) {
-      const holder = byUuid.get(f.uuid);
-      if (holder !== undefined) plan.push({ ...base, status: 'refused', reason: `uuid ${f.uuid} belongs to filter '${holder}' on the target` });
-      else plan.push({ ...base, status: 'defined', action: 'define' });
-      continue;
-    }
-    if (targetUuid !== f.uuid) {
-      if (opts.force) plan.push({ ...base, status: 'replaced', action: 'replace', reason: `had uuid ${targetUuid}` });
-      else plan.push({ ...base, status: 'refused', reason: `exists on the target with uuid ${targetUuid}, not the source's ${f.uuid}; --force replaces it (only while no running domain uses it)` });
-      continue;
-    }
-    const current = state.xml.get(f.name);
-    if (current !== undefined && sameFilter(current, f.xml)) plan.push({ ...base, status: 'unchanged' });
-    else plan.push({ ...base, status: 'updated', action: 'update' });
-  }
-  for (const u of tree.unreadable) plan.push({ name: u.name, builtin: isBuiltinFilter(u.name), status: 'failed', reason: u.reason });
-  return plan;
-}
-
-const BLOCKING: ReadonlySet<SyncStatus> = new Set(['refused', 'missing-builtin', 'failed']);
 
 // ---------------------------------------------------------------------------
 // 3. Applying the plan.
@@ -408,33 +242,7 @@ export async function applySync(target: Transport, connectUri: string, tree: Fil
 }
 
 // ---------------------------------------------------------------------------
-// Migration (the user's virsh, on the source).
-
-/**
- * The destination URI for `virsh migrate`, as seen from the source host:
- * `--to-connect`'s driver and path over SSH to the `--to` host, e.g.
- * `ssh://root@b:2222` + `qemu:///system` → `qemu+ssh://root@b:2222/system`.
- * An alias is used as written (the source's ssh config must know it).
- * `keyfile` is added only when the source is this machine.
- */
-export function deriveMigrateUri(to: string, toConnect: string, opts: { keyfile?: string } = {}): string {
-  const m = /^([a-z0-9]+):\/\/(\/[^?#]*)?(\?.*)?$/i.exec(toConnect);
-  if (!m) throw new OvfpipeError('OVFPIPE_USAGE', `cannot derive a migration URI from --to-connect ${toConnect} (it names a transport or a host); pass --migrate-uri`);
-  const authority = to.startsWith('ssh://') ? to.slice('ssh://'.length).split('/', 1)[0]! : to;
-  if (!authority || /[\s/?#]/.test(authority)) throw new OvfpipeError('OVFPIPE_USAGE', `cannot derive a migration URI from --to ${to}; pass --migrate-uri`);
-  const query = new URLSearchParams(m[3] ?? '');
-  if (opts.keyfile) query.set('keyfile', opts.keyfile);
-  const q = query.toString();
-  return `${m[1]!.toLowerCase()}+ssh://${authority}${m[2] ?? '/'}${q ? `?${q}` : ''}`;
-}
-
-/** `virsh -c SOURCE migrate --live --persistent --undefinesource -- DOMAIN DEST_URI`. */
-export function migrateArgv(sourceUri: string, domain: string, destUri: string): string[] {
-  return ['virsh', '-c', sourceUri, 'migrate', '--live', '--persistent', '--undefinesource', '--', domain, destUri];
-}
-
-// ---------------------------------------------------------------------------
-// The command.
+// The whole sync, with its connections.
 
 export interface SyncOptions {
   domain: string;
@@ -449,16 +257,6 @@ export interface SyncOptions {
   migrate?: boolean;
   migrateUri?: string;
   auth: AuthOptions & { fromFingerprint?: string };
-}
-
-export interface SyncResult {
-  domain: string;
-  source: string;
-  target: string;
-  ok: boolean;
-  filters: FilterOutcome[];
-  migration?: { argv: string[]; ok: boolean; error?: string };
-  error?: string;
 }
 
 /** Syncs a tree already read from the source onto the target. */
@@ -502,56 +300,4 @@ export async function netsecSync(o: SyncOptions): Promise<SyncResult> {
     await Promise.allSettled([source?.close(), target?.close()]);
   }
   return result;
-}
-
-export function renderSyncText(r: SyncResult): string {
-  const lines = [`netsec sync ${r.domain}: ${r.source} → ${r.target}`];
-  for (const f of r.filters) lines.push(`  ${f.status.padEnd(15)} ${f.name}${f.reason ? `: ${f.reason}` : ''}`);
-  const counts = new Map<string, number>();
-  for (const f of r.filters) counts.set(f.status, (counts.get(f.status) ?? 0) + 1);
-  const synced = r.filters.every((f) => !BLOCKING.has(f.status) && f.status !== 'skipped');
-  if (r.filters.length > 0) lines.push(`${synced ? 'synced' : 'NOT synced'}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
-  else if (!r.error) lines.push('the domain references no filters');
-  if (r.migration) lines.push(r.migration.ok ? `migrated: ${r.migration.argv.join(' ')}` : `migration FAILED (${r.migration.argv.join(' ')}): ${r.migration.error}`);
-  return `${lines.join('\n')}\n`;
-}
-
-export interface SyncFlags {
-  to: string;
-  from?: string;
-  connect: string;
-  toConnect: string;
-  identity?: string;
-  knownHosts?: string;
-  fingerprint?: string;
-  fromFingerprint?: string;
-  sshConfig?: string;
-  force?: boolean;
-  migrate?: boolean;
-  migrateUri?: string;
-  json?: boolean;
-}
-
-/** The CLI action: 0 synced (and migrated), 1 refusal / missing built-in / failure, 2 usage (thrown). */
-export async function runNetsecSync(
-  domain: string,
-  f: SyncFlags,
-  io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } },
-): Promise<number> {
-  if (!domain.trim()) throw new OvfpipeError('OVFPIPE_USAGE', 'DOMAIN is empty');
-  const r = await netsecSync({
-    domain,
-    from: f.from,
-    to: f.to,
-    connect: f.connect,
-    toConnect: f.toConnect,
-    force: f.force,
-    migrate: f.migrate,
-    migrateUri: f.migrateUri,
-    auth: { identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, fromFingerprint: f.fromFingerprint, sshConfig: f.sshConfig },
-  });
-  if (f.json) io.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-  else io.stdout.write(renderSyncText(r));
-  if (r.error) io.stderr.write(`ovfpipe: netsec sync: ${r.error}\n`);
-  return r.ok ? 0 : 1;
 }

@@ -15,7 +15,12 @@ export interface SourceLocation {
 
 export interface Diagnostic {
   ruleId: string;
+  /** Which message of the rule (its `meta.messages` key); with `data`, what tests assert instead of the text. */
+  messageId?: string;
+  /** The values the message template was filled with. */
+  data?: Record<string, string | number>;
   severity: Severity;
+  /** The rendered message: `meta.messages[messageId]` filled with `data`. */
   message: string;
   file?: string;
   line: number;
@@ -30,9 +35,11 @@ export function diagnostic(
   message: string,
   at: Partial<SourceLocation> = {},
   locator = '',
+  finding?: { messageId: string; data?: Record<string, string | number> },
 ): Diagnostic {
   return {
     ruleId,
+    ...(finding ? { messageId: finding.messageId, ...(finding.data ? { data: finding.data } : {}) } : {}),
     severity,
     message,
     file: at.file,

@@ -4,13 +4,14 @@
  * all filters of a package), where references between members are known and
  * cycles across files are found.
  */
-import type { Diagnostic } from '../../diagnostics.js';
-import { ruleLevel, runRules, type LintConfig, type LintResult } from '../../lint/engine.js';
-import { nwfilterRules } from '../../lint/rules/nwfilter/index.js';
-import type { XmlElement } from '../../xml/element.js';
-import { analyzeFilter, setKnownFilters } from './analysis.js';
-import { buildFilterGraph, formatCycle, type FilterNode } from './graph.js';
-import type { NwFilter } from './model.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { LintConfig } from '../diagnostics/rule.js';
+import { ruleLevel, runRuleSet as runRules, type LintResult } from './run-rules.js';
+import { nwfilterRules } from './rules/nwfilter/index.js';
+import type { XmlElement } from '../xml/element.js';
+import { analyzeFilter, setKnownFilters } from '../netsec/nwfilter/analysis.js';
+import { buildFilterGraph, formatCycle, type FilterNode } from '../netsec/nwfilter/graph.js';
+import type { NwFilter } from '../netsec/nwfilter/model.js';
 
 export interface FilterSource {
   file: string;

@@ -7,22 +7,20 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Diagnostic } from '../diagnostics.js';
-import { hasErrors } from '../diagnostics.js';
-import { isOvfpipeError, OvfpipeError } from '../errors.js';
-import { DescriptorError, loadDescriptor } from '../load-descriptor.js';
-import { loadFailure } from '../lint/lint-files.js';
-import { parseVarsYaml, type VarsFile } from '../macros/vars.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { hasErrors } from '../diagnostics/diagnostic.js';
+import { isOvfpipeError, OvfpipeError } from '../diagnostics/errors.js';
+import { DescriptorError, loadDescriptor } from '../package/open-descriptor.js';
+import { loadFailure } from './lint-files.js';
+import { loadVarsFile } from './vars-file.js';
 import type { Envelope } from '../ovf/model.js';
 import { parseDescriptor } from '../ovf/parser.js';
-import { findCompanion } from '../package/names.js';
-import { parseManifest } from '../package/manifest.js';
-import type { PackageReader } from '../package/reader.js';
-import { hashStream } from '../package/verify.js';
-import { ovfEnvIso } from './ovf-env.js';
+import { imageDigests } from '../package/image-digests.js';
+import { ovfEnvIso } from '../render/ovf-env.js';
 import { writeDirAtomically } from './output-dir.js';
-import { renderPackage, type RenderResult } from './render-package.js';
-import type { RenderOptions } from './types.js';
+import { planJson } from '../render/plan-json.js';
+import { renderPackage, type RenderResult } from '../render/render-package.js';
+import type { RenderOptions } from '../render/types.js';
 import { lastPathSegment } from '../strings.js';
 
 export interface RenderToDirRequest {
@@ -45,7 +43,7 @@ export interface RenderToDirResult {
 export const DEFAULT_STORAGE_ROOT = '/var/lib/ovfpipe';
 
 export async function renderToDir(req: RenderToDirRequest): Promise<RenderToDirResult> {
-  const vars = req.varsFile ? await loadVars(req.varsFile, req.tenant) : { diagnostics: [] };
+  const vars = req.varsFile ? await loadVarsFile(req.varsFile, req.tenant) : { diagnostics: [] };
   if (hasErrors(vars.diagnostics)) return { diagnostics: vars.diagnostics, written: [] };
   const input = await readInput(req).catch((e: unknown) => packageProblem(req.pkg, e));
   if ('diagnostics' in input) return { diagnostics: input.diagnostics, written: [] };
@@ -75,13 +73,6 @@ function packageProblem(pkg: string, e: unknown): { diagnostics: Diagnostic[] } 
   throw e;
 }
 
-async function loadVars(path: string, tenant: string): Promise<{ vars?: VarsFile; diagnostics: Diagnostic[] }> {
-  const text = await readFile(path, 'utf8').catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read vars file ${path}: ${e.message}`, { where: path });
-  });
-  return parseVarsYaml(text, { file: path, tenant });
-}
-
 async function readInput(req: RenderToDirRequest): Promise<{ envelope: Envelope; digests: Map<string, string>; packageName: string }> {
   const packageName = lastPathSegment(req.pkg);
   if (req.descriptorOnly && /\.ovf$/i.test(req.pkg)) {
@@ -96,19 +87,6 @@ async function readInput(req: RenderToDirRequest): Promise<{ envelope: Envelope;
   } finally {
     await d.reader.close();
   }
-}
-
-/** sha256 per References href: the manifest's when it has one, else computed by streaming the member. */
-export async function imageDigests(reader: PackageReader, descriptorName: string, env: Envelope): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const mf = findCompanion(reader.list().map((m) => m.name), descriptorName, 'mf');
-  if (mf) for (const e of parseManifest((await reader.readSmall(mf, 4 * 1024 * 1024)).toString('utf8')).entries) if (e.algorithm === 'SHA256') out.set(e.name, e.digest.toLowerCase());
-  for (const f of env.references) {
-    if (out.has(f.href) || !reader.has(f.href)) continue;
-    const h = await hashStream(await reader.open(f.href), new Set(['SHA256'] as const));
-    out.set(f.href, h.digests.SHA256!);
-  }
-  return out;
 }
 
 /**
@@ -137,27 +115,4 @@ async function writeOutputs(out: string, packageName: string, r: RenderResult): 
     return written;
   });
   return names.map((n) => join(out, n));
-}
-
-export function planJson(packageName: string, r: RenderResult) {
-  return {
-    version: 1,
-    package: packageName,
-    tenant: r.tenant,
-    filters: r.filters.map((f) => ({ name: f.name, file: `nwfilter/${f.name}.xml`, uuid: f.uuid, original: f.original, references: f.references })),
-    builtinFilters: r.builtinFilters,
-    domains: r.domains.map((d) => ({
-      name: d.name,
-      file: `${d.name}.xml`,
-      virtualSystem: d.virtualSystem,
-      uuid: d.uuid,
-      configuration: d.configuration,
-      firmware: d.firmware,
-      filterrefs: d.filterrefs,
-      ovfEnv: d.ovfEnv ? { xml: `${d.name}.ovf-env.xml`, iso: `${d.name}.ovf-env.iso`, hostPath: d.ovfEnv.isoPath } : undefined,
-      values: d.values,
-      notes: d.notes,
-    })),
-    disks: r.disks,
-  };
 }

@@ -3,7 +3,7 @@
  * Names from the package are abbreviated: every diagnostic carries a locator, so a
  * megabyte-long id must not be copied into each of them.
  */
-import type { Content, Item, Property, ProductSection } from '../ovf/model.js';
+import type { Content, Item, Property, ProductSection } from './model.js';
 import { abbreviate } from '../strings.js';
 
 export function contentLocator(c: Content, parents: readonly Content[] = []): string {

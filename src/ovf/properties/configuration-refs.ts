@@ -5,7 +5,7 @@
  * model keeps only some of these, so the XML tree is walked, building a
  * locator by meaning on the way down.
  */
-import { attr, attrAny, type XmlElement } from '../../../../xml/element.js';
+import { attr, attrAny, type XmlElement } from '../../xml/element.js';
 
 export interface ConfigurationRef {
   /** The configuration ids named (the attribute is a space-separated list). */

@@ -11,18 +11,18 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import { diagnostic, type Diagnostic } from '../diagnostics.js';
-import { OvfpipeError } from '../errors.js';
+import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { OvfpipeError } from '../diagnostics/errors.js';
 import { runRules } from '../lint/engine.js';
-import { loadDescriptor, DescriptorError } from '../load-descriptor.js';
+import { loadDescriptor, DescriptorError } from '../package/open-descriptor.js';
 import { parseDescriptor } from '../ovf/parser.js';
 import type { Envelope } from '../ovf/model.js';
 import { formatManifestLine, parseManifest, NODE_HASH } from '../package/manifest.js';
 import { parseXml } from '../xml/parse.js';
-import { parseBindingSpec } from './binding-spec.js';
-import { embedIntoDescriptor, type EmbedAdditions } from './embed.js';
-import type { EmbeddedFilter } from './model.js';
-import { parsePortProfileYaml } from './profiles/index.js';
+import { parseBindingSpec } from '../netsec/binding-spec.js';
+import { embedIntoDescriptor, type EmbedAdditions } from '../netsec/embed.js';
+import type { EmbeddedFilter } from '../netsec/model.js';
+import { parsePortProfileYaml } from '../netsec/profiles/index.js';
 
 export interface EmbedRequest {
   pkg: string;

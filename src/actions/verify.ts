@@ -1,30 +1,26 @@
 /** `verify`: open a package, read its References, and check every digest, size, the manifest and the signature in one pass. */
-import { diagnostic } from './diagnostics.js';
-import { isOvfpipeError } from './errors.js';
-import { loadFailure } from './lint/lint-files.js';
-import { parseDescriptor } from './ovf/parser.js';
-import { openPackage } from './package/open.js';
-import type { FileReference } from './package/layout.js';
-import { verifyPackage, type VerifyOptions, type VerifyReport } from './package/verify.js';
+import { diagnostic } from '../diagnostics/diagnostic.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
+import { loadFailure } from './lint-files.js';
+import { openDescriptor } from '../package/open-descriptor.js';
+import type { FileReference } from '../package/layout.js';
+import { verifyPackage, type VerifyOptions, type VerifyReport } from '../package/verify.js';
 
 export type { VerifyReport };
 
 export async function verifyPath(path: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  let reader;
+  let opened;
   try {
-    reader = await openPackage(path);
+    opened = await openDescriptor(path);
   } catch (e) {
     if (isOvfpipeError(e) && e.code === 'OVFPIPE_IO') throw e;
     return failedReport(loadFailure(path, e));
   }
+  const { reader } = opened;
   try {
-    let refs: FileReference[] = [];
-    const pre = [];
-    if (reader.descriptorName) {
-      const parsed = parseDescriptor(await reader.readSmall(reader.descriptorName, 32 * 1024 * 1024), reader.descriptorName);
-      pre.push(...parsed.diagnostics);
-      refs = parsed.envelope?.references.map((f) => ({ href: f.href, size: f.size, compression: f.compression, chunkSize: f.chunkSize })) ?? [];
-    }
+    // Without a descriptor there are no References to check; verifyPackage reports the rest.
+    const pre = opened.descriptorName !== undefined ? opened.diagnostics : [];
+    const refs: FileReference[] = opened.envelope?.references.map((f) => ({ href: f.href, size: f.size, compression: f.compression, chunkSize: f.chunkSize })) ?? [];
     const report = await verifyPackage(reader, refs, options);
     if (pre.length > 0) {
       report.problems.unshift(...pre);

@@ -1,12 +1,11 @@
 /** `inspect`: what a package holds, as data. */
-import type { Diagnostic } from './diagnostics.js';
-import { diagnostic } from './diagnostics.js';
-import { loadFailure } from './lint/lint-files.js';
-import { parseDescriptor } from './ovf/parser.js';
-import { summarizeEnvelope, type EnvelopeSummary } from './ovf/summary.js';
-import { openPackage } from './package/open.js';
-import type { PackageKind } from './package/reader.js';
-import { isOvfpipeError } from './errors.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { loadFailure } from './lint-files.js';
+import { summarizeEnvelope, type EnvelopeSummary } from '../ovf/summary.js';
+import { readDescriptor } from '../package/open-descriptor.js';
+import { openPackage } from '../package/open.js';
+import type { PackageKind } from '../package/reader.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
 import { addConfigurationHardware } from './inspect-hardware.js';
 
 export interface InspectReport {
@@ -32,11 +31,7 @@ export async function inspectPackage(path: string): Promise<InspectReport> {
     report.kind = reader.kind;
     report.descriptor = reader.descriptorName;
     report.members = reader.list().map((m) => ({ name: m.name, size: m.size }));
-    if (!reader.descriptorName) {
-      report.problems.push(diagnostic('package-readable', 'error', 'package holds no single .ovf descriptor', { file: path }));
-      return report;
-    }
-    const parsed = parseDescriptor(await reader.readSmall(reader.descriptorName, 32 * 1024 * 1024), reader.descriptorName);
+    const parsed = await readDescriptor(reader, { path });
     report.problems.push(...parsed.diagnostics);
     if (parsed.envelope) {
       report.envelope = summarizeEnvelope(parsed.envelope);
