@@ -62,14 +62,15 @@ afterAll(async () => {
   for (const m of ['c', 'b', 't']) run('virsh', ['-c', 'qemu:///system', 'undefine', `${tenant}${m}-web`], { allowFail: true });
 });
 
-/** The NIC joins libvirt network "frontend": defined for the test only if absent. */
+/** The NIC's OVF network "frontend" is mapped to a libvirt network of this run's own (no name shared with other runs on the libvirtd). */
+const netName = `ovfpipe-res-${process.pid}`;
+const withNetwork = { ...renderOptions({ domainType: testDomainType() }), networkMap: { frontend: { mode: 'network' as const, source: netName } } };
 function withFrontend<T>(body: () => Promise<T>): Promise<T> {
-  const had = run('virsh', ['-c', 'qemu:///system', 'net-info', 'frontend'], { allowFail: true }).status === 0;
   const netXml = join(work, 'net.xml');
-  writeFileSync(netXml, "<network><name>frontend</name><bridge name='ovfres0'/></network>");
-  if (!had) run('virsh', ['-c', 'qemu:///system', 'net-define', netXml]);
+  writeFileSync(netXml, `<network><name>${netName}</name><bridge name='ovfres${process.pid % 100000}'/></network>`);
+  run('virsh', ['-c', 'qemu:///system', 'net-define', netXml]);
   return body().finally(() => {
-    if (!had) run('virsh', ['-c', 'qemu:///system', 'net-undefine', 'frontend'], { allowFail: true });
+    run('virsh', ['-c', 'qemu:///system', 'net-undefine', netName], { allowFail: true });
   });
 }
 
@@ -85,7 +86,7 @@ describe.skipIf(!live)('resuming a cut upload', () => {
       connect: hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile, retries: 0 }),
       connectUri: 'qemu:///system',
       storageRoot: storage,
-      options: renderOptions({ domainType: testDomainType() }),
+      options: withNetwork,
     });
     await withFrontend(async () => {
       let cut = false;
@@ -139,7 +140,7 @@ describe.skipIf(!live)('resuming a cut upload', () => {
           '--host', `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`,
           '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
           '--tenant', `${tenant}s`, '--vars', join(work, 'vars.yaml'),
-          '--storage', store, '--domain-type', testDomainType(), '--report', reportFile,
+          '--storage', store, '--domain-type', testDomainType(), '--network', `frontend=${netName}`, '--report', reportFile,
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -193,7 +194,7 @@ describe.skipIf(!live)('resuming a cut upload', () => {
       spawn(
         process.execPath,
         ['dist/cli/bin.js', 'deploy', pkg, '--host', `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`, '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
-          '--tenant', `${tenant}t`, '--vars', join(work, 'vars.yaml'), '--storage', store, '--domain-type', testDomainType(), '--report', report],
+          '--tenant', `${tenant}t`, '--vars', join(work, 'vars.yaml'), '--storage', store, '--domain-type', testDomainType(), '--network', `frontend=${netName}`, '--report', report],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
     const partialSize = () => {
@@ -263,7 +264,7 @@ describe.skipIf(!live)('resuming a cut upload', () => {
           connect: hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile, retries: 0 }),
           connectUri: 'qemu:///system',
           storageRoot: `${storage}-${mode}`,
-          options: renderOptions({ domainType: testDomainType() }),
+          options: withNetwork,
           diskMode: mode,
         });
         seconds[mode] = (Date.now() - started) / 1000;
