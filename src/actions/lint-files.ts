@@ -14,6 +14,7 @@ import { openDescriptor } from '../package/open-descriptor.js';
 import type { Envelope, FileRef } from '../ovf/model.js';
 import type { MemberInfo } from '../package/reader.js';
 import type { XmlElement } from '../xml/element.js';
+import { loadFailure } from './load-failure.js';
 import { isUnsafeHref } from '../lint/rules/structure/references-file.js';
 import { loadCatalogFile } from './catalog-file.js';
 import type { ProfileCatalog } from '../netsec/catalog/model.js';
@@ -63,13 +64,6 @@ async function lintOne(path: string, options: LintFilesOptions): Promise<LintRes
   }
 }
 
-export function loadFailure(path: string, e: unknown): Diagnostic {
-  if (isOvfpipeError(e)) {
-    const where = e.where && e.where !== path ? ` (at ${e.where})` : '';
-    return diagnostic('package-readable', 'error', `${e.message}${where}`, { file: path }, e.where ?? '');
-  }
-  return diagnostic('package-readable', 'error', `cannot read package: ${(e as Error).message}`, { file: path });
-}
 
 type Loaded = { target: LintTarget } | { diagnostics: Diagnostic[] };
 
@@ -171,3 +165,5 @@ async function looksLikeXml(path: string): Promise<boolean> {
     await h.close();
   }
 }
+
+export { loadFailure };

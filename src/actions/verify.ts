@@ -1,7 +1,7 @@
 /** `verify`: open a package, read its References, and check every digest, size, the manifest and the signature in one pass. */
 import { diagnostic } from '../diagnostics/diagnostic.js';
 import { isOvfpipeError } from '../diagnostics/errors.js';
-import { loadFailure } from './lint-files.js';
+import { loadFailure } from './load-failure.js';
 import { openDescriptor } from '../package/open-descriptor.js';
 import type { FileReference } from '../package/layout.js';
 import { verifyPackage, type VerifyOptions, type VerifyReport } from '../package/verify.js';

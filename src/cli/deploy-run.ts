@@ -37,9 +37,12 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);
   if (!Number.isInteger(perHost) || perHost < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--per-host '${f.perHost}': expected a positive integer`);
   const { options, configuration } = renderSettings(settingsFromFlags(f));
+  const diskMode = f.diskMode ?? 'convert';
+  if (diskMode !== 'convert' && diskMode !== 'backing') throw new OvfpipeError('OVFPIPE_USAGE', `--disk-mode '${diskMode}': expected convert or backing`);
   const progress = createProgress(io.stderr);
   const log = (line: string) => progress.log(line);
   const r = await deploy({
+    diskMode,
     onBytes: (host, n) => progress.bytes(host, n),
     onVm: (o) => progress.vm(o),
     onPlanned: (n) => progress.planned(n),
@@ -52,6 +55,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     perHost,
     dryRun: f.dryRun,
     log,
+    ...(io.signal ? { signal: io.signal } : {}),
   }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   // A VM that could not be rendered is in the report as failed; without a report there is nothing more to say.
@@ -132,6 +136,8 @@ export interface DeployFlags {
   parallel: string;
   perHost: string;
   dryRun?: boolean;
+  /** convert | backing (deploy only). */
+  diskMode?: string;
   /** Render options (render/option-table.ts), by commander's camelCase keys. */
   [renderOption: string]: unknown;
 }

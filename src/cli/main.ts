@@ -14,7 +14,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerPack } from './commands/pack.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerAudit } from './commands/audit.js';
-import { EXIT, processIo, type CliIo } from './io.js';
+import { EXIT, processIo, signalExit, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
 const BAD_INPUT = new Set(['OVFPIPE_PACKAGE', 'OVFPIPE_ARCHIVE', 'OVFPIPE_LIMIT', 'OVFPIPE_XML', 'OVFPIPE_MANIFEST', 'OVFPIPE_CERT']);
@@ -43,16 +43,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   try {
     await program.parseAsync(['node', 'ovfpipe', ...argv]);
-    return exitCode;
+    return signalExit(io) ?? exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version exit through here with code 0.
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    const stopped = signalExit(io);
     if (isOvfpipeError(e)) {
       io.stderr.write(`ovfpipe: ${e.message}${e.where && !e.message.includes(e.where) ? ` (${e.where})` : ''} [${e.code}]\n`);
       // Bad input (a package, a filter, a profile) is a problem found (1); usage and environment failures are 2.
-      return BAD_INPUT.has(e.code) ? EXIT.problems : EXIT.usage;
+      return stopped ?? (BAD_INPUT.has(e.code) ? EXIT.problems : EXIT.usage);
     }
     io.stderr.write(`ovfpipe: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.usage;

@@ -57,7 +57,7 @@ export async function planCommand(file: string, o: { offline?: boolean; shard?: 
 export async function applyCommand(file: string, o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean; html?: string; renderDefaults?: RenderSettings }, io: CliIo, plainLog: (l: string) => void): Promise<number> {
   const progress = createProgress(io.stderr);
   const log = io.stderr.isTTY ? (l: string) => progress.log(l) : plainLog;
-  const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress, renderDefaults: o.renderDefaults }).finally(() => progress.stop());
+  const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress, renderDefaults: o.renderDefaults, ...(io.signal ? { signal: io.signal } : {}) }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   for (const line of failureLines(r.report)) log(line);

@@ -47,6 +47,10 @@ export interface DeployRequest {
   onBytes?: (host: string, n: number) => void;
   onVm?: (o: VmOutcome) => void;
   onPlanned?: (vms: number) => void;
+  /** convert (default): each image converted once into `<sha256>.qcow2`, overlays on it; backing: overlays directly on the verified upload, no conversion. */
+  diskMode?: DiskMode;
+  /** First abort: no new work, uploads cut (partials kept), VMs not applied rolled back and reported failed. */
+  signal?: AbortSignal;
 }
 
 export interface DeployResult {
@@ -84,11 +88,18 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
       version: VERSION,
       placement: [...placement.entries()].flatMap(([host, vms]) => vms.map((v) => ({ vm: v.name, tenant: v.tenant, host, reason: 'round-robin in VirtualSystem order' }))),
       security: securityOf([rendered]),
+      ...(req.signal?.aborted ? { interrupted: abortName(req.signal) } : {}),
     };
     return { report, diagnostics: rendered.diagnostics, plans: results.map((r) => r.plan) };
   } finally {
     await loaded.reader.close();
   }
+}
+
+/** What stopped the run: the signal name the CLI aborts with ('SIGINT', 'SIGTERM'), else 'abort'. */
+export function abortName(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return typeof r === 'string' ? r : r instanceof Error && /^SIG[A-Z]+$/.test(r.message) ? r.message : 'abort';
 }
 
 /** Round-robin in VirtualSystem order: stable, so a re-run puts every VM where it was. */
@@ -123,6 +134,20 @@ export interface HostJob {
   log?: (line: string) => void;
   onBytes?: (host: string, n: number) => void;
   onVm?: (o: VmOutcome) => void;
+  signal?: AbortSignal;
+  diskMode?: DiskMode;
+}
+
+export type DiskMode = 'convert' | 'backing';
+
+/**
+ * --disk-mode backing: a disk's base is the uploaded image itself (checked
+ * self-contained and verified like any upload), so nothing is converted; each
+ * VM's qcow2 overlay names it with its own format (steps.ts backingFormat).
+ */
+export function withDiskMode<T extends { device: string; storedPath?: string; basePath?: string }>(disks: T[], mode: DiskMode | undefined): T[] {
+  if (mode !== 'backing') return disks;
+  return disks.map((d) => (d.device === 'disk' && d.storedPath && d.basePath ? { ...d, basePath: d.storedPath } : d));
 }
 
 export async function deployHost(host: string, units: HostUnit[], req: HostJob): Promise<HostResult> {
@@ -136,6 +161,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     plan: { host, error },
   });
   if (vms.length === 0) return { host: { host, status: 'ok', seconds: 0, bytesUploaded: 0, vms: 0 }, vms: [], plan: { host } };
+  if (req.signal?.aborted) return failAll('interrupted (signal) before this host was started');
   let t: Transport;
   try {
     t = await req.connect(host);
@@ -147,7 +173,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
   }
   phase = 'preflight';
   try {
-    const disks = units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain)));
+    const disks = withDiskMode(units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain))), req.diskMode);
     const readers = new Map<string, PackageReader>();
     for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);
     const needs = new Map(vms.map((v) => [v.name, domainNeeds(v.xml)] as const));
@@ -168,11 +194,14 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     if (plan.problems.length > 0) return { ...failAll(`preflight: ${plan.problems.join('; ')}`), plan: { host, plan } };
     if (req.dryRun) return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: 0, vms: vms.length }, vms: [], plan: { host, plan } };
     phase = 'apply';
+    if (req.signal?.aborted) return { ...failAll('interrupted (signal) before anything was changed on this host'), plan: { host, plan } };
     const outcome = await executeHostPlan(plan, {
       transport: t,
       host,
       connectUri: req.connectUri,
       openImage: (step) => readers.get(step.sha256)!.open(step.href),
+      imageSize: (step) => readers.get(step.sha256)!.list().find((m) => m.name === step.href)?.size,
+      signal: req.signal,
       log: req.log,
       perHost: req.perHost,
       onVm: req.onVm,
@@ -180,7 +209,8 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     });
     // Every VM waited for the host's facts and preflight (one round trip for all): the first bar of its lane.
     for (const o of outcome.vms) o.steps = [preflightStep, ...(o.steps ?? [])];
-    return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };
+    const resumed = outcome.resumed.length > 0 ? { resumed: outcome.resumed } : {};
+    return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, ...resumed, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };
   } catch (e) {
     return failAll((e as Error).message);
   } finally {

@@ -51,15 +51,24 @@ export interface ExecuteContext {
   /** VMs applied at once on this host (default 1). */
   perHost?: number;
   log?: (line: string) => void;
+  /** The package member's length, when known: uploads of known length are resumable. */
+  imageSize?: (step: ImageStep) => number | undefined;
+  /** Stops new work: uploads in flight are cut (their partials kept), VMs not yet applied fail, what this run created for them is removed. */
+  signal?: AbortSignal;
 }
 
 export interface HostOutcome {
   vms: VmOutcome[];
+  /** Bytes actually sent (a resumed upload counts only what it sent). */
   bytesUploaded: number;
+  /** Uploads that continued a partial an earlier, cut run left: how many bytes were not sent again. */
+  resumed: Array<{ href: string; resumedAt: number }>;
 }
 
+const INTERRUPTED = 'interrupted (signal): not applied';
+
 export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Promise<HostOutcome> {
-  const out: HostOutcome = { vms: [], bytesUploaded: 0 };
+  const out: HostOutcome = { vms: [], bytesUploaded: 0, resumed: [] };
   // Temporary files of uploads that died with an earlier run (older than 10 minutes, so a
   // concurrent run's upload is left alone). They never carry a store name.
   const storeDirs = [...new Set(plan.images.map((i) => i.storedPath.replace(/\/[^/]+$/, '')))];
@@ -88,7 +97,7 @@ export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Prom
   const queue = new PQueue({ concurrency: ctx.perHost ?? 1 });
   await Promise.all(plan.vms.map((vm) => queue.add(async () => {
     const started = Date.now();
-    let message = vm.action === 'refuse' ? vm.reason : undefined;
+    let message = vm.action === 'refuse' ? vm.reason : ctx.signal?.aborted && vm.action !== 'unchanged' ? INTERRUPTED : undefined;
     let status: VmStatus = 'failed';
     const own: StepTiming[] = [];
     const sent = { bytes: 0 };
@@ -169,12 +178,17 @@ function blockingFailure(vm: VmPlan, filters: Map<string, string>, images: Map<s
  * store holds `<sha256>.qcow2` only, and it appears only once its data is synced.
  */
 async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome): Promise<string | undefined> {
+  // Bytes this upload has sent: a cut one counts them too (bytesUploaded is what went over the link).
+  let last = 0;
+  let counted = false;
   try {
     if (img.upload) {
       ctx.log?.(`${ctx.host}: uploading ${img.href} → ${img.convert ? img.basePath : img.storedPath}`);
-      let last = 0;
+      const size = ctx.imageSize?.(img);
       const r = await ctx.transport.put(await ctx.openImage(img), img.convert ? img.basePath : img.storedPath, {
         expectedSha256: img.sha256,
+        ...(size !== undefined ? { resume: { size, reopen: () => ctx.openImage(img), probe: img.partial === true } } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
         // An ISO (CD-ROM) is attached raw and read-only; qemu-img has no format to check it as.
         ...(img.convert ? { convert: { from: img.sourceFormat ?? 'raw' } } : img.sourceFormat === 'iso' ? {} : { image: { format: img.sourceFormat ?? 'raw' } }),
         onProgress: (n) => {
@@ -183,6 +197,11 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
         },
       });
       out.bytesUploaded += r.bytes;
+      counted = true;
+      if (r.resumedAt !== undefined) {
+        out.resumed.push({ href: img.href, resumedAt: r.resumedAt });
+        ctx.log?.(`${ctx.host}: ${img.href}: resumed at ${r.resumedAt} bytes`);
+      }
     } else if (img.convert) {
       // The raw image is in the store already (an earlier ovfpipe kept it): checked, converted to a
       // temporary name unique to this run, then renamed, so a half-converted base never looks
@@ -198,6 +217,7 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
     }
     return undefined;
   } catch (e) {
+    if (!counted) out.bytesUploaded += last;
     return (e as Error).message;
   }
 }
@@ -237,6 +257,8 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
     const [failedFilters, failedImages] = await ready;
     const blocked = blockingFailure(vm, failedFilters, failedImages);
     if (blocked) throw new Error(blocked);
+    // The last point where an interrupt stops this VM: its apply is one round trip, left to finish.
+    if (ctx.signal?.aborted) throw new Error(INTERRUPTED);
     const remote = vmApplySteps(vm, ctx.connectUri);
     await runTimed(times, remote, (onDurations) => steps.run('ovfpipe-apply', remote, onDurations));
     return vm.action === 'create' ? 'created' : 'updated';

@@ -6,6 +6,7 @@
  * ours when its uuid is the UUIDv5 ovfpipe gives its name. Anything else
  * with a clashing name is refused unless forced (PRODUCT.md §7).
  */
+import { PARTIAL_MARKER } from './ssh/put.js';
 import { filterUuid, sameFilter } from '../netsec/nwfilter/identity.js';
 import type { DiskPlanEntry } from '../render/disk-plan.js';
 import type { ScopedFilter } from '../render/filters.js';
@@ -25,6 +26,8 @@ export interface ImageStep {
   basePath: string;
   upload: boolean;
   convert: boolean;
+  /** The store holds a partial of this upload that a cut transfer left (put.ts PARTIAL_MARKER): worth probing to resume. */
+  partial?: boolean;
 }
 
 export interface VmPlan {
@@ -75,6 +78,8 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
       upload: !haveBase && !facts.images.has(storedName),
       convert: !haveBase && d.storedPath !== basePath,
     };
+    const target = (step.convert ? basePath : d.storedPath).split('/').pop()!;
+    if (step.upload && facts.images.has(`${target}${PARTIAL_MARKER}${d.sha256}`)) step.partial = true;
     images.set(d.sha256, step);
     if (step.upload) plan.bytesToSend += step.bytes ?? 0;
   }

@@ -9,6 +9,8 @@ export interface HostReport {
   error?: string;
   seconds: number;
   bytesUploaded: number;
+  /** Uploads that continued where a cut transfer left off ("resumed at N bytes"). */
+  resumed?: Array<{ href: string; resumedAt: number }>;
   vms: number;
 }
 
@@ -30,6 +32,8 @@ export interface RunReport {
   placement?: PlacementEntry[];
   /** Per tenant: the filter graph and each NIC's filter parameters and port profile. */
   security?: TenantSecurity[];
+  /** Set when a signal stopped the run (SIGINT, SIGTERM): what was not done is reported failed. */
+  interrupted?: string;
 }
 
 export function runFailed(r: RunReport): boolean {
@@ -40,7 +44,8 @@ export function runFailed(r: RunReport): boolean {
 export function summaryLine(r: RunReport): string {
   const c = new Map<string, number>();
   for (const v of r.vms) c.set(v.status, (c.get(v.status) ?? 0) + 1);
-  return `${r.vms.length} VM(s): ${[...c.entries()].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}; ${r.bytesUploaded} bytes uploaded`;
+  const resumed = r.hosts.flatMap((h) => (h.resumed ?? []).map((x) => `${h.host}: ${x.href} resumed at ${x.resumedAt} bytes`));
+  return `${r.vms.length} VM(s): ${[...c.entries()].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}; ${r.bytesUploaded} bytes uploaded${resumed.length > 0 ? ` (${resumed.join('; ')})` : ''}${r.interrupted ? `; interrupted by ${r.interrupted}` : ''}`;
 }
 
 /**

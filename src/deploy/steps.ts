@@ -44,6 +44,11 @@ export const STEP_TIMEOUT_MS = {
 
 const virsh = (uri: string, ...args: string[]): string[] => ['virsh', '-c', uri, ...args];
 
+/** The format of an overlay's base: qcow2 (the store's conversion), or the source's own when the base is the upload itself. */
+export function backingFormat(d: { basePath?: string; storedPath?: string; sourceFormat?: string }): string {
+  return d.basePath !== undefined && d.basePath === d.storedPath ? (d.sourceFormat ?? 'qcow2') : 'qcow2';
+}
+
 /** The VM's own directory (overlays, OVF environment ISO); '' when it has neither. */
 export function vmDirectory(vm: VmPlan): string {
   return `${vm.disks[0]?.overlayPath ?? vm.vm.ovfEnv?.isoPath ?? ''}`.replace(/\/[^/]+$/, '');
@@ -76,7 +81,8 @@ export function vmApplySteps(vm: VmPlan, connectUri: string): RemoteStep[] {
     steps.push({
       id: `overlay:${file}`,
       argv: d.basePath
-        ? ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', d.basePath, '--', d.overlayPath]
+        ? // --disk-mode backing: the base is the uploaded image itself, in its own format (backingFormat).
+          ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', backingFormat(d), '-b', d.basePath, '--', d.overlayPath]
         : ['qemu-img', 'create', '-q', '-f', 'qcow2', '--', d.overlayPath, String(d.capacityBytes ?? 1 << 30)],
       timeoutMs: STEP_TIMEOUT_MS.overlay,
       label: `creating overlay ${d.overlayPath}`,

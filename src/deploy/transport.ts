@@ -29,6 +29,8 @@ export interface PutResult {
   sha256: string;
   /** sha256 computed remotely over the file as written. */
   remoteSha256: string;
+  /** The upload continued a partial file an earlier, cut transfer left: this many bytes were not sent again (`bytes` counts only what was sent). */
+  resumedAt?: number;
 }
 
 export interface PutOptions {
@@ -48,6 +50,22 @@ export interface PutOptions {
    * extent in another file, any of which would put a host file into the VM.
    */
   image?: { format: string };
+  /**
+   * Keep what a cut transfer wrote (connection lost, abort) under a name
+   * derived from expectedSha256, and continue it next time when its prefix
+   * hashes the same here and there. Needs expectedSha256; `size` is the
+   * data's length (how the remote side tells a cut from the end), `reopen`
+   * gives the data again from its start when the partial does not match.
+   */
+  resume?: {
+    size: number;
+    reopen: () => Promise<Readable>;
+    maxAgeMs?: number;
+    /** false: the caller knows there is no partial (the store was just listed); saves the probe's round trip. */
+    probe?: boolean;
+  };
+  /** Aborting cuts the transfer (a resumable one keeps its partial) and rejects with OVFPIPE_INTERRUPTED. */
+  signal?: AbortSignal;
 }
 
 export interface Transport {

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'OVFPIPE_HOSTKEY_REVOKED'
   | 'OVFPIPE_REMOTE'
   | 'OVFPIPE_DIGEST'
+  | 'OVFPIPE_INTERRUPTED'
+  | 'OVFPIPE_NO_SPACE'
   | 'OVFPIPE_INTERNAL';
 
 export class OvfpipeError extends Error {

@@ -14,7 +14,7 @@ import { BaseReader } from './base-reader.js';
 import { FileRangeStream } from './file-range-stream.js';
 import { archiveError, checkMemberCount, limitError, type ReaderLimits } from './limits.js';
 import { normaliseMemberName } from './names.js';
-import type { MemberInfo } from './reader.js';
+import type { MemberInfo, MemberRange } from './reader.js';
 import { emptyStream } from './tar-reader.js';
 
 export class DirectoryReader extends BaseReader {
@@ -32,6 +32,15 @@ export class DirectoryReader extends BaseReader {
     found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const members = found.map((f, index) => ({ name: f.name, size: f.size, index }));
     return new DirectoryReader(root, members, descriptorName);
+  }
+
+  async openRange(name: string): Promise<MemberRange> {
+    const m = this.member(name);
+    try {
+      return { handle: await openFile(join(this.path, ...name.split('/')), constants.O_RDONLY | constants.O_NOFOLLOW), offset: 0, size: m.size };
+    } catch (e) {
+      throw archiveError(`cannot open member "${name}": ${(e as Error).message}`, name, e);
+    }
   }
 
   async open(name: string): Promise<Readable> {

@@ -9,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { archiveError } from './limits.js';
+import type { MemberRange } from './reader.js';
 
 const CHUNK = 1 << 20;
 
@@ -76,5 +77,57 @@ export class FileRangeStream extends Readable {
 
   private describe(e: unknown, what: string): Error {
     return e instanceof OvfpipeError ? e : archiveError(`${what} member "${this.where}": ${(e as Error).message}`, this.where, e);
+  }
+}
+
+/** Chunk of readRange: large reads, few calls; two buffers in all, reused. */
+const RANGE_CHUNK = 4 << 20;
+
+/**
+ * Reads a member's byte range into `consume`, one pass, without a stream:
+ * two reused buffers, the next pread in flight (libuv thread) while the
+ * current chunk is consumed (hashed) on this thread, so reading and hashing
+ * overlap and nothing is allocated per chunk. `consume` must not keep the
+ * buffer. Closes the handle. Returns the bytes read; a range that ends early
+ * is an OVFPIPE_ARCHIVE error, as with FileRangeStream.
+ */
+export async function readRange(range: MemberRange, where: string, consume: (chunk: Buffer) => void): Promise<number> {
+  const { handle, offset, size } = range;
+  const bufs = [Buffer.allocUnsafe(Math.min(RANGE_CHUNK, size)), Buffer.allocUnsafe(Math.min(RANGE_CHUNK, size))];
+  let position = offset;
+  let left = size;
+  const read = async (buf: Buffer): Promise<number> => {
+    const want = Math.min(buf.length, left);
+    if (want === 0) return 0;
+    const at = position;
+    position += want;
+    left -= want;
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await handle.read(buf, got, want - got, at + got);
+      if (bytesRead === 0) throw archiveError(`member "${where}" is truncated: ${at + got - offset} of its declared ${size} bytes could be read`, where);
+      got += bytesRead;
+    }
+    return want;
+  };
+  try {
+    let i = 0;
+    let pending = read(bufs[0]!);
+    let total = 0;
+    for (;;) {
+      const n = await pending;
+      if (n === 0) break;
+      pending = read(bufs[i ^ 1]!);
+      // A read failing while this chunk is consumed is reported by the next await.
+      pending.catch(() => undefined);
+      consume(n === bufs[i]!.length ? bufs[i]! : bufs[i]!.subarray(0, n));
+      total += n;
+      i ^= 1;
+    }
+    return total;
+  } catch (e) {
+    throw e instanceof OvfpipeError ? e : archiveError(`cannot read member "${where}": ${(e as Error).message}`, where, e);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }

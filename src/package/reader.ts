@@ -3,6 +3,7 @@
  * govmomi's `ovf/importer/archive.go` Archive. Readers only index and open
  * members; hashing, manifests and parsing sit on top of them.
  */
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 export type PackageKind = 'directory' | 'ova' | 'ova-gzip' | 'zip';
@@ -16,6 +17,12 @@ export interface MemberInfo {
   offset?: number;
   /** Zero-based position in the container (tar order matters for OVA, DSP0243 §5.3). */
   index: number;
+}
+
+export interface MemberRange {
+  handle: FileHandle;
+  offset: number;
+  size: number;
 }
 
 /** Called once per member by `PackageReader.walk`; must consume (or destroy) `data` before resolving. */
@@ -32,6 +39,12 @@ export interface PackageReader {
   has(name: string): boolean;
   /** Opens a member for streaming. Throws OvfpipeError(OVFPIPE_ARCHIVE) when it is missing or truncated. */
   open(name: string): Promise<Readable>;
+  /**
+   * A stored member as a byte range of an open file (tar OVA, directory), for
+   * consumers that read it themselves (verify's hashing: reused buffers, the
+   * next read in flight while one is hashed). The caller closes the handle.
+   */
+  openRange?(name: string): Promise<MemberRange>;
   /** Reads a whole small member into memory, refusing anything over `maxBytes`. */
   readSmall(name: string, maxBytes: number): Promise<Buffer>;
   /**

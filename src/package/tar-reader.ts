@@ -8,8 +8,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { BaseReader } from './base-reader.js';
 import { FileByteSource } from './byte-sources.js';
 import { FileRangeStream } from './file-range-stream.js';
-import type { ReaderLimits } from './limits.js';
-import type { MemberInfo } from './reader.js';
+import { archiveError, type ReaderLimits } from './limits.js';
+import type { MemberInfo, MemberRange } from './reader.js';
 import { indexTar } from './tar-index.js';
 
 export class TarReader extends BaseReader {
@@ -38,6 +38,15 @@ export class TarReader extends BaseReader {
     const m = this.member(name);
     if (m.size === 0) return emptyStream();
     return new FileRangeStream(() => openFile(this.path, 'r'), m.offset!, m.size, name);
+  }
+
+  async openRange(name: string): Promise<MemberRange> {
+    const m = this.member(name);
+    try {
+      return { handle: await openFile(this.path, 'r'), offset: m.offset!, size: m.size };
+    } catch (e) {
+      throw archiveError(`cannot open member "${name}": ${(e as Error).message}`, name, e);
+    }
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,8 @@ import { verifyManifestSignature, type CertificateReport } from './certificate.j
 import { checkManifestCoverage, checkOvaOrder, expandReferences, manifestMemberName, type FileReference } from './layout.js';
 import { NODE_HASH, parseManifest, type DigestAlgorithm, type ManifestEntry } from './manifest.js';
 import { findCompanion } from './names.js';
-import type { MemberInfo, PackageKind, PackageReader } from './reader.js';
+import { readRange } from './file-range-stream.js';
+import type { MemberInfo, MemberRange, PackageKind, PackageReader } from './reader.js';
 
 export type FileStatus = 'ok' | 'mismatch' | 'missing' | 'size-mismatch' | 'unlisted';
 
@@ -173,6 +174,16 @@ async function hashMembers(ctx: Context, wanted: ReadonlySet<string>): Promise<H
   }
   for (const m of ctx.reader.list()) {
     if (skip(m.name)) continue;
+    if (ctx.reader.openRange && m.size > 0) {
+      // A stored member (tar, directory): read by range, no stream (readRange).
+      const algorithms = new Set<DigestAlgorithm>(['SHA256', ...(ctx.entries.has(m.name) ? [ctx.entries.get(m.name)!.algorithm] : [])]);
+      try {
+        out.push({ member: m, ...(await hashRange(await ctx.reader.openRange(m.name), m.name, algorithms)) });
+      } catch (e) {
+        failed(e, m.name);
+      }
+      continue;
+    }
     let data: Readable;
     try {
       data = await ctx.reader.open(m.name);
@@ -193,6 +204,17 @@ export async function hashStream(data: Readable, algorithms: ReadonlySet<DigestA
     size += (chunk as Buffer).length;
     for (const [, h] of hashes) h.update(chunk as Buffer);
   }
+  const digests: Partial<Record<DigestAlgorithm, string>> = {};
+  for (const [a, h] of hashes) digests[a] = h.digest('hex');
+  return { size, digests };
+}
+
+/** hashStream for a member read by range (one pass, reused buffers, reads overlapping the hashing). */
+async function hashRange(range: MemberRange, where: string, algorithms: ReadonlySet<DigestAlgorithm>): Promise<{ size: number; digests: Partial<Record<DigestAlgorithm, string>> }> {
+  const hashes = [...algorithms].map((a) => [a, createHash(NODE_HASH[a])] as const);
+  const size = await readRange(range, where, (chunk) => {
+    for (const [, h] of hashes) h.update(chunk);
+  });
   const digests: Partial<Record<DigestAlgorithm, string>> = {};
   for (const [a, h] of hashes) digests[a] = h.digest('hex');
   return { size, digests };

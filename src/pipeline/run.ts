@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import PQueue from 'p-queue';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { hostConnector } from '../deploy/connect.js';
-import { deployHost, type HostUnit } from '../deploy/deploy.js';
+import { abortName, deployHost, type HostUnit } from '../deploy/deploy.js';
 import { destroyOnHost, type DestroyResult } from '../deploy/destroy.js';
 import type { HostPlan } from '../deploy/plan.js';
 import type { RunReport } from '../deploy/report.js';
@@ -28,6 +28,8 @@ export interface PipelineRunOptions {
   shard?: { index: number; count: number };
   log?: (line: string) => void;
   progress?: import('../deploy/progress.js').Progress;
+  /** Stops new work as deploy's signal does (apply: SIGINT/SIGTERM from the CLI). */
+  signal?: AbortSignal;
   /** Render options from the command line (plan/apply flags): they replace the file's `defaults` of the same name. */
   renderDefaults?: RenderSettings;
 }
@@ -127,6 +129,7 @@ export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }
             log: opts.log,
             onBytes: (h, n) => opts.progress?.bytes(h, n),
             onVm: (o) => opts.progress?.vm(o),
+            ...(opts.signal ? { signal: opts.signal } : {}),
           });
         }),
       ),
@@ -142,6 +145,7 @@ export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }
       version: VERSION,
       placement: prepared.placementEntries.filter((e) => results.some((r) => r.host.host === e.host)),
       security: prepared.security,
+      ...(opts.signal?.aborted ? { interrupted: abortName(opts.signal) } : {}),
     };
     return { diagnostics: prepared.diagnostics, report, plans: results.map((r) => r.plan) };
   } finally {

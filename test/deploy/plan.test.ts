@@ -138,6 +138,14 @@ describe('planHost after the deploy', () => {
     expect(ids(vmApplySteps(vm(plan, 'rec-db'), URI))).toEqual(['vm-dir', 'overlay:db-disk.qcow2', 'define']);
   });
 
+  it('marks an upload whose partial (a cut transfer of the same sha256) is in the store, and only that one', () => {
+    const facts = empty();
+    facts.images = new Set([`${BASE.split('/').pop()}.ovfpipe-part-${'0'.repeat(64)}`]);
+    expect(planHost(rec(), facts, {}).images[0]!.partial).toBeUndefined();
+    facts.images.add(`${BASE.split('/').pop()}.ovfpipe-part-${SHA}`);
+    expect(planHost(rec(), facts, {}).images).toEqual([expect.objectContaining({ upload: true, convert: true, partial: true })]);
+  });
+
   it('converts a raw image an earlier version left in the store, in checked steps to a temporary name owned by this run', () => {
     const facts = deployed();
     facts.images = new Set([`${SHA}.vmdk`]);

@@ -78,12 +78,12 @@ describe.skipIf(!live)('an upload cut by a dying sshd', () => {
       expect(first.report.vms).toMatchObject([{ name: `${tenant}-web`, status: 'failed' }]);
       const stored = run('ls', ['-1', `${storage}/images`]).stdout.split('\n').filter(Boolean);
       // Only temporary names, never <sha256>.qcow2 half-written.
-      expect(stored.every((f) => f.includes('.ovfpipe-tmp-'))).toBe(true);
+      expect(stored.every((f) => f.includes('.ovfpipe-tmp-') || f.includes('.ovfpipe-part-'))).toBe(true);
 
       await cluster!.start(0);
       const second = await deploy(request());
       expect(second.report.vms).toMatchObject([{ name: `${tenant}-web`, status: 'created' }]);
-      const images = run('ls', ['-1', `${storage}/images`]).stdout.split('\n').filter((f) => f && !f.includes('.ovfpipe-tmp-'));
+      const images = run('ls', ['-1', `${storage}/images`]).stdout.split('\n').filter((f) => f && !f.includes('.ovfpipe-tmp-') && !f.includes('.ovfpipe-part-'));
       // The store holds the conversion only, named by the sha256 of the vmdk the package carries,
       // and its contents are exactly the disk the vmdk describes.
       const vmdkSha = createHash('sha256').update(readFileSync(join(pkg, 'web-disk1.vmdk'))).digest('hex');

@@ -2,7 +2,7 @@
 export { resolveTarget, expandPath, type SshTarget, type ResolveOptions } from './config.js';
 export { connectSsh, SshTransport, type SshTransportOptions } from './ssh-transport.js';
 export { DEFAULT_MAX_OUTPUT_BYTES, type SshExecOptions } from './exec.js';
-export { cleanupTemps, putFile, TEMP_MARKER, type RemoteHash, type SshPutOptions } from './put.js';
+export { cleanupTemps, putFile, PARTIAL_MARKER, PARTIAL_MAX_AGE_MS, TEMP_MARKER, type RemoteHash, type SshPutOptions } from './put.js';
 export { shellQuote, commandLine } from './quote.js';
 export {
   parseKnownHosts,

@@ -32,6 +32,15 @@ import { earlyExit } from './exec.js';
 import { remoteCommand } from './quote.js';
 
 export const TEMP_MARKER = '.ovfpipe-tmp-';
+/**
+ * A resumable upload's temporary file: `<final path>.ovfpipe-part-<expected sha256>`.
+ * The name carries the digest the whole file must have, so a partial of
+ * another member (same path, other sha256) is never continued. Kept when a
+ * transfer is cut; removed by any other failure and by age (PARTIAL_MAX_AGE_MS).
+ */
+export const PARTIAL_MARKER = '.ovfpipe-part-';
+/** Partials untouched this long are removed by the next run on that host (24 h). */
+export const PARTIAL_MAX_AGE_MS = 24 * 3600_000;
 
 /**
  * Where the remote sha256 is computed. 'after-write' (default, chosen by
@@ -68,6 +77,24 @@ const WRITE: Record<RemoteHash, string> = {
   'while-writing': `exec 3>"$t" || fail; h=$({ tee /dev/fd/3 | { ${HASH_STDIN}; }; }) || fail; exec 3>&-`,
 };
 /**
+ * Resumable: append to the partial from $off (its first $off bytes were
+ * checked on both sides), under an exclusive lock so two runs never write one
+ * partial (exit 7: busy; exit 8: it shrank since it was checked). A stream
+ * that ends short of $len was cut (the client died or aborted): the partial is
+ * kept for the next run (exit 9). A full disk removes it (exit 10).
+ */
+const RESUME_WRITE = [
+  'exec 9>>"$t" || fail',
+  'if ! flock -n 9; then echo "another upload is writing $t" >&2; exit 7; fi',
+  'n=$(stat -c %s -- "$t") || fail',
+  'if [ "$n" -lt "$off" ]; then echo "the partial shrank to $n bytes" >&2; exit 8; fi',
+  'truncate -s "$off" -- "$t" || fail',
+  'e=$(cat 2>&1 >&9) || { case $e in *"No space"*) echo "no space left on the host: $e" >&2; fail 10;; esac; echo "$e" >&2; fail; }',
+  'n=$(stat -c %s -- "$t") || fail',
+  'if [ "$n" -lt "$len" ]; then echo "cut after $n of $len bytes; the partial is kept" >&2; exit 9; fi',
+  'if [ "$n" -gt "$len" ]; then echo "$n bytes written, more than the $len expected" >&2; fail 4; fi',
+].join('\n');
+/**
  * A disk image from a package must not pull other files of the host into the
  * VM: a backing file (qcow2, vmdk parentFileNameHint, differencing VHD), a
  * qcow2 external data file, or a vmdk text descriptor whose extents name
@@ -92,13 +119,13 @@ export const SELF_CONTAINED = [
  * other files. Background jobs get their own stdio so they cannot hold the
  * channel open.
  */
-function uploadScript(mode: RemoteHash): string {
+function uploadScript(mode: RemoteHash | 'resume'): string {
   return [
     'set -o pipefail -C; umask 077',
-    't=$1 f=$2 d=$3 dur=$4 m=$5 want=$6 fmt=$7 c=$8 img=$9 h= p=',
+    't=$1 f=$2 d=$3 dur=$4 m=$5 want=$6 fmt=$7 c=$8 img=$9 off=${10} len=${11} h= p=',
     'fail() { rm -f -- "$t"; if [ -n "$c" ]; then rm -f -- "$c"; fi; exit "${1:-1}"; }',
     `hash() { if [ -z "$h" ]; then h=$(${HASH_FILE}) || return; fi; h=\${h%% *}; }`,
-    WRITE[mode],
+    mode === 'resume' ? RESUME_WRITE : WRITE[mode],
     SELF_CONTAINED,
     'if [ -n "$fmt" ]; then',
     '  qemu-img convert -q -f "$fmt" -O qcow2 -- "$t" "$c" </dev/null >/dev/null & p=$!',
@@ -128,12 +155,21 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
   checkRemotePath(remotePath);
   if (data.readableEnded || data.destroyed) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: the data stream was already consumed`);
   const suffix = randomBytes(8).toString('hex');
-  const tmp = `${remotePath}${TEMP_MARKER}${suffix}`;
-  const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : undefined;
   const expected = opts.expectedSha256?.toLowerCase();
   if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: expectedSha256 is not a sha256: ${JSON.stringify(opts.expectedSha256)}`);
+  const resumable = opts.resume !== undefined && expected !== undefined && (opts.remoteHash ?? 'after-write') === 'after-write';
+  const tmp = resumable ? `${remotePath}${PARTIAL_MARKER}${expected}` : `${remotePath}${TEMP_MARKER}${suffix}`;
+  const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : undefined;
+  interrupted(host, remotePath, opts.signal, 0);
+  let resumedAt = 0;
   try {
-    const sent = await upload(host, data, { tmp, converted, remotePath, expected }, opts);
+    if (resumable && opts.resume!.probe !== false) {
+      const r = await resumePoint(host, data, tmp, opts.resume!, opts.signal);
+      data = r.data;
+      resumedAt = r.offset;
+      interrupted(host, remotePath, opts.signal, 0);
+    }
+    const sent = await upload(host, data, { tmp, converted, remotePath, expected, resume: resumable ? { offset: resumedAt, size: opts.resume!.size } : undefined }, opts);
     if (sent.remoteSha256 !== sent.sha256) {
       throw new OvfpipeError('OVFPIPE_DIGEST', `${host.label}: ${remotePath}: remote sha256 ${sent.remoteSha256} differs from the ${sent.bytes} bytes sent (sha256 ${sent.sha256})`);
     }
@@ -143,11 +179,99 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
     if (!sent.installed) {
       await host.exec(['bash', '-c', FINALIZE_SCRIPT, 'ovfpipe-finalize', converted ?? tmp, remotePath, posix.dirname(remotePath), durable(opts)], { timeoutMs: 300_000 });
     }
-    return { bytes: sent.bytes, sha256: sent.sha256, remoteSha256: sent.remoteSha256 };
+    return { bytes: sent.bytes, sha256: sent.sha256, remoteSha256: sent.remoteSha256, ...(resumedAt > 0 ? { resumedAt } : {}) };
   } catch (err) {
-    await removeQuietly(host, converted ? [tmp, converted] : [tmp]);
+    // A resumable upload keeps its partial: the remote script removed it itself on any failure
+    // but a cut (and a cut is what a lost connection or an abort is).
+    await removeQuietly(host, resumable ? (converted ? [converted] : []) : converted ? [tmp, converted] : [tmp]);
     throw err;
   }
+}
+
+function interrupted(host: UploadHost, remotePath: string, signal: AbortSignal | undefined, bytes: number): void {
+  if (signal?.aborted) throw new OvfpipeError('OVFPIPE_INTERRUPTED', `${host.label}: upload of ${remotePath} interrupted after ${bytes} bytes`);
+}
+
+/**
+ * $1 partial, $2 max age (minutes). Prints `none` (absent, or too old and
+ * removed), `busy` (another upload holds its lock), or `<length> <sha256>`.
+ */
+const PROBE_SCRIPT = [
+  't=$1',
+  'if [ ! -f "$t" ]; then echo none; exit 0; fi',
+  'if [ -n "$(find "$t" -maxdepth 0 -mmin "+$2")" ]; then rm -f -- "$t"; echo none; exit 0; fi',
+  'exec 9<"$t"',
+  'if ! flock -n 9; then echo busy; exit 0; fi',
+  'n=$(stat -c %s -- "$t") || exit 1',
+  `h=$(${HASH_FILE}) || exit 1`,
+  'echo "$n ${h%% *}"',
+].join('\n');
+
+/**
+ * Where a resumable upload starts: the remote partial's length and sha256
+ * (one round trip), checked against the sha256 of the same prefix of the
+ * data here. A match returns the data positioned after the prefix; anything
+ * else the data from its start (reopened if the prefix was read).
+ */
+async function resumePoint(host: UploadHost, data: Readable, tmp: string, resume: NonNullable<PutOptions['resume']>, signal: AbortSignal | undefined): Promise<{ data: Readable; offset: number }> {
+  const minutes = Math.max(1, Math.ceil((resume.maxAgeMs ?? PARTIAL_MAX_AGE_MS) / 60_000));
+  const r = await host.exec(['bash', '-c', PROBE_SCRIPT, 'ovfpipe-probe-partial', tmp, String(minutes)], { timeoutMs: 300_000 });
+  const m = /^(\d+) ([0-9a-f]{64})$/.exec(r.stdout.trim());
+  if (r.stdout.trim() === 'busy') throw new OvfpipeError('OVFPIPE_REMOTE', `${host.label}: another upload is writing ${tmp}`);
+  if (!m) return { data, offset: 0 };
+  const length = Number(m[1]);
+  if (length === 0 || length > resume.size) return { data, offset: 0 };
+  const local = await hashPrefix(data, length, signal);
+  if (local === m[2]) return { data, offset: length };
+  // Foreign or damaged bytes: never append to them; the upload truncates the partial and starts over.
+  data.destroy();
+  return { data: await resume.reopen(), offset: 0 };
+}
+
+/** Reads exactly `n` bytes of `data` into a sha256 (undefined if it ends first), leaving the rest unread and the stream paused. */
+function hashPrefix(data: Readable, n: number, signal: AbortSignal | undefined): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  let left = n;
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      data.off('data', onData);
+      data.off('end', onEnd);
+      data.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    // A long prefix (GiBs) takes seconds to hash: an interrupt must not wait for it.
+    const onAbort = () => {
+      cleanup();
+      data.destroy();
+      reject(new OvfpipeError('OVFPIPE_INTERRUPTED', `interrupted while checking the partial upload (${n - left} of ${n} bytes hashed)`));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const onData = (chunk: Buffer) => {
+      if (chunk.length < left) {
+        hash.update(chunk);
+        left -= chunk.length;
+        return;
+      }
+      hash.update(chunk.subarray(0, left));
+      const rest = chunk.subarray(left);
+      left = 0;
+      cleanup();
+      data.pause();
+      if (rest.length > 0) data.unshift(rest);
+      resolve(hash.digest('hex'));
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(undefined);
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(e);
+    };
+    data.on('data', onData);
+    data.once('end', onEnd);
+    data.once('error', onError);
+  });
 }
 
 /** Streams a local file with 1 MiB reads (TEST-INFRA: ~10% faster than 256 KiB). */
@@ -168,6 +292,8 @@ interface UploadPaths {
   converted: string | undefined;
   remotePath: string;
   expected: string | undefined;
+  /** Resumable: append from `offset`; the data's full length is `size`. */
+  resume?: { offset: number; size: number };
 }
 
 interface Uploaded extends PutResult {
@@ -178,9 +304,9 @@ interface Uploaded extends PutResult {
 async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts: SshPutOptions): Promise<Uploaded> {
   const { tmp, converted, remotePath, expected } = paths;
   const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
-  const script = uploadScript(opts.remoteHash ?? 'after-write');
+  const script = uploadScript(paths.resume ? 'resume' : (opts.remoteHash ?? 'after-write'));
   const image = opts.convert?.from ?? opts.image?.format ?? '';
-  const argv = ['bash', '-c', script, 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected ?? '', opts.convert?.from ?? '', converted ?? '', image];
+  const argv = ['bash', '-c', script, 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected ?? '', opts.convert?.from ?? '', converted ?? '', image, String(paths.resume?.offset ?? ''), String(paths.resume?.size ?? '')];
   const channel = await host.openChannel(remoteCommand(argv));
   return new Promise<Uploaded>((resolve, reject) => {
     // With an expected digest the remote side checks the bytes as written, which also catches a
@@ -197,6 +323,7 @@ async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts
       if (settled) return;
       settled = true;
       unsubscribe();
+      opts.signal?.removeEventListener('abort', onAbort);
       if (err) {
         // Stop reading the source and drop the channel (TEST-INFRA: destroy the read stream if the remote dies).
         data.unpipe(channel);
@@ -208,6 +335,8 @@ async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts
     const unsubscribe = host.onLost((e) =>
       settle(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${what} failed after ${bytes} bytes: connection lost (${e.message})`, { cause: e })),
     );
+    const onAbort = () => settle(new OvfpipeError('OVFPIPE_INTERRUPTED', `${what} interrupted after ${bytes} bytes${paths.resume ? '; the partial is kept for the next run' : ''}`));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     data.once('error', (e) => settle(new OvfpipeError('OVFPIPE_IO', `${what} failed after ${bytes} bytes: reading the source failed: ${e.message}`, { cause: e })));
     channel.once('error', (e: Error) => settle(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${what} failed after ${bytes} bytes: ${e.message}`, { cause: e })));
     channel.on('data', (d: Buffer) => {
@@ -229,6 +358,7 @@ async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts
       const tail = stderr.trim().slice(-2000);
       if (code === 4) return settle(new OvfpipeError('OVFPIPE_DIGEST', `${what}: ${tail || 'sha256 mismatch'}; nothing was installed`));
       if (code === 6) return settle(new OvfpipeError('OVFPIPE_PACKAGE', `${what}: ${tail}; nothing was installed`));
+      if (code === 10) return settle(new OvfpipeError('OVFPIPE_NO_SPACE', `${what} failed after ${bytes} bytes: ${tail}; the partial was removed`));
       if (code !== 0) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what} failed after ${bytes} bytes: remote exit ${code}: ${tail}`));
       if (!sourceEnded) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what}: the remote side finished before all data was sent (${bytes} bytes)`));
       const m = /^([0-9a-f]{64})\n(installed\n)?/.exec(stdout);
@@ -264,12 +394,21 @@ async function removeQuietly(host: UploadHost, paths: string[]): Promise<void> {
  * Removes `*.ovfpipe-tmp-*` files that a broken upload left in `dir`. Only
  * files untouched for `olderThanMs` (default 10 min) go, so an upload that
  * another run is still writing (its mtime keeps moving) is left alone.
+ * Resumable partials (`*.ovfpipe-part-*`) are kept for the next run and go
+ * only once untouched for `partialsOlderThanMs` (default 24 h).
  * Returns the removed paths.
  */
-export async function cleanupTemps(transport: Pick<Transport, 'exec'>, dir: string, opts: { olderThanMs?: number } = {}): Promise<string[]> {
+export async function cleanupTemps(transport: Pick<Transport, 'exec'>, dir: string, opts: { olderThanMs?: number; partialsOlderThanMs?: number } = {}): Promise<string[]> {
   if (!dir.startsWith('/')) throw new OvfpipeError('OVFPIPE_USAGE', `cleanupTemps needs an absolute directory: ${dir}`);
-  const minutes = Math.ceil((opts.olderThanMs ?? 600_000) / 60_000);
-  const age = minutes > 0 ? ['-mmin', `+${minutes - 1}`] : [];
-  const r = await transport.exec(['find', dir, '-maxdepth', '1', '-type', 'f', '-name', `*${TEMP_MARKER}*`, ...age, '-print', '-delete'], { timeoutMs: 60_000 });
+  const age = (ms: number) => {
+    const minutes = Math.ceil(ms / 60_000);
+    return minutes > 0 ? ['-mmin', `+${minutes - 1}`] : [];
+  };
+  const r = await transport.exec(
+    ['find', dir, '-maxdepth', '1', '-type', 'f',
+      '(', '(', '-name', `*${TEMP_MARKER}*`, ...age(opts.olderThanMs ?? 600_000), ')', '-o', '(', '-name', `*${PARTIAL_MARKER}*`, ...age(opts.partialsOlderThanMs ?? PARTIAL_MAX_AGE_MS), ')', ')',
+      '-print', '-delete'],
+    { timeoutMs: 60_000 },
+  );
   return r.stdout.split('\n').filter((l) => l !== '');
 }

@@ -129,7 +129,7 @@ export class SshTransport implements Transport {
   }
 
   /** Removes temporary files of failed uploads in `dir`; see put.ts cleanupTemps. */
-  cleanupTemps(dir: string, opts?: { olderThanMs?: number }): Promise<string[]> {
+  cleanupTemps(dir: string, opts?: { olderThanMs?: number; partialsOlderThanMs?: number }): Promise<string[]> {
     return cleanupTemps(this, dir, opts);
   }
 
