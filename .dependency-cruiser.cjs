@@ -15,9 +15,7 @@ const named = architecture.forbidden.map((f) => ({
   severity: 'error',
   comment: f.why,
   from: f.from.includes('*') ? { path: '^src/' } : { path: under(f.from) },
-  to: f.modules
-    ? { path: `^(node:)?(${f.modules.map(escape).join('|')})$|(^|/)node_modules/(${f.modules.map(escape).join('|')})/` }
-    : { path: under(f.to) },
+  to: f.modules ? { path: `^(node:)?(${f.modules.map(escape).join('|')})$|(^|/)node_modules/(${f.modules.map(escape).join('|')})/` } : { path: under(f.to) },
 }));
 
 // Downward only: a folder may import only folders after it in folderOrder.

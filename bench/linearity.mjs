@@ -57,7 +57,12 @@ const SERIES = [
   { name: 'memory AllocationUnits: byte * 2 + N spaces + x', unit: 'spaces', sizes: [10_000, 100_000, 1_000_000], make: (n) => descriptor({ memUnits: `byte * 2${' '.repeat(n)}x` }) },
   { name: 'capacityAllocationUnits: byte * 2 + N spaces + x', unit: 'spaces', sizes: [10_000, 100_000, 1_000_000], make: (n) => descriptor({ diskUnits: `byte * 2${' '.repeat(n)}x` }) },
   { name: 'N NIC Items', unit: 'Items', sizes: [10_000, 30_000, 100_000], make: (n) => descriptor({ items: range(n, nic) }) },
-  { name: 'N Files in References (unreferenced)', unit: 'Files', sizes: [10_000, 30_000, 100_000], make: (n) => descriptor({ files: range(n, (i) => `<File ovf:id="f${i}" ovf:href="f${i}.vmdk" ovf:size="${i}"/>\n`) }) },
+  {
+    name: 'N Files in References (unreferenced)',
+    unit: 'Files',
+    sizes: [10_000, 30_000, 100_000],
+    make: (n) => descriptor({ files: range(n, (i) => `<File ovf:id="f${i}" ovf:href="f${i}.vmdk" ovf:size="${i}"/>\n`) }),
+  },
   { name: 'N NIC Items sharing one InstanceID', unit: 'Items', sizes: [10_000, 30_000, 100_000], make: (n) => descriptor({ items: range(n, () => nic(0)) }) },
   {
     name: 'N Properties sharing one key',
@@ -71,7 +76,12 @@ const SERIES = [
     sizes: [10_000, 30_000, 100_000],
     make: (n) => descriptor({ properties: range(n, (i) => `<Property ovf:key="k${i}" ovf:type="string" ovf:value="v${i}"/>\n`) }),
   },
-  { name: 'one attribute value of N characters', unit: 'chars', sizes: [100_000, 1_000_000, 10_000_000], make: (n) => descriptor({ memUnits: 'byte * 2^20', diskUnits: 'byte * 2^20' }).replace('ovf:diskId="d1"', `ovf:diskId="${'d'.repeat(n)}"`) },
+  {
+    name: 'one attribute value of N characters',
+    unit: 'chars',
+    sizes: [100_000, 1_000_000, 10_000_000],
+    make: (n) => descriptor({ memUnits: 'byte * 2^20', diskUnits: 'byte * 2^20' }).replace('ovf:diskId="d1"', `ovf:diskId="${'d'.repeat(n)}"`),
+  },
   { name: 'Info text of N characters', unit: 'chars', sizes: [100_000, 1_000_000, 10_000_000], make: (n) => descriptor({ info: 'i'.repeat(n) }) },
 ];
 
@@ -105,5 +115,9 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-console.log(flagged === 0 ? `\nno series grew worse than linear (time per unit within ${TOLERANCE}x between steps)` : `\n${flagged} step(s) grew worse than linear (time per unit over ${TOLERANCE}x between steps)`);
+console.log(
+  flagged === 0
+    ? `\nno series grew worse than linear (time per unit within ${TOLERANCE}x between steps)`
+    : `\n${flagged} step(s) grew worse than linear (time per unit over ${TOLERANCE}x between steps)`,
+);
 process.exitCode = flagged === 0 ? 0 : 1;

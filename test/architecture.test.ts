@@ -82,9 +82,7 @@ describe('architecture', () => {
 
   it('fails on a core module that imports deploy or fs, naming the file, the import and the rule', () => {
     const violations = depcruise(join(ROOT, 'test/fixtures/architecture'));
-    expect(violations).toContainEqual(
-      expect.objectContaining({ from: 'src/netsec/leak.ts', to: 'src/deploy/transport.ts', rule: { name: 'core-not-to-hosts', severity: 'error' } }),
-    );
+    expect(violations).toContainEqual(expect.objectContaining({ from: 'src/netsec/leak.ts', to: 'src/deploy/transport.ts', rule: { name: 'core-not-to-hosts', severity: 'error' } }));
     expect(violations).toContainEqual(expect.objectContaining({ from: 'src/netsec/leak.ts', to: 'fs', rule: { name: 'core-no-io', severity: 'error' } }));
     expect(violations.every((v) => v.from === 'src/netsec/leak.ts')).toBe(true);
   });

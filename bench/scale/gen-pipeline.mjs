@@ -57,7 +57,14 @@ const files = { shared: `shared-p${s.perHost}.yaml`, split: [] };
 writeFileSync(join(outDir, files.shared), pipeline([...Array(H).keys()], fleet, `${s.storage}/shared`));
 for (let k = 0; k < H; k++) {
   const f = `split-h${k + 1}-p${s.perHost}.yaml`;
-  writeFileSync(join(outDir, f), pipeline([k], fleet.filter((vm) => vm.host === k), `${s.storage}/host-${k + 1}`));
+  writeFileSync(
+    join(outDir, f),
+    pipeline(
+      [k],
+      fleet.filter((vm) => vm.host === k),
+      `${s.storage}/host-${k + 1}`,
+    ),
+  );
   files.split.push(f);
 }
 process.stdout.write(`${JSON.stringify({ ...files, expected: Object.fromEntries(fleet.map((vm) => [`${vm.tenant}-${vm.name}`, hostName(vm.host + 1)])) })}\n`);

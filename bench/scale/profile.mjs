@@ -119,7 +119,14 @@ const out = {
   isoBuildSecondsEach: round(isoSeconds),
   hosts: [...hosts.entries()].sort().map(([label, h]) => {
     const rep = r.report.hosts.find((x) => x.host.endsWith(label.split('@').pop()));
-    const kinds = [...h.kinds.entries()].map(([name, k]) => ({ name, phase: k.phase, n: k.n, seconds: round(k.seconds), meanMs: Math.round((1000 * k.seconds) / k.n), maxMs: Math.round(1000 * k.max) }));
+    const kinds = [...h.kinds.entries()].map(([name, k]) => ({
+      name,
+      phase: k.phase,
+      n: k.n,
+      seconds: round(k.seconds),
+      meanMs: Math.round((1000 * k.seconds) / k.n),
+      maxMs: Math.round(1000 * k.max),
+    }));
     kinds.sort((a, b) => (a.phase === b.phase ? b.seconds - a.seconds : a.phase === 'facts' ? -1 : 1));
     return {
       host: label,

@@ -75,7 +75,7 @@ async function readAdditions(req: EmbedRequest): Promise<{ additions: EmbedAddit
     if (f) additions.filters.push(f);
   }
   for (const path of req.profiles) {
-    const parsed = parsePortProfileYaml((await readInput(path)).toString("utf8"), { file: path });
+    const parsed = parsePortProfileYaml((await readInput(path)).toString('utf8'), { file: path });
     problems.push(...parsed.diagnostics.filter((d) => d.severity === 'error'));
     if (parsed.profile && !parsed.diagnostics.some((d) => d.severity === 'error')) additions.profiles.push(parsed.profile);
   }
@@ -149,7 +149,8 @@ async function writeDirectory(out: string, loaded: Awaited<ReturnType<typeof loa
     else if (m.name === `${stem}.mf`) {
       const manifest = (await loaded.reader.readSmall(m.name, 4 * 1024 * 1024)).toString('utf8');
       await writeFile(target, rewriteManifest(manifest, loaded.descriptorName, text));
-    } else if (m.name === `${stem}.cert`) continue; // the old signature no longer matches; re-sign with pack --sign
+    } else if (m.name === `${stem}.cert`)
+      continue; // the old signature no longer matches; re-sign with pack --sign
     else await pipeline(await loaded.reader.open(m.name), createWriteStream(target, { flags: 'wx' }));
     written.push(target);
   }

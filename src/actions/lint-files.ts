@@ -64,7 +64,6 @@ async function lintOne(path: string, options: LintFilesOptions): Promise<LintRes
   }
 }
 
-
 type Loaded = { target: LintTarget } | { diagnostics: Diagnostic[] };
 
 /** Loads one path into a lint target. Exposed for commands that lint as part of a larger job. */
@@ -100,12 +99,7 @@ function memberFile(path: string, name: string, inDirectory: boolean, pathIsDire
   return inDirectory ? joinPath(path, name, pathIsDirectory) : `${path}#${name}`;
 }
 
-async function descriptorTarget(
-  file: string,
-  root: XmlElement,
-  facts: ((env: Envelope) => Promise<PackageFacts>) | undefined,
-  catalog: ProfileCatalog | undefined,
-): Promise<Loaded> {
+async function descriptorTarget(file: string, root: XmlElement, facts: ((env: Envelope) => Promise<PackageFacts>) | undefined, catalog: ProfileCatalog | undefined): Promise<Loaded> {
   const parsed = parseEnvelope(root, file);
   if (!parsed.envelope) return { diagnostics: parsed.diagnostics };
   const pkg = facts ? await facts(parsed.envelope) : undefined;
@@ -145,7 +139,6 @@ function memberNamesFor(f: FileRef): string[] {
   for (let i = 0; i < count; i++) out.push(`${f.href}.${String(i).padStart(9, '0')}`);
   return out;
 }
-
 
 function joinPath(path: string, member: string, isDir: boolean): string {
   if (!isDir) return path;

@@ -19,7 +19,6 @@ function printDiagnostics(diags: readonly Diagnostic[], io: CliIo): void {
   for (const d of diags) io.stderr.write(`${d.file ? `${d.file}:${d.line}:${d.column}: ` : ''}${d.severity}: ${d.message} [${d.ruleId}]\n`);
 }
 
-
 export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags, io: CliIo): Promise<number> {
   const parallel = Number(f.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);

@@ -61,7 +61,19 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   // A VM that could not be rendered is in the report as failed; without a report there is nothing more to say.
   if (hasErrors(r.diagnostics) && r.report.vms.length === 0) return EXIT.problems;
   if (f.dryRun) {
-    io.stdout.write(`${JSON.stringify(r.plans.map((p) => ({ host: p.host, error: p.error, filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })), images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })), vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })) })), null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify(
+        r.plans.map((p) => ({
+          host: p.host,
+          error: p.error,
+          filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })),
+          images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })),
+          vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })),
+        })),
+        null,
+        2,
+      )}\n`,
+    );
     return r.plans.some((p) => p.error) || hasErrors(r.diagnostics) ? EXIT.problems : EXIT.ok;
   }
   for (const line of failureLines(r.report)) log(line);
@@ -88,7 +100,9 @@ export async function runDestroy(pkg: string, f: DeployFlags, io: CliIo): Promis
 
 function capabilityLines(c: HypervisorCapabilities | undefined): string {
   if (!c) return '  hypervisor: unknown (virsh capabilities did not answer)\n';
-  const aliases = Object.entries(c.machineAliases).map(([a, m]) => `${a}=${m}`).join(', ');
+  const aliases = Object.entries(c.machineAliases)
+    .map(([a, m]) => `${a}=${m}`)
+    .join(', ');
   return (
     `  hypervisor: ${c.arch} ${c.emulator ?? '?'}; domain types: ${c.domainTypes.join(', ') || '(none)'}\n` +
     `  machines: ${aliases || '(none)'} (+${c.machines.length} versioned)\n` +
@@ -141,4 +155,3 @@ export interface DeployFlags {
   /** Render options (render/option-table.ts), by commander's camelCase keys. */
   [renderOption: string]: unknown;
 }
-

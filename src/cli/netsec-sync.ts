@@ -20,11 +20,7 @@ export interface SyncFlags {
 }
 
 /** The CLI action: 0 synced (and migrated), 1 refusal / missing built-in / failure, 2 usage (thrown). */
-export async function runNetsecSync(
-  domain: string,
-  f: SyncFlags,
-  io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } },
-): Promise<number> {
+export async function runNetsecSync(domain: string, f: SyncFlags, io: { stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } }): Promise<number> {
   if (!domain.trim()) throw new OvfpipeError('OVFPIPE_USAGE', 'DOMAIN is empty');
   const r = await netsecSync({
     domain,

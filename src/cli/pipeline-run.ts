@@ -20,7 +20,12 @@ function shardName(shard: { index: number; count: number } | undefined): { shard
   return shard ? { shard: `${shard.index}/${shard.count}` } : {};
 }
 
-export async function planCommand(file: string, o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean; html?: string; renderDefaults?: RenderSettings }, io: CliIo, log: (l: string) => void): Promise<number> {
+export async function planCommand(
+  file: string,
+  o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean; html?: string; renderDefaults?: RenderSettings },
+  io: CliIo,
+  log: (l: string) => void,
+): Promise<number> {
   if (o.offline) {
     const prepared = await preparePipeline({ file, shard: o.shard, renderDefaults: o.renderDefaults });
     printDiagnostics(prepared.diagnostics, io);
@@ -54,7 +59,12 @@ export async function planCommand(file: string, o: { offline?: boolean; shard?: 
   return hosts.some((h) => h.error) ? EXIT.problems : EXIT.ok;
 }
 
-export async function applyCommand(file: string, o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean; html?: string; renderDefaults?: RenderSettings }, io: CliIo, plainLog: (l: string) => void): Promise<number> {
+export async function applyCommand(
+  file: string,
+  o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean; html?: string; renderDefaults?: RenderSettings },
+  io: CliIo,
+  plainLog: (l: string) => void,
+): Promise<number> {
   const progress = createProgress(io.stderr);
   const log = io.stderr.isTTY ? (l: string) => progress.log(l) : plainLog;
   const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress, renderDefaults: o.renderDefaults, ...(io.signal ? { signal: io.signal } : {}) }).finally(() => progress.stop());

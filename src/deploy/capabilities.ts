@@ -44,8 +44,18 @@ export function domainNeeds(domainXml: string): DomainNeeds | undefined {
     emulator: devices && childText(devices, 'emulator'),
     firmware: os && attr(os, 'firmware'),
     secureBoot: (loader && attr(loader, 'secure')) === 'yes' || features.some((f) => attr(f, 'name') === 'secure-boot' && attr(f, 'enabled') === 'yes'),
-    diskBuses: uniq((devices ? children(devices, 'disk') : []).map((d) => { const t = child(d, 'target'); return t && attr(t, 'bus'); })),
-    nicModels: uniq((devices ? children(devices, 'interface') : []).map((i) => { const m = child(i, 'model'); return m && attr(m, 'type'); })),
+    diskBuses: uniq(
+      (devices ? children(devices, 'disk') : []).map((d) => {
+        const t = child(d, 'target');
+        return t && attr(t, 'bus');
+      }),
+    ),
+    nicModels: uniq(
+      (devices ? children(devices, 'interface') : []).map((i) => {
+        const m = child(i, 'model');
+        return m && attr(m, 'type');
+      }),
+    ),
   };
 }
 
@@ -71,9 +81,7 @@ export const deviceHelpCommand = (emulator: string): BatchCommand => ({
 /** Whether /dev/kvm exists on the host (so the hint can say why KVM is missing). */
 export const KVM_DEVICE_QUERY: BatchCommand = { argv: ['test', '-c', '/dev/kvm'] };
 
-export type DomCapabilities =
-  | { ok: true; emulator?: string; machine?: string; firmware: string[]; secureBoot: boolean; diskBuses: string[]; loaders: string[] }
-  | { ok: false; error: string };
+export type DomCapabilities = { ok: true; emulator?: string; machine?: string; firmware: string[]; secureBoot: boolean; diskBuses: string[]; loaders: string[] } | { ok: false; error: string };
 
 export function parseDomCapabilities(code: number, output: string): DomCapabilities {
   const start = output.indexOf('<domainCapabilities');
@@ -104,7 +112,10 @@ function enumValues(el: XmlElement, name: string): string[] {
 
 /** virsh prints "error: failed to get emulator capabilities" then the reason: keep the reason. */
 function errorText(output: string): string {
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('error:'));
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('error:'));
   const reason = lines.at(-1) ?? output.trim().split('\n')[0] ?? '';
   return reason.replace(/^error:\s*/, '').replace(/^invalid argument:\s*/, '');
 }
@@ -154,14 +165,16 @@ export function unsupportedReason(n: DomainNeeds, caps: HostCapabilities, ctx: C
       const why = caps.kvmDevice ? '/dev/kvm is not usable by libvirt' : '/dev/kvm missing';
       return `host ${host} has no KVM (${why}): ${ctx.domainTypeHint ?? 'pass --domain-type qemu or set defaults.domainType'}`;
     }
-    if (n.machine && /machine/i.test(dc.error)) return `host ${host} does not support machine type '${n.machine}' for ${n.arch} (${dc.error}): pass --machine with one of its machine types (see ovfpipe hosts probe)`;
+    if (n.machine && /machine/i.test(dc.error))
+      return `host ${host} does not support machine type '${n.machine}' for ${n.arch} (${dc.error}): pass --machine with one of its machine types (see ovfpipe hosts probe)`;
     return `host ${host} cannot run a '${n.domainType}' ${n.arch} domain: ${dc.error}`;
   }
   if (n.firmware && !dc.firmware.includes(n.firmware))
     return `host ${host} offers no '${n.firmware}' firmware for machine ${dc.machine ?? n.machine ?? '?'} (offered: ${dc.firmware.join(', ') || 'none'}; for UEFI install OVMF, e.g. apt install ovmf, or pass --firmware bios)`;
   if (n.secureBoot && !dc.secureBoot) return `host ${host} offers no secure-boot firmware loader (install OVMF with secure boot, e.g. apt install ovmf, or pass --firmware efi)`;
   const buses = n.diskBuses.filter((b) => dc.diskBuses.length > 0 && !dc.diskBuses.includes(b));
-  if (buses.length > 0) return `host ${host} does not support disk bus ${buses.map((b) => `'${b}'`).join(', ')} on machine ${dc.machine ?? n.machine ?? '?'} (supported: ${dc.diskBuses.join(', ')}): pass --disk-bus`;
+  if (buses.length > 0)
+    return `host ${host} does not support disk bus ${buses.map((b) => `'${b}'`).join(', ')} on machine ${dc.machine ?? n.machine ?? '?'} (supported: ${dc.diskBuses.join(', ')}): pass --disk-bus`;
   const devices = caps.devices.get(emulatorFor(n));
   const models = devices ? n.nicModels.filter((m) => !devices.has(nicDeviceName(m))) : [];
   if (models.length > 0) return `host ${host} has no NIC model ${models.map((m) => `'${m}'`).join(', ')} in ${emulatorFor(n)}: pass --nic-model`;
@@ -183,7 +196,14 @@ export function parseGuestArch(output: string, arch: string): { emulator?: strin
       if (canonical) aliases[m.text.trim()] = canonical;
       return m.text.trim();
     });
-    return { emulator: childText(a, 'emulator'), domainTypes: children(a, 'domain').map((d) => attr(d, 'type') ?? '').filter(Boolean), machines: machines.sort(), aliases };
+    return {
+      emulator: childText(a, 'emulator'),
+      domainTypes: children(a, 'domain')
+        .map((d) => attr(d, 'type') ?? '')
+        .filter(Boolean),
+      machines: machines.sort(),
+      aliases,
+    };
   }
   return undefined;
 }
@@ -194,6 +214,9 @@ export function nicModelsOf(deviceHelp: string): string[] {
   if (at < 0) return [];
   const rest = deviceHelp.slice(at + 'Network devices:\n'.length);
   const end = rest.indexOf('\n\n');
-  const names = (end < 0 ? rest : rest.slice(0, end)).split('\n').map((l) => /^name "([^"]+)"/.exec(l)?.[1]).filter((x): x is string => !!x);
+  const names = (end < 0 ? rest : rest.slice(0, end))
+    .split('\n')
+    .map((l) => /^name "([^"]+)"/.exec(l)?.[1])
+    .filter((x): x is string => !!x);
   return names.map((n) => (n === 'virtio-net-pci' ? 'virtio' : n.startsWith('virtio-net-pci-') ? `virtio-${n.slice('virtio-net-pci-'.length)}` : n)).filter((n) => !n.startsWith('virtio-net-'));
 }

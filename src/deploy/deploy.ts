@@ -68,7 +68,16 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
   try {
     const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
     const packageName = lastPathSegment(req.pkg);
-    const rendered = renderPackage({ envelope: loaded.envelope, packageName, tenant: req.tenant, vars: req.vars, storageRoot: req.storageRoot, options: req.options, configuration: req.configuration, digests });
+    const rendered = renderPackage({
+      envelope: loaded.envelope,
+      packageName,
+      tenant: req.tenant,
+      vars: req.vars,
+      storageRoot: req.storageRoot,
+      options: req.options,
+      configuration: req.configuration,
+      digests,
+    });
     // A VM whose document is unusable (render-disk) fails alone; any other render error stops the run.
     const fatal = rendered.diagnostics.filter((d) => d.severity === 'error' && d.ruleId !== VM_RENDER_RULE);
     if (fatal.length > 0 || rendered.domains.length === 0) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };
@@ -157,7 +166,15 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
   let phase = 'connect';
   const failAll = (error: string): HostResult => ({
     host: { host, status: 'failed', error, seconds: seconds(), bytesUploaded: 0, vms: vms.length },
-    vms: vms.map((v) => ({ name: v.name, host, status: 'failed' as const, error, seconds: seconds(), tenant: v.tenant, steps: [{ id: phase, start: new Date(started).toISOString(), seconds: seconds(), error }] })),
+    vms: vms.map((v) => ({
+      name: v.name,
+      host,
+      status: 'failed' as const,
+      error,
+      seconds: seconds(),
+      tenant: v.tenant,
+      steps: [{ id: phase, start: new Date(started).toISOString(), seconds: seconds(), error }],
+    })),
     plan: { host, error },
   });
   if (vms.length === 0) return { host: { host, status: 'ok', seconds: 0, bytesUploaded: 0, vms: 0 }, vms: [], plan: { host } };
@@ -173,11 +190,19 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
   }
   phase = 'preflight';
   try {
-    const disks = withDiskMode(units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain))), req.diskMode);
+    const disks = withDiskMode(
+      units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain))),
+      req.diskMode,
+    );
     const readers = new Map<string, PackageReader>();
     for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);
     const needs = new Map(vms.map((v) => [v.name, domainNeeds(v.xml)] as const));
-    const query = factsQuery(req, vms, filtersFor(units, () => true).map((f) => f.name), disks);
+    const query = factsQuery(
+      req,
+      vms,
+      filtersFor(units, () => true).map((f) => f.name),
+      disks,
+    );
     const factsStarted = Date.now();
     const facts = await gatherFacts(t, { ...query, needs: [...needs.values()].filter((n): n is DomainNeeds => n !== undefined) });
     const preflightStep = { id: 'preflight', start: new Date(factsStarted).toISOString(), seconds: (Date.now() - factsStarted) / 1000 };
@@ -200,7 +225,11 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
       host,
       connectUri: req.connectUri,
       openImage: (step) => readers.get(step.sha256)!.open(step.href),
-      imageSize: (step) => readers.get(step.sha256)!.list().find((m) => m.name === step.href)?.size,
+      imageSize: (step) =>
+        readers
+          .get(step.sha256)!
+          .list()
+          .find((m) => m.name === step.href)?.size,
       signal: req.signal,
       log: req.log,
       perHost: req.perHost,
@@ -275,8 +304,7 @@ function preflight(vms: RenderedVm[], facts: HostFacts, starting: boolean): stri
       if (n.mode === 'direct' && !facts.links.has(n.source)) problems.add(`device ${n.source} (needed by ${v.name}) does not exist`);
       if (n.mode === 'network' && !facts.networks.has(n.source)) problems.add(`libvirt network ${n.source} (needed by ${v.name}) is not defined${mappingHint(n)}`);
       // The VDP association happens at start (libvirt defines such a domain without lldpad).
-      if (starting && n.virtualport && needsVdp(n.virtualport.type) && !facts.lldpad)
-        problems.add(`${v.name} needs VDP (${n.virtualport.type}) but lldpad is not installed`);
+      if (starting && n.virtualport && needsVdp(n.virtualport.type) && !facts.lldpad) problems.add(`${v.name} needs VDP (${n.virtualport.type}) but lldpad is not installed`);
     }
   return [...problems];
 }

@@ -28,7 +28,16 @@ export async function destroy(req: DestroyRequest): Promise<DestroyResult> {
   const loaded = await loadDescriptor(req.pkg);
   await loaded.reader.close();
   // Names only: digests do not matter for removal.
-  const r = renderPackage({ envelope: loaded.envelope, packageName: req.pkg, tenant: req.tenant, vars: req.vars, storageRoot: req.storageRoot, options: renderOptions(), digests: new Map(), lenient: true });
+  const r = renderPackage({
+    envelope: loaded.envelope,
+    packageName: req.pkg,
+    tenant: req.tenant,
+    vars: req.vars,
+    storageRoot: req.storageRoot,
+    options: renderOptions(),
+    digests: new Map(),
+    lenient: true,
+  });
   const out: DestroyResult = { hosts: [] };
   for (const host of req.hosts) {
     let t: Transport;
@@ -39,7 +48,17 @@ export async function destroy(req: DestroyRequest): Promise<DestroyResult> {
       continue;
     }
     try {
-      out.hosts.push(await destroyOnHost(t, host, r.domains.map((d) => ({ name: d.name, tenant: req.tenant })), r.filters, req.storageRoot, req.connectUri, req.log));
+      out.hosts.push(
+        await destroyOnHost(
+          t,
+          host,
+          r.domains.map((d) => ({ name: d.name, tenant: req.tenant })),
+          r.filters,
+          req.storageRoot,
+          req.connectUri,
+          req.log,
+        ),
+      );
     } finally {
       await t.close().catch(() => undefined);
     }
@@ -82,9 +101,13 @@ export async function destroyOnHost(
     });
     // 2. One round trip removes our domains: stop, undefine (with NVRAM if it has one), then its directory.
     const removeDomain = 'virsh -c "$1" destroy -- "$2" >/dev/null 2>&1; virsh -c "$1" undefine --nvram -- "$2" >/dev/null 2>&1 || virsh -c "$1" undefine -- "$2" >/dev/null || exit 1; rm -rf -- "$3"';
-    const removed = await execBatch(t, mine.map((d) => ({ argv: ['sh', '-c', removeDomain, 'ovfpipe-remove', connectUri, d.name, `${storageRoot}/vms/${d.name}`], stderr: 'merge' as const })), {
-      timeoutMs: 300_000 + 30_000 * mine.length,
-    });
+    const removed = await execBatch(
+      t,
+      mine.map((d) => ({ argv: ['sh', '-c', removeDomain, 'ovfpipe-remove', connectUri, d.name, `${storageRoot}/vms/${d.name}`], stderr: 'merge' as const })),
+      {
+        timeoutMs: 300_000 + 30_000 * mine.length,
+      },
+    );
     mine.forEach((d, i) => {
       if (removed[i]!.code === 0) {
         res.domains.push(d.name);
@@ -92,7 +115,11 @@ export async function destroyOnHost(
       } else res.skipped.push(`domain ${d.name}: ${removed[i]!.output.trim() || 'undefine failed'}`);
     });
     // 3. One round trip undefines our filters, in order; one still in use by another domain stays.
-    const undefined_ = await execBatch(t, ours.map((f) => virsh('nwfilter-undefine', '--', f.name)), { timeoutMs: 120_000 + 10_000 * ours.length });
+    const undefined_ = await execBatch(
+      t,
+      ours.map((f) => virsh('nwfilter-undefine', '--', f.name)),
+      { timeoutMs: 120_000 + 10_000 * ours.length },
+    );
     ours.forEach((f, i) => {
       if (undefined_[i]!.code === 0) {
         res.filters.push(f.name);

@@ -95,26 +95,31 @@ export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Prom
   const ready = Promise.all([filters, images]);
   // Per-host limit: VMs of one host are applied `perHost` at a time; each prepares while the images stream.
   const queue = new PQueue({ concurrency: ctx.perHost ?? 1 });
-  await Promise.all(plan.vms.map((vm) => queue.add(async () => {
-    const started = Date.now();
-    let message = vm.action === 'refuse' ? vm.reason : ctx.signal?.aborted && vm.action !== 'unchanged' ? INTERRUPTED : undefined;
-    let status: VmStatus = 'failed';
-    const own: StepTiming[] = [];
-    const sent = { bytes: 0 };
-    if (!message)
-      try {
-        status = await applyVm(vm, ctx, out, ready, own, sent);
-      } catch (e) {
-        message = (e as Error).message;
-      }
-    const o: VmOutcome = { name: vm.vm.name, host: ctx.host, status, seconds: (Date.now() - started) / 1000, tenant: vm.vm.tenant };
-    if (status === 'failed') o.error = message ?? 'failed';
-    o.steps = vmTimeline(vm, own, filterTimes, shared);
-    o.bytes = sent.bytes + firstNeed(vm, plan, imageBytes);
-    if (status === 'failed' && message && !o.steps.some((t) => t.error)) o.steps.push({ id: vm.action === 'refuse' ? 'plan' : 'apply', start: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, error: message });
-    out.vms.push(o);
-    ctx.onVm?.(o);
-  })));
+  await Promise.all(
+    plan.vms.map((vm) =>
+      queue.add(async () => {
+        const started = Date.now();
+        let message = vm.action === 'refuse' ? vm.reason : ctx.signal?.aborted && vm.action !== 'unchanged' ? INTERRUPTED : undefined;
+        let status: VmStatus = 'failed';
+        const own: StepTiming[] = [];
+        const sent = { bytes: 0 };
+        if (!message)
+          try {
+            status = await applyVm(vm, ctx, out, ready, own, sent);
+          } catch (e) {
+            message = (e as Error).message;
+          }
+        const o: VmOutcome = { name: vm.vm.name, host: ctx.host, status, seconds: (Date.now() - started) / 1000, tenant: vm.vm.tenant };
+        if (status === 'failed') o.error = message ?? 'failed';
+        o.steps = vmTimeline(vm, own, filterTimes, shared);
+        o.bytes = sent.bytes + firstNeed(vm, plan, imageBytes);
+        if (status === 'failed' && message && !o.steps.some((t) => t.error))
+          o.steps.push({ id: vm.action === 'refuse' ? 'plan' : 'apply', start: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, error: message });
+        out.vms.push(o);
+        ctx.onVm?.(o);
+      }),
+    ),
+  );
   await Promise.all([cleanup, ready]);
   out.vms.sort((a, b) => plan.vms.findIndex((v) => v.vm.name === a.name) - plan.vms.findIndex((v) => v.vm.name === b.name));
   return out;
@@ -241,19 +246,20 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
   try {
     const env = vm.vm.ovfEnv;
     const vmDir = vmDirectory(vm);
-    if (env) await timed(times, 'prepare', async () => {
-      const iso = buildIso(env.xml);
-      iso.catch(() => undefined); // settled here, awaited (and reported) below
-      const [mkdir, remote] = await execBatch(ctx.transport, [{ argv: ['mkdir', '-p', '--', vmDir], stderr: 'merge' }, { argv: ['sha256sum', '--', env.isoPath] }], { timeoutMs: 60_000 });
-      if (mkdir!.code !== 0) throw new Error(`creating ${vmDir}: ${mkdir!.output.trim()}`);
-      const { bytes, sha } = await iso;
-      if (!(remote!.code === 0 && remote!.output.startsWith(sha))) {
-        const r = await ctx.transport.put(Readable.from([bytes]), env.isoPath, { expectedSha256: sha });
-        out.bytesUploaded += r.bytes;
-        sent.bytes += r.bytes;
-        steps.record(isoUploadStep(env.isoPath));
-      }
-    });
+    if (env)
+      await timed(times, 'prepare', async () => {
+        const iso = buildIso(env.xml);
+        iso.catch(() => undefined); // settled here, awaited (and reported) below
+        const [mkdir, remote] = await execBatch(ctx.transport, [{ argv: ['mkdir', '-p', '--', vmDir], stderr: 'merge' }, { argv: ['sha256sum', '--', env.isoPath] }], { timeoutMs: 60_000 });
+        if (mkdir!.code !== 0) throw new Error(`creating ${vmDir}: ${mkdir!.output.trim()}`);
+        const { bytes, sha } = await iso;
+        if (!(remote!.code === 0 && remote!.output.startsWith(sha))) {
+          const r = await ctx.transport.put(Readable.from([bytes]), env.isoPath, { expectedSha256: sha });
+          out.bytesUploaded += r.bytes;
+          sent.bytes += r.bytes;
+          steps.record(isoUploadStep(env.isoPath));
+        }
+      });
     const [failedFilters, failedImages] = await ready;
     const blocked = blockingFailure(vm, failedFilters, failedImages);
     if (blocked) throw new Error(blocked);

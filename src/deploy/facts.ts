@@ -6,7 +6,17 @@
  */
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { type BatchCommand, type BatchResult, execBatch } from './batch.js';
-import { capabilityKey, deviceHelpCommand, type DomainNeeds, domcapabilitiesCommand, emulatorFor, type HostCapabilities, KVM_DEVICE_QUERY, parseDeviceNames, parseDomCapabilities } from './capabilities.js';
+import {
+  capabilityKey,
+  deviceHelpCommand,
+  type DomainNeeds,
+  domcapabilitiesCommand,
+  emulatorFor,
+  type HostCapabilities,
+  KVM_DEVICE_QUERY,
+  parseDeviceNames,
+  parseDomCapabilities,
+} from './capabilities.js';
 import { dfAvailableBytes, libvirtLibraryVersion, LLDPAD_QUERY, nameList, nwfilterNames, qemuImgVersion, virshCommand } from './host-queries.js';
 import type { Transport } from './transport.js';
 
@@ -54,7 +64,19 @@ export interface FactsQuery {
  * hundreds of VMs costs one exec, not several per VM.
  */
 export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFacts> {
-  const f: HostFacts = { storageRoot: q.storageRoot, images: new Set(), existing: new Set(), domains: new Map(), filterNames: new Set(), filters: new Map(), links: new Set(), networks: new Set(), lldpad: false, capabilities: { domains: new Map(), devices: new Map(), kvmDevice: false }, problems: [] };
+  const f: HostFacts = {
+    storageRoot: q.storageRoot,
+    images: new Set(),
+    existing: new Set(),
+    domains: new Map(),
+    filterNames: new Set(),
+    filters: new Map(),
+    links: new Set(),
+    networks: new Set(),
+    lldpad: false,
+    capabilities: { domains: new Map(), devices: new Map(), kvmDevice: false },
+    problems: [],
+  };
   const virsh = (...args: string[]) => virshCommand(q.connectUri, ...args);
   const commands: BatchCommand[] = [
     { ...virsh('version'), stderr: 'merge' },
@@ -82,7 +104,17 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   for (const l of q.links) commands.push({ argv: ['ip', 'link', 'show', 'dev', l] });
   // Read-only queries that do not depend on each other: up to 8 at once (each virsh call pays its own libvirtd connection).
   const r = await execBatch(t, commands, { timeoutMs: 120_000 + 2_000 * (commands.length - fixed), parallel: 8 });
-  const [version, qemuImg, storage, ls, filterList, running, networks, lldpad, kvm] = r as [BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult, BatchResult];
+  const [version, qemuImg, storage, ls, filterList, running, networks, lldpad, kvm] = r as [
+    BatchResult,
+    BatchResult,
+    BatchResult,
+    BatchResult,
+    BatchResult,
+    BatchResult,
+    BatchResult,
+    BatchResult,
+    BatchResult,
+  ];
   let next = fixed;
   const take = (n: number) => r.slice(next, (next += n));
 

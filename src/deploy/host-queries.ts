@@ -23,7 +23,11 @@ export function nwfilterNames(out: string): string[] {
 }
 
 /** `virsh … --name` lists: one name per line. */
-export const nameList = (out: string): string[] => out.split('\n').map((s) => s.trim()).filter(Boolean);
+export const nameList = (out: string): string[] =>
+  out
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** `df -P -B1` (possibly after other output): the available bytes of the filesystem row. */
 export function dfAvailableBytes(out: string): number | undefined {

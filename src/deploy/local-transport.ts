@@ -28,8 +28,7 @@ function localExec(label: string, argv: readonly string[], opts: ExecOptions = {
       (err: ExecFileException | null, stdout: string, stderr: string) => {
         let code = 0;
         if (err) {
-          if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER')
-            return reject(new OvfpipeError('OVFPIPE_LIMIT', `${label}: output of \`${shown}\` exceeded ${MAX_OUTPUT_BYTES} bytes`));
+          if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new OvfpipeError('OVFPIPE_LIMIT', `${label}: output of \`${shown}\` exceeded ${MAX_OUTPUT_BYTES} bytes`));
           if (typeof err.code === 'string') return reject(new OvfpipeError('OVFPIPE_REMOTE', `${label}: cannot run ${cmd}: ${err.message}`, { cause: err }));
           if (err.killed && opts.timeoutMs) return reject(new OvfpipeError('OVFPIPE_REMOTE', `${label}: \`${shown}\` timed out after ${opts.timeoutMs} ms; killed`));
           code = typeof err.code === 'number' ? err.code : 128 + ((err.signal && (constants.signals as Record<string, number>)[err.signal]) || 0);
@@ -47,4 +46,3 @@ function localExec(label: string, argv: readonly string[], opts: ExecOptions = {
     child.stdin?.end(opts.stdin);
   });
 }
-

@@ -98,10 +98,7 @@ const READ_CONCURRENCY = 8;
  * Throws only when the domain itself cannot be read.
  */
 export async function readFilterTree(source: Transport, connectUri: string, domain: string): Promise<FilterTree> {
-  const [live, inactive] = await Promise.all([
-    virsh(source, connectUri, ['dumpxml', '--', domain]),
-    virsh(source, connectUri, ['dumpxml', '--inactive', '--', domain]),
-  ]);
+  const [live, inactive] = await Promise.all([virsh(source, connectUri, ['dumpxml', '--', domain]), virsh(source, connectUri, ['dumpxml', '--inactive', '--', domain])]);
   if (live.code !== 0) throw new OvfpipeError('OVFPIPE_REMOTE', `${source.label}: cannot read domain '${domain}' on ${connectUri}: ${firstLine(live.stderr || live.stdout) || `exit ${live.code}`}`);
   const roots = domainFilterRefs(live.stdout);
   if (inactive.code === 0) for (const name of domainFilterRefs(inactive.stdout)) if (!roots.includes(name)) roots.push(name);
@@ -226,7 +223,7 @@ export async function applySync(target: Transport, connectUri: string, tree: Fil
       // Put the target's own filter back rather than leave the name undefined.
       const original = state.xml.get(p.name);
       const back = original !== undefined ? await define(original) : undefined;
-      reason += back?.code === 0 ? '; the target\'s filter was restored' : '; the target\'s filter could NOT be restored';
+      reason += back?.code === 0 ? "; the target's filter was restored" : "; the target's filter could NOT be restored";
     }
     out.push({ ...p, status: 'failed', reason });
     stop = `${p.name} failed`;

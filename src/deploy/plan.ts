@@ -114,7 +114,11 @@ function vmPlan(vm: RenderedVm, disks: DiskPlanEntry[], facts: HostFacts, opts: 
   if (!current) return { ...planned, action: 'create' };
   const owner = ownerOf(current.xml);
   if (owner !== vm.tenant && !opts.force)
-    return { ...planned, action: 'refuse', reason: owner === undefined ? `domain ${vm.name} exists and was not created by ovfpipe; use --force to replace it` : `domain ${vm.name} belongs to tenant '${owner}'` };
+    return {
+      ...planned,
+      action: 'refuse',
+      reason: owner === undefined ? `domain ${vm.name} exists and was not created by ovfpipe; use --force to replace it` : `domain ${vm.name} belongs to tenant '${owner}'`,
+    };
   const same = digestOf(current.xml) === digestOf(vm.xml) && planned.disks.every((d) => !d.createOverlay);
   return { ...planned, action: same ? 'unchanged' : 'update' };
 }

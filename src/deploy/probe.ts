@@ -69,7 +69,10 @@ export async function probeHost(host: string, connect: (h: string) => Promise<Tr
     p.qemuImgVersion = qemuImgVersion(qemuImg!.output);
     p.kvm = kvm!.code === 0;
     if (df!.code === 0) p.freeBytes = dfAvailableBytes(df!.output);
-    p.bridges = bridges!.output.split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+    p.bridges = bridges!.output
+      .split('\n')
+      .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1])
+      .filter((x): x is string => !!x);
     p.networks = nameList(networks!.output);
     p.filters = nwfilterNames(filters!.output);
     p.lldpad = lldpad!.code === 0;

@@ -63,7 +63,13 @@ export function securityOf(results: readonly RenderResult[]): TenantSecurity[] {
             mode: n.mode,
             source: n.source,
             ...(n.sourceMode ? { sourceMode: n.sourceMode } : {}),
-            ...(n.virtualport ? { virtualport: `${n.virtualport.type} ${Object.entries(n.virtualport.parameters).map(([k, v]) => `${k}=${v}`).join(' ')}`.trim() } : {}),
+            ...(n.virtualport
+              ? {
+                  virtualport: `${n.virtualport.type} ${Object.entries(n.virtualport.parameters)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(' ')}`.trim(),
+                }
+              : {}),
             ...(n.vlan ? { vlan: n.vlan.tags.map((x) => x.id).join(',') } : {}),
           },
         });

@@ -93,7 +93,10 @@ export function mergeReports(reports: readonly RunReport[]): RunReport {
   if (first?.version !== undefined) merged.version = first.version;
   const shards = reports.flatMap((r) => r.shards ?? (r.shard ? [r.shard] : []));
   if (shards.length > 0) merged.shards = shards;
-  const starts = reports.map((r) => r.startedAt).filter((x): x is string => x !== undefined).sort();
+  const starts = reports
+    .map((r) => r.startedAt)
+    .filter((x): x is string => x !== undefined)
+    .sort();
   if (starts.length > 0) {
     merged.startedAt = starts[0];
     const ends = reports.filter((r) => r.startedAt && r.seconds !== undefined).map((r) => Date.parse(r.startedAt!) + r.seconds! * 1000);

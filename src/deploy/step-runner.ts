@@ -92,9 +92,19 @@ export async function runSteps(t: Pick<Transport, 'exec'>, steps: readonly Remot
   if (size > MAX_SCRIPT_CHARS) throw new OvfpipeError('OVFPIPE_LIMIT', `${steps.length} steps (${steps[0]!.id}, …) are ${size} characters: too long for one round trip`);
   const timeoutMs = steps.reduce((n, s) => n + s.timeoutMs + PER_STEP_SLACK_MS, 10_000);
   const r = await t.exec(argv, { stdin: withInput[0]?.input, timeoutMs, allowFailure: true });
-  const results = parseStepFrames(r.stdout, boundary, steps.map((s) => s.id));
+  const results = parseStepFrames(
+    r.stdout,
+    boundary,
+    steps.map((s) => s.id),
+  );
   const finished = results.filter((x) => !x.interrupted);
-  opts.onDurations?.(stepDurations(r.stdout, boundary, finished.map((x) => x.id)).map((d, i) => ({ ...d, failed: finished[i]!.code !== 0 })));
+  opts.onDurations?.(
+    stepDurations(
+      r.stdout,
+      boundary,
+      finished.map((x) => x.id),
+    ).map((d, i) => ({ ...d, failed: finished[i]!.code !== 0 })),
+  );
   const last = results.at(-1);
   if (last?.interrupted) {
     last.code = r.code === 0 ? -1 : r.code;

@@ -54,11 +54,5 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 }
 
 export function sortDiagnostics(diags: Diagnostic[]): Diagnostic[] {
-  return diags.sort(
-    (a, b) =>
-      (a.file ?? '').localeCompare(b.file ?? '') ||
-      a.line - b.line ||
-      a.column - b.column ||
-      a.ruleId.localeCompare(b.ruleId),
-  );
+  return diags.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
 }

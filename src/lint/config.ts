@@ -103,13 +103,15 @@ function validatorFor(known: readonly string[]): ValidateFunction {
 function describeErrors(errors: readonly ErrorObject[], data: Record<string, unknown>, known: readonly string[]): string[] {
   const out = new Set<string>();
   for (const e of errors) {
-    const [top, ruleId] = e.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const [top, ruleId] = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     // An unknown rule id: ajv reports the `propertyNames` failure (params.propertyName) and the inner
     // `enum` failure (carrying `propertyName` on the error itself); describe it once.
     if ((e as { propertyName?: string }).propertyName !== undefined) continue;
     if (e.keyword === 'propertyNames') out.add(`rules: ${unknownRuleMessage((e.params as { propertyName: string }).propertyName, known)}`);
-    else if (top === undefined && e.keyword === 'additionalProperties')
-      out.add(`unknown setting '${(e.params as { additionalProperty: string }).additionalProperty}' (use rules, strict, catalog)`);
+    else if (top === undefined && e.keyword === 'additionalProperties') out.add(`unknown setting '${(e.params as { additionalProperty: string }).additionalProperty}' (use rules, strict, catalog)`);
     else if (top === undefined) out.add('the configuration must be a mapping of rules, strict and catalog');
     else if (top === 'rules' && ruleId !== undefined) {
       const given = JSON.stringify((data['rules'] as Record<string, unknown>)[ruleId]);

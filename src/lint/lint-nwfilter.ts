@@ -27,8 +27,7 @@ export function lintFilterElement(root: XmlElement, file: string, config: LintCo
 export function filterGraphNode(filter: NwFilter, file?: string): FilterNode {
   const references = [];
   for (const e of filter.entries)
-    if (e.kind === 'filterref' && e.filter)
-      references.push({ filter: e.filter.value.trim(), line: e.filter.line, column: e.filter.column, locator: `${e.locator}@filter` });
+    if (e.kind === 'filterref' && e.filter) references.push({ filter: e.filter.value.trim(), line: e.filter.line, column: e.filter.column, locator: `${e.locator}@filter` });
   return { name: filter.name?.value.trim() ?? '', references, file };
 }
 
@@ -61,12 +60,6 @@ export function lintFilterSet(sources: readonly FilterSource[], config: LintConf
   return results;
 }
 
-function setDiagnostic(
-  severity: 'error' | 'warning' | 'info',
-  message: string,
-  file: string,
-  at?: { line?: number; column?: number; locator?: string },
-  locator = at?.locator ?? '',
-): Diagnostic {
+function setDiagnostic(severity: 'error' | 'warning' | 'info', message: string, file: string, at?: { line?: number; column?: number; locator?: string }, locator = at?.locator ?? ''): Diagnostic {
   return { ruleId: 'nwfilter-filterref', severity, message, file, line: at?.line ?? 0, column: at?.column ?? 0, locator };
 }

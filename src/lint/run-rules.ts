@@ -75,7 +75,6 @@ function rank(s: Severity): number {
   return s === 'error' ? 2 : s === 'warning' ? 1 : 0;
 }
 
-
 /**
  * Values a rule quotes come from the package; a diagnostic quotes at most the start of
  * each (and of its locator), so one huge attribute cannot make every message huge.

@@ -93,7 +93,9 @@ export function generateInterfaceId(tenant: string, vm: string, nic: string): st
 
 /** `52:54:00:xx:xx:xx`, the last three octets from SHA-256("mac:" + identity). */
 export function generateMac(tenant: string, vm: string, nic: string): string {
-  const digest = createHash('sha256').update(`mac:${identityName(tenant, vm, nic)}`, 'utf8').digest();
+  const digest = createHash('sha256')
+    .update(`mac:${identityName(tenant, vm, nic)}`, 'utf8')
+    .digest();
   const tail = [...digest.subarray(0, 3)].map((b) => b.toString(16).padStart(2, '0'));
   return ['52', '54', '00', ...tail].join(':');
 }

@@ -34,5 +34,17 @@ export {
   type MacroSources,
   type ResolvedMacro,
 } from './resolve.js';
-export { VARS_YAML_RULE_ID, parseVarsYaml, toVarScope, varSourcesFor, type ParseVarsOptions, type TenantVars, type VarScope, type VarValue, type VarsFile, type VarsParse, type VmVars } from './vars.js';
+export {
+  VARS_YAML_RULE_ID,
+  parseVarsYaml,
+  toVarScope,
+  varSourcesFor,
+  type ParseVarsOptions,
+  type TenantVars,
+  type VarScope,
+  type VarValue,
+  type VarsFile,
+  type VarsParse,
+  type VmVars,
+} from './vars.js';
 export { MACRO_RULE_METAS } from './rule-metas.js';

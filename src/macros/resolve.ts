@@ -208,7 +208,15 @@ export function resolveMacros(requests: readonly MacroRequest[], sources: MacroS
     }
     const key = macroKey(request.name, nic);
     if (!values.has(key))
-      values.set(key, { name: request.name, ...(nic !== undefined ? { nic } : {}), value: found.value, type: request.expectedType, source: found.source, sourceLabel: found.label, secret: found.secret });
+      values.set(key, {
+        name: request.name,
+        ...(nic !== undefined ? { nic } : {}),
+        value: found.value,
+        type: request.expectedType,
+        source: found.source,
+        sourceLabel: found.label,
+        secret: found.secret,
+      });
   }
   return { values, diagnostics };
 }

@@ -18,17 +18,25 @@ import ipaddr from 'ipaddr.js';
 import { checkPropertyValue } from '../ovf/properties/value-check.js';
 import { PROPERTY_TYPES } from '../ovf/properties/property-types.js';
 
-export type OvfPropertyTypeName =
-  | 'uint8' | 'uint16' | 'uint32' | 'uint64'
-  | 'sint8' | 'sint16' | 'sint32' | 'sint64'
-  | 'real32' | 'real64' | 'boolean' | 'string' | 'char16';
+export type OvfPropertyTypeName = 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'sint8' | 'sint16' | 'sint32' | 'sint64' | 'real32' | 'real64' | 'boolean' | 'string' | 'char16';
 
 export type MacroTypeName =
   | OvfPropertyTypeName
-  | 'ipv4' | 'ipv6' | 'ip' | 'mac' | 'uuid' | 'vlan' | 'port'
-  | 'uint24' | 'libvirt-uint8' | 'virtualport-profileid'
-  | 'bandwidth-rate' | 'bandwidth-burst'
-  | 'libvirt-param' | 'libvirt-name' | 'ifname';
+  | 'ipv4'
+  | 'ipv6'
+  | 'ip'
+  | 'mac'
+  | 'uuid'
+  | 'vlan'
+  | 'port'
+  | 'uint24'
+  | 'libvirt-uint8'
+  | 'virtualport-profileid'
+  | 'bandwidth-rate'
+  | 'bandwidth-burst'
+  | 'libvirt-param'
+  | 'libvirt-name'
+  | 'ifname';
 
 export interface MacroType {
   name: MacroTypeName;
@@ -138,9 +146,7 @@ function ovfType(name: OvfPropertyTypeName): MacroType {
   };
 }
 
-const OVF_TYPE_NAMES: readonly OvfPropertyTypeName[] = [
-  'uint8', 'uint16', 'uint32', 'uint64', 'sint8', 'sint16', 'sint32', 'sint64', 'real32', 'real64', 'boolean', 'string', 'char16',
-];
+const OVF_TYPE_NAMES: readonly OvfPropertyTypeName[] = ['uint8', 'uint16', 'uint32', 'uint64', 'sint8', 'sint16', 'sint32', 'sint64', 'real32', 'real64', 'boolean', 'string', 'char16'];
 
 const LIBVIRT_TYPES: readonly MacroType[] = [
   { name: 'ipv4', description: 'a dotted-quad IPv4 address', check: checkIpv4 },
@@ -171,9 +177,7 @@ const LIBVIRT_TYPES: readonly MacroType[] = [
   { name: 'ifname', description: 'a Linux interface name (1-15 of A-Z a-z 0-9 _ . -)', check: checkIfname },
 ];
 
-export const MACRO_TYPES: ReadonlyMap<MacroTypeName, MacroType> = new Map(
-  [...OVF_TYPE_NAMES.map(ovfType), ...LIBVIRT_TYPES].map((t): [MacroTypeName, MacroType] => [t.name, t]),
-);
+export const MACRO_TYPES: ReadonlyMap<MacroTypeName, MacroType> = new Map([...OVF_TYPE_NAMES.map(ovfType), ...LIBVIRT_TYPES].map((t): [MacroTypeName, MacroType] => [t.name, t]));
 
 export function macroType(name: MacroTypeName): MacroType {
   const t = MACRO_TYPES.get(name);

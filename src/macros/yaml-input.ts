@@ -91,7 +91,10 @@ function locateNode(doc: Document, path: YamlPath, at: (offset: number) => Sourc
 /** ajv's instancePath (`/a/0/b`) as path segments. */
 export function instancePathSegments(instancePath: string): string[] {
   if (instancePath === '') return [];
-  return instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** A dotted label for a path, as a user would write it: `virtualport.typeid`, `vlan.tags[0].id`. */

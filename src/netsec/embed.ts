@@ -28,9 +28,7 @@ export interface EmbedTarget {
 export function embedIntoDescriptor(text: string, env: Envelope, add: EmbedAdditions, target: EmbedTarget = {}): string {
   const host = hostElement(env, target.virtualSystemId);
   const existingEl = sectionElement(host);
-  const existingSection = existingEl
-    ? readNetworkSecurity(env).sections.find((s) => s.loc?.line === existingEl.line && s.loc?.column === existingEl.column)
-    : undefined;
+  const existingSection = existingEl ? readNetworkSecurity(env).sections.find((s) => s.loc?.line === existingEl.line && s.loc?.column === existingEl.column) : undefined;
   const merged = merge(existingSection, add);
   const indent = ' '.repeat(Math.max(0, (existingEl ?? firstContentChild(host) ?? host).column - 1 + (existingEl || firstContentChild(host) ? 0 : 2)));
   const xml = writeXml(sectionNode(merged, namesFor(env, host)))

@@ -60,12 +60,14 @@ export function graphElements(g: FilterGraph): { nodes: Node[]; edges: Edge[] } 
     return id;
   };
   for (const f of g.filters) filterNode(f.name, f.builtin);
-  for (const f of g.filters) for (const r of f.references) edges.push({ from: filterNode(f.name, f.builtin), to: filterNode(r, !g.filters.some((x) => x.name === r && !x.builtin)), kind: 'filterref' });
+  for (const f of g.filters)
+    for (const r of f.references) edges.push({ from: filterNode(f.name, f.builtin), to: filterNode(r, !g.filters.some((x) => x.name === r && !x.builtin)), kind: 'filterref' });
   const profileId = new Map<string, string>();
   g.nics.forEach((n, i) => {
     const id = `n${i}`;
     nodes.push({ id, label: `${n.vm} NIC ${n.nic}${n.network ? ` (${n.network})` : ''}`, kind: 'nic' });
-    if (n.filter) edges.push({ from: id, to: filterNode(n.filter, !g.filters.some((x) => x.name === n.filter && !x.builtin)), kind: 'binding', label: n.parameters.map((p) => `${p.name}=${p.value}`).join('\n') });
+    if (n.filter)
+      edges.push({ from: id, to: filterNode(n.filter, !g.filters.some((x) => x.name === n.filter && !x.builtin)), kind: 'binding', label: n.parameters.map((p) => `${p.name}=${p.value}`).join('\n') });
     if (n.profile) {
       let p = profileId.get(n.profile);
       if (!p) {
@@ -93,7 +95,12 @@ const DOT_STYLE: Record<Node['kind'], string> = {
 
 export function toDot(g: FilterGraph): string {
   const { nodes, edges } = graphElements(g);
-  const lines = [`digraph netsec {`, `  graph [rankdir=LR, fontname="sans-serif", label=${dotString(g.title)}, labelloc=t];`, `  node [fontname="sans-serif", fontsize=11];`, `  edge [fontname="sans-serif", fontsize=9];`];
+  const lines = [
+    `digraph netsec {`,
+    `  graph [rankdir=LR, fontname="sans-serif", label=${dotString(g.title)}, labelloc=t];`,
+    `  node [fontname="sans-serif", fontsize=11];`,
+    `  edge [fontname="sans-serif", fontsize=9];`,
+  ];
   for (const n of nodes) lines.push(`  ${n.id} [label=${dotString(n.label)}, class="${n.kind}", tooltip=${dotString(n.label)}, ${DOT_STYLE[n.kind]}];`);
   for (const e of edges) lines.push(`  ${e.from} -> ${e.to} [class="${e.kind}"${e.label ? `, label=${dotString(e.label)}` : ''}${e.kind === 'profile' ? ', style=dashed' : ''}];`);
   lines.push('}');

@@ -68,8 +68,7 @@ class SectionReader {
   section(el: XmlElement, scope: 'package' | 'virtual-system', vsId: string | undefined): NetworkSecuritySection {
     const base = vsId === undefined ? SECTION_NAME : `VirtualSystem[${vsId}]/${SECTION_NAME}`;
     const required = attrAny(el, 'required', [this.env.ns])?.value;
-    if (required !== 'false' && required !== '0')
-      this.report(el, base, 'notOptional', { section: SECTION_NAME });
+    if (required !== 'false' && required !== '0') this.report(el, base, 'notOptional', { section: SECTION_NAME });
     const section: NetworkSecuritySection = { scope, virtualSystemId: vsId, filters: [], profiles: [], bindings: [], loc: this.loc(el) };
     let hasInfo = false;
     for (const c of el.children) {
@@ -85,8 +84,7 @@ class SectionReader {
 
   private filter(el: XmlElement, base: string): EmbeddedFilter {
     const name = attr(el, 'name') ?? '';
-    if (el.ns !== '')
-      this.report(el, `${base}/filter[${name}]`, 'filterNamespace', { ns: el.ns }, 'warning');
+    if (el.ns !== '') this.report(el, `${base}/filter[${name}]`, 'filterNamespace', { ns: el.ns }, 'warning');
     return { name, element: el, loc: this.loc(el) };
   }
 

@@ -47,14 +47,20 @@ export function renderNetsecText(r: NetsecReport): string {
   for (const f of r.filters) lines.push(`  ${f.name}  [${f.scope}]${f.chain ? ` chain=${f.chain}` : ''}${f.references.length ? ` → ${f.references.join(', ')}` : ''}`);
   lines.push(`port profiles (${r.profiles.length}):`);
   for (const p of r.profiles) {
-    const vp = p.virtualport ? ` virtualport ${p.virtualport.type} ${Object.entries(p.virtualport.parameters).map(([k, v]) => `${k}=${v}`).join(' ')}` : '';
+    const vp = p.virtualport
+      ? ` virtualport ${p.virtualport.type} ${Object.entries(p.virtualport.parameters)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`
+      : '';
     const vlan = p.vlan ? ` vlan ${p.vlan.tags.map((t) => t.id).join(',')}` : '';
     lines.push(`  ${p.name}  [${p.scope}] mode=${p.mode}${p.sourceMode ? `/${p.sourceMode}` : ''} source=${p.source}${vp}${vlan}`);
   }
   lines.push(`bindings (${r.bindings.length}):`);
   for (const b of r.bindings) {
     const params = b.parameters.map((p) => `${p.name}=${p.value}`).join(' ');
-    lines.push(`  ${b.virtualSystem}/NIC ${b.nic} (${b.network ?? 'no network'})${b.filter ? ` filter=${b.filter}` : ''}${b.profile ? ` profile=${b.profile}` : ''}${params ? ` ${params}` : ''}  [${b.origin}]`);
+    lines.push(
+      `  ${b.virtualSystem}/NIC ${b.nic} (${b.network ?? 'no network'})${b.filter ? ` filter=${b.filter}` : ''}${b.profile ? ` profile=${b.profile}` : ''}${params ? ` ${params}` : ''}  [${b.origin}]`,
+    );
   }
   if (r.unboundNics.length) lines.push(`unprotected NICs: ${r.unboundNics.map((n) => `${n.virtualSystem}/NIC ${n.nic}`).join(', ')}`);
   return `${lines.join('\n')}\n`;

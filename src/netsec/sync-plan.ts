@@ -101,7 +101,11 @@ export function planSync(tree: FilterTree, state: TargetState, opts: { force?: b
     const targetUuid = state.uuids.get(f.name);
     const base = { name: f.name, builtin: f.builtin, uuid: f.uuid, ...(targetUuid ? { targetUuid } : {}) };
     if (f.builtin) {
-      plan.push(targetUuid ? { ...base, status: 'builtin' } : { ...base, status: 'missing-builtin', reason: 'libvirt built-in missing on the target (install libvirt-daemon-system there); sync never defines built-ins' });
+      plan.push(
+        targetUuid
+          ? { ...base, status: 'builtin' }
+          : { ...base, status: 'missing-builtin', reason: 'libvirt built-in missing on the target (install libvirt-daemon-system there); sync never defines built-ins' },
+      );
       continue;
     }
     if (!f.uuid) {

@@ -51,21 +51,26 @@ function profileNode(p: PortProfile): XmlNode {
       element(
         `${P}:VirtualPort`,
         [['type', p.virtualport.type]],
-        Object.entries(p.virtualport.parameters).map(([name, value]) => element(`${P}:Parameter`, [['name', name], ['value', value]])),
+        Object.entries(p.virtualport.parameters).map(([name, value]) =>
+          element(`${P}:Parameter`, [
+            ['name', name],
+            ['value', value],
+          ]),
+        ),
       ),
     p.vlan &&
       element(
         `${P}:Vlan`,
         [['trunk', p.vlan.trunk === undefined ? undefined : String(p.vlan.trunk)]],
-        p.vlan.tags.map((t) => element(`${P}:Tag`, [['id', t.id], ['nativeMode', t.nativeMode]])),
+        p.vlan.tags.map((t) =>
+          element(`${P}:Tag`, [
+            ['id', t.id],
+            ['nativeMode', t.nativeMode],
+          ]),
+        ),
       ),
     p.bandwidth &&
-      element(
-        `${P}:Bandwidth`,
-        [],
-        p.bandwidth.inbound && element(`${P}:Inbound`, { ...p.bandwidth.inbound }),
-        p.bandwidth.outbound && element(`${P}:Outbound`, { ...p.bandwidth.outbound }),
-      ),
+      element(`${P}:Bandwidth`, [], p.bandwidth.inbound && element(`${P}:Inbound`, { ...p.bandwidth.inbound }), p.bandwidth.outbound && element(`${P}:Outbound`, { ...p.bandwidth.outbound })),
   );
 }
 
@@ -77,6 +82,11 @@ function bindingNode(b: Binding): XmlNode {
       ['filter', b.filter],
       ['profile', b.profile],
     ],
-    b.parameters.map((p) => element(`${P}:Parameter`, [['name', p.name], ['value', p.value]])),
+    b.parameters.map((p) =>
+      element(`${P}:Parameter`, [
+        ['name', p.name],
+        ['value', p.value],
+      ]),
+    ),
   );
 }

@@ -123,8 +123,7 @@ class EnvelopeBuilder {
         } else if (name === 'NetworkSection') {
           env.networkSectionPresent = true;
           env.networks.push(...el.children.filter((c) => c.local === 'Network').map((c) => this.network(c)));
-        } else if (name === 'DeploymentOptionSection')
-          env.configurations.push(...el.children.filter((c) => c.local === 'Configuration').map((c) => this.configuration(c)));
+        } else if (name === 'DeploymentOptionSection') env.configurations.push(...el.children.filter((c) => c.local === 'Configuration').map((c) => this.configuration(c)));
         else if (!KNOWN_SECTIONS.has(name)) env.unknownSections.push(this.unknown(el));
       }
     }
@@ -331,9 +330,7 @@ class EnvelopeBuilder {
       label: childText(el, 'Label'),
       description: childText(el, 'Description'),
       category,
-      values: el.children
-        .filter((c) => c.local === 'Value')
-        .map((c) => ({ value: this.a(c, 'value') ?? '', configuration: this.a(c, 'configuration'), loc: this.loc(c) })),
+      values: el.children.filter((c) => c.local === 'Value').map((c) => ({ value: this.a(c, 'value') ?? '', configuration: this.a(c, 'configuration'), loc: this.loc(c) })),
       loc: this.loc(el),
     };
   }

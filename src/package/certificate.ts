@@ -42,7 +42,11 @@ const PEM = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /** Splits a .cert file into its signature line and PEM certificates; throws OVFPIPE_CERT when it has neither shape. */
 export function parseCertificateFile(text: string): ParsedCertificateFile {
-  const firstLine = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  const firstLine =
+    text
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '') ?? '';
   const m = SIG_LINE.exec(firstLine);
   if (!m) throw new OvfpipeError('OVFPIPE_CERT', 'certificate file does not start with a signature line ALG(name.mf)= hexsignature', { where: 'line 1' });
   const algorithm = m[1]!.toUpperCase().replace('-', '') as DigestAlgorithm;
@@ -56,11 +60,7 @@ export function parseCertificateFile(text: string): ParsedCertificateFile {
  * Verifies a .cert file against the manifest bytes and describes the signer.
  * Never throws: a broken file yields `valid: false` with the reason.
  */
-export function verifyManifestSignature(
-  certText: string,
-  manifestBytes: Uint8Array,
-  options: { manifestName?: string; now?: Date } = {},
-): CertificateReport {
+export function verifyManifestSignature(certText: string, manifestBytes: Uint8Array, options: { manifestName?: string; now?: Date } = {}): CertificateReport {
   let parsed: ParsedCertificateFile;
   try {
     parsed = parseCertificateFile(certText);
@@ -118,7 +118,6 @@ export function signManifest(mfBytes: Uint8Array, keyPem: string, certPem: strin
     throw new OvfpipeError('OVFPIPE_CERT', `cannot sign the manifest: ${(e as Error).message}`, { where: mfName, cause: e });
   }
   const pems = certPem.match(PEM) ?? [];
-  if (!verify(NODE_HASH[alg], mfBytes, cert.publicKey, signature))
-    throw new OvfpipeError('OVFPIPE_CERT', 'the signing key does not belong to the certificate', { where: mfName });
+  if (!verify(NODE_HASH[alg], mfBytes, cert.publicKey, signature)) throw new OvfpipeError('OVFPIPE_CERT', 'the signing key does not belong to the certificate', { where: mfName });
   return `${alg}(${mfName})= ${signature.toString('hex')}\n${pems.join('\n')}\n`;
 }

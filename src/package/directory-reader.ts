@@ -65,15 +65,8 @@ export class DirectoryReader extends BaseReader {
   }
 }
 
-async function walkDirectory(
-  root: string,
-  prefix: string,
-  depth: number,
-  limits: ReaderLimits,
-  out: Array<{ name: string; size: number }>,
-): Promise<void> {
-  if (depth > limits.maxDirectoryDepth)
-    throw limitError(`directory nesting deeper than ${limits.maxDirectoryDepth} levels`, prefix || '.');
+async function walkDirectory(root: string, prefix: string, depth: number, limits: ReaderLimits, out: Array<{ name: string; size: number }>): Promise<void> {
+  if (depth > limits.maxDirectoryDepth) throw limitError(`directory nesting deeper than ${limits.maxDirectoryDepth} levels`, prefix || '.');
   let dir;
   try {
     dir = await opendir(prefix === '' ? root : join(root, ...prefix.split('/')));
@@ -101,4 +94,3 @@ function kindOf(entry: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(
   if (entry.isBlockDevice()) return 'block device';
   return 'special file';
 }
-

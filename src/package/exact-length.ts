@@ -26,8 +26,7 @@ class ExactLength extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.seen < this.expected)
-      done(archiveError(`member "${this.where}" is truncated: ${this.seen} of its declared ${this.expected} bytes could be read`, this.where));
+    if (this.seen < this.expected) done(archiveError(`member "${this.where}" is truncated: ${this.seen} of its declared ${this.expected} bytes could be read`, this.where));
     else done();
   }
 }

@@ -28,8 +28,7 @@ export const DEFAULT_MAX_MANIFEST_BYTES = 1 << 20;
  * @throws OvfpipeError `OVFPIPE_PACKAGE` when there is no descriptor to speak of.
  */
 export async function readPackageFacts(reader: PackageReader, descriptorName = reader.descriptorName, maxManifestBytes = DEFAULT_MAX_MANIFEST_BYTES): Promise<PackageFacts> {
-  if (descriptorName === undefined)
-    throw new OvfpipeError('OVFPIPE_PACKAGE', `${reader.path} has no single .ovf descriptor at its top level`, { where: reader.path });
+  if (descriptorName === undefined) throw new OvfpipeError('OVFPIPE_PACKAGE', `${reader.path} has no single .ovf descriptor at its top level`, { where: reader.path });
   const names = reader.list().map((m) => m.name);
   const manifestName = findCompanion(names, descriptorName, 'mf');
   const certificateName = findCompanion(names, descriptorName, 'cert');

@@ -26,9 +26,7 @@ function gunzipFile(path: string): Readable {
 }
 
 function cursorOver(path: string): StreamCursor {
-  return new StreamCursor(gunzipFile(path), (e, pos) =>
-    archiveError(`corrupt gzip data near decompressed offset ${pos}: ${(e as Error).message}`, `offset ${pos}`, e),
-  );
+  return new StreamCursor(gunzipFile(path), (e, pos) => archiveError(`corrupt gzip data near decompressed offset ${pos}: ${(e as Error).message}`, `offset ${pos}`, e));
 }
 
 export class GzipTarReader extends BaseReader {

@@ -8,7 +8,11 @@ import { hashStream } from './verify.js';
 /** sha256 per References href: the manifest's when it has one, else computed by streaming the member. */
 export async function imageDigests(reader: PackageReader, descriptorName: string, env: Envelope): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  const mf = findCompanion(reader.list().map((m) => m.name), descriptorName, 'mf');
+  const mf = findCompanion(
+    reader.list().map((m) => m.name),
+    descriptorName,
+    'mf',
+  );
   if (mf) for (const e of parseManifest((await reader.readSmall(mf, 4 * 1024 * 1024)).toString('utf8')).entries) if (e.algorithm === 'SHA256') out.set(e.name, e.digest.toLowerCase());
   for (const f of env.references) {
     if (out.has(f.href) || !reader.has(f.href)) continue;

@@ -70,12 +70,7 @@ export interface ManifestCoverage {
 }
 
 /** DSP0243 §5.1: the manifest lists the descriptor and every file in References, and nothing that is not there. */
-export function checkManifestCoverage(
-  entries: readonly ManifestEntry[],
-  manifestName: string,
-  required: readonly string[],
-  memberNames: ReadonlySet<string>,
-): ManifestCoverage {
+export function checkManifestCoverage(entries: readonly ManifestEntry[], manifestName: string, required: readonly string[], memberNames: ReadonlySet<string>): ManifestCoverage {
   const listed = new Set<string>();
   const unknown: ManifestEntry[] = [];
   for (const e of entries) {
@@ -99,8 +94,7 @@ export interface OrderInput {
 /** The messages of the OVA order check, by code (the lint rule ova-member-order uses them as its templates). */
 export const OVA_ORDER_MESSAGES = {
   'descriptor-not-first': 'descriptor "{{descriptor}}" is member {{position}}, but it must be the first member (DSP0243 §5.3)',
-  'companions-misplaced':
-    '{{companions}} must come right after the descriptor or together at the end of the archive, in that order (DSP0243 §5.3); found at member {{positions}}',
+  'companions-misplaced': '{{companions}} must come right after the descriptor or together at the end of the archive, in that order (DSP0243 §5.3); found at member {{positions}}',
   'references-order': '"{{member}}" comes after "{{after}}" in the archive but before it in References; files must follow References order (DSP0243 §5.3)',
 } as const;
 
@@ -123,27 +117,23 @@ export interface OrderProblem {
  */
 export function checkOvaOrder(input: OrderInput): OrderProblem[] {
   const problems: OrderProblem[] = [];
-  const problem = (code: OrderProblemCode, member: string, data: Record<string, string | number>) =>
-    problems.push({ code, member, data, message: formatMessage(OVA_ORDER_MESSAGES[code], data) });
+  const problem = (code: OrderProblemCode, member: string, data: Record<string, string | number>) => problems.push({ code, member, data, message: formatMessage(OVA_ORDER_MESSAGES[code], data) });
   const pos = new Map(input.members.map((m, i) => [m.name, i]));
   const descPos = pos.get(input.descriptorName);
-  if (descPos !== undefined && descPos !== 0)
-    problem('descriptor-not-first', input.descriptorName, { descriptor: input.descriptorName, position: descPos + 1 });
+  if (descPos !== undefined && descPos !== 0) problem('descriptor-not-first', input.descriptorName, { descriptor: input.descriptorName, position: descPos + 1 });
   const companions = [input.manifestName, input.certificateName].filter((n): n is string => n !== undefined && pos.has(n));
   if (companions.length > 0) {
     const at = companions.map((n) => pos.get(n)!);
     const head = at.every((p, i) => p === i + 1);
     const tail = at.every((p, i) => p === input.members.length - companions.length + i);
-    if (!head && !tail)
-      problem('companions-misplaced', companions[0]!, { companions: companions.map((n) => `"${n}"`).join(' and '), positions: at.map((p) => p + 1).join(', ') });
+    if (!head && !tail) problem('companions-misplaced', companions[0]!, { companions: companions.map((n) => `"${n}"`).join(' and '), positions: at.map((p) => p + 1).join(', ') });
   }
   const refIndex = new Map(input.referenced.map((n, i) => [n, i]));
   let maxSeen: { name: string; ref: number } | undefined;
   for (const m of input.members) {
     const r = refIndex.get(m.name);
     if (r === undefined) continue;
-    if (maxSeen && r < maxSeen.ref)
-      problem('references-order', m.name, { member: m.name, after: maxSeen.name });
+    if (maxSeen && r < maxSeen.ref) problem('references-order', m.name, { member: m.name, after: maxSeen.name });
     else maxSeen = { name: m.name, ref: r };
   }
   return problems;

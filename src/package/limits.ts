@@ -41,6 +41,5 @@ export function limitError(message: string, where: string): OvfpipeError {
 
 /** Guards the member count while an index is built. */
 export function checkMemberCount(count: number, limits: ReaderLimits, where: string): void {
-  if (count > limits.maxMembers)
-    throw limitError(`package has more than ${limits.maxMembers} members (raise maxMembers to accept it)`, where);
+  if (count > limits.maxMembers) throw limitError(`package has more than ${limits.maxMembers} members (raise maxMembers to accept it)`, where);
 }

@@ -118,8 +118,7 @@ function parseLine(raw: string, line: number, warn: Report, fail: Report): Manif
     return undefined;
   }
   if (algText !== algorithm) warn('sloppy-algorithm', line, 'algorithmSpelling', { written: algText, algorithm });
-  if (sp1 !== '' || sp2 !== '' || sp3 !== ' ' || raw !== raw.trimEnd())
-    warn('sloppy-spacing', line, 'spacing', { algorithm, name: rawName });
+  if (sp1 !== '' || sp2 !== '' || sp3 !== ' ' || raw !== raw.trimEnd()) warn('sloppy-spacing', line, 'spacing', { algorithm, name: rawName });
   if (!/^[0-9A-Fa-f]+$/.test(hex)) {
     fail('unparseable', line, 'notHex', { name: rawName });
     return undefined;

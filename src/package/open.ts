@@ -28,16 +28,14 @@ export function detectForm(head: Buffer): DetectedForm | undefined {
   // whose first member name happens to begin with zip or gzip magic is still a tar.
   if (head.length >= BLOCK && checksumMatches(head.subarray(0, BLOCK))) return 'tar';
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6)))
-    return 'zip';
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 3 && head[3] === 4) || (head[2] === 5 && head[3] === 6))) return 'zip';
   if (looksLikeXml(head)) return 'descriptor';
   return undefined;
 }
 
 /** `<` first, after an optional UTF-8 BOM and blank space; or `<` in UTF-16 with its BOM (parse.ts reads both). */
 function looksLikeXml(head: Buffer): boolean {
-  if ((head[0] === 0xff && head[1] === 0xfe && head[2] === 0x3c && head[3] === 0) || (head[0] === 0xfe && head[1] === 0xff && head[2] === 0 && head[3] === 0x3c))
-    return true;
+  if ((head[0] === 0xff && head[1] === 0xfe && head[2] === 0x3c && head[3] === 0) || (head[0] === 0xfe && head[1] === 0xff && head[2] === 0 && head[3] === 0x3c)) return true;
   let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
   return head[i] === 0x3c;

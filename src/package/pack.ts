@@ -164,7 +164,10 @@ async function planPack(reader: PackageReader, input: string, fixSizes: boolean)
   const bytes = await reader.readSmall(source, DEFAULT_XML_LIMITS.maxBytes);
   const parsed = parseDescriptor(bytes, source);
   if (!parsed.envelope)
-    throw new PackRefusedError(input, parsed.diagnostics.map((d) => ({ code: 'descriptor', message: `${d.file ?? source}:${d.line}:${d.column}: ${d.message}` })));
+    throw new PackRefusedError(
+      input,
+      parsed.diagnostics.map((d) => ({ code: 'descriptor', message: `${d.file ?? source}:${d.line}:${d.column}: ${d.message}` })),
+    );
   const envelope = parsed.envelope;
   // DSP0243 §5.1: the descriptor is `.ovf`; one opened by content under another name gets that extension in the OVA.
   const found = source.slice(dirOf(source).length);
@@ -184,11 +187,19 @@ async function planPack(reader: PackageReader, input: string, fixSizes: boolean)
     if (members === undefined) continue;
     for (const m of members) {
       const name = m.slice(dirOf(source).length);
-      if (taken.has(name)) problems.push({ code: 'duplicate-member', message: `${label}: member "${name}" is already in the OVA (referenced twice, or named like the descriptor, manifest or certificate)` });
+      if (taken.has(name))
+        problems.push({ code: 'duplicate-member', message: `${label}: member "${name}" is already in the OVA (referenced twice, or named like the descriptor, manifest or certificate)` });
       taken.add(name);
       plan.members.push({ source: m, name, size: sizes.get(m)! });
     }
-    checkSize(ref, members.reduce((sum, m) => sum + sizes.get(m)!, 0), label, fixSizes, plan, problems);
+    checkSize(
+      ref,
+      members.reduce((sum, m) => sum + sizes.get(m)!, 0),
+      label,
+      fixSizes,
+      plan,
+      problems,
+    );
   }
   if (problems.length > 0) throw new PackRefusedError(input, problems);
   plan.descriptorBytes = rewriteSizes(bytes, envelope, plan.sizeEdits, source);
@@ -210,7 +221,10 @@ function referencedMembers(ref: FileRef, descriptor: string, sizes: ReadonlyMap<
     return undefined;
   }
   const pattern = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.([0-9]{9})$`);
-  const present = [...sizes.keys()].map((n) => pattern.exec(n)).filter((m) => m !== null).map((m) => Number(m[1]));
+  const present = [...sizes.keys()]
+    .map((n) => pattern.exec(n))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
   const declared = ref.size !== undefined && !isCompressed(ref) ? Math.ceil(ref.size / ref.chunkSize) : 0;
   const count = Math.max(declared, 1, ...present.map((k) => k + 1));
   const names = Array.from({ length: count }, (_, k) => `${base}.${String(k).padStart(9, '0')}`);
@@ -297,7 +311,10 @@ function rewriteSizes(bytes: Buffer, envelope: Envelope, edits: Plan['sizeEdits'
   if (!decoded.ok || !encodeText(decoded.text, encoding).equals(bytes))
     throw new OvfpipeError('OVFPIPE_PACKAGE', `${file}: the descriptor's encoding cannot be rewritten byte for byte; write the ovf:size values by hand`, { where: file });
   const files = new Map(
-    envelope.root.children.filter((s) => s.local === 'References').flatMap((s) => s.children.filter((f) => f.local === 'File')).map((f) => [`${f.line}:${f.column}`, f]),
+    envelope.root.children
+      .filter((s) => s.local === 'References')
+      .flatMap((s) => s.children.filter((f) => f.local === 'File'))
+      .map((f) => [`${f.line}:${f.column}`, f]),
   );
   let text = decoded.text;
   const splices = edits.map((e) => sizeSplice(text, files.get(`${e.ref.loc.line}:${e.ref.loc.column}`), envelope.ns, e.change.size, file)).sort((a, b) => b.at - a.at);

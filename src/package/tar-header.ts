@@ -101,8 +101,7 @@ export function parsePaxRecords(data: Buffer, where: string): Map<string, string
     if (!/^[0-9]{1,12}$/.test(lenText)) throw archiveError('malformed pax extended header record length', where);
     const len = parseInt(lenText, 10);
     const end = pos + len;
-    if (len <= lenText.length + 1 || end > data.length || data[end - 1] !== 0x0a)
-      throw archiveError('malformed pax extended header record (length does not match)', where);
+    if (len <= lenText.length + 1 || end > data.length || data[end - 1] !== 0x0a) throw archiveError('malformed pax extended header record (length does not match)', where);
     const record = data.subarray(space + 1, end - 1).toString('utf8');
     const eq = record.indexOf('=');
     if (eq <= 0) throw archiveError('malformed pax extended header record (no key=value)', where);
@@ -114,8 +113,7 @@ export function parsePaxRecords(data: Buffer, where: string): Map<string, string
 
 /** Applies pax `size` overrides strictly: a decimal integer that fits, or the archive is refused. */
 export function paxSize(value: string, where: string): number {
-  if (!/^[0-9]{1,16}$/.test(value) || Number(value) > Number.MAX_SAFE_INTEGER)
-    throw archiveError(`pax size record ${JSON.stringify(value.slice(0, 40))} is not a valid size`, where);
+  if (!/^[0-9]{1,16}$/.test(value) || Number(value) > Number.MAX_SAFE_INTEGER) throw archiveError(`pax size record ${JSON.stringify(value.slice(0, 40))} is not a valid size`, where);
   return Number(value);
 }
 

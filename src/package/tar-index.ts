@@ -49,19 +49,14 @@ export async function indexTar(source: ByteSource, limits: ReaderLimits): Promis
     }
     pos = await handleHeader(source, decodeHeader(block, `offset ${pos}`), pos, st, limits);
   }
-  if (st.local.path !== undefined || st.local.size !== undefined || st.longName !== undefined)
-    throw archiveError('archive ends after an extended header with no member following it', `offset ${pos}`);
+  if (st.local.path !== undefined || st.local.size !== undefined || st.longName !== undefined) throw archiveError('archive ends after an extended header with no member following it', `offset ${pos}`);
   return st.members;
 }
 
 /** EOF where a header was due: fine at a block boundary after complete data, a truncation otherwise. */
 function endWithoutMarker(source: ByteSource, st: IndexState, pos: number, got: number): void {
   const total = source.knownLength() ?? pos + got;
-  if (total < st.lastDataEnd)
-    throw archiveError(
-      `member "${st.lastName}" is truncated: its header declares data up to byte ${st.lastDataEnd} but the archive ends at ${total}`,
-      st.lastName,
-    );
+  if (total < st.lastDataEnd) throw archiveError(`member "${st.lastName}" is truncated: its header declares data up to byte ${st.lastDataEnd} but the archive ends at ${total}`, st.lastName);
   if (pos === 0 && got === 0) throw archiveError('file is empty', 'offset 0');
   if (got > 0) throw archiveError(`archive ends inside a tar header (${got} of 512 bytes)`, `offset ${pos}`);
 }
@@ -69,7 +64,7 @@ function endWithoutMarker(source: ByteSource, st: IndexState, pos: number, got: 
 async function handleHeader(source: ByteSource, h: TarHeader, pos: number, st: IndexState, limits: ReaderLimits): Promise<number> {
   const dataOffset = pos + BLOCK;
   const isMeta = h.type === 'x' || h.type === 'g' || h.type === 'L';
-  const size = isMeta ? h.size : st.local.size ?? st.global.size ?? h.size;
+  const size = isMeta ? h.size : (st.local.size ?? st.global.size ?? h.size);
   const rawName = st.local.path ?? st.longName ?? st.global.path ?? h.name;
   const where = isMeta ? `offset ${pos}` : rawName || `offset ${pos}`;
   checkExtent(source, rawName || `offset ${pos}`, dataOffset, size);
@@ -96,15 +91,11 @@ async function handleHeader(source: ByteSource, h: TarHeader, pos: number, st: I
 function checkExtent(source: ByteSource, where: string, dataOffset: number, size: number): void {
   const total = source.knownLength();
   if (total !== undefined && dataOffset + size > total)
-    throw archiveError(
-      `member "${where}" is truncated: its header declares ${size} bytes at offset ${dataOffset} but the archive ends at ${total}`,
-      where,
-    );
+    throw archiveError(`member "${where}" is truncated: its header declares ${size} bytes at offset ${dataOffset} but the archive ends at ${total}`, where);
 }
 
 async function readMeta(source: ByteSource, offset: number, size: number, limits: ReaderLimits, where: string): Promise<Buffer> {
-  if (size > limits.maxHeaderBytes)
-    throw limitError(`extended tar header of ${size} bytes exceeds the ${limits.maxHeaderBytes}-byte limit`, where);
+  if (size > limits.maxHeaderBytes) throw limitError(`extended tar header of ${size} bytes exceeds the ${limits.maxHeaderBytes}-byte limit`, where);
   const data = await source.read(offset, size);
   if (data.length < size) throw archiveError('archive ends inside an extended tar header', where);
   return data;
@@ -122,8 +113,7 @@ function addMember(st: IndexState, rawName: string, size: number, offset: number
   // Old tars mark directories with a trailing slash on a regular-file entry.
   if (rawName.endsWith('/') && size === 0) return;
   const name = normaliseMemberName(rawName, where);
-  if (size > limits.maxMemberBytes)
-    throw archiveError(`member "${name}" declares ${size} bytes, over the ${limits.maxMemberBytes}-byte limit`, name);
+  if (size > limits.maxMemberBytes) throw archiveError(`member "${name}" declares ${size} bytes, over the ${limits.maxMemberBytes}-byte limit`, name);
   if (st.seen.has(name)) throw archiveError(`duplicate member name "${name}"`, name);
   st.seen.add(name);
   st.members.push({ name, size, offset, index: st.members.length });

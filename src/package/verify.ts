@@ -92,11 +92,8 @@ export async function verifyPackage(reader: PackageReader, refs: readonly FileRe
   const hashed = await hashMembers(ctx, wanted);
   const files = buildFiles(ctx, hashed, expectedSize);
   for (const e of expanded)
-    for (const m of e.members)
-      if (!names.has(m)) ctx.problems.push(diagnostic('reference-file-present', 'error', `"${m}" is in References (${e.ref.href}) but not in the package`, {}, m));
-  const coverage = ctx.manifestName
-    ? checkManifestCoverage(ctx.allEntries, ctx.manifestName, descriptor ? [descriptor, ...referenced] : referenced, names)
-    : { unlisted: [], unknown: [] };
+    for (const m of e.members) if (!names.has(m)) ctx.problems.push(diagnostic('reference-file-present', 'error', `"${m}" is in References (${e.ref.href}) but not in the package`, {}, m));
+  const coverage = ctx.manifestName ? checkManifestCoverage(ctx.allEntries, ctx.manifestName, descriptor ? [descriptor, ...referenced] : referenced, names) : { unlisted: [], unknown: [] };
   reportCoverage(ctx, coverage.unlisted, coverage.unknown);
   const order = checkOrder(ctx, descriptor, referenced);
   const signature = await checkSignature(ctx, maxSmall, options.now);
@@ -237,8 +234,7 @@ function buildFiles(ctx: Context, hashed: readonly Hashed[], expectedSize: Map<s
     file.status = statusOf(ctx, file, h, entry);
     files.push(file);
   }
-  for (const [name, entry] of ctx.entries)
-    if (!ctx.reader.has(name)) files.push({ name, digests: {}, manifestDigest: { algorithm: entry.algorithm, digest: entry.digest }, status: 'missing' });
+  for (const [name, entry] of ctx.entries) if (!ctx.reader.has(name)) files.push({ name, digests: {}, manifestDigest: { algorithm: entry.algorithm, digest: entry.digest }, status: 'missing' });
   return files;
 }
 
@@ -266,16 +262,14 @@ function statusOf(ctx: Context, file: VerifiedFile, h: Hashed, entry: ManifestEn
 function reportCoverage(ctx: Context, unlisted: readonly string[], unknown: readonly ManifestEntry[]): void {
   const file = ctx.manifestName;
   for (const n of unlisted) ctx.problems.push(diagnostic('manifest-complete', 'error', `"${n}" is not listed in the manifest`, { file }, n));
-  for (const e of unknown)
-    ctx.problems.push(diagnostic('manifest-complete', 'error', `manifest lists "${e.name}", which is not in the package`, { file, line: e.line }, e.name));
+  for (const e of unknown) ctx.problems.push(diagnostic('manifest-complete', 'error', `manifest lists "${e.name}", which is not in the package`, { file, line: e.line }, e.name));
 }
 
 function checkOrder(ctx: Context, descriptor: string | undefined, referenced: readonly string[]): VerifyReport['order'] {
   if ((ctx.reader.kind !== 'ova' && ctx.reader.kind !== 'ova-gzip') || descriptor === undefined) return { ok: true, problems: [] };
   const problems = checkOvaOrder({ members: ctx.reader.list(), descriptorName: descriptor, manifestName: ctx.manifestName, certificateName: ctx.certificateName, referenced });
   // Descriptor-first is what lets an importer stream an OVA; the rest is conformance only.
-  for (const p of problems)
-    ctx.problems.push(diagnostic('ova-member-order', p.code === 'descriptor-not-first' ? 'error' : 'warning', p.message, { file: p.member }, p.member));
+  for (const p of problems) ctx.problems.push(diagnostic('ova-member-order', p.code === 'descriptor-not-first' ? 'error' : 'warning', p.message, { file: p.member }, p.member));
   return { ok: problems.length === 0, problems: problems.map((p) => p.message) };
 }
 

@@ -120,8 +120,7 @@ function checkEntry(f: ZipFile, where: string, limits: ReaderLimits): Omit<ZipMe
   const size = f.uncompressedSize;
   const compressedSize = f.compressedSize;
   const headerOffset = f.offsetToLocalFileHeader;
-  if (![size, compressedSize, headerOffset].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0))
-    throw archiveError('zip entry has missing or invalid zip64 sizes', where);
+  if (![size, compressedSize, headerOffset].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) throw archiveError('zip entry has missing or invalid zip64 sizes', where);
   const mode = f.versionMadeBy >> 8 === 3 ? f.externalFileAttributes >>> 16 : 0;
   const type = mode & S_IFMT;
   if (UNIX_TYPES[type] !== undefined) throw archiveError(`member "${f.path}" is a ${UNIX_TYPES[type]}; only regular files are allowed in a package`, where);
@@ -131,11 +130,9 @@ function checkEntry(f: ZipFile, where: string, limits: ReaderLimits): Omit<ZipMe
   }
   if (type !== 0 && type !== S_IFREG) throw archiveError(`member "${f.path}" has an unknown file type`, where);
   if (f.flags & 1) throw archiveError(`member "${f.path}" is encrypted`, where);
-  if (f.compressionMethod !== 0 && f.compressionMethod !== 8)
-    throw archiveError(`member "${f.path}" uses unsupported compression method ${f.compressionMethod} (only stored and deflate)`, where);
+  if (f.compressionMethod !== 0 && f.compressionMethod !== 8) throw archiveError(`member "${f.path}" uses unsupported compression method ${f.compressionMethod} (only stored and deflate)`, where);
   if (f.compressionMethod === 0 && compressedSize !== size) throw archiveError(`stored member "${f.path}" has differing sizes ${compressedSize} and ${size}`, where);
-  if (size > limits.maxMemberBytes)
-    throw archiveError(`member "${f.path}" declares ${size} uncompressed bytes, over the ${limits.maxMemberBytes}-byte limit (zip bomb?)`, where);
+  if (size > limits.maxMemberBytes) throw archiveError(`member "${f.path}" declares ${size} uncompressed bytes, over the ${limits.maxMemberBytes}-byte limit (zip bomb?)`, where);
   // Deflate tops out near 1032:1; ratios above the limit on anything sizeable mean a bomb.
   if (size > 1 << 20 && size / Math.max(compressedSize, 1) > limits.maxCompressionRatio)
     throw archiveError(`member "${f.path}" would expand ${Math.round(size / Math.max(compressedSize, 1))}:1, over the ${limits.maxCompressionRatio}:1 limit (zip bomb)`, where);
@@ -148,7 +145,6 @@ function checkNoOverlap(members: readonly ZipMember[], end: ZipEnd): void {
   for (let i = 0; i < byOffset.length; i++) {
     const m = byOffset[i]!;
     const next = byOffset[i + 1]?.headerOffset ?? end.cdOffset;
-    if (m.headerOffset + 30 + m.compressedSize > next)
-      throw archiveError(`member "${m.name}" overlaps the next entry or the central directory (overlapping-entry zip bomb or corrupt zip)`, m.name);
+    if (m.headerOffset + 30 + m.compressedSize > next) throw archiveError(`member "${m.name}" overlaps the next entry or the central directory (overlapping-entry zip bomb or corrupt zip)`, m.name);
   }
 }

@@ -20,7 +20,14 @@ export async function pipelineTargets(opts: PipelineRunOptions): Promise<{ targe
     return {
       host: h.address,
       units,
-      job: { connect: () => connect(h.address), connectUri: h.connect ?? d.connect ?? 'qemu:///system', storageRoot: prepared.storageRoot, start: p.defaults?.start, perHost: p.defaults?.perHost, log: opts.log },
+      job: {
+        connect: () => connect(h.address),
+        connectUri: h.connect ?? d.connect ?? 'qemu:///system',
+        storageRoot: prepared.storageRoot,
+        start: p.defaults?.start,
+        perHost: p.defaults?.perHost,
+        log: opts.log,
+      },
     };
   });
   return { targets, diagnostics: prepared.diagnostics, close: prepared.close };

@@ -14,7 +14,13 @@ export function placementEntries(ctx: Pick<StageContext, 'renders' | 'placement'
       const named = r.hints.vmHints[d.virtualSystem]?.host ?? r.hints.host;
       const group = r.hints.vmHints[d.virtualSystem]?.group ?? r.hints.group;
       const profiled = ctx.catalog !== undefined && d.nics.some((n) => n.virtualport !== undefined);
-      const reason = named ? `named host ${named}` : group ? `host group ${group}` : profiled ? 'least loaded host of a group whose catalog entry offers its port profiles' : 'least loaded host with room';
+      const reason = named
+        ? `named host ${named}`
+        : group
+          ? `host group ${group}`
+          : profiled
+            ? 'least loaded host of a group whose catalog entry offers its port profiles'
+            : 'least loaded host with room';
       return [{ vm: d.name, tenant: d.tenant, host: ctx.hosts.get(host)?.address ?? host, reason }];
     }),
   );

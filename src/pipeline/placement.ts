@@ -31,7 +31,9 @@ export function placeVms(vms: readonly PlacementVm[], hosts: readonly PlacementH
   const load = new Map(hosts.map((h) => [h.name, { vms: 0, memory: 0, vcpus: 0 }]));
   const out: Placement = { byVm: new Map(), problems: [] };
   for (const vm of vms) {
-    const candidates = hosts.filter((h) => (vm.host === undefined || h.name === vm.host) && (vm.group === undefined || h.group === vm.group) && (vm.groups === undefined || (h.group !== undefined && vm.groups.includes(h.group))));
+    const candidates = hosts.filter(
+      (h) => (vm.host === undefined || h.name === vm.host) && (vm.group === undefined || h.group === vm.group) && (vm.groups === undefined || (h.group !== undefined && vm.groups.includes(h.group))),
+    );
     if (vm.host !== undefined && candidates.length === 0) {
       out.problems.push(`${vm.key}: host '${vm.host}' is not in the inventory${vm.group ? ` group '${vm.group}'` : ''}`);
       continue;

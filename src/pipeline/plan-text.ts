@@ -18,7 +18,17 @@ export function offlinePlan(prepared: Pick<PreparedPipeline, 'units' | 'hosts'>)
   return [...prepared.units.entries()].sort().map(([name, units]) => ({
     host: name,
     address: prepared.hosts.get(name)!.address,
-    vms: units.flatMap((u) => u.vms.map((v) => ({ name: v.name, tenant: v.tenant, virtualSystem: v.virtualSystem, memoryMiB: Math.ceil(v.memoryKiB / 1024), vcpus: v.vcpus, firmware: v.firmware, configuration: v.configuration }))),
+    vms: units.flatMap((u) =>
+      u.vms.map((v) => ({
+        name: v.name,
+        tenant: v.tenant,
+        virtualSystem: v.virtualSystem,
+        memoryMiB: Math.ceil(v.memoryKiB / 1024),
+        vcpus: v.vcpus,
+        firmware: v.firmware,
+        configuration: v.configuration,
+      })),
+    ),
     filters: [...new Set(units.flatMap((u) => u.result.filters.map((f) => f.name)))],
     images: [...new Set(units.flatMap((u) => u.result.disks.map((d) => d.sha256).filter((s): s is string => Boolean(s))))],
   }));

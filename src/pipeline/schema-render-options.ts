@@ -8,7 +8,7 @@
  */
 import { renderOptionsSchema } from '../render/option-table.js';
 
-type Json = Record<string, any>;  
+type Json = Record<string, any>;
 
 export const HOST_RENDER_OPTIONS = ['network', 'bridge'] as const;
 

@@ -107,7 +107,10 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'mappings',
     run(ctx) {
       const allNetworks = new Set([...ctx.packages.values()].flatMap((d) => [...packageNetworks(d.envelope)]));
-      const shared: Array<[YamlPath, RenderSettings | undefined]> = [[['defaults'], ctx.pipeline.defaults], ...[...ctx.hosts.entries()].map(([n, h]): [YamlPath, RenderSettings] => [['inventory', 'hosts', n], h])];
+      const shared: Array<[YamlPath, RenderSettings | undefined]> = [
+        [['defaults'], ctx.pipeline.defaults],
+        ...[...ctx.hosts.entries()].map(([n, h]): [YamlPath, RenderSettings] => [['inventory', 'hosts', n], h]),
+      ];
       for (const [where, settings] of shared)
         for (const key of ['network', 'bridge'] as const)
           for (const name of Object.keys(settings?.[key] ?? {}))
@@ -227,7 +230,17 @@ export function selectedStages(pipeline: Pipeline, table: readonly Stage[] = PIP
 function renderInstance(ctx: StageContext, inst: RenderedInstance['hints'], settings: RenderSettings): RenderResult {
   const pkg = ctx.packages.get(inst.packageName)!;
   const { options, configuration } = renderSettings(settings);
-  return renderPackage({ envelope: pkg.envelope, packageName: inst.packageName, tenant: inst.tenant, vars: inst.vars, storageRoot: ctx.storageRoot, options, configuration, digests: pkg.digests, instance: inst.instance });
+  return renderPackage({
+    envelope: pkg.envelope,
+    packageName: inst.packageName,
+    tenant: inst.tenant,
+    vars: inst.vars,
+    storageRoot: ctx.storageRoot,
+    options,
+    configuration,
+    digests: pkg.digests,
+    instance: inst.instance,
+  });
 }
 
 /**
@@ -243,6 +256,8 @@ function forPackage(settings: RenderSettings | undefined, env: Envelope): Render
 
 /** Host groups whose catalog entry offers every port profile the VM's NICs use (PRODUCT.md §3, the VSI model). */
 function groupsFor(env: Envelope, vsId: string, catalog: ProfileCatalog): string[] | undefined {
-  const profiles = netsecOf(env).view.bindings.filter((b) => b.nic.vs.id === vsId && b.profile).map((b) => b.profile!);
+  const profiles = netsecOf(env)
+    .view.bindings.filter((b) => b.nic.vs.id === vsId && b.profile)
+    .map((b) => b.profile!);
   return profiles.length === 0 ? undefined : groupsOffering(profiles, catalog);
 }

@@ -24,11 +24,7 @@ export function renderSerials(items: Item[]): XmlNode[] {
 export function renderGraphics(options: RenderOptions): XmlNode[] {
   if (options.graphics === 'none') return [];
   return [
-    element(
-      'graphics',
-      { type: options.graphics, port: -1, autoport: 'yes', listen: GRAPHICS_LISTEN },
-      element('listen', { type: 'address', address: GRAPHICS_LISTEN }),
-    ),
+    element('graphics', { type: options.graphics, port: -1, autoport: 'yes', listen: GRAPHICS_LISTEN }, element('listen', { type: 'address', address: GRAPHICS_LISTEN })),
     element('video', {}, element('model', { type: 'virtio', heads: 1, primary: 'yes' })),
   ];
 }

@@ -66,14 +66,27 @@ export function planDisks(env: Envelope, vs: VirtualSystem, domain: string, stor
       if (hr.kind === 'file') {
         const sha = digests.get(hr.file.href);
         const path = `${storageRoot}/images/${sha ?? `unknown-${safe(hr.file.id)}`}.img`;
-        out.push({ domain, virtualSystem: vs.id, instanceId: id, device: 'floppy', href: hr.file.href, fileSize: hr.file.size, sourceFormat: 'raw', sha256: sha, storedPath: path, overlayPath: path, action: 'attach-image' });
+        out.push({
+          domain,
+          virtualSystem: vs.id,
+          instanceId: id,
+          device: 'floppy',
+          href: hr.file.href,
+          fileSize: hr.file.size,
+          sourceFormat: 'raw',
+          sha256: sha,
+          storedPath: path,
+          overlayPath: path,
+          action: 'attach-image',
+        });
       }
       continue;
     }
     // A disk with no HostResource but a size (vCenter ConfigSpec style, DSP8049 SASD): a new blank disk.
     if (hr.kind === 'none' && !isCd) {
       const capacityBytes = itemCapacityBytes(item);
-      if (capacityBytes !== undefined) out.push({ domain, virtualSystem: vs.id, instanceId: id, device: 'disk', diskId: `item-${safe(id)}`, capacityBytes, overlayPath: `${vmDir}/item-${safe(id)}.qcow2`, action: 'create-blank' });
+      if (capacityBytes !== undefined)
+        out.push({ domain, virtualSystem: vs.id, instanceId: id, device: 'disk', diskId: `item-${safe(id)}`, capacityBytes, overlayPath: `${vmDir}/item-${safe(id)}.qcow2`, action: 'create-blank' });
       continue;
     }
     // A disk drive naming a File directly (VirtualBox, virt-convert's test1) is a disk whose image is that file.
@@ -83,9 +96,18 @@ export function planDisks(env: Envelope, vs: VirtualSystem, domain: string, stor
       const sha = digests.get(href);
       const key = sha ?? `unknown-${safe(hr.file.id)}`;
       out.push({
-        domain, virtualSystem: vs.id, instanceId: id, device: 'disk', diskId: hr.file.id, overlayPath: `${vmDir}/${safe(hr.file.id)}.qcow2`,
-        href, fileSize: hr.file.size, sourceFormat: fmt, sha256: sha,
-        storedPath: `${storageRoot}/images/${key}.${fmt === 'qcow2' ? 'qcow2' : (fmt ?? 'img')}`, basePath: `${storageRoot}/images/${key}.qcow2`,
+        domain,
+        virtualSystem: vs.id,
+        instanceId: id,
+        device: 'disk',
+        diskId: hr.file.id,
+        overlayPath: `${vmDir}/${safe(hr.file.id)}.qcow2`,
+        href,
+        fileSize: hr.file.size,
+        sourceFormat: fmt,
+        sha256: sha,
+        storedPath: `${storageRoot}/images/${key}.${fmt === 'qcow2' ? 'qcow2' : (fmt ?? 'img')}`,
+        basePath: `${storageRoot}/images/${key}.qcow2`,
         action: fmt === 'qcow2' ? 'overlay' : 'convert-then-overlay',
       });
       continue;
@@ -94,7 +116,15 @@ export function planDisks(env: Envelope, vs: VirtualSystem, domain: string, stor
       const href = hr.file?.href;
       const fmt = sourceFormat(hr.disk.format, href);
       const sha = href !== undefined ? digests.get(href) : undefined;
-      const base = { domain, virtualSystem: vs.id, instanceId: id, device: 'disk' as const, diskId: hr.disk.diskId, capacityBytes: hr.disk.capacityBytes, overlayPath: `${vmDir}/${safe(hr.disk.diskId)}.qcow2` };
+      const base = {
+        domain,
+        virtualSystem: vs.id,
+        instanceId: id,
+        device: 'disk' as const,
+        diskId: hr.disk.diskId,
+        capacityBytes: hr.disk.capacityBytes,
+        overlayPath: `${vmDir}/${safe(hr.disk.diskId)}.qcow2`,
+      };
       if (href === undefined) {
         out.push({ ...base, action: 'create-blank' });
         continue;
@@ -115,7 +145,19 @@ export function planDisks(env: Envelope, vs: VirtualSystem, domain: string, stor
       const sha = digests.get(hr.file.href);
       const key = sha ?? `unknown-${safe(hr.file.id)}`;
       const path = `${storageRoot}/images/${key}.iso`;
-      out.push({ domain, virtualSystem: vs.id, instanceId: id, device: 'cdrom', href: hr.file.href, fileSize: hr.file.size, sourceFormat: 'iso', sha256: sha, storedPath: path, overlayPath: path, action: 'attach-image' });
+      out.push({
+        domain,
+        virtualSystem: vs.id,
+        instanceId: id,
+        device: 'cdrom',
+        href: hr.file.href,
+        fileSize: hr.file.size,
+        sourceFormat: 'iso',
+        sha256: sha,
+        storedPath: path,
+        overlayPath: path,
+        action: 'attach-image',
+      });
     }
   }
   return out;

@@ -130,11 +130,9 @@ function isNicItem(item: Item): boolean {
 
 function noteNicMismatch(vs: VirtualSystem, items: Item[], input: RenderDomainInput, notes: string[]): void {
   const nicItems = items.filter(isNicItem);
-  for (const item of nicItems)
-    if (!input.nics.some((n) => n.instanceId === item.instanceId)) notes.push(`${locate(vs, item)}: NIC omitted: no resolved NIC for it`);
+  for (const item of nicItems) if (!input.nics.some((n) => n.instanceId === item.instanceId)) notes.push(`${locate(vs, item)}: NIC omitted: no resolved NIC for it`);
   for (const nic of input.nics)
-    if (!nicItems.some((i) => i.instanceId === nic.instanceId))
-      notes.push(`${ownerLocator(vs)}: NIC[InstanceID=${nic.instanceId}] matches no NIC Item of this configuration; rendered as resolved`);
+    if (!nicItems.some((i) => i.instanceId === nic.instanceId)) notes.push(`${ownerLocator(vs)}: NIC[InstanceID=${nic.instanceId}] matches no NIC Item of this configuration; rendered as resolved`);
 }
 
 function noteUnrendered(vs: VirtualSystem, items: Item[], notes: string[]): void {

@@ -80,7 +80,9 @@ export function scopeFilters(tenant: string, scopes: readonly FilterVisibility[]
 }
 
 function contentHash(el: XmlElement): string {
-  return createHash('sha256').update(writeXml(copy(el, undefined, (r) => r))).digest('hex');
+  return createHash('sha256')
+    .update(writeXml(copy(el, undefined, (r) => r)))
+    .digest('hex');
 }
 
 function rewrite(el: XmlElement, name: string, ref: (original: string) => string): XmlNode {
@@ -100,7 +102,12 @@ function copy(el: XmlElement, rootName: string | undefined, ref: (original: stri
 }
 
 function definitionOrder(filters: ScopedFilter[]): ScopedFilter[] {
-  const graph = buildFilterGraph(filters.map((f) => ({ name: f.name, references: f.references.filter((r) => !isBuiltinFilter(r) || filters.some((x) => x.name === r)).map((filter) => ({ filter, line: 0, column: 0, locator: '' })) })));
+  const graph = buildFilterGraph(
+    filters.map((f) => ({
+      name: f.name,
+      references: f.references.filter((r) => !isBuiltinFilter(r) || filters.some((x) => x.name === r)).map((filter) => ({ filter, line: 0, column: 0, locator: '' })),
+    })),
+  );
   if (graph.cycles.length > 0) throw new OvfpipeError('OVFPIPE_PACKAGE', `filter reference cycle: ${formatCycle(graph.cycles[0]!)}`);
   const byName = new Map(filters.map((f) => [f.name, f]));
   return graph.order.map((n) => byName.get(n)).filter((f): f is ScopedFilter => f !== undefined);

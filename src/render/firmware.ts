@@ -38,7 +38,9 @@ export function renderFirmware(vs: VirtualSystem, options: RenderOptions, notes:
     firmware = options.firmware;
     if (found.source) notes.push(`${owner}: firmware ${firmware} (--firmware) instead of the package's ${found.source}`);
   } else if (found.unknown) {
-    problems.push(diagnostic('render-firmware', 'warning', `${owner}: unknown firmware '${found.unknown.value}' (${found.unknown.source}); rendering BIOS (use --firmware to choose)`, found.unknown.loc, owner));
+    problems.push(
+      diagnostic('render-firmware', 'warning', `${owner}: unknown firmware '${found.unknown.value}' (${found.unknown.source}); rendering BIOS (use --firmware to choose)`, found.unknown.loc, owner),
+    );
     firmware = 'bios';
   } else {
     firmware = found.firmware === 'efi' ? (found.secureBoot ? 'efi-secure' : 'efi') : 'bios';

@@ -50,9 +50,7 @@ export function activeHardware(vs: VirtualSystem, env: Envelope, configuration: 
   const chosen = resolveConfiguration(env, configuration);
   const section = chooseSection(vs, notes);
   if (!section) return { configuration: chosen, items: [], transport: [] };
-  const applicable = section.items.filter(
-    (i) => (i.bound === undefined || i.bound === 'normal') && (i.configuration === undefined || (chosen !== undefined && i.configuration.includes(chosen))),
-  );
+  const applicable = section.items.filter((i) => (i.bound === undefined || i.bound === 'normal') && (i.configuration === undefined || (chosen !== undefined && i.configuration.includes(chosen))));
   return { configuration: chosen, section, items: applyOverrides(applicable), transport: section.transport };
 }
 
@@ -61,7 +59,10 @@ function resolveConfiguration(env: Envelope, wanted: string | undefined): string
   if (wanted !== undefined) {
     // DSP0243 §9.8: only a declared configuration can be chosen; a typo must not silently render the defaults.
     if (!ids.includes(wanted))
-      throw new OvfpipeError('OVFPIPE_USAGE', `unknown configuration '${wanted}'; ${ids.length > 0 ? `the package declares: ${ids.join(', ')}` : 'the package declares none (no DeploymentOptionSection)'}`);
+      throw new OvfpipeError(
+        'OVFPIPE_USAGE',
+        `unknown configuration '${wanted}'; ${ids.length > 0 ? `the package declares: ${ids.join(', ')}` : 'the package declares none (no DeploymentOptionSection)'}`,
+      );
     return wanted;
   }
   // DSP0243 §9.8: the default is the one marked ovf:default="true", else the first.

@@ -10,7 +10,6 @@ import { virtualPortType } from '../netsec/virtualport-types.js';
 import { element, type XmlNode } from '../xml/writer.js';
 import type { ResolvedNic } from './types.js';
 
-
 export function renderInterface(nic: ResolvedNic, notes: string[]): XmlNode {
   const where = `NIC[InstanceID=${nic.instanceId}]`;
   if (nic.mode === 'direct' && nic.filterref) notes.push(`${where}: filterref on a direct (macvtap) interface: libvirt does not apply nwfilters there`);

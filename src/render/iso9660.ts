@@ -65,7 +65,10 @@ export function isoImage(opts: IsoImageOptions): Buffer {
   jolietRoot.copy(image, SECTORS.jolietRoot * SECTOR);
 
   const common = { totalSectors, date, application: opts.application ?? '' };
-  volumeDescriptor({ ...common, kind: 'primary', volumeId: opts.volumeId, rootSector: SECTORS.primaryRoot, pathL: SECTORS.primaryPathL, pathM: SECTORS.primaryPathM }).copy(image, SECTORS.primary * SECTOR);
+  volumeDescriptor({ ...common, kind: 'primary', volumeId: opts.volumeId, rootSector: SECTORS.primaryRoot, pathL: SECTORS.primaryPathL, pathM: SECTORS.primaryPathM }).copy(
+    image,
+    SECTORS.primary * SECTOR,
+  );
   volumeDescriptor({ ...common, kind: 'joliet', volumeId: opts.volumeId, rootSector: SECTORS.jolietRoot, pathL: SECTORS.jolietPathL, pathM: SECTORS.jolietPathM }).copy(image, SECTORS.joliet * SECTOR);
   terminator().copy(image, SECTORS.terminator * SECTOR);
   pathTable(SECTORS.primaryRoot, 'L').copy(image, SECTORS.primaryPathL * SECTOR);
@@ -125,7 +128,10 @@ function recordDate(d: Date): Buffer {
 function volumeDate(d: Date | undefined): Buffer {
   const b = Buffer.alloc(17);
   const p = (n: number, w: number) => String(n).padStart(w, '0');
-  const text = d === undefined ? '0000000000000000' : `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1, 2)}${p(d.getUTCDate(), 2)}${p(d.getUTCHours(), 2)}${p(d.getUTCMinutes(), 2)}${p(d.getUTCSeconds(), 2)}00`;
+  const text =
+    d === undefined
+      ? '0000000000000000'
+      : `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1, 2)}${p(d.getUTCDate(), 2)}${p(d.getUTCHours(), 2)}${p(d.getUTCMinutes(), 2)}${p(d.getUTCSeconds(), 2)}00`;
   b.write(text, 0, 'ascii');
   return b;
 }

@@ -47,9 +47,21 @@ export const RENDER_OPTION_TABLE: readonly OptionSpec[] = [
   { key: 'cpuMode', flag: 'cpu-mode', arg: 'mode', description: "CPU mode (default: QEMU's model, which starts under nested KVM)", choices: ['default', 'host-model', 'host-passthrough'] },
   { key: 'diskBus', flag: 'disk-bus', arg: 'bus', description: 'bus for hard disks (default virtio)', choices: ['virtio', 'scsi', 'sata', 'ide'] },
   { key: 'graphics', flag: 'graphics', arg: 'kind', description: 'graphics (default vnc on 127.0.0.1)', choices: ['vnc', 'spice', 'none'] },
-  { key: 'firmware', flag: 'firmware', arg: 'kind', description: "firmware, overriding the package's (vmw:Config firmware, VirtualBox Firmware; default: the package's, else bios)", choices: FIRMWARE_CHOICES },
+  {
+    key: 'firmware',
+    flag: 'firmware',
+    arg: 'kind',
+    description: "firmware, overriding the package's (vmw:Config firmware, VirtualBox Firmware; default: the package's, else bios)",
+    choices: FIRMWARE_CHOICES,
+  },
   { key: 'nicModel', flag: 'nic-model', arg: 'subtype=model', description: 'map a NIC ResourceSubType to a libvirt model, e.g. E1000=e1000 (repeatable)', map: true },
-  { key: 'network', flag: 'network', arg: 'ovfname=network', description: 'attach NICs on OVF network OVFNAME to this libvirt network (repeatable; default: the network named like the OVF one)', map: true },
+  {
+    key: 'network',
+    flag: 'network',
+    arg: 'ovfname=network',
+    description: 'attach NICs on OVF network OVFNAME to this libvirt network (repeatable; default: the network named like the OVF one)',
+    map: true,
+  },
   { key: 'bridge', flag: 'bridge', arg: 'ovfname=bridge', description: 'attach NICs on OVF network OVFNAME to this host bridge (repeatable)', map: true },
 ];
 

@@ -97,4 +97,3 @@ export interface BuildIsoOptions {
 export function ovfEnvIso(xml: string, opts: BuildIsoOptions = {}): Buffer {
   return isoImage({ volumeId: OVF_ENV_VOLUME_ID, files: [{ name: OVF_ENV_FILE, data: Buffer.from(xml, 'utf8') }], epochSeconds: opts.sourceDateEpoch ?? 0, application: `OVFPIPE ${VERSION}` });
 }
-

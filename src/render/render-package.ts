@@ -76,7 +76,14 @@ const TENANT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 export function renderPackage(req: RenderRequest): RenderResult {
   const result: RenderResult = { tenant: req.tenant, domains: [], filters: [], builtinFilters: [], disks: [], diagnostics: [], failedVms: [] };
   if (!TENANT.test(req.tenant)) {
-    result.diagnostics.push({ ruleId: 'macro-type', severity: 'error', message: `tenant '${req.tenant}' must be 1-63 of A-Z a-z 0-9 _ . - (it prefixes domain and filter names)`, line: 0, column: 0, locator: '' });
+    result.diagnostics.push({
+      ruleId: 'macro-type',
+      severity: 'error',
+      message: `tenant '${req.tenant}' must be 1-63 of A-Z a-z 0-9 _ . - (it prefixes domain and filter names)`,
+      line: 0,
+      column: 0,
+      locator: '',
+    });
     return result;
   }
   checkNetworkMap(req.envelope, req.options);
@@ -123,7 +130,14 @@ export function renderPackage(req: RenderRequest): RenderResult {
       // A VM that would lose a disk is not rendered at all (render and deploy fail for it).
       result.diagnostics.push(...rendered.problems.map((p) => ({ ...p, file: p.file ?? req.envelope.loc.file })));
       if (hasErrors(rendered.problems) && !req.lenient) {
-        result.failedVms.push({ name: vm.domainName, virtualSystem: vs.id, reason: rendered.problems.filter((p) => p.severity === 'error').map((p) => p.message).join('; ') });
+        result.failedVms.push({
+          name: vm.domainName,
+          virtualSystem: vs.id,
+          reason: rendered.problems
+            .filter((p) => p.severity === 'error')
+            .map((p) => p.message)
+            .join('; '),
+        });
         continue;
       }
       result.disks.push(...disks);

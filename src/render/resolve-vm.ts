@@ -80,7 +80,14 @@ export function resolveVm(env: Envelope, vs: VirtualSystem, tenant: string, vars
     vs,
     domainName,
     uuid: resolvedValue(resolution, 'vm_uuid') ?? '',
-    nics: nics.map((nic) => resolveNic(nic, view.bindings.find((x) => x.nic === nic), resolution, options)),
+    nics: nics.map((nic) =>
+      resolveNic(
+        nic,
+        view.bindings.find((x) => x.nic === nic),
+        resolution,
+        options,
+      ),
+    ),
     properties: environmentProperties(env, vs, sources, tenant, diagnostics),
     values: [...resolution.values.values()].map((v) => ({ name: v.name, nic: v.nic, value: v.secret ? '***' : v.value, source: v.sourceLabel })),
     diagnostics,
@@ -104,8 +111,7 @@ function resolveNic(nic: NicInfo, b: EffectiveBinding | undefined, resolution: M
   if (profile?.virtualport) out.virtualport = profile.virtualport;
   if (profile?.vlan) out.vlan = profile.vlan;
   if (profile?.bandwidth) out.bandwidth = profile.bandwidth;
-  if (b?.filterName !== undefined)
-    out.filterref = { filter: b.filterName, parameters: b.parameters.map((p) => ({ name: p.name, value: substituteMacros(p.value, lookup).text })) };
+  if (b?.filterName !== undefined) out.filterref = { filter: b.filterName, parameters: b.parameters.map((p) => ({ name: p.name, value: substituteMacros(p.value, lookup).text })) };
   return out;
 }
 

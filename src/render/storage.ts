@@ -72,8 +72,7 @@ export function renderStorage(ctx: StorageContext): RenderedStorage {
     else cdroms.push(cdrom(ctx, item, names));
   }
   attachOvfEnvironment(ctx, cdroms, names);
-  if (disks.some(isOnBus('scsi')) && !controllers.some((c) => attribute(c, 'type') === 'scsi'))
-    controllers.unshift(element('controller', { type: 'scsi', index: 0, model: 'virtio-scsi' }));
+  if (disks.some(isOnBus('scsi')) && !controllers.some((c) => attribute(c, 'type') === 'scsi')) controllers.unshift(element('controller', { type: 'scsi', index: 0, model: 'virtio-scsi' }));
   return { disks: [...disks, ...cdroms.map((c) => c.node)], controllers };
 }
 
@@ -92,7 +91,8 @@ function renderControllers(ctx: StorageContext): XmlNode[] {
       ctx.notes.push(`${where}: USB controller${item.resourceSubType ? ` (${item.resourceSubType})` : ''} → qemu-xhci`);
     } else if (kind === 'usb') ctx.notes.push(`${where}: second USB controller omitted; one qemu-xhci controller serves every port`);
     else if (kind === 'ide' && isQ35(ctx.options.machine)) ctx.notes.push(`${where}: IDE controller omitted: q35 has no IDE bus; its drives move to other buses`);
-    else if (kind === 'other') ctx.notes.push(`${where}: storage controller (ResourceType ${item.resourceType}${item.resourceSubType ? `, ${item.resourceSubType}` : ''}) not rendered; its drives use the default bus`);
+    else if (kind === 'other')
+      ctx.notes.push(`${where}: storage controller (ResourceType ${item.resourceType}${item.resourceSubType ? `, ${item.resourceSubType}` : ''}) not rendered; its drives use the default bus`);
   }
   return out;
 }
@@ -114,9 +114,7 @@ function sortDrives(items: Item[]): Item[] {
     const r = ranked.findIndex((c) => c.instanceId !== undefined && c.instanceId === d.parent);
     return r === -1 ? Number.MAX_SAFE_INTEGER : r;
   };
-  return items
-    .filter((i) => driveKind(i) !== undefined)
-    .sort((a, b) => rank(a) - rank(b) || num(a.addressOnParent) - num(b.addressOnParent) || items.indexOf(a) - items.indexOf(b));
+  return items.filter((i) => driveKind(i) !== undefined).sort((a, b) => rank(a) - rank(b) || num(a.addressOnParent) - num(b.addressOnParent) || items.indexOf(a) - items.indexOf(b));
 }
 
 function num(text: string | undefined): number {
@@ -173,7 +171,8 @@ function cdrom(ctx: StorageContext, item: Item, names: DeviceNames): { node: Xml
   if (was !== undefined && was !== bus) ctx.notes.push(`${where}: CD-ROM on ${was.toUpperCase()} controller → ${bus} bus`);
   const host = placement ? undefined : resolveHostResource(ctx.env, item);
   // The drive still works empty; the medium the package names is lost, which deserves more than a note.
-  if (host?.kind === 'unresolved') ctx.problems.push(diagnostic('render-disk', 'warning', `${where}: CD-ROM left empty: HostResource '${host.reference}' names no Disk or File in the package`, item.loc, where));
+  if (host?.kind === 'unresolved')
+    ctx.problems.push(diagnostic('render-disk', 'warning', `${where}: CD-ROM left empty: HostResource '${host.reference}' names no Disk or File in the package`, item.loc, where));
   return { node: diskElement('cdrom', placement?.format ?? 'raw', placement?.overlayPath, dev, bus), empty: !placement };
 }
 

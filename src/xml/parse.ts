@@ -49,10 +49,8 @@ export class LineIndex {
 /** Decodes bytes strictly: UTF-8 (BOM optional) or UTF-16 with a BOM. Invalid sequences are an error. */
 export function decodeXmlBytes(bytes: Uint8Array): { ok: true; text: string } | { ok: false; problem: XmlProblem } {
   try {
-    if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe)
-      return { ok: true, text: new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2)) };
-    if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff)
-      return { ok: true, text: new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2)) };
+    if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return { ok: true, text: new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2)) };
+    if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return { ok: true, text: new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2)) };
     return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
   } catch {
     const offset = firstInvalidUtf8(bytes);
@@ -135,8 +133,7 @@ function prescan(text: string, limits: XmlLimits, lines: LineIndex): XmlProblem 
     if (j >= text.length) return { code: 'xml-malformed', message: 'unterminated start tag', ...lines.at(i) };
     if (text[j - 1] !== '/') {
       depth++;
-      if (depth > limits.maxDepth)
-        return { code: 'xml-too-deep', message: `element nesting deeper than ${limits.maxDepth} levels`, ...lines.at(i) };
+      if (depth > limits.maxDepth) return { code: 'xml-too-deep', message: `element nesting deeper than ${limits.maxDepth} levels`, ...lines.at(i) };
     }
     i = text.indexOf('<', j + 1);
   }
@@ -203,8 +200,7 @@ export function parseXml(input: Uint8Array | string, limits: XmlLimits = DEFAULT
     return { ok: false, problem: { code: 'xml-malformed', message: `not well-formed XML: ${(e as Error).message}`, line: 0, column: 0 } };
   }
   const rootEls = raw.filter((n) => elementName(n) !== undefined);
-  if (rootEls.length !== 1)
-    return { ok: false, problem: { code: 'xml-malformed', message: `expected exactly one root element, found ${rootEls.length}`, line: 1, column: 1 } };
+  if (rootEls.length !== 1) return { ok: false, problem: { code: 'xml-malformed', message: `expected exactly one root element, found ${rootEls.length}`, line: 1, column: 1 } };
   const built = buildElement(rootEls[0]!, new Map([['xml', XML_NS]]), text, lines, undefined);
   if ('problem' in built) return { ok: false, problem: built.problem };
   return { ok: true, root: built.el, text };
@@ -220,13 +216,7 @@ function splitQName(q: string): [string, string] {
   return i === -1 ? ['', q] : [q.slice(0, i), q.slice(i + 1)];
 }
 
-function buildElement(
-  node: RawNode,
-  scope: ReadonlyMap<string, string>,
-  text: string,
-  lines: LineIndex,
-  parent: XmlElement | undefined,
-): { el: XmlElement } | { problem: XmlProblem } {
+function buildElement(node: RawNode, scope: ReadonlyMap<string, string>, text: string, lines: LineIndex, parent: XmlElement | undefined): { el: XmlElement } | { problem: XmlProblem } {
   const qname = elementName(node)!;
   const meta = (node as unknown as Record<symbol, { startIndex: number; endIndex?: number } | undefined>)[META];
   const start = meta?.startIndex ?? 0;
@@ -240,8 +230,7 @@ function buildElement(
   const nsScope = local ?? scope;
   const [prefix, localName] = splitQName(qname);
   const ns = nsScope.get(prefix);
-  if (ns === undefined && prefix !== '')
-    return { problem: { code: 'xml-namespace', message: `undeclared namespace prefix '${prefix}' on <${qname}>`, ...pos } };
+  if (ns === undefined && prefix !== '') return { problem: { code: 'xml-namespace', message: `undeclared namespace prefix '${prefix}' on <${qname}>`, ...pos } };
   const attributes: XmlAttribute[] = [];
   const tagEnd = rawAttrs === undefined ? start : text.indexOf('>', start);
   for (const k in rawAttrs) {
@@ -249,8 +238,7 @@ function buildElement(
     if (k === 'xmlns' || k.startsWith('xmlns:')) continue;
     const [ap, al] = splitQName(k);
     const ans = ap === '' ? '' : nsScope.get(ap);
-    if (ans === undefined)
-      return { problem: { code: 'xml-namespace', message: `undeclared namespace prefix '${ap}' on attribute ${k}`, ...pos } };
+    if (ans === undefined) return { problem: { code: 'xml-namespace', message: `undeclared namespace prefix '${ap}' on attribute ${k}`, ...pos } };
     const idx = text.indexOf(k, start);
     const apos = idx === -1 || idx > tagEnd ? pos : lines.at(idx);
     const illegal = illegalCharacter(String(v), `attribute ${k}`, apos);

@@ -24,9 +24,7 @@ export interface XmlText {
   text: string;
 }
 
-export type AttributeInput =
-  | Record<string, string | number | undefined>
-  | Array<readonly [string, string | number | undefined]>;
+export type AttributeInput = Record<string, string | number | undefined> | Array<readonly [string, string | number | undefined]>;
 
 /** Builds an element. Children may be nodes, strings (text) or arrays/undefined (flattened, skipped). */
 export function element(name: string, attributes: AttributeInput = [], ...children: ChildInput[]): XmlNode {

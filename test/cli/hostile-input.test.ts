@@ -26,21 +26,97 @@ async function run(args: string[]) {
 }
 
 const cases: Array<[string, () => Buffer, RegExp]> = [
-  ['a tar member escaping with ../', () => buildTar([{ name: 'x.ovf', data: GOOD_OVF }, { name: '../../evil.vmdk', data: 'x' }]), /\.\./],
-  ['a tar member with an absolute path', () => buildTar([{ name: 'x.ovf', data: GOOD_OVF }, { name: '/etc/passwd', data: 'x' }]), /absolute/i],
+  [
+    'a tar member escaping with ../',
+    () =>
+      buildTar([
+        { name: 'x.ovf', data: GOOD_OVF },
+        { name: '../../evil.vmdk', data: 'x' },
+      ]),
+    /\.\./,
+  ],
+  [
+    'a tar member with an absolute path',
+    () =>
+      buildTar([
+        { name: 'x.ovf', data: GOOD_OVF },
+        { name: '/etc/passwd', data: 'x' },
+      ]),
+    /absolute/i,
+  ],
   ['a pax path override that escapes', () => buildTar([{ name: 'x.ovf', data: GOOD_OVF }, paxEntry({ path: '../escape' }), { name: 'ok.vmdk', data: 'x' }]), /\.\./],
-  ['a symlink member', () => buildTar([{ name: 'x.ovf', data: GOOD_OVF }, { name: 'disk.vmdk', type: '2', linkName: '/etc/shadow' }]), /link/i],
-  ['a hard link member', () => buildTar([{ name: 'x.ovf', data: GOOD_OVF }, { name: 'disk.vmdk', type: '1', linkName: 'x.ovf' }]), /link/i],
-  ['a device member', () => buildTar([{ name: 'x.ovf', data: GOOD_OVF }, { name: 'dev', type: '3' }]), /device|type/i],
-  ['duplicate member names', () => buildTar([{ name: 'x.ovf', data: GOOD_OVF }, { name: 'a.vmdk', data: '1' }, { name: 'a.vmdk', data: '2' }]), /duplicate/i],
-  ['a truncated tar', () => buildTar([{ name: 'x.ovf', data: GOOD_OVF }, { name: 'a.vmdk', data: Buffer.alloc(4096, 1) }], { truncateTo: 2048 }), /truncat|ends|short/i],
+  [
+    'a symlink member',
+    () =>
+      buildTar([
+        { name: 'x.ovf', data: GOOD_OVF },
+        { name: 'disk.vmdk', type: '2', linkName: '/etc/shadow' },
+      ]),
+    /link/i,
+  ],
+  [
+    'a hard link member',
+    () =>
+      buildTar([
+        { name: 'x.ovf', data: GOOD_OVF },
+        { name: 'disk.vmdk', type: '1', linkName: 'x.ovf' },
+      ]),
+    /link/i,
+  ],
+  [
+    'a device member',
+    () =>
+      buildTar([
+        { name: 'x.ovf', data: GOOD_OVF },
+        { name: 'dev', type: '3' },
+      ]),
+    /device|type/i,
+  ],
+  [
+    'duplicate member names',
+    () =>
+      buildTar([
+        { name: 'x.ovf', data: GOOD_OVF },
+        { name: 'a.vmdk', data: '1' },
+        { name: 'a.vmdk', data: '2' },
+      ]),
+    /duplicate/i,
+  ],
+  [
+    'a truncated tar',
+    () =>
+      buildTar(
+        [
+          { name: 'x.ovf', data: GOOD_OVF },
+          { name: 'a.vmdk', data: Buffer.alloc(4096, 1) },
+        ],
+        { truncateTo: 2048 },
+      ),
+    /truncat|ends|short/i,
+  ],
   ['a member whose size lies', () => buildTar([{ name: 'x.ovf', data: GOOD_OVF, size: 10 ** 9 }]), /truncat|ends|size|short/i],
   ['corrupt gzip', () => Buffer.concat([gzipSync(buildTar([{ name: 'x.ovf', data: GOOD_OVF }])).subarray(0, 60), Buffer.alloc(40, 7)]), /gzip|corrupt|unexpected|truncat/i],
   ['an empty file', () => Buffer.alloc(0), /empty/i],
   ['random bytes', () => Buffer.from('\x00\x01\x02garbage that is not a package'.repeat(40)), /not an OVF package/i],
-  ['a zip member escaping with ../', () => buildZip([{ name: 'x.ovf', data: GOOD_OVF }, { name: '../evil', data: 'x' }]), /\.\./],
+  [
+    'a zip member escaping with ../',
+    () =>
+      buildZip([
+        { name: 'x.ovf', data: GOOD_OVF },
+        { name: '../evil', data: 'x' },
+      ]),
+    /\.\./,
+  ],
   ['a truncated zip', () => buildZip([{ name: 'x.ovf', data: GOOD_OVF }], { truncateTo: 300 }), /zip|central|truncat|corrupt/i],
-  ['a zip bomb', () => buildZip([{ name: 'x.ovf', data: GOOD_OVF }, { name: 'bomb.vmdk', data: Buffer.alloc(50 * 1024 * 1024), method: 8 }]), /ratio|bomb|compress/i],
+  [
+    'a zip bomb',
+    () =>
+      buildZip([
+        { name: 'x.ovf', data: GOOD_OVF },
+        { name: 'bomb.vmdk', data: Buffer.alloc(50 * 1024 * 1024), method: 8 },
+      ]),
+    /ratio|bomb|compress/i,
+  ],
 ];
 
 const descriptorCases: Array<[string, string | Buffer, RegExp]> = [

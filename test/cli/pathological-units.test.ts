@@ -18,17 +18,18 @@ afterAll(() => tmp.cleanup());
 
 const variants: Array<[string, string, string]> = [
   ['Disk/@ovf:capacityAllocationUnits', WEB_OVF.replace('ovf:capacityAllocationUnits="byte * 2^20"', `ovf:capacityAllocationUnits="${PATHOLOGICAL}"`), 'disk-capacity'],
-  ['a memory Item rasd:AllocationUnits', WEB_OVF.replace('<rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>', `<rasd:AllocationUnits>${PATHOLOGICAL}</rasd:AllocationUnits>`), 'allocation-units'],
+  [
+    'a memory Item rasd:AllocationUnits',
+    WEB_OVF.replace('<rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>', `<rasd:AllocationUnits>${PATHOLOGICAL}</rasd:AllocationUnits>`),
+    'allocation-units',
+  ],
 ];
 
 describe('300 000 spaces in a unit string', () => {
   for (const [where, ovf, ruleId] of variants) {
     expect(ovf).toContain(PATHOLOGICAL);
     const forms: Array<[string, () => string]> = [
-      [
-        'a bare .ovf',
-        () => write(tmp.file(`bare-${ruleId}`), { 'web-appliance.ovf': ovf, 'web-disk1.vmdk': WEB_DISK }, 'web-appliance.ovf'),
-      ],
+      ['a bare .ovf', () => write(tmp.file(`bare-${ruleId}`), { 'web-appliance.ovf': ovf, 'web-disk1.vmdk': WEB_DISK }, 'web-appliance.ovf')],
       ['an OVA built in code', () => write(tmp.file(`ova-${ruleId}`), { 'web.ova': buildOva(ovf) }, 'web.ova')],
     ];
     for (const [form, make] of forms)
@@ -46,7 +47,11 @@ describe('300 000 spaces in a unit string', () => {
         expect(located!.locator).not.toBe('');
         expect(located!.message.length).toBeLessThan(200);
 
-        for (const args of [['lint', '--format', 'json', path], ['verify', '--json', path], ['inspect', '--json', path]]) {
+        for (const args of [
+          ['lint', '--format', 'json', path],
+          ['verify', '--json', path],
+          ['inspect', '--json', path],
+        ]) {
           const r = await runCli(args);
           expect([0, 1], `${args[0]}: ${r.err}`).toContain(r.code);
           expect(() => JSON.parse(r.out) as unknown).not.toThrow();

@@ -52,7 +52,14 @@ const reason = (xml: string, answer: { code: number; output: string }, kvmDevice
 describe('what a rendered domain needs', () => {
   it('reads domain type, arch, machine, firmware, secure boot, disk buses and NIC models from the XML', () => {
     expect(domainNeeds(domainXml({ type: 'qemu', machine: 'pc', firmware: 'efi', secure: true, bus: 'sata', model: 'e1000e' }))).toEqual({
-      domainType: 'qemu', arch: 'x86_64', machine: 'pc', emulator: undefined, firmware: 'efi', secureBoot: true, diskBuses: ['sata'], nicModels: ['e1000e'],
+      domainType: 'qemu',
+      arch: 'x86_64',
+      machine: 'pc',
+      emulator: undefined,
+      firmware: 'efi',
+      secureBoot: true,
+      diskBuses: ['sata'],
+      nicModels: ['e1000e'],
     });
   });
 
@@ -71,7 +78,7 @@ describe('what libvirt offers (recorded domcapabilities)', () => {
     expect(pc.ok && pc.diskBuses).toContain('ide');
   });
 
-  it('keeps virsh\'s reason when it refuses', () => {
+  it("keeps virsh's reason when it refuses", () => {
     expect(parseDomCapabilities(1, NO_KVM)).toEqual({ ok: false, error: "the accel 'kvm' is not supported by '/usr/bin/qemu-system-x86_64' on this host" });
   });
 
@@ -112,7 +119,9 @@ describe('why a host cannot run a domain', () => {
   });
 
   it('a disk bus the machine lacks (q35 has no IDE)', () => {
-    expect(reason(domainXml({ bus: 'ide' }), { code: 0, output: KVM_Q35 })).toMatch(/^host kvm-a does not support disk bus 'ide' on machine pc-q35-7\.2 \(supported: fdc, scsi, virtio, usb, sata\): pass --disk-bus$/);
+    expect(reason(domainXml({ bus: 'ide' }), { code: 0, output: KVM_Q35 })).toMatch(
+      /^host kvm-a does not support disk bus 'ide' on machine pc-q35-7\.2 \(supported: fdc, scsi, virtio, usb, sata\): pass --disk-bus$/,
+    );
   });
 
   it('a NIC model the emulator lacks', () => {
@@ -123,12 +132,36 @@ describe('why a host cannot run a domain', () => {
 describe('planHost with VMs the host cannot run', () => {
   const vm = (name: string): RenderedVm => ({ name, xml: domainXml(), nics: [], filterrefs: [] }) as unknown as RenderedVm;
   const disk = (domain: string, sha256: string): DiskPlanEntry =>
-    ({ domain, device: 'disk', href: `${sha256}.vmdk`, sha256, fileSize: 1000, storedPath: `/s/images/${sha256}.vmdk`, basePath: `/s/images/${sha256}.qcow2`, overlayPath: `/s/vms/${domain}/d.qcow2` }) as unknown as DiskPlanEntry;
-  const facts = { storageRoot: '/s', images: new Set(), existing: new Set(), domains: new Map(), filterNames: new Set(), filters: new Map(), links: new Set(), networks: new Set(), lldpad: false, capabilities: { domains: new Map(), devices: new Map(), kvmDevice: false }, problems: [] } as HostFacts;
+    ({
+      domain,
+      device: 'disk',
+      href: `${sha256}.vmdk`,
+      sha256,
+      fileSize: 1000,
+      storedPath: `/s/images/${sha256}.vmdk`,
+      basePath: `/s/images/${sha256}.qcow2`,
+      overlayPath: `/s/vms/${domain}/d.qcow2`,
+    }) as unknown as DiskPlanEntry;
+  const facts = {
+    storageRoot: '/s',
+    images: new Set(),
+    existing: new Set(),
+    domains: new Map(),
+    filterNames: new Set(),
+    filters: new Map(),
+    links: new Set(),
+    networks: new Set(),
+    lldpad: false,
+    capabilities: { domains: new Map(), devices: new Map(), kvmDevice: false },
+    problems: [],
+  } as HostFacts;
 
   it('refuses only that VM, with the reason, and sends nothing for it', () => {
     const plan = planHost({ filters: [], vms: [vm('a'), vm('b')], disks: [disk('a', 'aa'), disk('b', 'bb')] }, facts, { unsupported: new Map([['a', 'host h has no KVM']]) });
-    expect(plan.vms.map((v) => [v.vm.name, v.action, v.reason])).toEqual([['a', 'refuse', 'preflight: host h has no KVM'], ['b', 'create', undefined]]);
+    expect(plan.vms.map((v) => [v.vm.name, v.action, v.reason])).toEqual([
+      ['a', 'refuse', 'preflight: host h has no KVM'],
+      ['b', 'create', undefined],
+    ]);
     expect(plan.images.map((i) => i.sha256)).toEqual(['bb']);
     expect(plan.bytesToSend).toBe(1000);
   });

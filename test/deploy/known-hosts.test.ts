@@ -33,7 +33,15 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('parseKnownHosts', () => {
   it('reads plain, bracketed-port, comma-list and marker lines, skipping comments and blank lines', () => {
-    const text = ['# comment', '', line('web1,10.0.0.5', ED), line('[db.example]:2222', EC), `   ${line('*.lab', RSA)} a comment`, `@revoked ${line('*', ED2)}`, `@cert-authority ${line('*.corp', ED)}`].join('\n');
+    const text = [
+      '# comment',
+      '',
+      line('web1,10.0.0.5', ED),
+      line('[db.example]:2222', EC),
+      `   ${line('*.lab', RSA)} a comment`,
+      `@revoked ${line('*', ED2)}`,
+      `@cert-authority ${line('*.corp', ED)}`,
+    ].join('\n');
     const { entries: es, problems } = parseKnownHosts(text, '/etc/kh');
     expect(problems).toEqual([]);
     expect(es.map((e) => [e.line, e.marker, e.keyType])).toEqual([

@@ -44,8 +44,15 @@ describe('planHost on an empty host', () => {
 
   it('creates every VM and defines every filter', () => {
     expect(actions(plan)).toEqual({
-      filters: [['rec-web-ingress', 'define'], ['rec-antispoof', 'define'], ['rec-db-guard', 'define']],
-      vms: [['rec-web', 'create'], ['rec-db', 'create']],
+      filters: [
+        ['rec-web-ingress', 'define'],
+        ['rec-antispoof', 'define'],
+        ['rec-db-guard', 'define'],
+      ],
+      vms: [
+        ['rec-web', 'create'],
+        ['rec-db', 'create'],
+      ],
     });
     expect(plan.problems).toEqual([]);
   });
@@ -104,8 +111,15 @@ describe('planHost after the deploy', () => {
   it('changes nothing and sends nothing', () => {
     const plan = planHost(rec(), deployed(), {});
     expect(actions(plan)).toEqual({
-      filters: [['rec-web-ingress', 'unchanged'], ['rec-antispoof', 'unchanged'], ['rec-db-guard', 'unchanged']],
-      vms: [['rec-web', 'unchanged'], ['rec-db', 'unchanged']],
+      filters: [
+        ['rec-web-ingress', 'unchanged'],
+        ['rec-antispoof', 'unchanged'],
+        ['rec-db-guard', 'unchanged'],
+      ],
+      vms: [
+        ['rec-web', 'unchanged'],
+        ['rec-db', 'unchanged'],
+      ],
     });
     expect(plan.images).toEqual([expect.objectContaining({ sha256: SHA, upload: false, convert: false })]);
     expect(plan.bytesToSend).toBe(0);
@@ -114,8 +128,14 @@ describe('planHost after the deploy', () => {
 
   it('starts a defined VM that is not running, in one step list of start and autostart', () => {
     const plan = planHost(rec(), deployed(), { start: true });
-    expect(plan.vms.map((v) => [v.action, v.start])).toEqual([['unchanged', true], ['unchanged', true]]);
-    expect(hostPlanSteps(plan, URI, 'u1').vms.map((v) => ids(v.steps))).toEqual([['start', 'autostart'], ['start', 'autostart']]);
+    expect(plan.vms.map((v) => [v.action, v.start])).toEqual([
+      ['unchanged', true],
+      ['unchanged', true],
+    ]);
+    expect(hostPlanSteps(plan, URI, 'u1').vms.map((v) => ids(v.steps))).toEqual([
+      ['start', 'autostart'],
+      ['start', 'autostart'],
+    ]);
   });
 
   it('updates a VM whose desired definition changed, keeps its overlay, and never undefines it on rollback', () => {
@@ -124,7 +144,10 @@ describe('planHost after the deploy', () => {
     web.xml = web.xml.replace(/digest='[^']+'/, "digest='sha256:changed'");
     expect(web.xml).toContain("digest='sha256:changed'");
     const plan = planHost(desired, deployed(), {});
-    expect(actions(plan).vms).toEqual([['rec-web', 'update'], ['rec-db', 'unchanged']]);
+    expect(actions(plan).vms).toEqual([
+      ['rec-web', 'update'],
+      ['rec-db', 'unchanged'],
+    ]);
     const steps = vmApplySteps(vm(plan, 'rec-web'), URI);
     expect(ids(steps)).toEqual(['vm-dir', 'define']);
     expect(steps[1]!.undo).toBeUndefined();
@@ -134,7 +157,10 @@ describe('planHost after the deploy', () => {
     const facts = deployed();
     facts.existing.delete(`${ROOT}/vms/rec-db/db-disk.qcow2`);
     const plan = planHost(rec(), facts, {});
-    expect(actions(plan).vms).toEqual([['rec-web', 'unchanged'], ['rec-db', 'update']]);
+    expect(actions(plan).vms).toEqual([
+      ['rec-web', 'unchanged'],
+      ['rec-db', 'update'],
+    ]);
     expect(ids(vmApplySteps(vm(plan, 'rec-db'), URI))).toEqual(['vm-dir', 'overlay:db-disk.qcow2', 'define']);
   });
 
@@ -170,8 +196,15 @@ describe('planHost where the names are taken', () => {
   it('refuses a domain and a filter ovfpipe did not create, and creates the rest with the image already stored', () => {
     const plan = planHost(recx(), foreign(), {});
     expect(actions(plan)).toEqual({
-      filters: [['recx-web-ingress', 'define'], ['recx-antispoof', 'refuse'], ['recx-db-guard', 'define']],
-      vms: [['recx-web', 'refuse'], ['recx-db', 'create']],
+      filters: [
+        ['recx-web-ingress', 'define'],
+        ['recx-antispoof', 'refuse'],
+        ['recx-db-guard', 'define'],
+      ],
+      vms: [
+        ['recx-web', 'refuse'],
+        ['recx-db', 'create'],
+      ],
     });
     expect(vm(plan, 'recx-web').reason).toBe('domain recx-web exists and was not created by ovfpipe; use --force to replace it');
     expect(plan.filters[1]!.reason).toBe("filter recx-antispoof exists with uuid 0b0c0d0e-1111-4222-8333-944455556666, not ovfpipe's; use --force to replace it");
@@ -185,8 +218,15 @@ describe('planHost where the names are taken', () => {
   it('replaces them with --force: the domain is updated (never undefined on rollback), the filter updated', () => {
     const plan = planHost(recx(), foreign(), { force: true });
     expect(actions(plan)).toEqual({
-      filters: [['recx-web-ingress', 'define'], ['recx-antispoof', 'update'], ['recx-db-guard', 'define']],
-      vms: [['recx-web', 'update'], ['recx-db', 'create']],
+      filters: [
+        ['recx-web-ingress', 'define'],
+        ['recx-antispoof', 'update'],
+        ['recx-db-guard', 'define'],
+      ],
+      vms: [
+        ['recx-web', 'update'],
+        ['recx-db', 'create'],
+      ],
     });
     const steps = vmApplySteps(vm(plan, 'recx-web'), URI);
     expect(ids(steps)).toEqual(['vm-dir', 'overlay:web-disk.qcow2', 'define']);

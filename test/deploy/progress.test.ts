@@ -17,7 +17,16 @@ describe('deploy progress', () => {
 
   it('draws a VM bar and one bar per host on a TTY', () => {
     let out = '';
-    const stream = { write: (s: string) => ((out += s), true), isTTY: true, columns: 120, cursorTo: () => true, clearLine: () => true, moveCursor: () => true, on: () => stream, removeListener: () => stream };
+    const stream = {
+      write: (s: string) => ((out += s), true),
+      isTTY: true,
+      columns: 120,
+      cursorTo: () => true,
+      clearLine: () => true,
+      moveCursor: () => true,
+      on: () => stream,
+      removeListener: () => stream,
+    };
     const p = createProgress(stream);
     p.planned(2);
     p.bytes('ssh://root@h1', 3 * 2 ** 20);

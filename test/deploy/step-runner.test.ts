@@ -24,7 +24,10 @@ const step = (id: string, argv: string[], extra: Partial<RemoteStep> = {}): Remo
 describe('the step runner script', () => {
   it('frames each step with its id and exit status, one exec for the list', async () => {
     const log: string[][] = [];
-    const r = await runSteps(localExec(log), [step('a', ['printf', 'x']), step('overlay:web disk.qcow2', ['sh', '-c', 'echo e >&2; exit 2']), step('c', ['echo', 'c'])], { name: 'ovfpipe-x', stopOnFailure: false });
+    const r = await runSteps(localExec(log), [step('a', ['printf', 'x']), step('overlay:web disk.qcow2', ['sh', '-c', 'echo e >&2; exit 2']), step('c', ['echo', 'c'])], {
+      name: 'ovfpipe-x',
+      stopOnFailure: false,
+    });
     expect(log).toHaveLength(1);
     expect(r).toEqual([
       { id: 'a', code: 0, output: 'x' },
@@ -34,7 +37,9 @@ describe('the step runner script', () => {
   });
 
   it('stops a sequence at the first failure; the failure is known by id, not by what stderr says', async () => {
-    const e = (await new StepRunner(localExec()).run('ovfpipe-x', [step('define', ['sh', '-c', 'echo "ovfpipe-step start" >&2; exit 1'], { label: 'virsh define' }), step('start', ['true'])]).catch((x: unknown) => x)) as StepFailedError;
+    const e = (await new StepRunner(localExec())
+      .run('ovfpipe-x', [step('define', ['sh', '-c', 'echo "ovfpipe-step start" >&2; exit 1'], { label: 'virsh define' }), step('start', ['true'])])
+      .catch((x: unknown) => x)) as StepFailedError;
     expect(e).toBeInstanceOf(StepFailedError);
     expect([e.step.id, e.result.code, e.message]).toEqual(['define', 1, 'virsh define: ovfpipe-step start']);
   });

@@ -41,8 +41,13 @@ async function cli(args: string[]) {
 const host = () => `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`;
 const common = () => ['--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--domain-type', testDomainType()];
 const audit = (...extra: string[]) => cli(['audit', pkg, '--host', host(), ...common(), ...extra]);
-const tap = (domain = vm) => virsh('domiflist', domain).stdout.split('\n').map((l) => l.trim().split(/\s+/)).find((c) => c[2] === bridge)![0]!;
-const findings = (json: string) => (JSON.parse(json).hosts as Array<{ vms: Array<{ findings: Array<{ class: string; vm: string; filter?: string; interface?: string }> }> }>).flatMap((h) => h.vms.flatMap((v) => v.findings));
+const tap = (domain = vm) =>
+  virsh('domiflist', domain)
+    .stdout.split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .find((c) => c[2] === bridge)![0]!;
+const findings = (json: string) =>
+  (JSON.parse(json).hosts as Array<{ vms: Array<{ findings: Array<{ class: string; vm: string; filter?: string; interface?: string }> }> }>).flatMap((h) => h.vms.flatMap((v) => v.findings));
 
 beforeAll(async () => {
   if (!live) return;
@@ -58,15 +63,38 @@ beforeAll(async () => {
   // No <bandwidth> in the profile: some kernels here lack the sfq qdisc libvirt needs to start it.
   writeFileSync(join(work, 'bridge.yaml'), 'name: lab-bridge\nmode: bridge\nsource: ${bridge}\n');
   // guard: ebtables (antispoof's ipv4 rule, allow-arp) and iptables (ssh to the guest).
-  writeFileSync(join(work, 'guard.xml'), "<filter name='guard' chain='root'><filterref filter='antispoof'/><filterref filter='allow-arp'/><rule action='accept' direction='in' priority='100'><tcp dstportstart='22'/></rule></filter>");
-  const embed = await cli(['netsec', 'embed', 'examples/web-appliance', '-o', pkg, '--filter', join(work, 'guard.xml'), '--filter', 'examples/netsec/antispoof.xml', '--profile', join(work, 'bridge.yaml'), '--bind', 'nic=frontend,filter=guard,profile=lab-bridge,IP=${guest_ip}']);
+  writeFileSync(
+    join(work, 'guard.xml'),
+    "<filter name='guard' chain='root'><filterref filter='antispoof'/><filterref filter='allow-arp'/><rule action='accept' direction='in' priority='100'><tcp dstportstart='22'/></rule></filter>",
+  );
+  const embed = await cli([
+    'netsec',
+    'embed',
+    'examples/web-appliance',
+    '-o',
+    pkg,
+    '--filter',
+    join(work, 'guard.xml'),
+    '--filter',
+    'examples/netsec/antispoof.xml',
+    '--profile',
+    join(work, 'bridge.yaml'),
+    '--bind',
+    'nic=frontend,filter=guard,profile=lab-bridge,IP=${guest_ip}',
+  ]);
   if (embed.code !== 0) throw new Error(embed.err);
   writeFileSync(varsFile, `defaults:\n  guest_ip: ${guestIp}\n  bridge: ${bridge}\n  ip: ${guestIp}\n  admin_password: { value: x, secret: true }\n`);
   // A foreign domain and a foreign filter on the same host.
-  writeFileSync(join(work, 'foreign-filter.xml'), `<filter name='${foreignFilter}' chain='ipv4'><rule action='drop' direction='out' priority='500'><ip match='no' srcipaddr='10.99.0.1'/></rule></filter>`);
+  writeFileSync(
+    join(work, 'foreign-filter.xml'),
+    `<filter name='${foreignFilter}' chain='ipv4'><rule action='drop' direction='out' priority='500'><ip match='no' srcipaddr='10.99.0.1'/></rule></filter>`,
+  );
   virsh('nwfilter-define', '--validate', join(work, 'foreign-filter.xml'));
   cleanup.push(() => virsh('nwfilter-undefine', foreignFilter));
-  writeFileSync(join(work, 'foreign.xml'), `<domain type='${testDomainType()}'><name>${foreignDomain}</name><memory unit='MiB'>32</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><interface type='bridge'><source bridge='${bridge}'/><filterref filter='${foreignFilter}'/></interface></devices></domain>`);
+  writeFileSync(
+    join(work, 'foreign.xml'),
+    `<domain type='${testDomainType()}'><name>${foreignDomain}</name><memory unit='MiB'>32</memory><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><interface type='bridge'><source bridge='${bridge}'/><filterref filter='${foreignFilter}'/></interface></devices></domain>`,
+  );
   virsh('define', join(work, 'foreign.xml'));
   cleanup.push(() => virsh('undefine', foreignDomain));
   // Running, so its filter is instantiated too (no disk: it idles in the firmware).
@@ -175,7 +203,9 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
   it('an iptables jump removed (as a firewall reload would) is firewall-rules-missing; --repair restores it', async () => {
     const dev = tap();
     expect(run('iptables', ['-S', `FO-${dev}`]).stdout).toMatch(/--dport 22/);
-    const jump = run('iptables', ['-S', 'libvirt-out']).stdout.split('\n').find((l) => l.includes(`-g FO-${dev}`))!;
+    const jump = run('iptables', ['-S', 'libvirt-out'])
+      .stdout.split('\n')
+      .find((l) => l.includes(`-g FO-${dev}`))!;
     run('iptables', ['-D', ...jump.replace(/^-A /, '').split(' ')]);
     const r = await audit('--json');
     expect(r.code).toBe(1);
@@ -206,7 +236,11 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
     expect(run('ebtables', ['-t', 'nat', '-L']).stdout).toContain('10.78.0.99');
     const r = await audit('--json');
     expect(r.code).toBe(1);
-    expect(findings(r.out).map((f) => f.class).sort()).toEqual(['changed-domain', 'changed-parameters']);
+    expect(
+      findings(r.out)
+        .map((f) => f.class)
+        .sort(),
+    ).toEqual(['changed-domain', 'changed-parameters']);
     const fixed = await audit('--repair', '--json');
     expect(fixed.code, fixed.out).toBe(0);
     expect(JSON.parse(fixed.out).repairs).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'update-interface', ok: true })]));
@@ -249,7 +283,9 @@ describe.skipIf(!live).sequential('audit over SSH', () => {
     expect(r.code).toBe(1);
     const h = JSON.parse(r.out).hosts[0];
     expect(h).toMatchObject({ status: 'cannot-verify', vms: [{ name: vm, status: 'cannot-verify' }] });
-    expect(h.vms[0].findings).toEqual([expect.objectContaining({ class: 'cannot-verify', interface: tap(), filter: guard, repairable: false, detail: expect.stringMatching(/ebtables is not installed/) })]);
+    expect(h.vms[0].findings).toEqual([
+      expect.objectContaining({ class: 'cannot-verify', interface: tap(), filter: guard, repairable: false, detail: expect.stringMatching(/ebtables is not installed/) }),
+    ]);
     const repaired = await cli(['audit', pkg, '--host', other, ...common(), '--repair', '--json']);
     expect(repaired.code).toBe(1);
     expect(JSON.parse(repaired.out).repairs).toEqual([]);

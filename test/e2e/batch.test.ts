@@ -41,7 +41,7 @@ describe.skipIf(!cluster)('execBatch over a real sshd', () => {
     { code: 0, output: 'two\n\nlines\n' },
   ];
 
-  it('keeps each command\'s output and exit code apart, in order, and never lets a shell read the words', async () => {
+  it("keeps each command's output and exit code apart, in order, and never lets a shell read the words", async () => {
     expect(await execBatch(await transport(), commands())).toEqual(expected);
     expect(existsSync(canary())).toBe(false);
   });

@@ -34,7 +34,10 @@ beforeAll(async () => {
   const size = statSync(join(pkg, 'web-disk1.vmdk')).size;
   const ovf = readFileSync('examples/web-appliance/web-appliance.ovf', 'utf8').replace('ovf:size="131072"', `ovf:size="${size}"`).replace('ovf:capacity="64"', 'ovf:capacity="192"');
   writeFileSync(join(pkg, 'big.ovf'), ovf);
-  const sha = (f: string) => createHash('sha256').update(readFileSync(join(pkg, f))).digest('hex');
+  const sha = (f: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(pkg, f)))
+      .digest('hex');
   writeFileSync(join(pkg, 'big.mf'), `SHA256(big.ovf)= ${sha('big.ovf')}\nSHA256(web-disk1.vmdk)= ${sha('web-disk1.vmdk')}\n`);
 }, 120_000);
 
@@ -76,17 +79,23 @@ describe.skipIf(!live)('an upload cut by a dying sshd', () => {
       });
       expect(cut).toBe(true);
       expect(first.report.vms).toMatchObject([{ name: `${tenant}-web`, status: 'failed' }]);
-      const stored = run('ls', ['-1', `${storage}/images`]).stdout.split('\n').filter(Boolean);
+      const stored = run('ls', ['-1', `${storage}/images`])
+        .stdout.split('\n')
+        .filter(Boolean);
       // Only temporary names, never <sha256>.qcow2 half-written.
       expect(stored.every((f) => f.includes('.ovfpipe-tmp-') || f.includes('.ovfpipe-part-'))).toBe(true);
 
       await cluster!.start(0);
       const second = await deploy(request());
       expect(second.report.vms).toMatchObject([{ name: `${tenant}-web`, status: 'created' }]);
-      const images = run('ls', ['-1', `${storage}/images`]).stdout.split('\n').filter((f) => f && !f.includes('.ovfpipe-tmp-') && !f.includes('.ovfpipe-part-'));
+      const images = run('ls', ['-1', `${storage}/images`])
+        .stdout.split('\n')
+        .filter((f) => f && !f.includes('.ovfpipe-tmp-') && !f.includes('.ovfpipe-part-'));
       // The store holds the conversion only, named by the sha256 of the vmdk the package carries,
       // and its contents are exactly the disk the vmdk describes.
-      const vmdkSha = createHash('sha256').update(readFileSync(join(pkg, 'web-disk1.vmdk'))).digest('hex');
+      const vmdkSha = createHash('sha256')
+        .update(readFileSync(join(pkg, 'web-disk1.vmdk')))
+        .digest('hex');
       expect(images).toEqual([`${vmdkSha}.qcow2`]);
       expect(run('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', join(work, 'disk.raw'), `${storage}/images/${vmdkSha}.qcow2`]).status).toBe(0);
 
@@ -94,7 +103,10 @@ describe.skipIf(!live)('an upload cut by a dying sshd', () => {
       // versions kept it) that is a vmdk descriptor naming a host file is refused, not converted.
       const storage2 = `${storage}-planted`;
       mkdirSync(`${storage2}/images`, { recursive: true });
-      writeFileSync(`${storage2}/images/${vmdkSha}.vmdk`, `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 256 FLAT "${join(work, 'disk.raw')}" 0\n`);
+      writeFileSync(
+        `${storage2}/images/${vmdkSha}.vmdk`,
+        `# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 256 FLAT "${join(work, 'disk.raw')}" 0\n`,
+      );
       try {
         const planted = await deploy({ ...request(), storageRoot: storage2 });
         expect(planted.report.vms).toMatchObject([{ name: `${tenant}-web`, status: 'failed', error: expect.stringMatching(/not a single sparse extent.*refused/) }]);

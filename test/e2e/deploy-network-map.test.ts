@@ -38,8 +38,26 @@ async function cli(args: string[]) {
 
 const host = (i: number) => `ssh://root@127.0.0.1:${cluster!.hosts[i]!.port}`;
 const deployArgs = (tenant: string, i: number, ...more: string[]) => [
-  'deploy', 'examples/web-appliance', '--host', host(i), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
-  '--storage', storage, '--tenant', tenant, '--vars', VARS, '--domain-type', testDomainType(), '--graphics', 'none', '--json', ...more,
+  'deploy',
+  'examples/web-appliance',
+  '--host',
+  host(i),
+  '--identity',
+  cluster!.clientKey,
+  '--known-hosts',
+  cluster!.knownHostsFile,
+  '--storage',
+  storage,
+  '--tenant',
+  tenant,
+  '--vars',
+  VARS,
+  '--domain-type',
+  testDomainType(),
+  '--graphics',
+  'none',
+  '--json',
+  ...more,
 ];
 
 beforeAll(() => {
@@ -108,7 +126,9 @@ describe.skipIf(!live).sequential('deploy with network mappings', () => {
     expect(bad.err).toContain("network mapping names 'backend', which the package does not have; its networks: frontend");
     const missing = await cli(deployArgs(tenants.missing, 0, '--network', `frontend=no-such-net-${id}`));
     expect(missing.code).toBe(1);
-    expect(missing.err + missing.out).toContain(`libvirt network no-such-net-${id} (needed by ${tenants.missing}-web) is not defined: define it, or map OVF network 'frontend' with --network frontend=NETWORK or --bridge frontend=BRIDGE`);
+    expect(missing.err + missing.out).toContain(
+      `libvirt network no-such-net-${id} (needed by ${tenants.missing}-web) is not defined: define it, or map OVF network 'frontend' with --network frontend=NETWORK or --bridge frontend=BRIDGE`,
+    );
   });
 
   it('a VM with a disk that cannot be rendered fails alone, located; the other VM of the package deploys; exit 1', async () => {
@@ -118,11 +138,36 @@ describe.skipIf(!live).sequential('deploy with network mappings', () => {
     writeFileSync(join(pkg, 'two-tier.ovf'), readFileSync('examples/two-tier/two-tier.ovf', 'utf8').replace('ovf:/disk/db-disk', 'ovf:/disk/no-such-disk'));
     const vars = join(work, 'two-tier-vars.yaml');
     writeFileSync(vars, `bridge: ${plainBridge}\ndb_bridge: ${plainBridge}\nip: 10.0.0.10\nweb_ip: 10.0.0.10\n`);
-    const r = await cli(['deploy', pkg, '--host', host(0), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', tenants.disk, '--vars', vars, '--domain-type', testDomainType(), '--json']);
+    const r = await cli([
+      'deploy',
+      pkg,
+      '--host',
+      host(0),
+      '--identity',
+      cluster!.clientKey,
+      '--known-hosts',
+      cluster!.knownHostsFile,
+      '--storage',
+      storage,
+      '--tenant',
+      tenants.disk,
+      '--vars',
+      vars,
+      '--domain-type',
+      testDomainType(),
+      '--json',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(new RegExp(`two-tier\\.ovf:\\d+:\\d+: error: VirtualSystem\\[db\\]/Item\\[InstanceID=\\d+\\]: disk cannot be rendered: HostResource 'ovf:/disk/no-such-disk' names no Disk or File in the package \\[render-disk\\]`));
+    expect(r.err).toMatch(
+      new RegExp(
+        `two-tier\\.ovf:\\d+:\\d+: error: VirtualSystem\\[db\\]/Item\\[InstanceID=\\d+\\]: disk cannot be rendered: HostResource 'ovf:/disk/no-such-disk' names no Disk or File in the package \\[render-disk\\]`,
+      ),
+    );
     const vms = JSON.parse(r.out).vms as Array<{ name: string; status: string; error?: string }>;
-    expect(vms.map((v) => [v.name, v.status]).sort()).toEqual([[`${tenants.disk}-db`, 'failed'], [`${tenants.disk}-web`, 'created']]);
+    expect(vms.map((v) => [v.name, v.status]).sort()).toEqual([
+      [`${tenants.disk}-db`, 'failed'],
+      [`${tenants.disk}-web`, 'created'],
+    ]);
     expect(virsh('list', '--all', '--name').stdout).not.toContain(`${tenants.disk}-db`);
   });
 

@@ -47,7 +47,9 @@ beforeAll(async () => {
   const ovf = readFileSync('examples/web-appliance/web-appliance.ovf', 'utf8').replace('ovf:size="131072"', `ovf:size="${vmdkSize}"`).replace('ovf:capacity="64"', 'ovf:capacity="256"');
   writeFileSync(join(pkg, 'big.ovf'), ovf);
   vmdkSha = await sha256File(join(pkg, 'web-disk1.vmdk'));
-  const ovfSha = createHash('sha256').update(readFileSync(join(pkg, 'big.ovf'))).digest('hex');
+  const ovfSha = createHash('sha256')
+    .update(readFileSync(join(pkg, 'big.ovf')))
+    .digest('hex');
   writeFileSync(join(pkg, 'big.mf'), `SHA256(big.ovf)= ${ovfSha}\nSHA256(web-disk1.vmdk)= ${vmdkSha}\n`);
   writeFileSync(join(work, 'vars.yaml'), 'ip: 10.0.0.5\nadmin_password: x\n');
 }, 180_000);
@@ -136,11 +138,27 @@ describe.skipIf(!live)('resuming a cut upload', () => {
       spawn(
         process.execPath,
         [
-          'dist/cli/bin.js', 'deploy', pkg,
-          '--host', `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`,
-          '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
-          '--tenant', `${tenant}s`, '--vars', join(work, 'vars.yaml'),
-          '--storage', store, '--domain-type', testDomainType(), '--network', `frontend=${netName}`, '--report', reportFile,
+          'dist/cli/bin.js',
+          'deploy',
+          pkg,
+          '--host',
+          `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`,
+          '--identity',
+          cluster!.clientKey,
+          '--known-hosts',
+          cluster!.knownHostsFile,
+          '--tenant',
+          `${tenant}s`,
+          '--vars',
+          join(work, 'vars.yaml'),
+          '--storage',
+          store,
+          '--domain-type',
+          testDomainType(),
+          '--network',
+          `frontend=${netName}`,
+          '--report',
+          reportFile,
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -193,8 +211,29 @@ describe.skipIf(!live)('resuming a cut upload', () => {
     const start = () =>
       spawn(
         process.execPath,
-        ['dist/cli/bin.js', 'deploy', pkg, '--host', `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`, '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
-          '--tenant', `${tenant}t`, '--vars', join(work, 'vars.yaml'), '--storage', store, '--domain-type', testDomainType(), '--network', `frontend=${netName}`, '--report', report],
+        [
+          'dist/cli/bin.js',
+          'deploy',
+          pkg,
+          '--host',
+          `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`,
+          '--identity',
+          cluster!.clientKey,
+          '--known-hosts',
+          cluster!.knownHostsFile,
+          '--tenant',
+          `${tenant}t`,
+          '--vars',
+          join(work, 'vars.yaml'),
+          '--storage',
+          store,
+          '--domain-type',
+          testDomainType(),
+          '--network',
+          `frontend=${netName}`,
+          '--report',
+          report,
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       );
     const partialSize = () => {
@@ -254,7 +293,10 @@ describe.skipIf(!live)('resuming a cut upload', () => {
   it('--disk-mode backing: the overlay sits on the verified upload itself, nothing converted (timed against convert in the same run)', async () => {
     const seconds: Record<string, number> = {};
     await withFrontend(async () => {
-      for (const [mode, t] of [['convert', 'c'], ['backing', 'b']] as const) {
+      for (const [mode, t] of [
+        ['convert', 'c'],
+        ['backing', 'b'],
+      ] as const) {
         const started = Date.now();
         const r = await deploy({
           pkg,
@@ -275,7 +317,10 @@ describe.skipIf(!live)('resuming a cut upload', () => {
     expect(readdirSync(`${storage}-convert/images`)).toEqual([`${vmdkSha}.qcow2`]);
     expect(readdirSync(`${storage}-backing/images`)).toEqual([`${vmdkSha}.vmdk`]);
     const overlay = readdirSync(`${storage}-backing/vms/${tenant}b-web`).find((f) => f.endsWith('.qcow2'))!;
-    const info = JSON.parse(run('qemu-img', ['info', '--output=json', '-U', join(`${storage}-backing/vms/${tenant}b-web`, overlay)]).stdout) as { 'backing-filename'?: string; 'backing-filename-format'?: string };
+    const info = JSON.parse(run('qemu-img', ['info', '--output=json', '-U', join(`${storage}-backing/vms/${tenant}b-web`, overlay)]).stdout) as {
+      'backing-filename'?: string;
+      'backing-filename-format'?: string;
+    };
     expect(info['backing-filename']).toBe(`${storage}-backing/images/${vmdkSha}.vmdk`);
     expect(info['backing-filename-format']).toBe('vmdk');
     // The VM sees the same disk either way.

@@ -55,15 +55,30 @@ describe.skipIf(!live)('rollback of a VM whose remote steps fail', () => {
   it('names the failing step, undoes what its earlier steps did in one round trip, and leaves the rest', async () => {
     const host = `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`;
     const connect = hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile });
-    const vars = parseVarsYaml(`defaults:\n  bridge: ${bridges[0]}\n  db_bridge: ${bridges[1]}\ntenants:\n  ${tenant}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`).vars;
-    const dry = await deploy({ pkg: 'examples/two-tier', tenant, vars, hosts: [host], connect, connectUri: 'qemu:///system', storageRoot: storage, options: renderOptions({ domainType: 'qemu' }), dryRun: true });
+    const vars = parseVarsYaml(
+      `defaults:\n  bridge: ${bridges[0]}\n  db_bridge: ${bridges[1]}\ntenants:\n  ${tenant}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`,
+    ).vars;
+    const dry = await deploy({
+      pkg: 'examples/two-tier',
+      tenant,
+      vars,
+      hosts: [host],
+      connect,
+      connectUri: 'qemu:///system',
+      storageRoot: storage,
+      options: renderOptions({ domainType: 'qemu' }),
+      dryRun: true,
+    });
     const plan: HostPlan = dry.plans[0]!.plan!;
     expect(plan.vms.map((v) => v.action)).toEqual(['create', 'create']);
     const web = plan.vms.find((v) => v.vm.name === `${tenant}-web`)!;
     const db = plan.vms.find((v) => v.vm.name === `${tenant}-db`)!;
     // web: libvirt refuses the definition. db: defines, but cannot start (a disk whose file does not exist).
     web.vm.xml = web.vm.xml.replace(/<memory unit='KiB'>/, "<memory unit='bogus'>");
-    db.vm.xml = db.vm.xml.replace('</devices>', `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${storage}/missing.img'/><target dev='vdz' bus='virtio'/></disk></devices>`);
+    db.vm.xml = db.vm.xml.replace(
+      '</devices>',
+      `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${storage}/missing.img'/><target dev='vdz' bus='virtio'/></disk></devices>`,
+    );
     db.start = true;
 
     const t = await connect(host);
@@ -71,7 +86,10 @@ describe.skipIf(!live)('rollback of a VM whose remote steps fail', () => {
     const counted: Transport = { label: t.label, exec: (argv, o) => (execs.push(argv[0] === 'bash' ? argv[3]! : argv[0]!), t.exec(argv, o)), put: (d, p, o) => t.put(d, p, o), close: () => t.close() };
     try {
       const out = await executeHostPlan(plan, { transport: counted, host, connectUri: 'qemu:///system', openImage: (step) => Promise.resolve(createReadStream(join('examples/two-tier', step.href))) });
-      expect(out.vms.map((v) => [v.name, v.status])).toEqual([[`${tenant}-web`, 'failed'], [`${tenant}-db`, 'failed']]);
+      expect(out.vms.map((v) => [v.name, v.status])).toEqual([
+        [`${tenant}-web`, 'failed'],
+        [`${tenant}-db`, 'failed'],
+      ]);
       expect(out.vms[0]!.error).toMatch(/^virsh define: .*bogus/s);
       expect(out.vms[1]!.error).toMatch(/^virsh start: .*missing\.img/s);
       // Per VM: one apply round trip, then one rollback round trip.
@@ -86,7 +104,11 @@ describe.skipIf(!live)('rollback of a VM whose remote steps fail', () => {
     expect(existsSync(`${storage}/vms/${tenant}-web/web-disk.qcow2`)).toBe(false);
     expect(existsSync(`${storage}/vms/${tenant}-db/db-disk.qcow2`)).toBe(false);
     // What the VMs share stays: the image in the store, and the filters.
-    expect(run('ls', [`${storage}/images`]).stdout.trim().split('\n')).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.qcow2$/)]);
+    expect(
+      run('ls', [`${storage}/images`])
+        .stdout.trim()
+        .split('\n'),
+    ).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.qcow2$/)]);
     expect(virsh('nwfilter-list').stdout).toContain(`${tenant}-db-guard`);
   });
 });

@@ -36,11 +36,28 @@ async function cli(args: string[]) {
 }
 
 const varsFile = join(work, 'vars.yaml');
-const varsText = (t: string) => `defaults:\n  bridge: ${bridges[0]}\n  db_bridge: ${bridges[1]}\ntenants:\n  ${t}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`;
+const varsText = (t: string) =>
+  `defaults:\n  bridge: ${bridges[0]}\n  db_bridge: ${bridges[1]}\ntenants:\n  ${t}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`;
 
 function deployArgs(...hosts: number[]): string[] {
-  return ['deploy', 'examples/two-tier', ...hosts.flatMap((h) => ['--host', host(h)]), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
-    '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--domain-type', testDomainType(), '--json'];
+  return [
+    'deploy',
+    'examples/two-tier',
+    ...hosts.flatMap((h) => ['--host', host(h)]),
+    '--identity',
+    cluster!.clientKey,
+    '--known-hosts',
+    cluster!.knownHostsFile,
+    '--storage',
+    storage,
+    '--tenant',
+    tenant,
+    '--vars',
+    varsFile,
+    '--domain-type',
+    testDomainType(),
+    '--json',
+  ];
 }
 
 beforeAll(async () => {
@@ -61,7 +78,8 @@ afterAll(async () => {
       run('virsh', ['-c', 'qemu:///system', 'destroy', d], { allowFail: true });
       run('virsh', ['-c', 'qemu:///system', 'undefine', d], { allowFail: true });
     }
-    for (const f of ['db-guard', 'antispoof', 'web-ingress']) for (const t of [tenant, `${tenant}x`, `${tenant}s`, `${tenant}c`]) run('virsh', ['-c', 'qemu:///system', 'nwfilter-undefine', `${t}-${f}`], { allowFail: true });
+    for (const f of ['db-guard', 'antispoof', 'web-ingress'])
+      for (const t of [tenant, `${tenant}x`, `${tenant}s`, `${tenant}c`]) run('virsh', ['-c', 'qemu:///system', 'nwfilter-undefine', `${t}-${f}`], { allowFail: true });
   }
   for (const step of made.reverse()) step();
   await cluster?.stopAll();
@@ -81,7 +99,7 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     expect(virsh('list', '--all', '--name').stdout).not.toContain(`${tenant}-web`);
   });
 
-  it('with host B down, lands host A\'s VM, exits 1 and names the failure; then converges; then changes nothing', async () => {
+  it("with host B down, lands host A's VM, exits 1 and names the failure; then converges; then changes nothing", async () => {
     await cluster!.stop(1);
     const html = join(work, 'deploy.html');
     const first = await cli([...deployArgs(0, 1), '--html', html]);
@@ -92,10 +110,9 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     expect(page).toContain(`<div class="lane failed" data-vm="${tenant}-db" data-status="failed">`);
     expect(page).toContain(`<div class="lane" data-vm="${tenant}-web" data-status="created">`);
     expect(page).toContain(`data-tenant="${tenant}"`);
-    expect(r1.vms).toEqual(expect.arrayContaining([
-      expect.objectContaining({ name: `${tenant}-web`, status: 'created' }),
-      expect.objectContaining({ name: `${tenant}-db`, status: 'failed', error: expect.any(String) }),
-    ]));
+    expect(r1.vms).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: `${tenant}-web`, status: 'created' }), expect.objectContaining({ name: `${tenant}-db`, status: 'failed', error: expect.any(String) })]),
+    );
     expect(r1.hosts.find((h: { host: string }) => h.host === host(1)).status).toBe('failed');
     expect(r1.bytesUploaded).toBeGreaterThan(0);
     expect(virsh('dumpxml', `${tenant}-web`).stdout).toContain(`<filterref filter='${tenant}-web-ingress'>`);
@@ -105,10 +122,15 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     expect(second.err).not.toMatch(/failed/);
     expect(second.code).toBe(0);
     const r2 = JSON.parse(second.out);
-    expect(r2.vms.map((v: { name: string; status: string }) => [v.name, v.status]).sort()).toEqual([[`${tenant}-db`, 'created'], [`${tenant}-web`, 'unchanged']]);
+    expect(r2.vms.map((v: { name: string; status: string }) => [v.name, v.status]).sort()).toEqual([
+      [`${tenant}-db`, 'created'],
+      [`${tenant}-web`, 'unchanged'],
+    ]);
     // Both VMs share one image: the store holds it once (content-addressed: <sha256 of the vmdk>.qcow2),
     // converted straight from the verified upload; no temporary file is left.
-    const images = run('ls', [join(storage, 'images')]).stdout.trim().split('\n');
+    const images = run('ls', [join(storage, 'images')])
+      .stdout.trim()
+      .split('\n');
     expect(images).toHaveLength(1);
     expect(images[0]).toMatch(/^[0-9a-f]{64}\.qcow2$/);
 
@@ -161,7 +183,7 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     expect(virsh('dumpxml', foreign).stdout).toBe(before);
   });
 
-  it('hosts probe reports each host\'s capabilities, and an unreachable host', async () => {
+  it("hosts probe reports each host's capabilities, and an unreachable host", async () => {
     const r = await cli(['hosts', 'probe', '--host', host(1), '--host', 'ssh://root@127.0.0.1:1', '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--json']);
     expect(r.code).toBe(1);
     const [ok, down] = JSON.parse(r.out);
@@ -216,14 +238,38 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     const isoSize = statSync(join(pkg, 'tools.iso')).size;
     const cdItem = `<Item>\n          <rasd:ElementName>CD-ROM 1</rasd:ElementName>\n          <rasd:HostResource>ovf:/file/tools</rasd:HostResource>\n          <rasd:InstanceID>5</rasd:InstanceID>\n          <rasd:ResourceType>15</rasd:ResourceType>\n        </Item>\n      </VirtualHardwareSection>\n    </VirtualSystem>\n  </VirtualSystemCollection>`;
     const ovf = readFileSync('examples/two-tier/two-tier.ovf', 'utf8')
-      .replace('<File ovf:id="file1" ovf:href="app-disk1.vmdk" ovf:size="131072"/>', `<File ovf:id="file1" ovf:href="app-disk1.vmdk" ovf:size="131072"/>\n    <File ovf:id="tools" ovf:href="tools.iso" ovf:size="${isoSize}"/>`)
+      .replace(
+        '<File ovf:id="file1" ovf:href="app-disk1.vmdk" ovf:size="131072"/>',
+        `<File ovf:id="file1" ovf:href="app-disk1.vmdk" ovf:size="131072"/>\n    <File ovf:id="tools" ovf:href="tools.iso" ovf:size="${isoSize}"/>`,
+      )
       .replace(/<\/VirtualHardwareSection>\s*<\/VirtualSystem>\s*<\/VirtualSystemCollection>/, cdItem);
     writeFileSync(join(pkg, 'with-cd.ovf'), ovf);
-    const sha = (f: string) => createHash('sha256').update(readFileSync(join(pkg, f))).digest('hex');
+    const sha = (f: string) =>
+      createHash('sha256')
+        .update(readFileSync(join(pkg, f)))
+        .digest('hex');
     writeFileSync(join(pkg, 'with-cd.mf'), ['with-cd.ovf', 'app-disk1.vmdk', 'tools.iso'].map((f) => `SHA256(${f})= ${sha(f)}\n`).join(''));
     const vars = join(work, 'cd-vars.yaml');
     writeFileSync(vars, varsText(t));
-    const args = ['deploy', pkg, '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', t, '--vars', vars, '--domain-type', testDomainType(), '--json'];
+    const args = [
+      'deploy',
+      pkg,
+      '--host',
+      host(1),
+      '--identity',
+      cluster!.clientKey,
+      '--known-hosts',
+      cluster!.knownHostsFile,
+      '--storage',
+      storage,
+      '--tenant',
+      t,
+      '--vars',
+      vars,
+      '--domain-type',
+      testDomainType(),
+      '--json',
+    ];
     const first = await cli(args);
     expect(first.err).not.toMatch(/failed/);
     expect(first.code).toBe(0);
@@ -233,11 +279,29 @@ describe.skipIf(!live).sequential('deploy over SSH', () => {
     const again = JSON.parse((await cli(args)).out);
     expect(again.vms.every((v: { status: string }) => v.status === 'unchanged')).toBe(true);
     expect(again.bytesUploaded).toBe(0);
-    expect((await cli(['destroy', pkg, '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', t, '--vars', vars])).code).toBe(0);
+    expect((await cli(['destroy', pkg, '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', t, '--vars', vars])).code).toBe(
+      0,
+    );
   });
 
   it('destroy removes what ovfpipe created for the tenant, and nothing else', async () => {
-    const args = ['destroy', 'examples/two-tier', '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--json'];
+    const args = [
+      'destroy',
+      'examples/two-tier',
+      '--host',
+      host(1),
+      '--identity',
+      cluster!.clientKey,
+      '--known-hosts',
+      cluster!.knownHostsFile,
+      '--storage',
+      storage,
+      '--tenant',
+      tenant,
+      '--vars',
+      varsFile,
+      '--json',
+    ];
     const r = await cli(args);
     expect(r.code).toBe(0);
     const names = virsh('list', '--all', '--name').stdout;

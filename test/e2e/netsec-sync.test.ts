@@ -105,7 +105,7 @@ afterAll(async () => {
 describe.skipIf(!live).sequential('netsec sync over SSH with a real libvirtd', { timeout: 180_000 }, () => {
   let tree: FilterTree;
 
-  it('reads the domain\'s filter tree on host A, referenced before referencing', async () => {
+  it("reads the domain's filter tree on host A, referenced before referencing", async () => {
     const a = await connect(0);
     try {
       tree = await readFilterTree(a, LIBVIRT_URI, DOMAIN);
@@ -117,13 +117,15 @@ describe.skipIf(!live).sequential('netsec sync over SSH with a real libvirtd', {
     const names = tree.filters.map((f) => f.name);
     expect(names.slice(-3)).toEqual(['clean-traffic', B, A]);
     // clean-traffic's own references (built-ins) come before it, each once.
-    for (const ref of ['no-mac-spoofing', 'no-ip-spoofing', 'no-arp-spoofing', 'no-arp-mac-spoofing', 'qemu-announce-self'])
-      expect(names.indexOf(ref)).toBeLessThan(names.indexOf('clean-traffic'));
+    for (const ref of ['no-mac-spoofing', 'no-ip-spoofing', 'no-arp-spoofing', 'no-arp-mac-spoofing', 'qemu-announce-self']) expect(names.indexOf(ref)).toBeLessThan(names.indexOf('clean-traffic'));
     expect(new Set(names).size).toBe(names.length);
-    expect(tree.filters.filter((f) => !f.builtin).map((f) => [f.name, f.uuid])).toEqual([[B, original.get(B)!.uuid], [A, original.get(A)!.uuid]]);
+    expect(tree.filters.filter((f) => !f.builtin).map((f) => [f.name, f.uuid])).toEqual([
+      [B, original.get(B)!.uuid],
+      [A, original.get(A)!.uuid],
+    ]);
   });
 
-  it('defines what the target lacks (b, then a) with the source\'s uuids; built-ins only checked', async () => {
+  it("defines what the target lacks (b, then a) with the source's uuids; built-ins only checked", async () => {
     // Emulate "host B lacks the filters": the domain is shut off, so they are unused and can go.
     expect(virsh('domstate', DOMAIN).stdout.trim()).toBe('shut off');
     virsh('nwfilter-undefine', A);
@@ -133,7 +135,10 @@ describe.skipIf(!live).sequential('netsec sync over SSH with a real libvirtd', {
     const b = await connect(1);
     const out = await syncFilterTree(tree, b, LIBVIRT_URI).finally(() => b.close());
     const mine = out.filter((f) => !f.builtin);
-    expect(mine.map((f) => [f.name, f.status])).toEqual([[B, 'defined'], [A, 'defined']]);
+    expect(mine.map((f) => [f.name, f.status])).toEqual([
+      [B, 'defined'],
+      [A, 'defined'],
+    ]);
     expect(out.find((f) => f.name === 'clean-traffic')).toMatchObject({ status: 'builtin', builtin: true });
     expect(out.filter((f) => f.builtin).every((f) => f.status === 'builtin')).toBe(true);
     for (const name of [A, B]) {
@@ -163,7 +168,7 @@ describe.skipIf(!live).sequential('netsec sync over SSH with a real libvirtd', {
   });
 
   it('updates a filter whose content differs on the target (same uuid)', async () => {
-    defineFilter(filterB(`<rule action='drop' direction='out' priority='600'><udp dstportstart='53'/></rule>`).replace('chain=\'root\'>', `chain='root'><uuid>${original.get(B)!.uuid}</uuid>`));
+    defineFilter(filterB(`<rule action='drop' direction='out' priority='600'><udp dstportstart='53'/></rule>`).replace("chain='root'>", `chain='root'><uuid>${original.get(B)!.uuid}</uuid>`));
     expect(sameFilter(dumpFilter(B), original.get(B)!.xml)).toBe(false);
     const b = await connect(1);
     const out = await syncFilterTree(tree, b, LIBVIRT_URI).finally(() => b.close());
@@ -179,7 +184,7 @@ describe.skipIf(!live).sequential('netsec sync over SSH with a real libvirtd', {
     expect(foreignUuid).not.toBe(original.get(A)!.uuid);
     const foreign = dumpFilter(A);
     // b differs too: it would be updated, but a refusal blocks every change.
-    defineFilter(filterB(`<rule action='drop' direction='out' priority='600'><udp dstportstart='53'/></rule>`).replace('chain=\'root\'>', `chain='root'><uuid>${original.get(B)!.uuid}</uuid>`));
+    defineFilter(filterB(`<rule action='drop' direction='out' priority='600'><udp dstportstart='53'/></rule>`).replace("chain='root'>", `chain='root'><uuid>${original.get(B)!.uuid}</uuid>`));
     const changedB = dumpFilter(B);
 
     const b = await connect(1);
@@ -204,7 +209,7 @@ describe.skipIf(!live).sequential('netsec sync over SSH with a real libvirtd', {
     expect((await cli(syncArgs(DOMAIN, '--migrate', '--to-connect', 'qemu+tls://x/system'))).code).toBe(2);
   });
 
-  it('--force replaces the foreign filter (unused) and restores the source\'s uuid', async () => {
+  it("--force replaces the foreign filter (unused) and restores the source's uuid", async () => {
     const b = await connect(1);
     const out = await syncFilterTree(tree, b, LIBVIRT_URI, { force: true }).finally(() => b.close());
     expect(statuses(out)).toMatchObject({ [B]: 'updated', [A]: 'replaced' });
@@ -222,7 +227,13 @@ describe.skipIf(!live).sequential('netsec sync over SSH with a real libvirtd', {
     }
     defineFilter(`<filter name='${C}' chain='root'><filterref filter='clean-traffic'/></filter>`);
     const path = join(work, 'running.xml');
-    writeFileSync(path, domainXml.replace(DOMAIN, RUNNING).replace(`<interface type='network'>\n      <source network='default'/>`, `<interface type='bridge'>\n      <source bridge='${bridge}'/>`).replace(`filter='${A}'`, `filter='${C}'`));
+    writeFileSync(
+      path,
+      domainXml
+        .replace(DOMAIN, RUNNING)
+        .replace(`<interface type='network'>\n      <source network='default'/>`, `<interface type='bridge'>\n      <source bridge='${bridge}'/>`)
+        .replace(`filter='${A}'`, `filter='${C}'`),
+    );
     virsh('define', path);
     const a = await connect(0);
     const runTree = await readFilterTree(a, LIBVIRT_URI, RUNNING).finally(() => a.close());

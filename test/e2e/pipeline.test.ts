@@ -64,7 +64,7 @@ describe.skipIf(!live).sequential('the example provisioning pipeline', () => {
     expect(virsh('list', '--all', '--name').stdout).not.toContain('acme-web');
   });
 
-  it('with host B down, lands host A\'s VMs, exits 1 and marks B\'s VMs failed', async () => {
+  it("with host B down, lands host A's VMs, exits 1 and marks B's VMs failed", async () => {
     await cluster!.stop(1);
     const report = join(work, 'r1.json');
     const r = await ovfpipe('apply', PIPELINE, '--report', report, '--junit', join(work, 'r1.xml'));
@@ -112,7 +112,7 @@ describe.skipIf(!live).sequential('the example provisioning pipeline', () => {
     expect(JSON.parse(readFileSync(merged, 'utf8')).vms).toHaveLength(7);
   });
 
-  it('destroy leaves none of the pipeline\'s domains', async () => {
+  it("destroy leaves none of the pipeline's domains", async () => {
     const r = await ovfpipe('destroy', PIPELINE);
     expect(r.code, r.err).toBe(0);
     const names = virsh('list', '--all', '--name').stdout.split('\n');

@@ -51,8 +51,21 @@ async function cli(args: string[]) {
 
 const varsFile = join(work, 'vars.yaml');
 const deployArgs = (i: number, ...extra: string[]) => [
-  'deploy', 'examples/two-tier', '--host', host(i), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile,
-  '--storage', storage, '--tenant', tenant, '--vars', varsFile, ...extra,
+  'deploy',
+  'examples/two-tier',
+  '--host',
+  host(i),
+  '--identity',
+  cluster!.clientKey,
+  '--known-hosts',
+  cluster!.knownHostsFile,
+  '--storage',
+  storage,
+  '--tenant',
+  tenant,
+  '--vars',
+  varsFile,
+  ...extra,
 ];
 const stored = () => (existsSync(join(storage, 'images')) ? readdirSync(join(storage, 'images')) : []);
 
@@ -68,7 +81,10 @@ function killByPidFile(file: string): void {
 beforeAll(async () => {
   if (!live) return;
   cluster = await startSshds(2, { wrap: (i, h) => (i === 1 ? ['unshare', '-m', '--propagation', 'private', 'sh', SCRIPT, h.dir] : undefined) });
-  writeFileSync(varsFile, `defaults:\n  bridge: ${bridge}\n  db_bridge: ${bridge}\ntenants:\n  ${tenant}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`);
+  writeFileSync(
+    varsFile,
+    `defaults:\n  bridge: ${bridge}\n  db_bridge: ${bridge}\ntenants:\n  ${tenant}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`,
+  );
   if (run('ip', ['link', 'show', bridge], { allowFail: true }).status !== 0) {
     run('ip', ['link', 'add', bridge, 'type', 'bridge']);
     madeBridge = true;
@@ -91,7 +107,10 @@ describe.skipIf(!live).sequential('preflight: what each host can run', () => {
   it('the pretend host really has no KVM: hosts probe says so, in text and JSON', async () => {
     const r = await cli(['hosts', 'probe', '--host', host(0), '--host', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--json']);
     expect(r.code).toBe(0);
-    const [here, noKvm] = JSON.parse(r.out) as Array<{ kvm: boolean; capabilities?: { domainTypes: string[]; machineAliases: Record<string, string>; diskBuses: string[]; nicModels: string[]; firmware: string[] } }>;
+    const [here, noKvm] = JSON.parse(r.out) as Array<{
+      kvm: boolean;
+      capabilities?: { domainTypes: string[]; machineAliases: Record<string, string>; diskBuses: string[]; nicModels: string[]; firmware: string[] };
+    }>;
     expect(noKvm!.kvm).toBe(false);
     expect(noKvm!.capabilities!.domainTypes).toEqual(['qemu']);
     expect(here!.capabilities!.domainTypes.includes('kvm')).toBe(machineHasKvm());
@@ -112,7 +131,10 @@ describe.skipIf(!live).sequential('preflight: what each host can run', () => {
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out) as { bytesUploaded: number; vms: Array<{ name: string; status: string; error: string }>; hosts: Array<{ status: string }> };
     expect(report.bytesUploaded).toBe(0);
-    expect(report.vms.map((v) => [v.name, v.status])).toEqual([[`${tenant}-web`, 'failed'], [`${tenant}-db`, 'failed']]);
+    expect(report.vms.map((v) => [v.name, v.status])).toEqual([
+      [`${tenant}-web`, 'failed'],
+      [`${tenant}-db`, 'failed'],
+    ]);
     for (const v of report.vms) expect(v.error).toBe(`preflight: host ${host(1)} has no KVM (/dev/kvm missing): pass --domain-type qemu or set defaults.domainType`);
     expect(stored()).toEqual([]);
   });
@@ -122,7 +144,8 @@ describe.skipIf(!live).sequential('preflight: what each host can run', () => {
     expect(r.code).toBe(1);
     const failed = r.err.split('\n').filter((l) => l.startsWith('FAILED '));
     expect(failed).toHaveLength(2);
-    for (const line of failed) expect(line).toMatch(/^FAILED ssh:\/\/root@127\.0\.0\.1:\d+: pre\d+-(web|db): preflight: host ssh:\/\/root@127\.0\.0\.1:\d+ has no KVM \(\/dev\/kvm missing\): pass --domain-type qemu/);
+    for (const line of failed)
+      expect(line).toMatch(/^FAILED ssh:\/\/root@127\.0\.0\.1:\d+: pre\d+-(web|db): preflight: host ssh:\/\/root@127\.0\.0\.1:\d+ has no KVM \(\/dev\/kvm missing\): pass --domain-type qemu/);
     expect(r.err).toMatch(/2 VM\(s\): 2 failed; 0 bytes uploaded/);
   });
 

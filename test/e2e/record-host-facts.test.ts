@@ -34,7 +34,10 @@ const URI = 'qemu:///system';
 const STORAGE = '/var/lib/ovfpipe-e2e/recorded-facts';
 const BRIDGES = ['ovfrec0', 'ovfrec1'];
 const PKG = 'examples/two-tier';
-const vars = (t: string) => parseVarsYaml(`defaults:\n  bridge: ${BRIDGES[0]}\n  db_bridge: ${BRIDGES[1]}\ntenants:\n  ${t}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`).vars;
+const vars = (t: string) =>
+  parseVarsYaml(
+    `defaults:\n  bridge: ${BRIDGES[0]}\n  db_bridge: ${BRIDGES[1]}\ntenants:\n  ${t}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`,
+  ).vars;
 const work = mkdtempSync(join(tmpdir(), 'ovfpipe-record-facts-'));
 let cluster: SshdCluster | undefined;
 
@@ -77,8 +80,14 @@ describe.skipIf(!live)('record host facts fixtures (OVFPIPE_RECORD_FACTS=1)', ()
       saveFixture('host-facts-empty.json', await gatherFacts(t, factsQueryFor(rec, URI, STORAGE, false)));
 
       const deployed = await deploy({
-        pkg: PKG, tenant: 'rec', vars: vars('rec'), hosts: [`ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`],
-        connect: hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile }), connectUri: URI, storageRoot: STORAGE, options: renderOptions({ domainType: 'qemu' }),
+        pkg: PKG,
+        tenant: 'rec',
+        vars: vars('rec'),
+        hosts: [`ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`],
+        connect: hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile }),
+        connectUri: URI,
+        storageRoot: STORAGE,
+        options: renderOptions({ domainType: 'qemu' }),
       });
       expect(deployed.report.vms.map((v) => v.status)).toEqual(['created', 'created']);
       saveFixture('host-facts-deployed.json', await gatherFacts(t, factsQueryFor(rec, URI, STORAGE, false)));
@@ -100,7 +109,17 @@ describe.skipIf(!live)('record host facts fixtures (OVFPIPE_RECORD_FACTS=1)', ()
       virsh('nwfilter-define', '--validate', join(work, 'filter.xml'));
       saveFixture('host-facts-foreign.json', await gatherFacts(t, factsQueryFor(recx, URI, STORAGE, false)));
 
-      await destroyOnHost(t, 'recorder', [{ name: 'rec-web', tenant: 'rec' }, { name: 'rec-db', tenant: 'rec' }], rec.filters, STORAGE, URI);
+      await destroyOnHost(
+        t,
+        'recorder',
+        [
+          { name: 'rec-web', tenant: 'rec' },
+          { name: 'rec-db', tenant: 'rec' },
+        ],
+        rec.filters,
+        STORAGE,
+        URI,
+      );
     } finally {
       await t.close();
     }

@@ -53,10 +53,19 @@ describe.skipIf(!live)('rendered XML on a real libvirtd', () => {
     const guard = join(work, 'guard.xml');
     writeFileSync(guard, "<filter name='guard' chain='root'><filterref filter='antispoof'/><filterref filter='allow-arp'/></filter>");
     await cli([
-      'netsec', 'embed', 'examples/web-appliance', '-o', pkg,
-      '--filter', guard, '--filter', 'examples/netsec/antispoof.xml',
-      '--profile', profile,
-      '--bind', 'nic=frontend,filter=guard,profile=lab-bridge,IP=${guest_ip}',
+      'netsec',
+      'embed',
+      'examples/web-appliance',
+      '-o',
+      pkg,
+      '--filter',
+      guard,
+      '--filter',
+      'examples/netsec/antispoof.xml',
+      '--profile',
+      profile,
+      '--bind',
+      'nic=frontend,filter=guard,profile=lab-bridge,IP=${guest_ip}',
     ]);
     const vars = join(work, 'vars.yaml');
     writeFileSync(vars, `guest_ip: ${guestIp}\nbridge: ${bridge}\nip: ${guestIp}\nadmin_password: { value: x, secret: true }\n`);

@@ -153,7 +153,12 @@ describe.skipIf(!live).sequential('the HTML run report in a real browser', () =>
     // Filtering by a tenant's name.
     await page.fill('#vm-filter', 'picglobex');
     const shown = await page.$$eval('#vm-table tbody tr:not(.hidden)', (trs) => trs.map((tr) => tr.getAttribute('data-vm')));
-    expect(shown.sort()).toEqual(rep.vms.filter((v) => v.tenant === 'picglobex').map((v) => v.name).sort());
+    expect(shown.sort()).toEqual(
+      rep.vms
+        .filter((v) => v.tenant === 'picglobex')
+        .map((v) => v.name)
+        .sort(),
+    );
     expect(await page.textContent('#vm-shown')).toBe(String(shown.length));
     await page.fill('#vm-filter', '');
     expect(await page.locator('#vm-table tbody tr.hidden').count()).toBe(0);
@@ -191,7 +196,10 @@ describe.skipIf(!live).sequential('the HTML run report in a real browser', () =>
     // The same page from the converged report plus the audit JSON.
     const combined = join(work, 'converged-audit.html');
     expect((await ovfpipe('report', 'html', join(work, 'converged.json'), '--audit', auditJson, '-o', combined)).code).toBe(0);
-    for (const [name, file] of [['audit-repaired', html], ['run-with-drift', combined]] as const) {
+    for (const [name, file] of [
+      ['audit-repaired', html],
+      ['run-with-drift', combined],
+    ] as const) {
       const { page, errors, requests } = await browser!.open(file);
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
@@ -224,7 +232,10 @@ describe.skipIf(!live).sequential('the HTML run report in a real browser', () =>
     expect(await page.locator('g.node.builtin').count()).toBeGreaterThanOrEqual(builtins.size);
     expect(await page.locator('g.edge.filterref').count()).toBe(show.filters.reduce((n, f) => n + f.references.length, 0));
     expect(await page.locator('g.edge.binding').count()).toBe(show.bindings.filter((b) => (b as { filter?: string }).filter).length);
-    await page.locator('svg').first().screenshot({ path: join(OUT, 'netsec-graph.png') });
+    await page
+      .locator('svg')
+      .first()
+      .screenshot({ path: join(OUT, 'netsec-graph.png') });
     await page.close();
   }, 120_000);
 });

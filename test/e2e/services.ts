@@ -27,4 +27,3 @@ export function requireLibvirt(what: string): boolean {
   console.warn(`\n*** SKIPPING ${what}: ${why} ***\n`);
   return false;
 }
-

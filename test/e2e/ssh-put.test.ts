@@ -67,7 +67,11 @@ describeSsh('put over a real sshd', () => {
     const r = await putFile(t, local, join(dir, 'image.qcow2'), { onProgress: (n) => progress.push(n) });
     const expected = createHash('sha256').update(readFileSync(local)).digest('hex');
     expect(r).toEqual({ bytes: 64 * MiB, sha256: expected, remoteSha256: expected });
-    expect(createHash('sha256').update(readFileSync(join(dir, 'image.qcow2'))).digest('hex')).toBe(expected);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'image.qcow2')))
+        .digest('hex'),
+    ).toBe(expected);
     expect(progress.at(-1)).toBe(64 * MiB);
     expect(temps(dir)).toEqual([]);
     // umask 077 by default; `mode` sets the final permissions before the rename.

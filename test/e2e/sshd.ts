@@ -186,7 +186,8 @@ export async function startSshds(n: number, opts: { logLevel?: string; plainShel
     child.once('exit', () => live.delete(child));
     const tries = prefix.length > 0 ? 400 : 100;
     for (let k = 0; k < tries; k++) {
-      if (child.exitCode !== null) throw new Error(`sshd on port ${host.port} exited: ${existsSync(host.log) ? readFileSync(host.log, 'utf8').slice(-2000) : `(${argv[0]} exited ${child.exitCode} before sshd started)`}`);
+      if (child.exitCode !== null)
+        throw new Error(`sshd on port ${host.port} exited: ${existsSync(host.log) ? readFileSync(host.log, 'utf8').slice(-2000) : `(${argv[0]} exited ${child.exitCode} before sshd started)`}`);
       if (await portOpen(host.port)) return;
       await sleep(50);
     }
@@ -244,9 +245,7 @@ export async function startSshds(n: number, opts: { logLevel?: string; plainShel
 /** An ssh-agent (ours, stopped by pid) holding `key`; for agent authentication tests. */
 export async function startAgent(dir: string, key: string): Promise<{ socket: string; stop(): Promise<void> }> {
   const socket = join(dir, `agent-${process.pid}.sock`);
-  const agent = existsSync(SETPRIV)
-    ? spawn(SETPRIV, ['--pdeathsig', 'KILL', 'ssh-agent', '-D', '-a', socket], { stdio: 'ignore' })
-    : spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+  const agent = existsSync(SETPRIV) ? spawn(SETPRIV, ['--pdeathsig', 'KILL', 'ssh-agent', '-D', '-a', socket], { stdio: 'ignore' }) : spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
   agent.unref();
   live.add(agent);
   for (let tries = 0; tries < 100 && !existsSync(socket); tries++) await sleep(50);

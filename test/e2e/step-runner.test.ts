@@ -37,12 +37,16 @@ describe.skipIf(!cluster)('remote steps over a real sshd', () => {
   it('runs a list of steps in one exec and returns each one framed with its id, exit status and output', async () => {
     const canary = join(work, 'pwned');
     const { t: c, execs } = counting(await transport());
-    const r = await runSteps(c, [
-      step('a', ['printf', '%s', 'no newline']),
-      step('b', ['sh', '-c', 'echo out; echo err >&2']),
-      step('c', ['echo', `$(touch ${canary}) \`touch ${canary}\` 'q' \n B 0 0`]),
-      step('d', ['sh', '-c', 'exit 3']),
-    ], { name: 'ovfpipe-test', stopOnFailure: false });
+    const r = await runSteps(
+      c,
+      [
+        step('a', ['printf', '%s', 'no newline']),
+        step('b', ['sh', '-c', 'echo out; echo err >&2']),
+        step('c', ['echo', `$(touch ${canary}) \`touch ${canary}\` 'q' \n B 0 0`]),
+        step('d', ['sh', '-c', 'exit 3']),
+      ],
+      { name: 'ovfpipe-test', stopOnFailure: false },
+    );
     expect(execs).toHaveLength(1);
     expect(execs[0]!.slice(0, 4)).toEqual(['bash', '-c', expect.any(String), 'ovfpipe-test']);
     expect(r).toEqual([
@@ -75,7 +79,9 @@ describe.skipIf(!cluster)('remote steps over a real sshd', () => {
 
   it('kills a step at its timeout, reports that step, and the exec still returns', async () => {
     const started = Date.now();
-    const e = (await new StepRunner(await transport()).run('ovfpipe-test', [step('quick', ['true']), step('wedged', ['sleep', '30'], { timeoutMs: 1_000, label: 'virsh define' })]).catch((x: unknown) => x)) as StepFailedError;
+    const e = (await new StepRunner(await transport())
+      .run('ovfpipe-test', [step('quick', ['true']), step('wedged', ['sleep', '30'], { timeoutMs: 1_000, label: 'virsh define' })])
+      .catch((x: unknown) => x)) as StepFailedError;
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(e.step.id).toBe('wedged');
     expect(e.result.code).toBe(124);
@@ -90,11 +96,13 @@ describe.skipIf(!cluster)('remote steps over a real sshd', () => {
     const runner = new StepRunner(c);
     runner.record({ id: 'iso', argv: [], timeoutMs: 0, undo: [note('iso')] });
     await runner.run('ovfpipe-test', [step('one', ['true'], { undo: [note('one')] })]);
-    await expect(runner.run('ovfpipe-test', [
-      step('two', ['true'], { undo: [note('two-stop', true), note('two')] }),
-      step('tmp', ['false'], { undoOnFailure: true, undo: [note('tmp')] }),
-      step('three', ['true'], { undo: [note('three')] }),
-    ])).rejects.toThrow(/^tmp: exit 1$/);
+    await expect(
+      runner.run('ovfpipe-test', [
+        step('two', ['true'], { undo: [note('two-stop', true), note('two')] }),
+        step('tmp', ['false'], { undoOnFailure: true, undo: [note('tmp')] }),
+        step('three', ['true'], { undo: [note('three')] }),
+      ]),
+    ).rejects.toThrow(/^tmp: exit 1$/);
     const before = execs.length;
     expect(await runner.rollback()).toEqual([]);
     expect(execs.length - before).toBe(1);
@@ -106,7 +114,10 @@ describe.skipIf(!cluster)('remote steps over a real sshd', () => {
 
   it('reports an undo step that fails (unless it may), and runs the others anyway', async () => {
     const runner = new StepRunner(await transport());
-    await runner.run('ovfpipe-test', [step('a', ['true'], { undo: [step('undo:a', ['sh', '-c', 'echo cannot >&2; exit 2'], { label: 'removing a' })] }), step('b', ['true'], { undo: [step('undo:b', ['true'])] })]);
+    await runner.run('ovfpipe-test', [
+      step('a', ['true'], { undo: [step('undo:a', ['sh', '-c', 'echo cannot >&2; exit 2'], { label: 'removing a' })] }),
+      step('b', ['true'], { undo: [step('undo:b', ['true'])] }),
+    ]);
     expect(await runner.rollback()).toEqual(['removing a: cannot']);
   });
 });

@@ -56,8 +56,27 @@ describe.skipIf(!live)('UEFI guests on a real libvirtd', () => {
       run('ip', ['link', 'add', bridge, 'type', 'bridge']);
       cleanup.push(() => run('ip', ['link', 'del', bridge], { allowFail: true }));
     }
-    await cli(['render', join(FIXTURES, fixture), '--descriptor-only', '--tenant', tenant, '--out', out, '--storage', storage, '--domain-type', domainType, '--graphics', 'none', '--bridge', `${network}=${bridge}`]);
-    const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as { domains: Array<{ name: string; file: string; firmware: string }>; disks: Array<{ overlayPath: string; capacityBytes?: number }> };
+    await cli([
+      'render',
+      join(FIXTURES, fixture),
+      '--descriptor-only',
+      '--tenant',
+      tenant,
+      '--out',
+      out,
+      '--storage',
+      storage,
+      '--domain-type',
+      domainType,
+      '--graphics',
+      'none',
+      '--bridge',
+      `${network}=${bridge}`,
+    ]);
+    const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as {
+      domains: Array<{ name: string; file: string; firmware: string }>;
+      disks: Array<{ overlayPath: string; capacityBytes?: number }>;
+    };
     const dom = plan.domains[0]!;
     expect(dom.firmware).toBe(firmware);
     // The descriptor has no image: a small blank overlay stands in for the disk (the firmware runs with nothing to boot).
@@ -67,7 +86,23 @@ describe.skipIf(!live)('UEFI guests on a real libvirtd', () => {
     }
     if (testDomainType() !== domainType) {
       const native = join(tmp.dir, `${fixture}-native`);
-      await cli(['render', join(FIXTURES, fixture), '--descriptor-only', '--tenant', tenant, '--out', native, '--storage', storage, '--domain-type', testDomainType(), '--graphics', 'none', '--bridge', `${network}=${bridge}`]);
+      await cli([
+        'render',
+        join(FIXTURES, fixture),
+        '--descriptor-only',
+        '--tenant',
+        tenant,
+        '--out',
+        native,
+        '--storage',
+        storage,
+        '--domain-type',
+        testDomainType(),
+        '--graphics',
+        'none',
+        '--bridge',
+        `${network}=${bridge}`,
+      ]);
       virsh('define', join(native, dom.file));
       expect(virsh('dumpxml', dom.name).stdout).toMatch(new RegExp(`<domain type='${testDomainType()}'[\\s\\S]*<os firmware='efi'>`));
       virsh('undefine', '--nvram', dom.name);

@@ -83,9 +83,17 @@ const headerEdit = fc.record({ entry: fc.nat(), field: fc.constantFrom(...Object
 
 const extraEntries = fc.array(
   fc.oneof(
-    fc.record({ key: fc.constantFrom('path', 'size', 'linkpath', 'mtime', 'uid', 'x-any', 'GNU.sparse.size'), value: fc.constantFrom(...EXTREME_VALUES.slice(0, 24)) }).map(({ key, value }) => paxEntry({ [key]: value })),
+    fc
+      .record({ key: fc.constantFrom('path', 'size', 'linkpath', 'mtime', 'uid', 'x-any', 'GNU.sparse.size'), value: fc.constantFrom(...EXTREME_VALUES.slice(0, 24)) })
+      .map(({ key, value }) => paxEntry({ [key]: value })),
     fc.constantFrom(...EXTREME_VALUES.slice(0, 24)).map((v) => gnuLongName(v || 'empty')),
-    fc.constantFrom<TarEntrySpec>({ name: 'web-disk1.vmdk', data: 'again' }, { name: 'x.vmdk', size: 2 ** 40 }, { name: 'dir/', type: '5' }, { name: 'fifo', type: '6' }, { name: 'web-appliance.ovf', data: WEB_OVF }),
+    fc.constantFrom<TarEntrySpec>(
+      { name: 'web-disk1.vmdk', data: 'again' },
+      { name: 'x.vmdk', size: 2 ** 40 },
+      { name: 'dir/', type: '5' },
+      { name: 'fifo', type: '6' },
+      { name: 'web-appliance.ovf', data: WEB_OVF },
+    ),
   ),
   { maxLength: 2 },
 );

@@ -45,7 +45,12 @@ describe('mutated packages through dist/cli/bin.js', () => {
         }
         const pkg = join(dir, asOva ? 'x.ova' : 'x.ovf');
         const before = filesUnder(dir);
-        for (const args of [['lint', '--format', 'json', pkg], ['lint', '--format', 'sarif', pkg], ['verify', '--json', pkg], ['inspect', '--json', pkg]]) {
+        for (const args of [
+          ['lint', '--format', 'json', pkg],
+          ['lint', '--format', 'sarif', pkg],
+          ['verify', '--json', pkg],
+          ['inspect', '--json', pkg],
+        ]) {
           const r = await bin(args);
           expect([0, 1], `${args.join(' ')}: ${r.err}`).toContain(r.code);
           expect(r.err).not.toMatch(/\n\s+at /);

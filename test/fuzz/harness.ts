@@ -54,7 +54,11 @@ export class FuzzHarness {
   }
 
   private async checkCli(path: string): Promise<void> {
-    for (const args of [['lint', '--format', 'json', path], ['verify', '--json', path], ['inspect', '--json', path]]) {
+    for (const args of [
+      ['lint', '--format', 'json', path],
+      ['verify', '--json', path],
+      ['inspect', '--json', path],
+    ]) {
       const r = await runCli(args);
       expect([0, 1], `${args[0]} exit code; stderr: ${r.err}`).toContain(r.code);
       expect(r.err, 'stack trace on stderr').not.toMatch(/\n\s+at /);

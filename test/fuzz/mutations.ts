@@ -96,71 +96,76 @@ function elementSpan(text: string, name: string, k: number): [number, number] | 
 }
 
 const byteFlip = fc.record({ at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }).map(
-  ({ at, xor }): Mutation => labelled({
-    label: `flip byte ${at} ^ ${xor}`,
-    apply: (doc) => {
-      const b = Buffer.from(doc);
-      if (b.length > 0) b[at % b.length] ^= xor;
-      return b;
-    },
-  }),
+  ({ at, xor }): Mutation =>
+    labelled({
+      label: `flip byte ${at} ^ ${xor}`,
+      apply: (doc) => {
+        const b = Buffer.from(doc);
+        if (b.length > 0) b[at % b.length] ^= xor;
+        return b;
+      },
+    }),
 );
 
-const truncate = fc.double({ min: 0, max: 1, noNaN: true }).map(
-  (fraction): Mutation => labelled({ label: `truncate at ${fraction.toFixed(3)}`, apply: (doc) => doc.subarray(0, Math.floor(doc.length * fraction)) }),
-);
+const truncate = fc
+  .double({ min: 0, max: 1, noNaN: true })
+  .map((fraction): Mutation => labelled({ label: `truncate at ${fraction.toFixed(3)}`, apply: (doc) => doc.subarray(0, Math.floor(doc.length * fraction)) }));
 
 const duplicateElement = fc.record({ name: fc.constantFrom(...ELEMENTS), k: fc.nat(), copies: fc.oneof(fc.integer({ min: 1, max: 3 }), fc.constantFrom(100, 1000)) }).map(
-  ({ name, k, copies }): Mutation => labelled({
-    label: `duplicate <${name}> #${k} ×${copies}`,
-    apply: (doc) => {
-      const text = doc.toString('utf8');
-      const span = elementSpan(text, name, k);
-      if (!span) return doc;
-      const el = text.slice(span[0], span[1]);
-      return Buffer.from(text.slice(0, span[1]) + el.repeat(copies) + text.slice(span[1]));
-    },
-  }),
+  ({ name, k, copies }): Mutation =>
+    labelled({
+      label: `duplicate <${name}> #${k} ×${copies}`,
+      apply: (doc) => {
+        const text = doc.toString('utf8');
+        const span = elementSpan(text, name, k);
+        if (!span) return doc;
+        const el = text.slice(span[0], span[1]);
+        return Buffer.from(text.slice(0, span[1]) + el.repeat(copies) + text.slice(span[1]));
+      },
+    }),
 );
 
 const duplicateAttribute = fc.record({ k: fc.nat(), value: fc.option(fc.constantFrom(...EXTREME_VALUES.slice(0, 12)), { nil: undefined }) }).map(
-  ({ k, value }): Mutation => labelled({
-    label: `duplicate attribute #${k}${value === undefined ? '' : ` with ${JSON.stringify(value.slice(0, 20))}`}`,
-    apply: (doc) => {
-      const text = doc.toString('utf8');
-      const m = nth(text, /\s([\w:]+)="([^"]*)"/, k);
-      if (!m) return doc;
-      const copy = value === undefined ? m[0] : ` ${m[1]}="${value}"`;
-      const end = m.index + m[0].length;
-      return Buffer.from(text.slice(0, end) + copy + text.slice(end));
-    },
-  }),
+  ({ k, value }): Mutation =>
+    labelled({
+      label: `duplicate attribute #${k}${value === undefined ? '' : ` with ${JSON.stringify(value.slice(0, 20))}`}`,
+      apply: (doc) => {
+        const text = doc.toString('utf8');
+        const m = nth(text, /\s([\w:]+)="([^"]*)"/, k);
+        if (!m) return doc;
+        const copy = value === undefined ? m[0] : ` ${m[1]}="${value}"`;
+        const end = m.index + m[0].length;
+        return Buffer.from(text.slice(0, end) + copy + text.slice(end));
+      },
+    }),
 );
 
 const extremeAttribute = fc.record({ k: fc.nat(), value: fc.constantFrom(...EXTREME_VALUES) }).map(
-  ({ k, value }): Mutation => labelled({
-    label: `attribute #${k} = ${JSON.stringify(value.slice(0, 24))}${value.length > 24 ? `… (${value.length})` : ''}`,
-    apply: (doc) => {
-      const text = doc.toString('utf8');
-      const m = nth(text, /\s([\w:]+)="([^"]*)"/, k);
-      if (!m || m[1]!.startsWith('xmlns')) return doc;
-      const escaped = value.replace(/"/g, '&quot;');
-      return Buffer.from(text.slice(0, m.index) + ` ${m[1]}="${escaped}"` + text.slice(m.index + m[0].length));
-    },
-  }),
+  ({ k, value }): Mutation =>
+    labelled({
+      label: `attribute #${k} = ${JSON.stringify(value.slice(0, 24))}${value.length > 24 ? `… (${value.length})` : ''}`,
+      apply: (doc) => {
+        const text = doc.toString('utf8');
+        const m = nth(text, /\s([\w:]+)="([^"]*)"/, k);
+        if (!m || m[1]!.startsWith('xmlns')) return doc;
+        const escaped = value.replace(/"/g, '&quot;');
+        return Buffer.from(text.slice(0, m.index) + ` ${m[1]}="${escaped}"` + text.slice(m.index + m[0].length));
+      },
+    }),
 );
 
 const extremeText = fc.record({ k: fc.nat(), value: fc.constantFrom(...EXTREME_VALUES) }).map(
-  ({ k, value }): Mutation => labelled({
-    label: `element text #${k} = ${JSON.stringify(value.slice(0, 24))}${value.length > 24 ? `… (${value.length})` : ''}`,
-    apply: (doc) => {
-      const text = doc.toString('utf8');
-      const m = nth(text, />([^<>]+)</, k);
-      if (!m) return doc;
-      const escaped = value.replace(/</g, '&lt;');
-      return Buffer.from(text.slice(0, m.index) + `>${escaped}<` + text.slice(m.index + m[0].length));
-    },
-  }),
+  ({ k, value }): Mutation =>
+    labelled({
+      label: `element text #${k} = ${JSON.stringify(value.slice(0, 24))}${value.length > 24 ? `… (${value.length})` : ''}`,
+      apply: (doc) => {
+        const text = doc.toString('utf8');
+        const m = nth(text, />([^<>]+)</, k);
+        if (!m) return doc;
+        const escaped = value.replace(/</g, '&lt;');
+        return Buffer.from(text.slice(0, m.index) + `>${escaped}<` + text.slice(m.index + m[0].length));
+      },
+    }),
 );
 
 /** One mutation of any kind; value mutations weigh more, since they reach the model and the rules. */

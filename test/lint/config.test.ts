@@ -63,7 +63,7 @@ rules:
 
   it('rejects an unknown rule id, naming the closest known one', () => {
     const msg = usageError(() => parseLintConfig('rules:\n  property-kye: warn\n', 'cfg.yaml'));
-    expect(msg).toContain("cfg.yaml: invalid lint configuration");
+    expect(msg).toContain('cfg.yaml: invalid lint configuration');
     expect(msg).toContain("unknown rule 'property-kye' (closest known rule: 'property-key')");
     expect(msg.split('\n')).toHaveLength(2);
   });

@@ -14,15 +14,11 @@ const EXPLAINED: Record<string, string> = {
   'govmomi/external/ovf_negative_test/ovf_with_wrong_size/haoUnOS2VMs/haoUnOS2VMs.ovf':
     'File sizes 0 and 34 are wrong only against the real disks, which are absent (verify catches it with the disks present)',
   'govmomi/external/ovf_negative_test/ovf_with_wrong_size/haoUnOS2VMs/fastversion/haoUnOS2VMs.ovf': 'as above',
-  'govmomi/external/ovf_negative_test/ovf_with_invalid_id_info/haoUnOS2VMs.ovf':
-    'byte-identical (but for sizes) to the valid package; the defect lived in the package around it',
+  'govmomi/external/ovf_negative_test/ovf_with_invalid_id_info/haoUnOS2VMs.ovf': 'byte-identical (but for sizes) to the valid package; the defect lived in the package around it',
   'govmomi/external/ovf_negative_test/ovf_with_invalid_id_info/fastversion/haoUnOS2VMs.ovf': 'as above',
-  'govmomi/external/ovf_negative_test/New folder/haoUnOS2VMs/fastversion/haoUnOS2VMs.ovf':
-    'the fixed copy of the negative case next to it (VirtualSystem ids restored)',
-  'govmomi/external/ovf_negative_test/ovf_with_missing_ovf_content/fastversion/haoUnOS2VMs.ovf':
-    'the fixed copy: it adds the NetworkSection the negative case lacks',
-  'govmomi/external/2011OVFs/sunVHW-DiskTypes/sunVHW-DiskTypes-invalid.ovf':
-    'differs from the valid sunVHW-DiskTypes.ovf only by a UTF-8 byte-order mark, which XML allows',
+  'govmomi/external/ovf_negative_test/New folder/haoUnOS2VMs/fastversion/haoUnOS2VMs.ovf': 'the fixed copy of the negative case next to it (VirtualSystem ids restored)',
+  'govmomi/external/ovf_negative_test/ovf_with_missing_ovf_content/fastversion/haoUnOS2VMs.ovf': 'the fixed copy: it adds the NetworkSection the negative case lacks',
+  'govmomi/external/2011OVFs/sunVHW-DiskTypes/sunVHW-DiskTypes-invalid.ovf': 'differs from the valid sunVHW-DiskTypes.ovf only by a UTF-8 byte-order mark, which XML allows',
   'govmomi/external/2011OVFs/sunVHW-DiskTypes/sunVHW-DiskTypes_invalidUTF.ovf': 'as above: only a UTF-8 BOM, which is valid UTF-8',
 };
 
@@ -37,7 +33,10 @@ describe('lint over the reference corpus', () => {
     const missed: string[] = [];
     for (const r of results) {
       const rel = relative(root!, r.file);
-      expect(r.diagnostics.filter((d) => d.ruleId === 'internal-error'), rel).toEqual([]);
+      expect(
+        r.diagnostics.filter((d) => d.ruleId === 'internal-error'),
+        rel,
+      ).toEqual([]);
       const hasError = r.diagnostics.some((d) => d.severity === 'error');
       if (hasError) counts.errors++;
       else if (r.diagnostics.some((d) => d.severity === 'warning')) counts.warnings++;

@@ -23,7 +23,13 @@ const cases: Array<[string, string, string, string, RegExp]> = [
   ['a Network name', '<Network ovf:name="frontend">', `<Network ovf:name="${LONG}">`, 'unique-ids', /Network name '.*' is 100000/],
   ['an InstanceID', '<rasd:InstanceID>2</rasd:InstanceID>', `<rasd:InstanceID>${LONG}</rasd:InstanceID>`, 'instance-id', /InstanceID '.*' is 100000/],
   ['a property key', 'ovf:key="hostname"', `ovf:key="${LONG}"`, 'property-key', /Property key '.*' is 100000/],
-  ['a processor unit', '<rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>', `<rasd:AllocationUnits>hertz * 10^6${' '.repeat(1000)}x</rasd:AllocationUnits>`, 'allocation-units', /Processor AllocationUnits is \d+ characters long/],
+  [
+    'a processor unit',
+    '<rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>',
+    `<rasd:AllocationUnits>hertz * 10^6${' '.repeat(1000)}x</rasd:AllocationUnits>`,
+    'allocation-units',
+    /Processor AllocationUnits is \d+ characters long/,
+  ],
 ];
 
 describe('length bounds on names from a package', () => {

@@ -46,7 +46,11 @@ describe.skipIf(!root)('property rules over the reference corpus', () => {
   it('gives the real appliances (govmomi/vmware, COT csr1000v) at most warnings', () => {
     const appliances = files.filter((f) => /govmomi\/vmware\/|cot\/csr1000v\.ovf$/.test(f));
     expect(appliances.length).toBeGreaterThanOrEqual(8);
-    for (const f of appliances) expect(lint(f).filter((d) => d.severity === 'error'), f).toEqual([]);
+    for (const f of appliances)
+      expect(
+        lint(f).filter((d) => d.severity === 'error'),
+        f,
+      ).toEqual([]);
   });
 
   it("flags govmomi's invalid-property-key.ovf negative case", () => {

@@ -163,10 +163,7 @@ describe('property-value: per-configuration values and secrets', () => {
   });
 
   it('never prints the value of a password property', () => {
-    const msgs = [
-      ...messages('ovf:type="string" ovf:password="true" ovf:qualifiers="MaxLen(4)" ovf:value="hunter22"'),
-      ...messages('ovf:type="uint8" ovf:password="true" ovf:value=" s3cret "'),
-    ];
+    const msgs = [...messages('ovf:type="string" ovf:password="true" ovf:qualifiers="MaxLen(4)" ovf:value="hunter22"'), ...messages('ovf:type="uint8" ovf:password="true" ovf:value=" s3cret "')];
     expect(msgs.length).toBe(3);
     for (const m of msgs) {
       expect(m).toContain('***');

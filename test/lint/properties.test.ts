@@ -52,11 +52,7 @@ describe('property-key', () => {
 
   it("reports ':' as an error and '.' and whitespace as warnings", () => {
     const xml = descriptor(product('<Property ovf:key="a:b" ovf:type="string"/>\n<Property ovf:key="guestinfo.x" ovf:type="string"/>\n<Property ovf:key="a b" ovf:type="string"/>'));
-    expect(findings(xml)).toEqual([
-      `property-key:error@${lineOf(xml, 'a:b')}`,
-      `property-key:warning@${lineOf(xml, 'guestinfo.x')}`,
-      `property-key:warning@${lineOf(xml, '"a b"')}`,
-    ]);
+    expect(findings(xml)).toEqual([`property-key:error@${lineOf(xml, 'a:b')}`, `property-key:warning@${lineOf(xml, 'guestinfo.x')}`, `property-key:warning@${lineOf(xml, '"a b"')}`]);
   });
 
   it("reports '.' at the rule's severity with allowPeriod: false", () => {
@@ -106,11 +102,7 @@ describe('property-type', () => {
 
   it('warns on VMware type names and on wrong case, and checks values with the implied type', () => {
     const xml = descriptor(product('<Property ovf:key="a" ovf:type="int" ovf:value="x"/>\n<Property ovf:key="b" ovf:type="Boolean" ovf:value="True"/>'));
-    expect(findings(xml)).toEqual([
-      `property-type:warning@${lineOf(xml, 'key="a"')}`,
-      `property-value:error@${lineOf(xml, 'key="a"')}`,
-      `property-type:warning@${lineOf(xml, 'key="b"')}`,
-    ]);
+    expect(findings(xml)).toEqual([`property-type:warning@${lineOf(xml, 'key="a"')}`, `property-value:error@${lineOf(xml, 'key="a"')}`, `property-type:warning@${lineOf(xml, 'key="b"')}`]);
   });
 });
 
@@ -137,6 +129,10 @@ describe('product-section-class', () => {
 
   it('also reports the keys the duplicate sections share', () => {
     const xml = descriptor(`${product('<Property ovf:key="ip" ovf:type="string"/>', 'com.x')}\n${product('<Property ovf:key="ip" ovf:type="string"/>', 'com.x')}`);
-    expect(lint(xml).map((d) => d.ruleId).sort()).toEqual(['product-section-class', 'property-key']);
+    expect(
+      lint(xml)
+        .map((d) => d.ruleId)
+        .sort(),
+    ).toEqual(['product-section-class', 'property-key']);
   });
 });

@@ -53,7 +53,8 @@ describe('structure rules', () => {
   });
 
   it('flag a Disk whose fileRef names no File, and populatedSize beyond capacity', () => {
-    const sections = '<DiskSection><Info>d</Info><Disk ovf:diskId="d1" ovf:fileRef="nope" ovf:capacity="1" ovf:populatedSize="5"/></DiskSection><NetworkSection><Info>n</Info><Network ovf:name="lan"/></NetworkSection>';
+    const sections =
+      '<DiskSection><Info>d</Info><Disk ovf:diskId="d1" ovf:fileRef="nope" ovf:capacity="1" ovf:populatedSize="5"/></DiskSection><NetworkSection><Info>n</Info><Network ovf:name="lan"/></NetworkSection>';
     const msgs = lint(descriptor({ sections })).map((d) => d.message);
     expect(msgs).toEqual(expect.arrayContaining([expect.stringMatching(/fileRef 'nope'/), expect.stringMatching(/populatedSize 5 exceeds/)]));
   });
@@ -100,10 +101,11 @@ describe('structure rules', () => {
 
   it('flag a section and a VirtualSystem without Info', () => {
     const xml = descriptor().replace('<Info>d</Info>', '').replace('<Info>vm</Info>', '');
-    expect(lint(xml).filter((d) => d.ruleId === 'section-info').map((d) => d.message)).toEqual([
-      'DiskSection has no <Info> element',
-      "VirtualSystem 'vm' has no <Info> element",
-    ]);
+    expect(
+      lint(xml)
+        .filter((d) => d.ruleId === 'section-info')
+        .map((d) => d.message),
+    ).toEqual(['DiskSection has no <Info> element', "VirtualSystem 'vm' has no <Info> element"]);
   });
 
   it('fail an unknown required section but not one marked ovf:required="false"', () => {

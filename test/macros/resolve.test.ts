@@ -98,7 +98,13 @@ describe('OVF properties', () => {
   const sections = [
     section(
       [
-        property('ip', { defaultValue: '10.0.0.1', values: [{ value: '10.0.0.2', configuration: 'large', loc }, { value: '10.0.0.3', configuration: 'small tiny', loc }] }),
+        property('ip', {
+          defaultValue: '10.0.0.1',
+          values: [
+            { value: '10.0.0.2', configuration: 'large', loc },
+            { value: '10.0.0.3', configuration: 'small tiny', loc },
+          ],
+        }),
         property('hostname', { defaultValue: '' }),
         property('fixed', { defaultValue: '', userConfigurable: false }),
       ],
@@ -172,9 +178,7 @@ describe('errors', () => {
 
   it('checks every request against its own type', () => {
     const r = resolveMacros([req('ip', 'ipv4'), req('ip', 'libvirt-param'), req('ip', 'ipv6')], { tenant: toVarScope({ ip: '10.0.0.5' }) }, ctx);
-    expect(r.diagnostics.map((d) => d.message)).toEqual([
-      "VM web: ${ip} = '10.0.0.5' from tenant 'acme' vars is not a valid ipv6: not an IPv6 address",
-    ]);
+    expect(r.diagnostics.map((d) => d.message)).toEqual(["VM web: ${ip} = '10.0.0.5' from tenant 'acme' vars is not a valid ipv6: not an IPv6 address"]);
     expect(resolvedValue(r, 'ip')).toBe('10.0.0.5');
   });
 });

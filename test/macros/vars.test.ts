@@ -34,7 +34,7 @@ describe('vars files', () => {
     expect(varSourcesFor(v, 'globex', 'web')).toEqual({ vm: undefined, tenant: undefined, defaults: v.defaults });
   });
 
-  it('reads the flat form as one tenant\'s values, numbers and booleans as written', () => {
+  it("reads the flat form as one tenant's values, numbers and booleans as written", () => {
     const r = parseVarsYaml('ip: 10.0.0.5\nport: 080\nenabled: true\nconstructor: x\n', { tenant: 'acme' });
     expect(r.vars?.form).toBe('flat');
     const scope = r.vars!.tenants.get('acme')!.vars;

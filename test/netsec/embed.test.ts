@@ -42,7 +42,7 @@ describe('embedding network security metadata', () => {
   it('adds a package-level section that reads back, keeping the rest byte for byte', () => {
     const { text, env } = embed({ filters: [filterFrom('../../examples/netsec/web-ingress.xml')], bindings: [parseBindingSpec('nic=frontend,filter=web-ingress,IP=${ip}')] });
     expect(text.replace(/<nsec:NetworkSecuritySection[\s\S]*<\/nsec:NetworkSecuritySection>\n\s*/, '')).toBe(OVF);
-    expect(text).toContain('ovf:required=\'false\'');
+    expect(text).toContain("ovf:required='false'");
     expect(text).toContain("<filter xmlns='' name='web-ingress' chain='root'>");
     const { sections, diagnostics } = readNetworkSecurity(env);
     expect(diagnostics).toEqual([]);
@@ -71,9 +71,9 @@ describe('embedding network security metadata', () => {
   });
 
   it('escapes hostile values instead of breaking the XML', () => {
-    const { env } = embed({ bindings: [{ nic: '5', filter: "x'<&\"y", parameters: [{ name: 'IP', value: "1.2.3.4'/><evil/>" }] }] });
+    const { env } = embed({ bindings: [{ nic: '5', filter: 'x\'<&"y', parameters: [{ name: 'IP', value: "1.2.3.4'/><evil/>" }] }] });
     const b = readNetworkSecurity(env).sections[0]!.bindings[0]!;
-    expect(b.filter).toBe("x'<&\"y");
+    expect(b.filter).toBe('x\'<&"y');
     expect(b.parameters[0]!.value).toBe("1.2.3.4'/><evil/>");
   });
 });

@@ -34,11 +34,19 @@ describe('embedding into a package nobody here wrote', () => {
     const src = join(cot!, 'csr1000v.ovf');
     const out = join(tmp, 'csr1000v.ovf');
     const embed = await run([
-      'netsec', 'embed', src, '-o', out,
-      '--filter', 'examples/netsec/antispoof.xml',
-      '--profile', 'examples/netsec/tenant-vepa.yaml',
-      '--bind', 'nic=GigabitEthernet1,filter=antispoof,IP=${mgmt_ipv4}',
-      '--bind', 'nic=12,profile=tenant-vepa',
+      'netsec',
+      'embed',
+      src,
+      '-o',
+      out,
+      '--filter',
+      'examples/netsec/antispoof.xml',
+      '--profile',
+      'examples/netsec/tenant-vepa.yaml',
+      '--bind',
+      'nic=GigabitEthernet1,filter=antispoof,IP=${mgmt_ipv4}',
+      '--bind',
+      'nic=12,profile=tenant-vepa',
     ]);
     expect(embed.err).toBe('');
     expect(embed.code).toBe(0);

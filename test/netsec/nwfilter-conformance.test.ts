@@ -34,7 +34,10 @@ function missingPrerequisite(): string | undefined {
 function corpusFiles(): string[] {
   return DIRS.flatMap((d) => {
     const dir = join(CORPUS_DIR, 'libvirt', d);
-    return readdirSync(dir).filter((f) => f.endsWith('.xml')).sort().map((f) => join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.xml'))
+      .sort()
+      .map((f) => join(dir, f));
   });
 }
 
@@ -85,12 +88,15 @@ describe('nwfilter verdicts match virt-xml-validate', () => {
     expect(spawnSync('virt-xml-validate', [invalid, 'nwfilter']).status).toBe(3);
   });
 
-  it.each(DIRS.flatMap((d) => readdirSync(join(CORPUS_DIR, 'libvirt', d)).filter((f) => f.endsWith('.xml')).map((f) => `${d}/${f}`)))(
-    'agrees with the schema on %s',
-    (rel) => {
-      const file = join(CORPUS_DIR, 'libvirt', rel);
-      const ours = ourVerdict(file);
-      expect({ file: rel, valid: ours.valid, errors: ours.valid ? [] : ours.errors }).toMatchObject({ file: rel, valid: verdicts.get(file) });
-    },
-  );
+  it.each(
+    DIRS.flatMap((d) =>
+      readdirSync(join(CORPUS_DIR, 'libvirt', d))
+        .filter((f) => f.endsWith('.xml'))
+        .map((f) => `${d}/${f}`),
+    ),
+  )('agrees with the schema on %s', (rel) => {
+    const file = join(CORPUS_DIR, 'libvirt', rel);
+    const ours = ourVerdict(file);
+    expect({ file: rel, valid: ours.valid, errors: ours.valid ? [] : ours.errors }).toMatchObject({ file: rel, valid: verdicts.get(file) });
+  });
 });

@@ -135,7 +135,32 @@ describe('C helpers', () => {
 describe('the protocol table', () => {
   it('has every protocol element of libvirt, each with a comment attribute', () => {
     expect([...PROTOCOLS.keys()].sort()).toEqual(
-      ['ah', 'ah-ipv6', 'all', 'all-ipv6', 'arp', 'esp', 'esp-ipv6', 'icmp', 'icmpv6', 'igmp', 'ip', 'ipv6', 'mac', 'rarp', 'sctp', 'sctp-ipv6', 'stp', 'tcp', 'tcp-ipv6', 'udp', 'udp-ipv6', 'udplite', 'udplite-ipv6', 'vlan'].sort(),
+      [
+        'ah',
+        'ah-ipv6',
+        'all',
+        'all-ipv6',
+        'arp',
+        'esp',
+        'esp-ipv6',
+        'icmp',
+        'icmpv6',
+        'igmp',
+        'ip',
+        'ipv6',
+        'mac',
+        'rarp',
+        'sctp',
+        'sctp-ipv6',
+        'stp',
+        'tcp',
+        'tcp-ipv6',
+        'udp',
+        'udp-ipv6',
+        'udplite',
+        'udplite-ipv6',
+        'vlan',
+      ].sort(),
     );
     for (const p of PROTOCOLS.values()) expect(p.attributes.find((a) => a.name === 'comment')?.rng, p.name).toBe(true);
   });

@@ -23,8 +23,17 @@ describe('the filterref graph', () => {
     const g = buildFilterGraph([node('web', 'clean-traffic')]);
     expect(g.order).toEqual(['web']);
     expect(g.builtinsUsed).toEqual([
-      'allow-incoming-ipv4', 'clean-traffic', 'no-arp-ip-spoofing', 'no-arp-mac-spoofing', 'no-arp-spoofing', 'no-ip-spoofing',
-      'no-mac-spoofing', 'no-other-l2-traffic', 'no-other-rarp-traffic', 'qemu-announce-self', 'qemu-announce-self-rarp',
+      'allow-incoming-ipv4',
+      'clean-traffic',
+      'no-arp-ip-spoofing',
+      'no-arp-mac-spoofing',
+      'no-arp-spoofing',
+      'no-ip-spoofing',
+      'no-mac-spoofing',
+      'no-other-l2-traffic',
+      'no-other-rarp-traffic',
+      'qemu-announce-self',
+      'qemu-announce-self-rarp',
     ]);
   });
 
@@ -57,9 +66,7 @@ describe('linting a set of filters', () => {
     ]);
     const messages = results.map((r) => r.diagnostics.map((d) => `${d.severity} ${d.message}`));
     expect(messages[0]).toEqual(['error filter reference cycle: a → b → a (libvirt: filter would introduce a loop)']);
-    expect(messages[1]).toEqual([
-      "warning filter 'elsewhere' is neither a libvirt built-in nor defined alongside; it must already exist on the host",
-    ]);
+    expect(messages[1]).toEqual(["warning filter 'elsewhere' is neither a libvirt built-in nor defined alongside; it must already exist on the host"]);
     expect(results[0]!.diagnostics[0]).toMatchObject({ file: 'a.xml', line: 1, locator: 'filter[a]/filterref[b]@filter' });
   });
 
@@ -69,10 +76,9 @@ describe('linting a set of filters', () => {
   });
 
   it('turns the cross-file checks off with the rule', () => {
-    const results = lintFilterSet(
-      [source('a.xml', "<filter name='a'><filterref filter='b'/></filter>"), source('b.xml', "<filter name='b'><filterref filter='a'/></filter>")],
-      { rules: { 'nwfilter-filterref': 'off' } },
-    );
+    const results = lintFilterSet([source('a.xml', "<filter name='a'><filterref filter='b'/></filter>"), source('b.xml', "<filter name='b'><filterref filter='a'/></filter>")], {
+      rules: { 'nwfilter-filterref': 'off' },
+    });
     expect(results.flatMap((r) => r.diagnostics)).toEqual([]);
   });
 });

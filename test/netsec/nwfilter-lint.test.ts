@@ -166,7 +166,9 @@ describe('nwfilter lint rules', () => {
 
 describe('the nwfilter rule registry', () => {
   const dir = join(import.meta.dirname, '../../src/lint/rules/nwfilter');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.replace(/\.ts$/, ''));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+    .map((f) => f.replace(/\.ts$/, ''));
 
   it('registers every rule file under its file name, in the nwfilter family and scope', () => {
     expect(nwfilterRules.map((r) => r.meta.id).sort()).toEqual(files.sort());

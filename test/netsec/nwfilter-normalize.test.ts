@@ -36,7 +36,9 @@ describe("normalising to libvirt's format", () => {
   });
 
   it('prints rule defaults, libvirt value forms and attribute order', () => {
-    const out = normalize("<filter name='a'><rule direction='in' action='accept' statematch='FALSE'><tcp dstportstart='0x16' srcmacaddr='A:B:C:D:E:F' srcipmask='255.255.0.0' srcipaddr='10.1.0.0'/></rule></filter>");
+    const out = normalize(
+      "<filter name='a'><rule direction='in' action='accept' statematch='FALSE'><tcp dstportstart='0x16' srcmacaddr='A:B:C:D:E:F' srcipmask='255.255.0.0' srcipaddr='10.1.0.0'/></rule></filter>",
+    );
     expect(out).toBe(
       "<filter name='a' chain='root'>\n  <rule action='accept' direction='in' priority='500' statematch='false'>\n" +
         "    <tcp srcmacaddr='0a:0b:0c:0d:0e:0f' srcipaddr='10.1.0.0' srcipmask='16' dstportstart='0x16'/>\n  </rule>\n</filter>\n",
@@ -52,16 +54,14 @@ describe("normalising to libvirt's format", () => {
     const out = normalize(
       "<filter name='a'><filterref filter='clean-traffic'><parameter name='IP' value='10.0.0.2'/><parameter name='A' value='x'/><parameter name='IP' value='10.0.0.1'/><parameter name='BAD' value='1/2'/></filterref></filter>",
     );
-    expect(out).toContain("<filterref filter='clean-traffic'>\n    <parameter name='A' value='x'/>\n    <parameter name='IP' value='10.0.0.2'/>\n    <parameter name='IP' value='10.0.0.1'/>\n  </filterref>");
+    expect(out).toContain(
+      "<filterref filter='clean-traffic'>\n    <parameter name='A' value='x'/>\n    <parameter name='IP' value='10.0.0.2'/>\n    <parameter name='IP' value='10.0.0.1'/>\n  </filterref>",
+    );
   });
 
   it('escapes comments and reports why libvirt would reject a filter', () => {
-    expect(normalize(`<filter name='a'><rule action='drop' direction='in'><all comment="it's &lt;ok&gt; &amp; fine"/></rule></filter>`)).toContain(
-      "<all comment='it&apos;s &lt;ok&gt; &amp; fine'/>",
-    );
-    expect(normalize("<filter name='a'><rule action='drop' direction='in'><tcp dstportstart='99999'/></rule></filter>")).toBe(
-      "REJECTED: dstportstart='99999' on <tcp>: illegal value",
-    );
+    expect(normalize(`<filter name='a'><rule action='drop' direction='in'><all comment="it's &lt;ok&gt; &amp; fine"/></rule></filter>`)).toContain("<all comment='it&apos;s &lt;ok&gt; &amp; fine'/>");
+    expect(normalize("<filter name='a'><rule action='drop' direction='in'><tcp dstportstart='99999'/></rule></filter>")).toBe("REJECTED: dstportstart='99999' on <tcp>: illegal value");
     expect(normalize('<domain/>')).toBe('REJECTED: unknown root element for nw filter');
   });
 });

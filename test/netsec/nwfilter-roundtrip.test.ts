@@ -94,7 +94,9 @@ function normalize(name: string, skipInvalidValues = false) {
 
 describe.skipIf(!root)('normalisation reproduces libvirt nwfilterxml2xml outputs', () => {
   it('has every input of the case list, plus the older revisions', () => {
-    const inputs = readdirSync(join(root!, 'nwfilterxml2xmlin')).map((f) => f.replace(/\.xml$/, '')).sort();
+    const inputs = readdirSync(join(root!, 'nwfilterxml2xmlin'))
+      .map((f) => f.replace(/\.xml$/, ''))
+      .sort();
     expect(inputs).toEqual([...new Set([...CASES.map((c) => c[2]), ...OLDER_REVISIONS])].sort());
   });
 

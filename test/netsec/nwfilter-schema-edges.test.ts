@@ -42,7 +42,7 @@ const VALUES: Record<ValueTypeId, string[]> = {
   ipProtocol: ['tcp', 'icmpv6', ' udp', 'TCP', '0', '255', '256', '0xff', '0x100', 'dccp'],
   arpOpcode: ['Request', 'request', 'REQUEST', 'Reply_Reverse', 'DRARP_error', 'InARP_Request', 'ARP_NAK', '0', '65535', '65536', '0x1'],
   boolean: ['yes', 'no', 'true', 'false', '1', '0', ' yes ', 'True', 'on'],
-  comment: ['any text', 'x'.repeat(300), "quote ' and \" and <&>"],
+  comment: ['any text', 'x'.repeat(300), 'quote \' and " and <&>'],
   stateFlags: ['NEW', 'NEW,ESTABLISHED', 'NONE', 'NEW,NONE', 'NONE,NEW', 'NONE,NONE', 'new', 'NEW, RELATED', 'INVALID,RELATED,NEW'],
   tcpFlags: ['SYN/SYN', 'SYN,ACK/SYN', 'ALL/NONE', 'NONE/ALL', 'SYN', 'syn/syn', 'SYN/SYN/SYN', 'ALL,SYN/SYN', 'SYN,ALL/SYN', 'SYN/ALL,SYN'],
   ipsetName: ['test', 'a b:c.d-e+f_g', 'x'.repeat(31), 'x'.repeat(32), 'bad/name'],
@@ -70,8 +70,7 @@ function attributeCases(): Case[] {
       const key = `${a.name}:${a.type}`;
       const values = seen.has(key) ? [VALUES[a.type][0]!, 'abc', '$A'] : [...VALUES[a.type], ...COMMON];
       seen.add(key);
-      for (const v of new Set(values))
-        cases.push({ name: `${p.name}@${a.name}=${JSON.stringify(v)}`, xml: ruleFilter(`<${p.name} ${a.name}='${escapeAttribute(v)}'${extra}/>`) });
+      for (const v of new Set(values)) cases.push({ name: `${p.name}@${a.name}=${JSON.stringify(v)}`, xml: ruleFilter(`<${p.name} ${a.name}='${escapeAttribute(v)}'${extra}/>`) });
     }
   }
   return cases;

@@ -10,13 +10,23 @@ import { parsePortProfileYaml } from '../../src/netsec/profiles/index.js';
 import schema from '../../src/netsec/profiles/profile.schema.json' with { type: 'json' };
 
 const EXAMPLES = join(import.meta.dirname, '../../examples/profiles');
-const at = (r: { diagnostics: { line: number; column: number; message: string; ruleId: string }[] }) =>
-  r.diagnostics.map((d) => `${d.line}:${d.column} ${d.ruleId} ${d.message}`);
+const at = (r: { diagnostics: { line: number; column: number; message: string; ruleId: string }[] }) => r.diagnostics.map((d) => `${d.line}:${d.column} ${d.ruleId} ${d.message}`);
 
 describe('reading a profile', () => {
   it('reads the talk example into the model, keeping numbers as the strings written', () => {
     const r = parsePortProfileYaml(
-      ['name: tenant-vepa', 'mode: direct', 'source: eth1', 'sourceMode: vepa', 'virtualport:', '  type: 802.1Qbg', '  managerid: 12', '  typeid: 0x123456', '  typeidversion: 1', "  instanceid: '${instanceid}'"].join('\n'),
+      [
+        'name: tenant-vepa',
+        'mode: direct',
+        'source: eth1',
+        'sourceMode: vepa',
+        'virtualport:',
+        '  type: 802.1Qbg',
+        '  managerid: 12',
+        '  typeid: 0x123456',
+        '  typeidversion: 1',
+        "  instanceid: '${instanceid}'",
+      ].join('\n'),
       { file: 'p.yaml' },
     );
     expect(r.diagnostics).toEqual([]);
@@ -47,7 +57,9 @@ describe('reading a profile', () => {
   });
 
   it('puts rule diagnostics on the line of the offending field', () => {
-    const r = parsePortProfileYaml('name: a\nmode: direct\nsource: eth1\nvirtualport:\n  type: 802.1Qbg\n  managerid: 12\n  typeid: 0x1000000\n  typeidversion: 1\n  instanceid: x\n', { file: 'p.yaml' });
+    const r = parsePortProfileYaml('name: a\nmode: direct\nsource: eth1\nvirtualport:\n  type: 802.1Qbg\n  managerid: 12\n  typeid: 0x1000000\n  typeidversion: 1\n  instanceid: x\n', {
+      file: 'p.yaml',
+    });
     expect(at(r)).toEqual([
       "7:11 virtualport-parameters virtualport typeid '0x1000000' is not an unsigned 24-bit number (decimal or 0x hex): at most 6 hex digits after 0x",
       "9:15 virtualport-parameters virtualport instanceid 'x' is not a UUID (8-4-4-4-12 hex digits, or 32 hex digits): not a UUID",
@@ -78,15 +90,13 @@ describe('profile YAML errors', () => {
     expect(at(r)).toEqual([
       "1:1 profile-yaml 'source' is required",
       "2:7 profile-yaml mode: must be one of 'direct', 'bridge', 'network'",
-      '3:1 profile-yaml unknown key \'soruce\' (allowed: name, mode, source, sourceMode, virtualport, vlan, bandwidth)',
+      "3:1 profile-yaml unknown key 'soruce' (allowed: name, mode, source, sourceMode, virtualport, vlan, bandwidth)",
     ]);
   });
 
   it('reports an unknown virtualport parameter name with the allowed ones', () => {
     const r = parsePortProfileYaml('name: a\nmode: direct\nsource: eth1\nvirtualport:\n  type: 802.1Qbg\n  managerID: 12\n');
-    expect(at(r)).toEqual([
-      "6:3 profile-yaml virtualport: unknown key 'managerID' (allowed: type, managerid, typeid, typeidversion, instanceid, profileid, interfaceid)",
-    ]);
+    expect(at(r)).toEqual(["6:3 profile-yaml virtualport: unknown key 'managerID' (allowed: type, managerid, typeid, typeidversion, instanceid, profileid, interfaceid)"]);
   });
 
   it('describes the vlan forms when none fits', () => {

@@ -31,13 +31,11 @@ describe('802.1Qbg parameters', () => {
   });
 
   it('accepts decimal and lowercase-prefixed hex typeids up to 0xffffff', () => {
-    for (const typeid of ['1193046', '0xffffff', '0xFFFFFF', '0', '16777215'])
-      expect(errors(validatePortProfile(withPort('802.1Qbg', { ...QBG, typeid }))), typeid).toEqual([]);
+    for (const typeid of ['1193046', '0xffffff', '0xFFFFFF', '0', '16777215']) expect(errors(validatePortProfile(withPort('802.1Qbg', { ...QBG, typeid }))), typeid).toEqual([]);
   });
 
   it('rejects typeids out of the 24-bit range, with too many hex digits, or an uppercase 0X', () => {
-    for (const typeid of ['16777216', '0x1000000', '0x0123456', '0X12', '-1', '1.5', ''])
-      expect(errors(validatePortProfile(withPort('802.1Qbg', { ...QBG, typeid }))), typeid).toHaveLength(1);
+    for (const typeid of ['16777216', '0x1000000', '0x0123456', '0X12', '-1', '1.5', '']) expect(errors(validatePortProfile(withPort('802.1Qbg', { ...QBG, typeid }))), typeid).toHaveLength(1);
   });
 
   it('rejects managerid and typeidversion above 255 and a hex form longer than two digits', () => {
@@ -59,9 +57,7 @@ describe('802.1Qbg parameters', () => {
 
   it('requires managerid, typeid and typeidversion on a direct interface', () => {
     const d = errors(validatePortProfile(withPort('802.1Qbg', { instanceid: UUID })));
-    expect(ids(d)).toEqual(
-      ['managerid', 'typeid', 'typeidversion'].map((name) => ['virtualport-parameters', 'missingParameter', { name, type: '802.1Qbg', mode: 'direct' }]),
-    );
+    expect(ids(d)).toEqual(['managerid', 'typeid', 'typeidversion'].map((name) => ['virtualport-parameters', 'missingParameter', { name, type: '802.1Qbg', mode: 'direct' }]));
     // The rendered message (virtualport-parameters).
     expect(d[0]!.message).toBe("missing managerid in <virtualport type='802.1Qbg'> (libvirt requires it on a direct interface)");
   });
@@ -77,7 +73,11 @@ describe('802.1Qbg parameters', () => {
   });
 
   it('warns that managerid 0 is reserved', () => {
-    expect(validatePortProfile(withPort('802.1Qbg', { ...QBG, managerid: '0x0' }))[0]).toMatchObject({ severity: 'warning', locator: 'PortProfile[p]/virtualport@managerid', messageId: 'reservedManagerId' });
+    expect(validatePortProfile(withPort('802.1Qbg', { ...QBG, managerid: '0x0' }))[0]).toMatchObject({
+      severity: 'warning',
+      locator: 'PortProfile[p]/virtualport@managerid',
+      messageId: 'reservedManagerId',
+    });
   });
 
   it('rejects extra profileid and interfaceid parameters', () => {
@@ -115,9 +115,7 @@ describe('openvswitch and midonet parameters', () => {
 
   it('rejects a bad openvswitch interfaceid and VSI extras', () => {
     expect(errors(validatePortProfile(withPort('openvswitch', { interfaceid: '1234' })))).toHaveLength(1);
-    expect(messages(errors(validatePortProfile(withPort('openvswitch', { typeid: '1' }))))).toEqual([
-      "extra typeid unsupported in <virtualport type='openvswitch'> (allowed: interfaceid, profileid)",
-    ]);
+    expect(messages(errors(validatePortProfile(withPort('openvswitch', { typeid: '1' }))))).toEqual(["extra typeid unsupported in <virtualport type='openvswitch'> (allowed: interfaceid, profileid)"]);
   });
 
   it('requires a midonet interfaceid and rejects a profileid, as the RNG does', () => {
@@ -180,7 +178,13 @@ describe('vlan', () => {
 
   it('requires trunk mode for more than one tag and allows at most one native vlan', () => {
     expect(errors(validatePortProfile(ovs({ tags: [{ id: '1' }, { id: '2' }], trunk: false })))).toHaveLength(1);
-    const natives = { tags: [{ id: '1', nativeMode: 'tagged' as const }, { id: '2', nativeMode: 'untagged' as const }], trunk: true };
+    const natives = {
+      tags: [
+        { id: '1', nativeMode: 'tagged' as const },
+        { id: '2', nativeMode: 'untagged' as const },
+      ],
+      trunk: true,
+    };
     expect(ids(errors(validatePortProfile(ovs(natives))))).toEqual([['port-profile', 'vlanNativeTwice', {}]]);
   });
 

@@ -6,7 +6,16 @@ import { deriveMigrateUri, domainFilterRefs, migrateArgv, planSync, renderSyncTe
 describe('netsec sync: the pure plan', () => {
   it('builds the virsh migrate argv and derives the destination URI', () => {
     expect(migrateArgv('qemu:///system', 'web', 'qemu+ssh://root@b:2222/system')).toEqual([
-      'virsh', '-c', 'qemu:///system', 'migrate', '--live', '--persistent', '--undefinesource', '--', 'web', 'qemu+ssh://root@b:2222/system',
+      'virsh',
+      '-c',
+      'qemu:///system',
+      'migrate',
+      '--live',
+      '--persistent',
+      '--undefinesource',
+      '--',
+      'web',
+      'qemu+ssh://root@b:2222/system',
     ]);
     // A domain name that looks like an option stays a positional argument.
     expect(migrateArgv('qemu:///system', '--evil', 'x').slice(-3)).toEqual(['--', '--evil', 'x']);
@@ -43,17 +52,52 @@ describe('netsec sync: the pure plan', () => {
       ],
       unreadable: [{ name: 'z', reason: 'not defined on the source' }],
     };
-    const state = { uuids: new Map([['x', u2], ['other', u2]]), xml: new Map([['x', xml('x', u2)]]) };
-    const plan = planSync(tree, { uuids: new Map([['x', '33333333-3333-3333-3333-333333333333'], ['other', u2]]), xml: state.xml });
-    expect(plan.map((p) => [p.name, p.status])).toEqual([['clean-traffic', 'missing-builtin'], ['x', 'refused'], ['y', 'refused'], ['z', 'failed']]);
+    const state = {
+      uuids: new Map([
+        ['x', u2],
+        ['other', u2],
+      ]),
+      xml: new Map([['x', xml('x', u2)]]),
+    };
+    const plan = planSync(tree, {
+      uuids: new Map([
+        ['x', '33333333-3333-3333-3333-333333333333'],
+        ['other', u2],
+      ]),
+      xml: state.xml,
+    });
+    expect(plan.map((p) => [p.name, p.status])).toEqual([
+      ['clean-traffic', 'missing-builtin'],
+      ['x', 'refused'],
+      ['y', 'refused'],
+      ['z', 'failed'],
+    ]);
     expect(plan[2]!.reason).toMatch(/belongs to filter 'other'/);
-    const forced = planSync(tree, { uuids: new Map([['clean-traffic', u1], ['x', '33333333-3333-3333-3333-333333333333']]), xml: state.xml }, { force: true });
-    expect(forced.map((p) => [p.name, p.status, p.action])).toEqual([['clean-traffic', 'builtin', undefined], ['x', 'replaced', 'replace'], ['y', 'defined', 'define'], ['z', 'failed', undefined]]);
+    const forced = planSync(
+      tree,
+      {
+        uuids: new Map([
+          ['clean-traffic', u1],
+          ['x', '33333333-3333-3333-3333-333333333333'],
+        ]),
+        xml: state.xml,
+      },
+      { force: true },
+    );
+    expect(forced.map((p) => [p.name, p.status, p.action])).toEqual([
+      ['clean-traffic', 'builtin', undefined],
+      ['x', 'replaced', 'replace'],
+      ['y', 'defined', 'define'],
+      ['z', 'failed', undefined],
+    ]);
   });
 
   it('prints one line per filter and says when nothing was synced', () => {
     const text = renderSyncText({
-      domain: 'web', source: 'local qemu:///system', target: 'ssh://b qemu:///system', ok: false,
+      domain: 'web',
+      source: 'local qemu:///system',
+      target: 'ssh://b qemu:///system',
+      ok: false,
       filters: [
         { name: 'clean-traffic', builtin: true, status: 'builtin' },
         { name: 'b', builtin: false, status: 'skipped', reason: 'would be updated; not applied: a refused' },

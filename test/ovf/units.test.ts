@@ -4,14 +4,7 @@
  * reason (too long, not the grammar, out of range) instead of Infinity.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  byteUnitMultiplier,
-  hertzUnitMultiplier,
-  MAX_UNITS_LENGTH,
-  parseByteUnits,
-  parseHertzUnits,
-  scaledQuantity,
-} from '../../src/ovf/units.js';
+import { byteUnitMultiplier, hertzUnitMultiplier, MAX_UNITS_LENGTH, parseByteUnits, parseHertzUnits, scaledQuantity } from '../../src/ovf/units.js';
 
 describe('byte units', () => {
   it.each([

@@ -64,9 +64,9 @@ describe('archives written by GNU tar', () => {
 
 describe.skipIf(!hasPython)('zips written by Python zipfile', () => {
   for (const forceEnd of [false, true])
-  it(`reads entries written with zip64 extra fields${forceEnd ? ', a zip64 end record and zip64 central sizes' : ''}`, async () => {
-    const out = tmp.file(`py64-${forceEnd}.zip`);
-    const script = `
+    it(`reads entries written with zip64 extra fields${forceEnd ? ', a zip64 end record and zip64 central sizes' : ''}`, async () => {
+      const out = tmp.file(`py64-${forceEnd}.zip`);
+      const script = `
 import sys, zipfile
 if ${forceEnd ? 'True' : 'False'}:
     zipfile.ZIP64_LIMIT = 1
@@ -78,22 +78,22 @@ with zipfile.ZipFile(sys.argv[1], 'w') as z:
         info.compress_type = zipfile.ZIP_DEFLATED if i % 2 else zipfile.ZIP_STORED
         with z.open(info, 'w', force_zip64=True) as w: w.write(data)
 `;
-    execFileSync('ln', ['-s', tmp.file('src'), `${out}.src`]);
-    execFileSync('python3', ['-c', script, out, ...files.map(([n]) => n)]);
-    if (forceEnd) {
-      // Saturate the classic end record so that readers must follow the zip64 one (APPNOTE 4.4.1.4).
-      const z = readFileSync(out);
-      const eocd = z.length - 22;
-      z.writeUInt16LE(0xffff, eocd + 8);
-      z.writeUInt16LE(0xffff, eocd + 10);
-      z.writeUInt32LE(0xffffffff, eocd + 12);
-      z.writeUInt32LE(0xffffffff, eocd + 16);
-      writeFileSync(out, z);
-      const broken = Buffer.from(z);
-      broken.writeUInt32LE(0, broken.lastIndexOf(Buffer.from([0x50, 0x4b, 6, 6])));
-      writeFileSync(`${out}.broken`, broken);
-      await expect(openPackage(`${out}.broken`)).rejects.toThrow(/zip64 end of central directory record is corrupt/);
-    }
-    await expectAllMembers(out);
-  });
+      execFileSync('ln', ['-s', tmp.file('src'), `${out}.src`]);
+      execFileSync('python3', ['-c', script, out, ...files.map(([n]) => n)]);
+      if (forceEnd) {
+        // Saturate the classic end record so that readers must follow the zip64 one (APPNOTE 4.4.1.4).
+        const z = readFileSync(out);
+        const eocd = z.length - 22;
+        z.writeUInt16LE(0xffff, eocd + 8);
+        z.writeUInt16LE(0xffff, eocd + 10);
+        z.writeUInt32LE(0xffffffff, eocd + 12);
+        z.writeUInt32LE(0xffffffff, eocd + 16);
+        writeFileSync(out, z);
+        const broken = Buffer.from(z);
+        broken.writeUInt32LE(0, broken.lastIndexOf(Buffer.from([0x50, 0x4b, 6, 6])));
+        writeFileSync(`${out}.broken`, broken);
+        await expect(openPackage(`${out}.broken`)).rejects.toThrow(/zip64 end of central directory record is corrupt/);
+      }
+      await expectAllMembers(out);
+    });
 });

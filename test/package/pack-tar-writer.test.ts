@@ -38,7 +38,10 @@ describe('reproducible tar writer', () => {
       expect(field(block, 136, 12)).toBe('00000000000 ');
       expect(field(block, 156, 1)).toBe('0');
       expect(field(block, 257, 8)).toBe('ustar\u000000');
-      expect(block.subarray(265, 329).every((b) => b === 0), 'owner names are empty').toBe(true);
+      expect(
+        block.subarray(265, 329).every((b) => b === 0),
+        'owner names are empty',
+      ).toBe(true);
     }
     expect(decodeHeader(tar.subarray(1024, 1536), 'x')).toMatchObject({ name: 'disk.vmdk', size: 1030 });
     expect(tar.subarray(1536, 1536 + 1030).toString()).toBe('x'.repeat(1000) + 'y'.repeat(30));

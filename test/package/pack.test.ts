@@ -84,7 +84,9 @@ function extract(ova: string): string {
 }
 
 function opensslDigest(alg: string, file: string): string {
-  return execFileSync('openssl', ['dgst', `-${alg}`, '-r', file]).toString().split(' ')[0]!;
+  return execFileSync('openssl', ['dgst', `-${alg}`, '-r', file])
+    .toString()
+    .split(' ')[0]!;
 }
 
 function manifestLines(file: string): Array<{ alg: string; name: string; digest: string }> {
@@ -131,7 +133,12 @@ describe('ovfpipe pack', () => {
     const r = await run(['pack', 'web-appliance', '-o', 'epoch.ova'], { SOURCE_DATE_EPOCH: '1700000000' });
     expect(r.code).toBe(0);
     const listing = execFileSync('tar', ['tvf', tmp.file('epoch.ova'), '--full-time'], { env: { ...process.env, TZ: 'UTC' } }).toString();
-    expect(listing.trim().split('\n').every((l) => l.includes(' 2023-11-14 22:13:20 '))).toBe(true);
+    expect(
+      listing
+        .trim()
+        .split('\n')
+        .every((l) => l.includes(' 2023-11-14 22:13:20 ')),
+    ).toBe(true);
     expect((await run(['pack', 'web-appliance', '-o', 'epoch2.ova'], { SOURCE_DATE_EPOCH: 'yesterday' })).code).toBe(2);
   });
 

@@ -41,7 +41,14 @@ const summary = (diags: Awaited<ReturnType<typeof lintOva>>) => diags.map((d) =>
 
 describe('package lint rules', () => {
   it('find nothing in a well-formed OVA', async () => {
-    expect(await lintOva([['vm.ovf', OVF], ['vm.mf', mfFor(OVF)], ['disk1.vmdk', d1], ['disk2.vmdk', d2]])).toEqual([]);
+    expect(
+      await lintOva([
+        ['vm.ovf', OVF],
+        ['vm.mf', mfFor(OVF)],
+        ['disk1.vmdk', d1],
+        ['disk2.vmdk', d2],
+      ]),
+    ).toEqual([]);
   });
 
   it('do nothing under --descriptor-only (no package facts)', () => {
@@ -51,7 +58,14 @@ describe('package lint rules', () => {
 
   it('manifest-format warns on sloppy lines and errors on unreadable ones, with the manifest line', async () => {
     const mf = mfFor(OVF).replace('SHA256(disk2.vmdk)=', 'SHA-256 (disk2.vmdk) =') + 'garbage\n';
-    const diags = (await lintOva([['vm.ovf', OVF], ['vm.mf', mf], ['disk1.vmdk', d1], ['disk2.vmdk', d2]])).filter((d) => d.ruleId === 'manifest-format');
+    const diags = (
+      await lintOva([
+        ['vm.ovf', OVF],
+        ['vm.mf', mf],
+        ['disk1.vmdk', d1],
+        ['disk2.vmdk', d2],
+      ])
+    ).filter((d) => d.ruleId === 'manifest-format');
     expect(diags.map((d) => [d.severity, d.file, d.line])).toEqual([
       ['warning', 'vm.mf', 3],
       ['warning', 'vm.mf', 3],
@@ -67,24 +81,51 @@ describe('package lint rules', () => {
 
   it('manifest-format renders its message from the template and data', async () => {
     const mf = mfFor(OVF) + 'garbage\n';
-    const [d] = (await lintOva([['vm.ovf', OVF], ['vm.mf', mf], ['disk1.vmdk', d1], ['disk2.vmdk', d2]])).filter((x) => x.ruleId === 'manifest-format');
+    const [d] = (
+      await lintOva([
+        ['vm.ovf', OVF],
+        ['vm.mf', mf],
+        ['disk1.vmdk', d1],
+        ['disk2.vmdk', d2],
+      ])
+    ).filter((x) => x.ruleId === 'manifest-format');
     expect(d!.message).toBe('cannot parse manifest line "garbage"; expected ALG(name)= hexdigest');
   });
 
   it('manifest-complete reports unlisted files, unknown entries and a missing manifest', async () => {
     const mf = `SHA256(vm.ovf)= ${sha(OVF)}\nSHA256(ghost.iso)= ${'0'.repeat(64)}\n`;
-    expect(summary(await lintOva([['vm.ovf', OVF], ['vm.mf', mf], ['disk1.vmdk', d1], ['disk2.vmdk', d2]]))).toEqual([
+    expect(
+      summary(
+        await lintOva([
+          ['vm.ovf', OVF],
+          ['vm.mf', mf],
+          ['disk1.vmdk', d1],
+          ['disk2.vmdk', d2],
+        ]),
+      ),
+    ).toEqual([
       "manifest-complete:error:'disk1.vmdk' is in the package but not in the manifest vm.mf",
       "manifest-complete:error:'disk2.vmdk' is in the package but not in the manifest vm.mf",
       "manifest-complete:error:Manifest lists 'ghost.iso', which is not in the package",
     ]);
-    expect(summary(await lintOva([['vm.ovf', OVF], ['disk1.vmdk', d1], ['disk2.vmdk', d2]]))).toEqual([
-      'manifest-complete:warning:Package has no manifest (vm.mf); its files cannot be integrity-checked',
-    ]);
+    expect(
+      summary(
+        await lintOva([
+          ['vm.ovf', OVF],
+          ['disk1.vmdk', d1],
+          ['disk2.vmdk', d2],
+        ]),
+      ),
+    ).toEqual(['manifest-complete:warning:Package has no manifest (vm.mf); its files cannot be integrity-checked']);
   });
 
   it('ova-member-order errors when the descriptor is not first and warns about the rest', async () => {
-    const diags = await lintOva([['disk2.vmdk', d2], ['vm.ovf', OVF], ['vm.mf', mfFor(OVF)], ['disk1.vmdk', d1]]);
+    const diags = await lintOva([
+      ['disk2.vmdk', d2],
+      ['vm.ovf', OVF],
+      ['vm.mf', mfFor(OVF)],
+      ['disk1.vmdk', d1],
+    ]);
     expect(diags.filter((d) => d.ruleId === 'ova-member-order').map((d) => [d.severity, d.locator])).toEqual([
       ['error', 'Package/Member[vm.ovf]'],
       ['warning', 'Package/Member[vm.mf]'],
@@ -99,14 +140,28 @@ describe('package lint rules', () => {
   });
 
   it('ova-member-order does not apply to zips and directories', async () => {
-    const diags = await lintOva([['disk2.vmdk', d2], ['vm.ovf', OVF], ['vm.mf', mfFor(OVF)], ['disk1.vmdk', d1]], true);
+    const diags = await lintOva(
+      [
+        ['disk2.vmdk', d2],
+        ['vm.ovf', OVF],
+        ['vm.mf', mfFor(OVF)],
+        ['disk1.vmdk', d1],
+      ],
+      true,
+    );
     expect(diags.filter((d) => d.ruleId === 'ova-member-order')).toEqual([]);
   });
 
   it('reference-file-present reports missing files and sizes that differ, at the File element', async () => {
     const small = Buffer.alloc(99, 1);
     const mf = `SHA256(vm.ovf)= ${sha(OVF)}\nSHA256(disk1.vmdk)= ${sha(small)}\n`;
-    const diags = (await lintOva([['vm.ovf', OVF], ['vm.mf', mf], ['disk1.vmdk', small]])).filter((d) => d.ruleId === 'reference-file-present');
+    const diags = (
+      await lintOva([
+        ['vm.ovf', OVF],
+        ['vm.mf', mf],
+        ['disk1.vmdk', small],
+      ])
+    ).filter((d) => d.ruleId === 'reference-file-present');
     expect(diags.map((d) => [d.message, d.locator, d.line > 0])).toEqual([
       ["File 'f1' declares ovf:size=\"100\" but member 'disk1.vmdk' is 99 bytes", 'References/File[f1]', true],
       ["File 'f2' (disk2.vmdk) is not in the package: no member 'disk2.vmdk'", 'References/File[f2]', true],
@@ -115,20 +170,33 @@ describe('package lint rules', () => {
 
   it('reference-file-present expects every chunk and skips the size check for chunked and compressed files', async () => {
     const ovf = descriptor('<File ovf:id="big" ovf:href="big.vmdk" ovf:size="250" ovf:chunkSize="100"/><File ovf:id="z" ovf:href="z.gz" ovf:size="1" ovf:compression="gzip"/>');
-    const members: Array<[string, Buffer | string]> = [['vm.ovf', ovf], ['big.vmdk.000000000', d1], ['big.vmdk.000000002', d2], ['z.gz', 'zz']];
+    const members: Array<[string, Buffer | string]> = [
+      ['vm.ovf', ovf],
+      ['big.vmdk.000000000', d1],
+      ['big.vmdk.000000002', d2],
+      ['z.gz', 'zz'],
+    ];
     const diags = (await lintOva(members)).filter((d) => d.ruleId === 'reference-file-present');
     expect(summary(diags)).toEqual(["reference-file-present:error:File 'big' (big.vmdk) is not in the package: no member 'big.vmdk.000000001'"]);
   });
 
   it('unreferenced-member warns about members nothing names', async () => {
-    const diags = await lintOva([['vm.ovf', OVF], ['vm.mf', mfFor(OVF)], ['disk1.vmdk', d1], ['disk2.vmdk', d2], ['notes/readme.txt', 'hi']]);
+    const diags = await lintOva([
+      ['vm.ovf', OVF],
+      ['vm.mf', mfFor(OVF)],
+      ['disk1.vmdk', d1],
+      ['disk2.vmdk', d2],
+      ['notes/readme.txt', 'hi'],
+    ]);
     expect(summary(diags)).toEqual(["unreferenced-member:warning:Member 'notes/readme.txt' is not referenced by the descriptor"]);
   });
 });
 
 describe('package rule registry', () => {
   const dir = join(import.meta.dirname, '../../src/lint/rules/package');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'index.ts').map((f) => f.replace(/\.ts$/, ''));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && f !== 'index.ts')
+    .map((f) => f.replace(/\.ts$/, ''));
 
   it('registers every rule file under an id equal to its file name', () => {
     expect(packageRules.map((r) => r.meta.id).sort()).toEqual(files.sort());

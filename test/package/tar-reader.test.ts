@@ -85,7 +85,15 @@ describe('plain tar OVA', () => {
   });
 
   it('normalises ./ prefixes and doubled slashes in member names', async () => {
-    const r = await openPackage(write('n.ova', buildTar([{ name: './vm.ovf', data: '<a/>' }, { name: 'sub//x.vmdk', data: 'x' }])));
+    const r = await openPackage(
+      write(
+        'n.ova',
+        buildTar([
+          { name: './vm.ovf', data: '<a/>' },
+          { name: 'sub//x.vmdk', data: 'x' },
+        ]),
+      ),
+    );
     expect(r.list().map((m) => m.name)).toEqual(['vm.ovf', 'sub/x.vmdk']);
   });
 
@@ -156,19 +164,63 @@ describe('hostile tar input', () => {
     ['a GNU long name that escapes', () => buildTar([gnuLongName('../'.repeat(50) + 'x'), { name: 'ok', data: 'x', magic: 'gnu' }]), 'OVFPIPE_ARCHIVE', /'\.\.' segment/],
     ['a ustar prefix that escapes', () => buildTar([{ name: 'x', prefix: '..', data: 'x' }]), 'OVFPIPE_ARCHIVE', /'\.\.' segment/],
     ['a symbolic link', () => buildTar([{ name: 'disk.vmdk', type: '2', linkName: '/etc/shadow' }]), 'OVFPIPE_ARCHIVE', /symbolic link → "\/etc\/shadow"/],
-    ['a hard link', () => buildTar([{ name: 'a', data: 'x' }, { name: 'b', type: '1', linkName: 'a' }]), 'OVFPIPE_ARCHIVE', /"b" is a hard link/],
+    [
+      'a hard link',
+      () =>
+        buildTar([
+          { name: 'a', data: 'x' },
+          { name: 'b', type: '1', linkName: 'a' },
+        ]),
+      'OVFPIPE_ARCHIVE',
+      /"b" is a hard link/,
+    ],
     ['a character device', () => buildTar([{ name: 'null', type: '3' }]), 'OVFPIPE_ARCHIVE', /character device/],
     ['a block device', () => buildTar([{ name: 'sda', type: '4' }]), 'OVFPIPE_ARCHIVE', /block device/],
     ['a FIFO', () => buildTar([{ name: 'pipe', type: '6' }]), 'OVFPIPE_ARCHIVE', /FIFO/],
     ['an unknown entry type', () => buildTar([{ name: 'z', type: 'Z', data: 'x' }]), 'OVFPIPE_ARCHIVE', /unsupported tar entry type 'Z'/],
     ['a GNU sparse pax member', () => buildTar([paxEntry({ 'GNU.sparse.major': '1' }), { name: 's', data: 'x' }]), 'OVFPIPE_ARCHIVE', /sparse/],
-    ['duplicate member names', () => buildTar([{ name: 'a.vmdk', data: 'x' }, { name: './a.vmdk', data: 'y' }]), 'OVFPIPE_ARCHIVE', /duplicate member name "a.vmdk"/],
+    [
+      'duplicate member names',
+      () =>
+        buildTar([
+          { name: 'a.vmdk', data: 'x' },
+          { name: './a.vmdk', data: 'y' },
+        ]),
+      'OVFPIPE_ARCHIVE',
+      /duplicate member name "a.vmdk"/,
+    ],
     ['a member whose data runs past the end', () => buildTar([{ name: 'disk.vmdk', data: Buffer.alloc(10000) }], { truncateTo: 4096 }), 'OVFPIPE_ARCHIVE', /"disk.vmdk" is truncated/],
     ['a header cut in half', () => buildTar([{ name: 'a', data: 'x' }], { truncateTo: 1024 + 200 }), 'OVFPIPE_ARCHIVE', /ends inside a tar header/],
-    ['a size that lies and lands in garbage', () => buildTar([{ name: 'a', data: Buffer.alloc(600, 0x41), size: 100 }, { name: 'b', data: 'x' }]), 'OVFPIPE_ARCHIVE', /not a tar header/],
+    [
+      'a size that lies and lands in garbage',
+      () =>
+        buildTar([
+          { name: 'a', data: Buffer.alloc(600, 0x41), size: 100 },
+          { name: 'b', data: 'x' },
+        ]),
+      'OVFPIPE_ARCHIVE',
+      /not a tar header/,
+    ],
     ['a malformed pax size', () => buildTar([paxEntry({ size: '12abc' }), { name: 'a', data: 'x' }]), 'OVFPIPE_ARCHIVE', /not a valid size/],
-    ['a malformed pax record', () => buildTar([{ name: 'PaxHeader', type: 'x', data: '99 path=x\n' }, { name: 'a', data: 'x' }]), 'OVFPIPE_ARCHIVE', /malformed pax/],
-    ['a negative base-256 size', () => { const t = buildTar([{ name: 'a', data: 'x' }]); return fixChecksum(t, (b) => b.fill(0xff, 124, 136)); }, 'OVFPIPE_ARCHIVE', /negative size/],
+    [
+      'a malformed pax record',
+      () =>
+        buildTar([
+          { name: 'PaxHeader', type: 'x', data: '99 path=x\n' },
+          { name: 'a', data: 'x' },
+        ]),
+      'OVFPIPE_ARCHIVE',
+      /malformed pax/,
+    ],
+    [
+      'a negative base-256 size',
+      () => {
+        const t = buildTar([{ name: 'a', data: 'x' }]);
+        return fixChecksum(t, (b) => b.fill(0xff, 124, 136));
+      },
+      'OVFPIPE_ARCHIVE',
+      /negative size/,
+    ],
     ['an extended header with nothing after it', () => buildTar([paxEntry({ path: 'x' })]), 'OVFPIPE_ARCHIVE', /extended header with no member/],
     ['an archive that holds only end blocks', () => Buffer.alloc(1024), 'OVFPIPE_ARCHIVE', /end-of-archive|not an OVF package/],
   ];

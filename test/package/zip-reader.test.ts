@@ -51,15 +51,56 @@ describe('hostile zip input', () => {
     ['a backslash member name', () => buildZip([{ name: '..\\..\\evil', data: 'x' }]), /backslash/],
     ['a symbolic link entry', () => buildZip([{ name: 'disk.vmdk', data: '/etc/shadow', unixMode: 0o120777, method: 0 }]), /symbolic link/],
     ['a FIFO entry', () => buildZip([{ name: 'p', data: '', unixMode: 0o010644, method: 0 }]), /FIFO/],
-    ['duplicate member names', () => buildZip([{ name: 'a', data: 'x' }, { name: './a', data: 'y' }]), /duplicate member name "a"/],
+    [
+      'duplicate member names',
+      () =>
+        buildZip([
+          { name: 'a', data: 'x' },
+          { name: './a', data: 'y' },
+        ]),
+      /duplicate member name "a"/,
+    ],
     ['an encrypted entry', () => buildZip([{ name: 'a', data: 'x', flags: 1 }]), /encrypted/],
     ['an unsupported compression method', () => buildZip([{ name: 'a', data: 'x', method: 12 }]), /compression method 12/],
     ['a declared size far beyond the compressed data (bomb ratio)', () => buildZip([{ name: 'bomb', data: 'x', size: 0xfffffff0 }]), /zip bomb/],
-    ['entries that overlap one another', () => buildZip([{ name: 'a', data: disk }, { name: 'b', data: disk, headerOffset: 0 }]), /overlaps/],
+    [
+      'entries that overlap one another',
+      () =>
+        buildZip([
+          { name: 'a', data: disk },
+          { name: 'b', data: disk, headerOffset: 0 },
+        ]),
+      /overlaps/,
+    ],
     ['a zip cut before its end record', () => buildZip(good).subarray(0, 200), /end of central directory not found/],
-    ['an end record that claims more entries than fit', () => { const z = buildZip(good); z.writeUInt16LE(5000, z.length - 22 + 10); return z; }, /claims 5000 entries/],
-    ['a central directory that points past the end', () => { const z = buildZip(good); z.writeUInt32LE(0x7fffffff, z.length - 22 + 16); return z; }, /runs past/],
-    ['a central directory entry with a bad signature', () => { const z = buildZip(good); const cd = z.readUInt32LE(z.length - 22 + 16); z.writeUInt32LE(0xdeadbeef, cd); return z; }, /bad signature/],
+    [
+      'an end record that claims more entries than fit',
+      () => {
+        const z = buildZip(good);
+        z.writeUInt16LE(5000, z.length - 22 + 10);
+        return z;
+      },
+      /claims 5000 entries/,
+    ],
+    [
+      'a central directory that points past the end',
+      () => {
+        const z = buildZip(good);
+        z.writeUInt32LE(0x7fffffff, z.length - 22 + 16);
+        return z;
+      },
+      /runs past/,
+    ],
+    [
+      'a central directory entry with a bad signature',
+      () => {
+        const z = buildZip(good);
+        const cd = z.readUInt32LE(z.length - 22 + 16);
+        z.writeUInt32LE(0xdeadbeef, cd);
+        return z;
+      },
+      /bad signature/,
+    ],
   ];
   for (const [what, make, pattern] of cases) {
     it(`refuses ${what}`, async () => {
@@ -94,7 +135,10 @@ describe('hostile zip input', () => {
   });
 
   it('refuses to open a member whose local header is not where the central directory says', async () => {
-    const z = buildZip([{ name: 'a', data: 'hello' }, { name: 'b', data: 'world' }]);
+    const z = buildZip([
+      { name: 'a', data: 'hello' },
+      { name: 'b', data: 'world' },
+    ]);
     z.writeUInt32LE(0, z.indexOf(Buffer.from([0x50, 0x4b, 3, 4]), 4));
     const r = await openPackage(write('local.zip', z));
     expect((await readAll(await r.open('a'))).toString()).toBe('hello');

@@ -101,13 +101,19 @@ describe('placement', () => {
   const vm = (key: string, extra = {}) => ({ key, memoryMiB: 512, vcpus: 1, ...extra });
 
   it('spreads VMs across hosts, deterministically', () => {
-    const a = placeVms(['a', 'b', 'c', 'd'].map((k) => vm(k)), hosts);
-    const b = placeVms(['a', 'b', 'c', 'd'].map((k) => vm(k)), hosts);
+    const a = placeVms(
+      ['a', 'b', 'c', 'd'].map((k) => vm(k)),
+      hosts,
+    );
+    const b = placeVms(
+      ['a', 'b', 'c', 'd'].map((k) => vm(k)),
+      hosts,
+    );
     expect([...a.byVm]).toEqual([...b.byVm]);
     expect(new Set(a.byVm.values()).size).toBe(3);
   });
 
-  it('honours explicit hosts and groups, and the catalog groups that offer a VM\'s profiles', () => {
+  it("honours explicit hosts and groups, and the catalog groups that offer a VM's profiles", () => {
     const p = placeVms([vm('x', { host: 'h2' }), vm('y', { group: 'g2' }), vm('z', { groups: ['g2'] })], hosts);
     expect(Object.fromEntries(p.byVm)).toEqual({ x: 'h2', y: 'h3', z: 'h3' });
   });

@@ -35,7 +35,18 @@ tenants:
     const loaded = parsePipeline(text, 'p.yaml', {});
     expect(loaded.diagnostics).toEqual([]);
     const [inst] = expandInstances(loaded.pipeline!);
-    expect(inst!.settings).toEqual({ configuration: 'large', domainType: 'qemu', machine: 'pc-q35-7.2', cpuMode: 'host-model', diskBus: 'sata', graphics: 'none', firmware: 'efi', nicModel: { E1000: 'e1000' }, network: { mgmt: 'default-net' }, bridge: { mgmt: 'br0' } });
+    expect(inst!.settings).toEqual({
+      configuration: 'large',
+      domainType: 'qemu',
+      machine: 'pc-q35-7.2',
+      cpuMode: 'host-model',
+      diskBus: 'sata',
+      graphics: 'none',
+      firmware: 'efi',
+      nicModel: { E1000: 'e1000' },
+      network: { mgmt: 'default-net' },
+      bridge: { mgmt: 'br0' },
+    });
   });
 
   it('refuses an out-of-range value with its location', () => {

@@ -35,7 +35,9 @@ describe('appliance goldens', () => {
       const { options, configuration } = renderSettings(c.settings ?? {});
       const r = await renderToDir({ pkg: join(FIXTURES, c.file), tenant: 'demo', out, descriptorOnly: true, options, configuration });
       expect(r.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
-      const files = readdirSync(out).filter((f) => f !== 'nwfilter').sort();
+      const files = readdirSync(out)
+        .filter((f) => f !== 'nwfilter')
+        .sort();
       for (const f of files) await expect(readFileSync(join(out, f), 'utf8')).toMatchFileSnapshot(join('../golden/appliances', c.golden, f));
       const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as { domains: Array<{ firmware: string }> };
       expect(plan.domains.map((d) => d.firmware)).toEqual([c.firmware]);

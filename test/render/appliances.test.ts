@@ -60,7 +60,9 @@ describe('every disk or an error', () => {
     const out = tmp.file('rt19-out');
     const r = await cli(['render', path, '--descriptor-only', '--tenant', 't', '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${path}:55:7: error: VirtualSystem[debian-xs]/Item[InstanceID=4]: disk cannot be rendered: HostResource 'ovf:/disk/gone' names no Disk or File in the package [render-disk]`);
+    expect(r.err).toContain(
+      `${path}:55:7: error: VirtualSystem[debian-xs]/Item[InstanceID=4]: disk cannot be rendered: HostResource 'ovf:/disk/gone' names no Disk or File in the package [render-disk]`,
+    );
   });
 });
 
@@ -110,7 +112,10 @@ describe('firmware forms', () => {
   it('reads ovf:key / ovf:value spellings and vmw:ExtraConfig', () => {
     const forms = [
       (t: string) => t.replace('vmw:key="firmware" vmw:value="efi"', 'ovf:key="firmware" ovf:value="efi"'),
-      (t: string) => t.replace('<vmw:Config ovf:required="false" vmw:key="firmware"', '<vmw:ExtraConfig ovf:required="false" vmw:key="firmware"').replace('vmw:key="uefi.secureBoot.enabled" vmw:value="true"', 'vmw:key="uefi.secureBoot.enabled" vmw:value="false"'),
+      (t: string) =>
+        t
+          .replace('<vmw:Config ovf:required="false" vmw:key="firmware"', '<vmw:ExtraConfig ovf:required="false" vmw:key="firmware"')
+          .replace('vmw:key="uefi.secureBoot.enabled" vmw:value="true"', 'vmw:key="uefi.secureBoot.enabled" vmw:value="false"'),
     ];
     expect(forms.map((edit) => render('vmware-uefi.ovf', {}, edit).domains[0]!.firmware)).toEqual(['efi-secure', 'efi']);
   });

@@ -35,7 +35,8 @@ export const item = (fields: Fields, attrs: Fields = {}): XmlNode =>
       .map((k) => element(`rasd:${k}`, {}, fields[k]!)),
   );
 export const cpu = (n: string, id = '1', attrs: Fields = {}) => item({ InstanceID: id, ResourceType: '3', VirtualQuantity: n, AllocationUnits: 'hertz * 10^6' }, attrs);
-export const mem = (q: string, units: string | undefined = 'byte * 2^20', id = '2', attrs: Fields = {}) => item({ InstanceID: id, ResourceType: '4', VirtualQuantity: q, AllocationUnits: units }, attrs);
+export const mem = (q: string, units: string | undefined = 'byte * 2^20', id = '2', attrs: Fields = {}) =>
+  item({ InstanceID: id, ResourceType: '4', VirtualQuantity: q, AllocationUnits: units }, attrs);
 export const ctrl = (id: string, type: string, sub?: string, address?: string) => item({ InstanceID: id, ResourceType: type, ResourceSubType: sub, Address: address });
 export const drive = (id: string, type: string, parent?: string, aop?: string, host?: string, attrs: Fields = {}) =>
   item({ InstanceID: id, ResourceType: type, Parent: parent, AddressOnParent: aop, HostResource: host }, attrs);
@@ -56,11 +57,32 @@ export function descriptor(spec: Spec): { env: Envelope; vs: VirtualSystem } {
   const xml = writeXml(
     element(
       'Envelope',
-      [['xmlns', OVF], ['xmlns:ovf', OVF], ['xmlns:rasd', RASD], ['xmlns:vssd', VSSD]],
-      element('References', {}, disks.map((d) => element('File', { 'ovf:id': `f-${d}`, 'ovf:href': `${d}.vmdk` }))),
-      disks.length === 0 ? undefined : element('DiskSection', {}, element('Info', {}, 'disks'), disks.map((d) => element('Disk', { 'ovf:diskId': d, 'ovf:fileRef': `f-${d}`, 'ovf:capacity': '1', 'ovf:capacityAllocationUnits': 'byte * 2^30' }))),
+      [
+        ['xmlns', OVF],
+        ['xmlns:ovf', OVF],
+        ['xmlns:rasd', RASD],
+        ['xmlns:vssd', VSSD],
+      ],
+      element(
+        'References',
+        {},
+        disks.map((d) => element('File', { 'ovf:id': `f-${d}`, 'ovf:href': `${d}.vmdk` })),
+      ),
+      disks.length === 0
+        ? undefined
+        : element(
+            'DiskSection',
+            {},
+            element('Info', {}, 'disks'),
+            disks.map((d) => element('Disk', { 'ovf:diskId': d, 'ovf:fileRef': `f-${d}`, 'ovf:capacity': '1', 'ovf:capacityAllocationUnits': 'byte * 2^30' })),
+          ),
       spec.configurations
-        ? element('DeploymentOptionSection', {}, element('Info', {}, 'sizes'), spec.configurations.map((c) => element('Configuration', { 'ovf:id': c.id, 'ovf:default': c.default ? 'true' : undefined }, element('Label', {}, c.id), element('Description', {}, c.id))))
+        ? element(
+            'DeploymentOptionSection',
+            {},
+            element('Info', {}, 'sizes'),
+            spec.configurations.map((c) => element('Configuration', { 'ovf:id': c.id, 'ovf:default': c.default ? 'true' : undefined }, element('Label', {}, c.id), element('Description', {}, c.id))),
+          )
         : undefined,
       element(
         'VirtualSystem',
@@ -98,7 +120,6 @@ export function render(spec: Spec, over: Partial<RenderDomainInput> = {}): { dom
 export const devices = (dom: XmlElement, local: string) => children(child(dom, 'devices')!, local);
 export const attrs = (el: XmlElement | undefined) => Object.fromEntries((el?.attributes ?? []).map((a) => [a.qname, a.value]));
 export const targets = (dom: XmlElement) => devices(dom, 'disk').map((d) => ({ device: attr(d, 'device'), ...attrs(child(d, 'target')), source: attr(child(d, 'source') ?? d, 'file') }));
-
 
 // ---- libvirt's RNG, through virt-xml-validate (libvirt-clients) ----
 export const inCI = process.env['CI'] === 'true';

@@ -19,7 +19,7 @@ describe('nicModelFor', () => {
   });
 
   it('takes options.nicModelMap first, matching keys however they are spelled', () => {
-    const map = { E1000: 'e1000', 'vmxnet3': 'e1000e' };
+    const map = { E1000: 'e1000', vmxnet3: 'e1000e' };
     expect([nicModelFor('e1000', map), nicModelFor('VmxNet3', map), nicModelFor('PCNet32', map)]).toEqual(['e1000', 'e1000e', 'virtio']);
   });
 
@@ -31,7 +31,16 @@ describe('nicModelFor', () => {
 
 describe('renderInterface', () => {
   it('renders a bridge NIC with a filterref and its parameters (repeated names make a list)', () => {
-    const nic = base({ filterref: { filter: 'acme-web-ingress', parameters: [{ name: 'IP', value: '10.0.0.5' }, { name: 'PORTS', value: '80' }, { name: 'PORTS', value: '443' }] } });
+    const nic = base({
+      filterref: {
+        filter: 'acme-web-ingress',
+        parameters: [
+          { name: 'IP', value: '10.0.0.5' },
+          { name: 'PORTS', value: '80' },
+          { name: 'PORTS', value: '443' },
+        ],
+      },
+    });
     expect(xmlOf(nic)).toBe(
       [
         "<interface type='bridge'>",
@@ -50,7 +59,12 @@ describe('renderInterface', () => {
   });
 
   it('renders direct VEPA with an 802.1Qbg virtualport', () => {
-    const nic = base({ mode: 'direct', source: 'eth0', sourceMode: 'vepa', virtualport: { type: '802.1Qbg', parameters: { instanceid: '09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f', typeidversion: '2', typeid: '1193047', managerid: '11' } } });
+    const nic = base({
+      mode: 'direct',
+      source: 'eth0',
+      sourceMode: 'vepa',
+      virtualport: { type: '802.1Qbg', parameters: { instanceid: '09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f', typeidversion: '2', typeid: '1193047', managerid: '11' } },
+    });
     expect(xmlOf(nic)).toContain(
       [
         "  <source dev='eth0' mode='vepa'/>",
@@ -88,7 +102,12 @@ describe('renderInterface', () => {
   });
 
   it('renders a libvirt network with bandwidth, floor included', () => {
-    const nic = base({ mode: 'network', source: 'default', vlan: { tags: [{ id: '7' }] }, bandwidth: { inbound: { average: '1000', peak: '4000', burst: '1024', floor: '200' }, outbound: { average: '128' } } });
+    const nic = base({
+      mode: 'network',
+      source: 'default',
+      vlan: { tags: [{ id: '7' }] },
+      bandwidth: { inbound: { average: '1000', peak: '4000', burst: '1024', floor: '200' }, outbound: { average: '128' } },
+    });
     expect(xmlOf(nic)).toContain(
       [
         "  <source network='default'/>",

@@ -31,11 +31,30 @@ const testUuid = (n: number) => `0f0e0d0c-0b0a-4098-8776-${n.toString(16).padSta
 
 /** One NIC of every kind the netsec profiles produce. */
 const ALL_NICS: ResolvedNic[] = [
-  nic('5', { filterref: { filter: 'acme-web-ingress', parameters: [{ name: 'IP', value: '10.0.0.5' }, { name: 'PORT', value: '80' }, { name: 'PORT', value: '443' }] } }),
+  nic('5', {
+    filterref: {
+      filter: 'acme-web-ingress',
+      parameters: [
+        { name: 'IP', value: '10.0.0.5' },
+        { name: 'PORT', value: '80' },
+        { name: 'PORT', value: '443' },
+      ],
+    },
+  }),
   nic('6', { mode: 'direct', source: 'eth0', sourceMode: 'vepa', virtualport: { type: '802.1Qbg', parameters: { managerid: '11', typeid: '1193047', typeidversion: '2', instanceid: UUID_A } } }),
   nic('7', { mode: 'direct', source: 'eth1', sourceMode: 'private', virtualport: { type: '802.1Qbh', parameters: { profileid: 'finance' } } }),
-  nic('8', { source: 'ovsbr0', model: 'e1000e', virtualport: { type: 'openvswitch', parameters: { interfaceid: UUID_A, profileid: 'web' } }, vlan: { trunk: true, tags: [{ id: '42', nativeMode: 'untagged' }, { id: '48' }] } }),
-  nic('9', { mode: 'network', source: 'default', vlan: { tags: [{ id: '7' }] }, bandwidth: { inbound: { average: '1000', peak: '4000', burst: '1024', floor: '200' }, outbound: { average: '128', peak: '256', burst: '256' } } }),
+  nic('8', {
+    source: 'ovsbr0',
+    model: 'e1000e',
+    virtualport: { type: 'openvswitch', parameters: { interfaceid: UUID_A, profileid: 'web' } },
+    vlan: { trunk: true, tags: [{ id: '42', nativeMode: 'untagged' }, { id: '48' }] },
+  }),
+  nic('9', {
+    mode: 'network',
+    source: 'default',
+    vlan: { tags: [{ id: '7' }] },
+    bandwidth: { inbound: { average: '1000', peak: '4000', burst: '1024', floor: '200' }, outbound: { average: '128', peak: '256', burst: '256' } },
+  }),
   nic('10', { source: 'midonet', virtualport: { type: 'midonet', parameters: { interfaceid: UUID_A } }, bandwidth: { inbound: { average: '10' } } }),
   nic('11', { mode: 'direct', source: 'eth2', sourceMode: 'passthrough' }),
   nic('12', { mode: 'network', source: 'tenant-net', virtualport: { type: 'openvswitch', parameters: {} } }),
@@ -90,11 +109,15 @@ function matrix(): Array<{ name: string; xml: string }> {
     ['host-passthrough, no graphics, emulator', { cpuMode: 'host-passthrough', graphics: 'none', emulator: '/usr/bin/qemu-system-x86_64' }],
     ['lsilogic kept', { scsiModelMap: { lsilogic: 'lsilogic' }, diskBus: 'scsi' }],
   ];
-  for (const [name, options] of variants) add(`storage: ${name}`, STORAGE, { disks: PLACED, ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', options: renderOptions({ domainType: testDomainType(), ...options }) });
+  for (const [name, options] of variants)
+    add(`storage: ${name}`, STORAGE, { disks: PLACED, ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', options: renderOptions({ domainType: testDomainType(), ...options }) });
   add('ovf-env ISO in an added CD-ROM', { transport: 'iso', disks: ['a'], items: [drive('20', '17', undefined, '0', 'ovf:/disk/a')] }, { disks: PLACED, ovfEnvIso: '/iso/env.iso' });
   const nasty = `O'Brien <web> & "co" ✓`;
   add('escaping', { name: nasty, info: `${nasty}\nline two`, annotation: nasty, items: [] }, { name: `ovfpipe-render-test-it's <&>`, tenant: nasty, packageName: nasty });
-  const configs: Spec = { configurations: [{ id: 'small' }, { id: 'large', default: true }], items: [cpu('1', '1', { configuration: 'small' }), cpu('8', '2', { configuration: 'large' }), mem('1', 'GigaBytes', '3')] };
+  const configs: Spec = {
+    configurations: [{ id: 'small' }, { id: 'large', default: true }],
+    items: [cpu('1', '1', { configuration: 'small' }), cpu('8', '2', { configuration: 'large' }), mem('1', 'GigaBytes', '3')],
+  };
   for (const configuration of ['small', 'large']) add(`configuration ${configuration}`, configs, { configuration });
   return docs;
 }
@@ -104,7 +127,20 @@ function example(): { name: string; xml: string } {
   const { envelope } = parseDescriptor(readFileSync(join(import.meta.dirname, '../../examples/web-appliance/web-appliance.ovf')), 'web-appliance.ovf');
   const vs = [...virtualSystems(envelope!.content)][0]!;
   const disks = [{ instanceId: '4', overlayPath: '/var/lib/ovfpipe/vms/acme-web/disk1.qcow2' }];
-  const xml = renderDomainXml(vs, envelope!, input({ name: 'ovfpipe-render-test-example', uuid: testUuid(999), disks, nics: [ALL_NICS[0]!], ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso', tenant: 'acme', packageName: 'web-appliance', options: renderOptions({ domainType: testDomainType() }) }));
+  const xml = renderDomainXml(
+    vs,
+    envelope!,
+    input({
+      name: 'ovfpipe-render-test-example',
+      uuid: testUuid(999),
+      disks,
+      nics: [ALL_NICS[0]!],
+      ovfEnvIso: '/var/lib/ovfpipe/vms/acme-web/ovf-env.iso',
+      tenant: 'acme',
+      packageName: 'web-appliance',
+      options: renderOptions({ domainType: testDomainType() }),
+    }),
+  );
   return { name: 'web-appliance example', xml };
 }
 

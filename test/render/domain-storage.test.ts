@@ -41,7 +41,7 @@ describe('renderDomain: controllers', () => {
     const { dom, notes } = render({ items: [ctrl('3', '20', 'vmware.nvme.controller'), ctrl('4', '7')] });
     expect(devices(dom, 'controller')).toEqual([]);
     expect(deviceNotes(notes)).toEqual([
-      "VirtualSystem[web]/Item[InstanceID=3]: storage controller (ResourceType 20, vmware.nvme.controller) not rendered; its drives use the default bus",
+      'VirtualSystem[web]/Item[InstanceID=3]: storage controller (ResourceType 20, vmware.nvme.controller) not rendered; its drives use the default bus',
       'VirtualSystem[web]/Item[InstanceID=4]: storage controller (ResourceType 7) not rendered; its drives use the default bus',
     ]);
   });
@@ -83,14 +83,23 @@ describe('renderDomain: disks', () => {
   it('orders drives by controller (rasd:Address), then AddressOnParent', () => {
     const spec: Spec = {
       disks: ['a', 'b', 'c'],
-      items: [ctrl('4', '5', undefined, '1'), ctrl('5', '5', undefined, '0'), drive('10', '17', '4', '0', 'ovf:/disk/c'), drive('11', '17', '5', '1', 'ovf:/disk/b'), drive('12', '17', '5', '0', 'ovf:/disk/a')],
+      items: [
+        ctrl('4', '5', undefined, '1'),
+        ctrl('5', '5', undefined, '0'),
+        drive('10', '17', '4', '0', 'ovf:/disk/c'),
+        drive('11', '17', '5', '1', 'ovf:/disk/b'),
+        drive('12', '17', '5', '0', 'ovf:/disk/a'),
+      ],
     };
     const { dom } = render(spec, { disks: [place('10', 'c'), place('11', 'b'), place('12', 'a')] });
     expect(targets(dom).map((t) => `${t.dev}=${t.source}`)).toEqual(['vda=/s/vms/acme-web/a.qcow2', 'vdb=/s/vms/acme-web/b.qcow2', 'vdc=/s/vms/acme-web/c.qcow2']);
   });
 
   it('reports each disk drive it cannot render as an error, and says why', () => {
-    const spec: Spec = { disks: ['d'], items: [drive('8', '17', undefined, '0', 'ovf:/disk/d'), drive('9', '17', undefined, '1', 'ovf:/disk/nope'), drive('10', '17'), drive('11', '17', undefined, '2', 'ovf:/file/f-d')] };
+    const spec: Spec = {
+      disks: ['d'],
+      items: [drive('8', '17', undefined, '0', 'ovf:/disk/d'), drive('9', '17', undefined, '1', 'ovf:/disk/nope'), drive('10', '17'), drive('11', '17', undefined, '2', 'ovf:/file/f-d')],
+    };
     const { dom, problems } = render(spec);
     expect(devices(dom, 'disk')).toEqual([]);
     expect(problems).toEqual([
@@ -154,7 +163,16 @@ describe('renderDomain: CD-ROM, floppy and the ovf-env ISO', () => {
   });
 
   it('moves drives to SATA once the single i440fx IDE controller (4 drives) is full', () => {
-    const spec: Spec = { disks: ['a', 'b', 'c'], items: [drive('8', '17', undefined, '0', 'ovf:/disk/a'), drive('9', '17', undefined, '1', 'ovf:/disk/b'), drive('10', '17', undefined, '2', 'ovf:/disk/c'), drive('11', '15', undefined, '3'), drive('12', '16', undefined, '4')] };
+    const spec: Spec = {
+      disks: ['a', 'b', 'c'],
+      items: [
+        drive('8', '17', undefined, '0', 'ovf:/disk/a'),
+        drive('9', '17', undefined, '1', 'ovf:/disk/b'),
+        drive('10', '17', undefined, '2', 'ovf:/disk/c'),
+        drive('11', '15', undefined, '3'),
+        drive('12', '16', undefined, '4'),
+      ],
+    };
     const { dom, notes } = render(spec, { disks: [place('8'), place('9'), place('10')], options: renderOptions({ machine: 'pc', diskBus: 'ide' }) });
     expect(targets(dom).map((t) => `${t.device}:${t.dev}:${t.bus}`)).toEqual(['disk:hda:ide', 'disk:hdb:ide', 'disk:hdc:ide', 'cdrom:hdd:ide', 'cdrom:sda:sata']);
     expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=12]: the IDE bus is full; drive moved to SATA');

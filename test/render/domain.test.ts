@@ -141,7 +141,7 @@ describe('renderDomain: identity, metadata and fixed parts', () => {
     expect(attrs(source)).toEqual({ package: 'web.ova', virtualSystem: 'web', tenant: 'acme' });
   });
 
-  it('writes a q35 KVM guest with QEMU\'s default CPU (which starts under nested KVM), UTC clock and lifecycle actions', () => {
+  it("writes a q35 KVM guest with QEMU's default CPU (which starts under nested KVM), UTC clock and lifecycle actions", () => {
     const { dom } = render({ items: [cpu('1'), mem('64')] });
     expect(attr(dom, 'type')).toBe('kvm');
     expect(attrs(child(child(dom, 'os')!, 'type'))).toEqual({ arch: 'x86_64', machine: 'q35' });
@@ -205,4 +205,3 @@ describe('renderDomain: odd descriptors still render', () => {
     expect(notes).toContain('VirtualSystem[web]/Item[InstanceID=2]: Item (memory) not rendered');
   });
 });
-

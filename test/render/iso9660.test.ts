@@ -45,6 +45,14 @@ describe('isoImage', () => {
   });
 
   it('refuses two files whose 8.3 names collide', () => {
-    expect(() => isoImage({ volumeId: 'X', files: [{ name: 'user-data1', data: Buffer.alloc(1) }, { name: 'user-data2', data: Buffer.alloc(1) }] })).toThrow(/two files named 'USER_DAT\.'/);
+    expect(() =>
+      isoImage({
+        volumeId: 'X',
+        files: [
+          { name: 'user-data1', data: Buffer.alloc(1) },
+          { name: 'user-data2', data: Buffer.alloc(1) },
+        ],
+      }),
+    ).toThrow(/two files named 'USER_DAT\.'/);
   });
 });

@@ -30,7 +30,9 @@ const oe = (el: XmlElement, local: string) => attr(el, local, OVF_ENV_NS);
 describe('ovfEnvironmentXml (DSP0243 §11)', () => {
   it('writes Environment with the platform and the properties, qualified oe: attributes', () => {
     const xml = ovfEnvironmentXml(vs, PROPS);
-    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<Environment xmlns="http://schemas.dmtf.org/ovf/environment/1" xmlns:oe="http://schemas.dmtf.org/ovf/environment/1" oe:id="web">')).toBe(true);
+    expect(
+      xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<Environment xmlns="http://schemas.dmtf.org/ovf/environment/1" xmlns:oe="http://schemas.dmtf.org/ovf/environment/1" oe:id="web">'),
+    ).toBe(true);
     const root = parsed(xml);
     expect([root.local, root.ns, oe(root, 'id')]).toEqual(['Environment', OVF_ENV_NS, 'web']);
     const platform = child(root, 'PlatformSection', OVF_ENV_NS)!;
@@ -44,11 +46,22 @@ describe('ovfEnvironmentXml (DSP0243 §11)', () => {
   });
 
   it('forms keys as class.key.instance, leaving out absent parts', () => {
-    expect([environmentKey({ key: 'k' }), environmentKey({ key: 'k', class: 'c' }), environmentKey({ key: 'k', instance: '2' }), environmentKey({ key: 'k', class: 'c', instance: '2', })]).toEqual(['k', 'c.k', 'k.2', 'c.k.2']);
+    expect([environmentKey({ key: 'k' }), environmentKey({ key: 'k', class: 'c' }), environmentKey({ key: 'k', instance: '2' }), environmentKey({ key: 'k', class: 'c', instance: '2' })]).toEqual([
+      'k',
+      'c.k',
+      'k.2',
+      'c.k.2',
+    ]);
   });
 
   it('takes the id, platform values and sibling entities from the options', () => {
-    const root = parsed(ovfEnvironmentXml(vs, [], { id: 'vApp/web', platform: { kind: 'QEMU', version: '7.2', vendor: 'Debian', locale: 'de', timezone: -60 }, entities: [{ id: 'db', properties: [{ key: 'port', value: '5432' }] }] }));
+    const root = parsed(
+      ovfEnvironmentXml(vs, [], {
+        id: 'vApp/web',
+        platform: { kind: 'QEMU', version: '7.2', vendor: 'Debian', locale: 'de', timezone: -60 },
+        entities: [{ id: 'db', properties: [{ key: 'port', value: '5432' }] }],
+      }),
+    );
     expect(oe(root, 'id')).toBe('vApp/web');
     expect(child(root, 'PlatformSection')!.children.map((c) => `${c.local}=${c.text}`)).toEqual(['Kind=QEMU', 'Version=7.2', 'Vendor=Debian', 'Locale=de', 'Timezone=-60']);
     const entity = child(root, 'Entity', OVF_ENV_NS)!;
@@ -57,7 +70,12 @@ describe('ovfEnvironmentXml (DSP0243 §11)', () => {
   });
 
   it('refuses two properties with one environment key', () => {
-    expect(() => ovfEnvironmentXml(vs, [{ key: 'a', value: '1', class: 'c' }, { key: 'c.a', value: '2' }])).toThrow(/property key 'c.a' given twice/);
+    expect(() =>
+      ovfEnvironmentXml(vs, [
+        { key: 'a', value: '1', class: 'c' },
+        { key: 'c.a', value: '2' },
+      ]),
+    ).toThrow(/property key 'c.a' given twice/);
   });
 
   it('passes the DMTF environment schema (DSP8027) with xmllint', (ctx) => {
@@ -127,12 +145,19 @@ describe('ovfEnvIso (in-process ISO 9660 + Joliet)', () => {
   it('gives byte-identical images for the same XML and date, and stamps the date', () => {
     expect(ovfEnvIso(xml, { sourceDateEpoch: 1_700_000_000 }).equals(ovfEnvIso(xml, { sourceDateEpoch: 1_700_000_000 }))).toBe(true);
     expect(ovfEnvIso(xml).equals(ovfEnvIso(xml, { sourceDateEpoch: 1_700_000_000 }))).toBe(false);
-    expect(ovfEnvIso(xml).subarray(16 * 2048 + 813, 16 * 2048 + 829).toString('ascii')).toBe('1970010100000000');
+    expect(
+      ovfEnvIso(xml)
+        .subarray(16 * 2048 + 813, 16 * 2048 + 829)
+        .toString('ascii'),
+    ).toBe('1970010100000000');
   });
 
   it('holds a file larger than one sector', (ctx) => {
     if (!oracle(ctx, 'isoinfo')) return;
-    const big = ovfEnvironmentXml(vs, Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(40) })));
+    const big = ovfEnvironmentXml(
+      vs,
+      Array.from({ length: 300 }, (_, i) => ({ key: `k${i}`, value: 'v'.repeat(40) })),
+    );
     const iso = join(dir, 'big.iso');
     writeFileSync(iso, ovfEnvIso(big));
     expect(execFileSync('isoinfo', ['-J', '-x', '/ovf-env.xml', '-i', iso], { encoding: 'utf8', maxBuffer: 1 << 24 })).toBe(big);

@@ -105,9 +105,13 @@ function facts(dom: XmlElement): Facts {
     disks: disks.length,
     diskBuses: disks.map((d) => attr(child(d, 'target')!, 'bus')).join(','),
     nics: children(devices, 'interface').length,
-    nicModels: children(devices, 'interface').map((i) => attr(child(i, 'model')!, 'type')).join(','),
+    nicModels: children(devices, 'interface')
+      .map((i) => attr(child(i, 'model')!, 'type'))
+      .join(','),
     machine: attr(child(child(dom, 'os')!, 'type')!, 'machine') ?? '',
-    graphics: children(devices, 'graphics').map((g) => attr(g, 'type')).join(','),
+    graphics: children(devices, 'graphics')
+      .map((g) => attr(g, 'type'))
+      .join(','),
   };
 }
 

@@ -34,7 +34,17 @@ export function syntheticReport(vmCount: number, opts: { hostile?: string } = {}
       { name: `${t}-antispoof`, references: [], builtin: false },
       { name: 'clean-traffic', references: [], builtin: true },
     ],
-    nics: vms.filter((v) => v.tenant === t).map((v, j) => ({ vm: v.name, nic: '5', network: 'frontend', mac: '52:54:00:00:00:01', filter: `${t}-web-ingress`, parameters: [{ name: 'IP', value: `10.0.0.${j}` }], profile: { mode: 'bridge', source: 'br0' } })),
+    nics: vms
+      .filter((v) => v.tenant === t)
+      .map((v, j) => ({
+        vm: v.name,
+        nic: '5',
+        network: 'frontend',
+        mac: '52:54:00:00:00:01',
+        filter: `${t}-web-ingress`,
+        parameters: [{ name: 'IP', value: `10.0.0.${j}` }],
+        profile: { mode: 'bridge', source: 'br0' },
+      })),
   }));
   return {
     vms,

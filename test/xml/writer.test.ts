@@ -13,7 +13,18 @@ describe('XML writer', () => {
   });
 
   it('skips undefined attributes and undefined/false children, flattens arrays', () => {
-    const xml = writeXml(element('a', [['x', undefined], ['y', 2]], undefined, false, [element('b'), [element('c')]]));
+    const xml = writeXml(
+      element(
+        'a',
+        [
+          ['x', undefined],
+          ['y', 2],
+        ],
+        undefined,
+        false,
+        [element('b'), [element('c')]],
+      ),
+    );
     expect(xml).toBe("<a y='2'>\n  <b/>\n  <c/>\n</a>\n");
   });
 
@@ -24,9 +35,7 @@ describe('XML writer', () => {
   });
 
   it('can write double-quoted attributes and a declaration', () => {
-    expect(writeXml(element('a', { v: `"'` }), { quote: '"', declaration: true })).toBe(
-      '<?xml version="1.0" encoding="UTF-8"?>\n<a v="&quot;&apos;"/>\n',
-    );
+    expect(writeXml(element('a', { v: `"'` }), { quote: '"', declaration: true })).toBe('<?xml version="1.0" encoding="UTF-8"?>\n<a v="&quot;&apos;"/>\n');
   });
 
   it.each(NASTY)('round-trips %j through our parser in an attribute and as text', (value) => {
@@ -49,6 +58,13 @@ describe('XML writer', () => {
     expect(() => writeXml(element('a', { '1x': 'v' }))).toThrow(/not a valid XML name/);
     expect(() => writeXml(element('a', { v: 'nul\u0000' }))).toThrow(/U\+0000/);
     expect(() => writeXml(element('a', [], 'lone \ud800 surrogate'))).toThrow(/cannot be represented/);
-    expect(() => writeXml(element('a', [['v', '1'], ['v', '2']]))).toThrow(/duplicate attribute/);
+    expect(() =>
+      writeXml(
+        element('a', [
+          ['v', '1'],
+          ['v', '2'],
+        ]),
+      ),
+    ).toThrow(/duplicate attribute/);
   });
 });

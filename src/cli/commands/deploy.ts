@@ -4,7 +4,6 @@ import { addRenderOptions } from '../../render/option-table.js';
 import type { DeployFlags } from '../deploy-run.js';
 import { collect, EXIT, type CliIo } from '../io.js';
 
-
 function hostOptions(c: Command, required = true): Command {
   const opt = (flags: string, text: string, fn?: (v: string, p: string[]) => string[], dflt?: string[]) =>
     required ? c.requiredOption(flags, text, fn as never, dflt as never) : c.option(flags, text, fn as never, dflt as never);

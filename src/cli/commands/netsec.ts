@@ -18,7 +18,9 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
     });
   netsec
     .command('graph')
-    .description("draw the package's filter tree (filters → referenced filters → built-ins) and NIC bindings (parameters, port profiles); with --tenant, as rendered for that tenant (macros resolved, filter names scoped). Laid out by Graphviz (WebAssembly) for svg")
+    .description(
+      "draw the package's filter tree (filters → referenced filters → built-ins) and NIC bindings (parameters, port profiles); with --tenant, as rendered for that tenant (macros resolved, filter names scoped). Laid out by Graphviz (WebAssembly) for svg",
+    )
     .argument('<pkg>', 'package: directory, .ovf, .ova or zip')
     .option('-t, --tenant <name>', 'resolve for this tenant (as render does)')
     .option('--vars <file>', 'vars YAML for the tenant')
@@ -55,7 +57,7 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
         '(missing filters are the classic cause of failed migrations). Reads the tree on the source (--from HOST over SSH, or this machine), ' +
         'defines what the target lacks (nwfilter-define --validate, referenced filters first), updates what differs, refuses a same-named filter ' +
         'with another uuid, and only checks built-ins. Changes nothing on the target when anything is refused or missing. ' +
-        "--migrate then runs YOUR virsh on the source: virsh -c CONNECT migrate --live --persistent --undefinesource -- DOMAIN DEST_URI " +
+        '--migrate then runs YOUR virsh on the source: virsh -c CONNECT migrate --live --persistent --undefinesource -- DOMAIN DEST_URI ' +
         "(DEST_URI = --migrate-uri, or qemu+ssh://<--to host>/system derived from --to-connect); ovfpipe's tests do not exercise the migration itself (they have one libvirtd)",
     )
     .argument('<domain>', 'domain name, id or uuid on the source')

@@ -3,7 +3,6 @@ import { collect, EXIT, type CliIo } from '../io.js';
 import { parseShard } from '../shard.js';
 import { addRenderOptions, renderSettings, settingsFromFlags, type RenderSettings } from '../../render/option-table.js';
 
-
 /** Render option flags as pipeline defaults; out-of-range values are usage errors here, before any work. */
 function renderFlags(o: object): RenderSettings {
   const settings = settingsFromFlags(o as Record<string, unknown>);
@@ -16,7 +15,7 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
   addRenderOptions(
     program
       .command('plan')
-      .description('print, per host, what apply would create, update or leave unchanged (connects read-only; --offline: placement and rendering only); render option flags replace the file\'s defaults')
+      .description("print, per host, what apply would create, update or leave unchanged (connects read-only; --offline: placement and rendering only); render option flags replace the file's defaults")
       .argument('<pipeline.yaml>', 'pipeline file')
       .option('--offline', 'do not connect: show placement and the rendered VMs and filters')
       .option('--shard <i/n>', 'only this shard of the hosts')
@@ -29,7 +28,7 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
   addRenderOptions(
     program
       .command('apply')
-      .description('lint, verify, render and deploy every VM of the pipeline; idempotent; render option flags replace the file\'s defaults')
+      .description("lint, verify, render and deploy every VM of the pipeline; idempotent; render option flags replace the file's defaults")
       .argument('<pipeline.yaml>', 'pipeline file'),
   )
     .option('--shard <i/n>', 'only this shard of the hosts (one CI runner each; join reports with `report merge`)')
@@ -44,7 +43,7 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
   const report = program.command('report').description('run reports');
   report
     .command('merge')
-    .description("join shard reports into one (hosts are disjoint across shards)")
+    .description('join shard reports into one (hosts are disjoint across shards)')
     .argument('<files...>', 'JSON reports')
     .requiredOption('-o, --output <file>', 'merged JSON report')
     .option('--junit <file>', 'also write the merged report as JUnit XML')

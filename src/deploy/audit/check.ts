@@ -23,7 +23,14 @@ export interface DesiredHost {
 
 export function auditVms(desired: DesiredHost, state: AuditHostState): VmAudit[] {
   const scoped = new Map(desired.filters.map((f) => [f.name, f]));
-  const bindings = Array.isArray(state.bindings) ? new Map(state.bindings.map(parseBinding).filter((b): b is BindingFacts => b !== undefined).map((b) => [b.portdev, b])) : state.bindings;
+  const bindings = Array.isArray(state.bindings)
+    ? new Map(
+        state.bindings
+          .map(parseBinding)
+          .filter((b): b is BindingFacts => b !== undefined)
+          .map((b) => [b.portdev, b]),
+      )
+    : state.bindings;
   // Content for layer analysis: ours as rendered, built-ins as the host has them.
   const contents = new Map<string, string>([...state.filters, ...[...scoped].map(([n, f]) => [n, f.xml] as [string, string])]);
   return desired.vms.map((vm) => {
@@ -36,10 +43,21 @@ export function auditVms(desired: DesiredHost, state: AuditHostState): VmAudit[]
       const owner = ownerOf(current.inactive);
       if (owner !== vm.tenant) {
         const who = owner === undefined ? 'was not created by ovfpipe' : `belongs to tenant '${owner}'`;
-        return { name: vm.name, tenant: vm.tenant, state: running ? 'running' : 'stopped', status: 'drift', findings: [{ class: 'not-owned', vm: vm.name, detail: `domain ${vm.name} ${who}`, repairable: false }] };
+        return {
+          name: vm.name,
+          tenant: vm.tenant,
+          state: running ? 'running' : 'stopped',
+          status: 'drift',
+          findings: [{ class: 'not-owned', vm: vm.name, detail: `domain ${vm.name} ${who}`, repairable: false }],
+        };
       }
       if (digestOf(current.inactive) !== digestOf(vm.xml))
-        findings.unshift({ class: 'changed-domain', vm: vm.name, detail: `desired-state digest ${digestOf(vm.xml) ?? '?'} differs from the domain's ${digestOf(current.inactive) ?? '(none)'}`, repairable: true });
+        findings.unshift({
+          class: 'changed-domain',
+          vm: vm.name,
+          detail: `desired-state digest ${digestOf(vm.xml) ?? '?'} differs from the domain's ${digestOf(current.inactive) ?? '(none)'}`,
+          repairable: true,
+        });
       const rendered = parseInterfaces(vm.xml).interfaces;
       findings.push(...interfaceFindings(vm.name, rendered, parseInterfaces(current.inactive).interfaces, 'configuration'));
       if (running) {
@@ -61,7 +79,14 @@ function filterFindings(vm: RenderedVm, scoped: ReadonlyMap<string, ScopedFilter
     seen.add(name);
     const ours = scoped.get(name);
     const have = state.filters.get(name);
-    if (!state.filterNames.has(name)) out.push({ class: 'missing-filter', vm: vm.name, filter: name, detail: `filter ${name} is not defined${ours ? '' : ' (a libvirt built-in: reinstall libvirt)'}`, repairable: ours !== undefined });
+    if (!state.filterNames.has(name))
+      out.push({
+        class: 'missing-filter',
+        vm: vm.name,
+        filter: name,
+        detail: `filter ${name} is not defined${ours ? '' : ' (a libvirt built-in: reinstall libvirt)'}`,
+        repairable: ours !== undefined,
+      });
     else if (ours && have !== undefined) {
       const uuid = /<uuid>([^<]+)<\/uuid>/.exec(have)?.[1]?.trim();
       if (uuid !== ours.uuid) out.push({ class: 'not-owned', vm: vm.name, filter: name, detail: `filter ${name} has uuid ${uuid ?? '?'}, not ovfpipe's ${ours.uuid}`, repairable: false });
@@ -87,7 +112,11 @@ function interfaceFindings(vm: string, rendered: InterfaceFacts[], host: Interfa
       continue;
     }
     if (want.filterref && (!have.filterref || have.filterref.filter !== want.filterref.filter || parameterDiff(want.filterref, have.filterref, want.mac).length > 0))
-      out.push({ ...base, class: 'changed-domain', detail: `${where}: interface ${want.mac} refers to ${have.filterref ? `filter ${have.filterref.filter}${describeDiff(want.filterref, have.filterref, want.mac)}` : 'no filter'}` });
+      out.push({
+        ...base,
+        class: 'changed-domain',
+        detail: `${where}: interface ${want.mac} refers to ${have.filterref ? `filter ${have.filterref.filter}${describeDiff(want.filterref, have.filterref, want.mac)}` : 'no filter'}`,
+      });
     const port = portDiff(want, have);
     if (port) out.push({ ...base, class: 'changed-port-profile', detail: `${where}: interface ${want.mac}: ${port}` });
   }
@@ -112,7 +141,10 @@ function parameterDiff(want: FilterParameters, have: FilterParameters, mac?: str
   const same = (a?: string[], b?: string[]) => JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
   return [...names].filter((n) => {
     if (n === 'MAC' && !want.parameters.has(n)) return !same(have.parameters.get(n), mac ? [mac] : []);
-    return !same(want.parameters.get(n)?.map((v) => (n === 'MAC' ? v.toLowerCase() : v)), have.parameters.get(n)?.map((v) => (n === 'MAC' ? v.toLowerCase() : v)));
+    return !same(
+      want.parameters.get(n)?.map((v) => (n === 'MAC' ? v.toLowerCase() : v)),
+      have.parameters.get(n)?.map((v) => (n === 'MAC' ? v.toLowerCase() : v)),
+    );
   });
 }
 
@@ -122,7 +154,14 @@ function describeDiff(want: FilterParameters, have: FilterParameters, mac?: stri
 }
 
 /** Running interfaces: each filtered one has its binding with our parameters, and the rules it implies are in the kernel. */
-function bindingFindings(vm: string, rendered: InterfaceFacts[], live: InterfaceFacts[], bindings: ReadonlyMap<string, BindingFacts> | { error: string }, contents: ReadonlyMap<string, string>, state: AuditHostState): AuditFinding[] {
+function bindingFindings(
+  vm: string,
+  rendered: InterfaceFacts[],
+  live: InterfaceFacts[],
+  bindings: ReadonlyMap<string, BindingFacts> | { error: string },
+  contents: ReadonlyMap<string, string>,
+  state: AuditHostState,
+): AuditFinding[] {
   const out: AuditFinding[] = [];
   const byMac = new Map(live.map((i) => [key(i), i]));
   for (const want of rendered) {
@@ -143,7 +182,12 @@ function bindingFindings(vm: string, rendered: InterfaceFacts[], live: Interface
       continue;
     }
     if (b.filter !== want.filterref.filter || parameterDiff(want.filterref, b, want.mac).length > 0 || (b.mac !== undefined && b.mac !== want.mac)) {
-      out.push({ ...base, interface: tap, class: 'changed-parameters', detail: `binding of ${tap} uses filter ${b.filter}${describeDiff(want.filterref, b, want.mac)}${b.mac !== want.mac ? ` and MAC ${b.mac}` : ''}` });
+      out.push({
+        ...base,
+        interface: tap,
+        class: 'changed-parameters',
+        detail: `binding of ${tap} uses filter ${b.filter}${describeDiff(want.filterref, b, want.mac)}${b.mac !== want.mac ? ` and MAC ${b.mac}` : ''}`,
+      });
       continue;
     }
     for (const p of checkEnforcement(tap, filterLayers(want.filterref.filter, contents), state))

@@ -70,10 +70,24 @@ export function auditSarif(r: AuditResult, source?: string): string {
       })),
     ),
     ...(h.status === 'unreachable' || h.error
-      ? [{ ruleId: 'cannot-verify', ruleIndex: DRIFT_CLASSES.indexOf('cannot-verify'), level: 'warning', message: { text: `${h.host}: ${h.status}: ${h.error ?? ''}` }, locations: [{ ...physical, logicalLocations: [{ name: h.host, fullyQualifiedName: h.host, kind: 'resource' }] }], properties: { host: h.host } }]
+      ? [
+          {
+            ruleId: 'cannot-verify',
+            ruleIndex: DRIFT_CLASSES.indexOf('cannot-verify'),
+            level: 'warning',
+            message: { text: `${h.host}: ${h.status}: ${h.error ?? ''}` },
+            locations: [{ ...physical, logicalLocations: [{ name: h.host, fullyQualifiedName: h.host, kind: 'resource' }] }],
+            properties: { host: h.host },
+          },
+        ]
       : []),
   ]);
-  const rules = DRIFT_CLASSES.map((id) => ({ id, shortDescription: { text: DRIFT_DESCRIPTIONS[id] }, defaultConfiguration: { level: id === 'cannot-verify' ? 'warning' : 'error' }, helpUri: `docs/audit.md#${id}` }));
+  const rules = DRIFT_CLASSES.map((id) => ({
+    id,
+    shortDescription: { text: DRIFT_DESCRIPTIONS[id] },
+    defaultConfiguration: { level: id === 'cannot-verify' ? 'warning' : 'error' },
+    helpUri: `docs/audit.md#${id}`,
+  }));
   return `${JSON.stringify({ $schema: SARIF_SCHEMA, version: '2.1.0', runs: [{ tool: { driver: { name: 'ovfpipe-audit', version: VERSION, informationUri: 'docs/audit.md', rules } }, results }] }, null, 2)}\n`;
 }
 
@@ -85,9 +99,57 @@ export function auditJunit(r: AuditResult): string {
   const suites = r.hosts.map((h) => {
     const cases =
       h.vms.length === 0
-        ? [element('testcase', [['classname', h.host], ['name', '(host)'], ['time', h.seconds.toFixed(3)]], h.status === 'clean' ? undefined : element('failure', [['type', h.status], ['message', xmlSafe(h.error ?? h.status)]]))]
-        : h.vms.map((v) => element('testcase', [['classname', h.host], ['name', v.name]], v.findings.map((f) => element('failure', [['type', f.class], ['message', xmlSafe(`${where(f)}${f.detail}`)]]))));
-    return element('testsuite', [['name', `audit ${h.host}`], ['tests', cases.length], ['failures', failed(h)], ['time', h.seconds.toFixed(3)]], ...cases);
+        ? [
+            element(
+              'testcase',
+              [
+                ['classname', h.host],
+                ['name', '(host)'],
+                ['time', h.seconds.toFixed(3)],
+              ],
+              h.status === 'clean'
+                ? undefined
+                : element('failure', [
+                    ['type', h.status],
+                    ['message', xmlSafe(h.error ?? h.status)],
+                  ]),
+            ),
+          ]
+        : h.vms.map((v) =>
+            element(
+              'testcase',
+              [
+                ['classname', h.host],
+                ['name', v.name],
+              ],
+              v.findings.map((f) =>
+                element('failure', [
+                  ['type', f.class],
+                  ['message', xmlSafe(`${where(f)}${f.detail}`)],
+                ]),
+              ),
+            ),
+          );
+    return element(
+      'testsuite',
+      [
+        ['name', `audit ${h.host}`],
+        ['tests', cases.length],
+        ['failures', failed(h)],
+        ['time', h.seconds.toFixed(3)],
+      ],
+      ...cases,
+    );
   });
-  return writeXml(element('testsuites', [['name', 'ovfpipe audit'], ['failures', r.hosts.reduce((n, h) => n + failed(h), 0)]], ...suites), { declaration: true, quote: '"' });
+  return writeXml(
+    element(
+      'testsuites',
+      [
+        ['name', 'ovfpipe audit'],
+        ['failures', r.hosts.reduce((n, h) => n + failed(h), 0)],
+      ],
+      ...suites,
+    ),
+    { declaration: true, quote: '"' },
+  );
 }

@@ -35,7 +35,8 @@ const listing = (tool: string, ...args: string[]): BatchCommand => ({
 });
 
 /** Every binding, dumped in one command: `nwfilter-binding-list` then `nwfilter-binding-dumpxml` per port. */
-const BINDINGS_SCRIPT = 'l=$(virsh -c "$1" nwfilter-binding-list 2>&1) || { printf %s "$l" | head -n1; exit 3; }; for p in $(printf %s "$l" | awk \'NR>2 && NF>=2 {print $1}\'); do virsh -c "$1" nwfilter-binding-dumpxml -- "$p"; done';
+const BINDINGS_SCRIPT =
+  'l=$(virsh -c "$1" nwfilter-binding-list 2>&1) || { printf %s "$l" | head -n1; exit 3; }; for p in $(printf %s "$l" | awk \'NR>2 && NF>=2 {print $1}\'); do virsh -c "$1" nwfilter-binding-dumpxml -- "$p"; done';
 
 export async function readAuditHostState(t: Transport, q: { connectUri: string; domains: readonly string[]; filters: readonly string[] }): Promise<AuditHostState> {
   const virsh = (...a: string[]) => virshCommand(q.connectUri, ...a);
@@ -49,7 +50,13 @@ export async function readAuditHostState(t: Transport, q: { connectUri: string; 
     listing('iptables', '-S'),
     listing('ip6tables', '-S'),
   ];
-  const queries = [...q.domains.flatMap((d) => [['dumpxml', '--inactive', '--', d], ['dumpxml', '--', d]]), ...q.filters.map((f) => ['nwfilter-dumpxml', '--', f])];
+  const queries = [
+    ...q.domains.flatMap((d) => [
+      ['dumpxml', '--inactive', '--', d],
+      ['dumpxml', '--', d],
+    ]),
+    ...q.filters.map((f) => ['nwfilter-dumpxml', '--', f]),
+  ];
   const multi = virshMulti(q.connectUri, queries);
   const r = await execBatch(t, [...fixed, ...multi.commands], { timeoutMs: 120_000 + 1_000 * queries.length, parallel: 8 });
   const [uri, running, filterList, bindings, versions, eb, ip4, ip6] = r;
@@ -84,7 +91,10 @@ export async function readAuditHostState(t: Transport, q: { connectUri: string; 
   for (let round = 0; round < 4; round++) {
     const more = [...new Set([...state.filters.values()].flatMap(parseFilterRefs))].filter((n) => !state.filters.has(n) && state.filterNames.has(n));
     if (more.length === 0) break;
-    const m = virshMulti(q.connectUri, more.map((f) => ['nwfilter-dumpxml', '--', f]));
+    const m = virshMulti(
+      q.connectUri,
+      more.map((f) => ['nwfilter-dumpxml', '--', f]),
+    );
     const x = m.answers(await execBatch(t, m.commands, { timeoutMs: 60_000 + 1_000 * more.length, parallel: 8 }));
     more.forEach((f, i) => state.filters.set(f, x[i]!.code === 0 ? x[i]!.output : ''));
   }

@@ -30,7 +30,16 @@ export async function packageTargets(req: PackageAuditRequest): Promise<{ target
   try {
     const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
     const packageName = lastPathSegment(req.pkg);
-    const result = renderPackage({ envelope: loaded.envelope, packageName, tenant: req.tenant, vars: req.vars, storageRoot: req.job.storageRoot, options: req.options, configuration: req.configuration, digests });
+    const result = renderPackage({
+      envelope: loaded.envelope,
+      packageName,
+      tenant: req.tenant,
+      vars: req.vars,
+      storageRoot: req.job.storageRoot,
+      options: req.options,
+      configuration: req.configuration,
+      digests,
+    });
     if (hasErrors(result.diagnostics)) {
       await close();
       return { targets: [], diagnostics: result.diagnostics, close: async () => undefined };

@@ -28,7 +28,8 @@ const DEFINE_FILTER = 'printf %s "$2" | virsh -c "$1" nwfilter-define --validate
 const DEFINE_DOMAIN = 'printf %s "$2" | virsh -c "$1" define /dev/stdin';
 const UPDATE_INTERFACE = 'printf %s "$3" | virsh -c "$1" update-device --live -- "$2" /dev/stdin';
 // Create is retried: once, in a full e2e run, it failed right after the delete (cause not captured).
-const RECREATE_BINDING = 'virsh -c "$1" nwfilter-binding-delete -- "$2" >/dev/null 2>&1; for i in 1 2 3; do printf %s "$3" | virsh -c "$1" nwfilter-binding-create /dev/stdin && exit 0; sleep 1; done; exit 1';
+const RECREATE_BINDING =
+  'virsh -c "$1" nwfilter-binding-delete -- "$2" >/dev/null 2>&1; for i in 1 2 3; do printf %s "$3" | virsh -c "$1" nwfilter-binding-create /dev/stdin && exit 0; sleep 1; done; exit 1';
 
 export interface RepairContext {
   host: string;
@@ -57,7 +58,11 @@ export async function repairHost(ctx: RepairContext): Promise<RepairAction[]> {
   const outdated = outdatedDomains(findings);
   const run = async (steps: RepairStep[]) => {
     if (steps.length === 0) return;
-    const r = await execBatch(ctx.transport, steps.map((i) => ({ argv: i.argv, stderr: 'merge' as const })), { timeoutMs: 120_000 + 15_000 * steps.length });
+    const r = await execBatch(
+      ctx.transport,
+      steps.map((i) => ({ argv: i.argv, stderr: 'merge' as const })),
+      { timeoutMs: 120_000 + 15_000 * steps.length },
+    );
     steps.forEach((step, n) => actions.push(outcome(ctx.host, step, r[n]!)));
   };
   await run(filterSteps(findings, ctx.units, uri));
@@ -69,7 +74,10 @@ export async function repairHost(ctx: RepairContext): Promise<RepairAction[]> {
 
 function outcome(host: string, step: RepairStep, x: { code: number; output: string }): RepairAction {
   // On success, keep only errors of attempts that were retried (they say why a first try failed).
-  const errors = x.output.split('\n').filter((l) => l.startsWith('error:')).join('; ');
+  const errors = x.output
+    .split('\n')
+    .filter((l) => l.startsWith('error:'))
+    .join('; ');
   const detail = x.code === 0 ? errors || undefined : x.output.trim() || `exit ${x.code}`;
   return { host, action: step.action, target: step.target, ok: x.code === 0, ...(detail ? { detail } : {}) };
 }

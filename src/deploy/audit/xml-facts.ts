@@ -47,7 +47,10 @@ function filterParameters(ref: XmlElement): FilterParameters {
 export function parseFilterRefs(xml: string): string[] {
   const r = parseXml(xml);
   if (!r.ok) return [];
-  return r.root.children.filter((c) => c.local === 'filterref').map((c) => at(c, 'filter') ?? '').filter(Boolean);
+  return r.root.children
+    .filter((c) => c.local === 'filterref')
+    .map((c) => at(c, 'filter') ?? '')
+    .filter(Boolean);
 }
 
 export function parseBinding(xml: string): BindingFacts | undefined {

@@ -22,7 +22,9 @@ export function tenantGraph(t: TenantSecurity): FilterGraph {
       network: n.network,
       filter: n.filter,
       parameters: n.parameters,
-      profile: n.profile ? `${n.profile.mode} ${n.profile.source}${n.profile.virtualport ? ` ${n.profile.virtualport.split(' ')[0]}` : ''}${n.profile.vlan ? ` vlan ${n.profile.vlan}` : ''}` : undefined,
+      profile: n.profile
+        ? `${n.profile.mode} ${n.profile.source}${n.profile.virtualport ? ` ${n.profile.virtualport.split(' ')[0]}` : ''}${n.profile.vlan ? ` vlan ${n.profile.vlan}` : ''}`
+        : undefined,
     })),
   };
 }

@@ -50,7 +50,15 @@ function summary(i: HtmlReportInput): string {
 }
 
 function vmTable(r: RunReport): string {
-  const cols: Array<[string, boolean]> = [['name', false], ['tenant', false], ['host', false], ['status', false], ['seconds', true], ['bytes', true], ['error', false]];
+  const cols: Array<[string, boolean]> = [
+    ['name', false],
+    ['tenant', false],
+    ['host', false],
+    ['status', false],
+    ['seconds', true],
+    ['bytes', true],
+    ['error', false],
+  ];
   const head = cols.map(([c, num]) => `<th${num ? ' class="num"' : ''} data-col="${c}"><button type="button">${c}</button></th>`).join('');
   const rows = r.vms.map(
     (v) =>
@@ -65,14 +73,24 @@ function placement(r: RunReport): string {
 }
 
 function placementFromVms(r: RunReport): string {
-  return `<ul>${r.hosts.map((h) => `<li>${esc(h.host)}: ${r.vms.filter((v) => v.host === h.host).map((v) => esc(v.name)).join(', ')}</li>`).join('')}</ul>`;
+  return `<ul>${r.hosts
+    .map(
+      (h) =>
+        `<li>${esc(h.host)}: ${r.vms
+          .filter((v) => v.host === h.host)
+          .map((v) => esc(v.name))
+          .join(', ')}</li>`,
+    )
+    .join('')}</ul>`;
 }
 
 function securitySection(t: TenantSecurity, svg: string | undefined): string {
   const nics = t.nics
     .map((n) => {
       const p = n.profile;
-      const profile = p ? `${esc(p.mode)} ${esc(p.source)}${p.sourceMode ? ` (${esc(p.sourceMode)})` : ''}${p.virtualport ? `; virtualport ${esc(p.virtualport)}` : ''}${p.vlan ? `; vlan ${esc(p.vlan)}` : ''}` : '';
+      const profile = p
+        ? `${esc(p.mode)} ${esc(p.source)}${p.sourceMode ? ` (${esc(p.sourceMode)})` : ''}${p.virtualport ? `; virtualport ${esc(p.virtualport)}` : ''}${p.vlan ? `; vlan ${esc(p.vlan)}` : ''}`
+        : '';
       return `<tr><td>${esc(n.vm)}</td><td>${esc(n.nic)}</td><td>${esc(n.network ?? '')}</td><td>${esc(n.mac ?? '')}</td><td>${esc(n.filter ?? '— (unfiltered)')}</td><td>${n.parameters.map((x) => `${esc(x.name)}=${esc(x.value)}`).join('<br>')}</td><td>${profile}</td></tr>`;
     })
     .join('');
@@ -94,7 +112,10 @@ function driftRows(hosts: readonly HostAudit[], after: readonly HostAudit[] | un
 
 function drift(a: AuditResult): string {
   const before = a.before ?? a.hosts;
-  const unreachable = before.filter((h) => h.status === 'unreachable').map((h) => `<p class="status-failed">${esc(h.host)} unreachable: ${esc(h.error ?? '')}</p>`).join('');
+  const unreachable = before
+    .filter((h) => h.status === 'unreachable')
+    .map((h) => `<p class="status-failed">${esc(h.host)} unreachable: ${esc(h.error ?? '')}</p>`)
+    .join('');
   return `${unreachable}<table id="drift"><thead><tr><th>host</th><th>VM</th><th>tenant</th><th>status</th><th>what drifted</th><th>repaired</th></tr></thead><tbody>${driftRows(before, a.before ? a.hosts : undefined, a)}</tbody></table>`;
 }
 

@@ -75,7 +75,7 @@ function resolveHop(spec: string, config: SSHConfig, depth: number, forcedJump: 
   if (identity !== undefined) target.identity = identity;
   const agent = first('identityagent');
   if (agent !== undefined && agent.toLowerCase() !== 'none') {
-    target.agent = agent === 'SSH_AUTH_SOCK' ? process.env['SSH_AUTH_SOCK'] ?? '' : expandPath(agent, tokens);
+    target.agent = agent === 'SSH_AUTH_SOCK' ? (process.env['SSH_AUTH_SOCK'] ?? '') : expandPath(agent, tokens);
   }
   const knownHosts = all('userknownhostsfile').map((f) => expandPath(f, tokens));
   if (knownHosts.length > 0) target.knownHostsFile = knownHosts;
@@ -92,7 +92,10 @@ function resolveHop(spec: string, config: SSHConfig, depth: number, forcedJump: 
 function resolveJumpChain(value: string | undefined, config: SSHConfig, depth: number): SshTarget | undefined {
   if (value === undefined || value.toLowerCase() === 'none') return undefined;
   let previous: SshTarget | undefined;
-  for (const hop of value.split(',').map((h) => h.trim()).filter((h) => h !== '')) {
+  for (const hop of value
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '')) {
     previous = resolveHop(hop, config, depth + 1, previous);
   }
   return previous;
@@ -121,12 +124,18 @@ export function expandPath(path: string, tokens: { h: string; r?: string | undef
   const home = homedir();
   const expanded = path.replace(/%([%dhnru])/g, (_, t: string) => {
     switch (t) {
-      case '%': return '%';
-      case 'd': return home;
-      case 'h': return tokens.h;
-      case 'n': return tokens.n ?? tokens.h;
-      case 'r': return tokens.r ?? userInfo().username;
-      default: return userInfo().username;
+      case '%':
+        return '%';
+      case 'd':
+        return home;
+      case 'h':
+        return tokens.h;
+      case 'n':
+        return tokens.n ?? tokens.h;
+      case 'r':
+        return tokens.r ?? userInfo().username;
+      default:
+        return userInfo().username;
     }
   });
   return expanded === '~' ? home : expanded.startsWith('~/') ? join(home, expanded.slice(2)) : expanded;

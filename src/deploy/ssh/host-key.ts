@@ -7,15 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OvfpipeError } from '../../diagnostics/errors.js';
-import {
-  type KnownHostEntry,
-  type KnownHostsProblem,
-  keyTypeOf,
-  knownHostName,
-  lookupHostKey,
-  parseKnownHosts,
-  sha256Fingerprint,
-} from './known-hosts.js';
+import { type KnownHostEntry, type KnownHostsProblem, keyTypeOf, knownHostName, lookupHostKey, parseKnownHosts, sha256Fingerprint } from './known-hosts.js';
 
 /** ssh(1)'s defaults: UserKnownHostsFile, then GlobalKnownHostsFile. */
 export function defaultKnownHostsFiles(): string[] {

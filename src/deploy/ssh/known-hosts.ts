@@ -84,7 +84,13 @@ function parseHostField(field: string): KnownHostEntry['hosts'] | string {
     if (salt.length !== 20 || hmac.length !== 20) return 'hashed host name has a bad salt or HMAC length';
     return { kind: 'hashed', salt, hmac };
   }
-  return { kind: 'patterns', patterns: field.toLowerCase().split(',').filter((p) => p !== '') };
+  return {
+    kind: 'patterns',
+    patterns: field
+      .toLowerCase()
+      .split(',')
+      .filter((p) => p !== ''),
+  };
 }
 
 /** The type name at the start of a key blob (an SSH `string`), or undefined. */

@@ -306,7 +306,23 @@ async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts
   const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
   const script = uploadScript(paths.resume ? 'resume' : (opts.remoteHash ?? 'after-write'));
   const image = opts.convert?.from ?? opts.image?.format ?? '';
-  const argv = ['bash', '-c', script, 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected ?? '', opts.convert?.from ?? '', converted ?? '', image, String(paths.resume?.offset ?? ''), String(paths.resume?.size ?? '')];
+  const argv = [
+    'bash',
+    '-c',
+    script,
+    'ovfpipe-put',
+    tmp,
+    remotePath,
+    posix.dirname(remotePath),
+    durable(opts),
+    mode,
+    expected ?? '',
+    opts.convert?.from ?? '',
+    converted ?? '',
+    image,
+    String(paths.resume?.offset ?? ''),
+    String(paths.resume?.size ?? ''),
+  ];
   const channel = await host.openChannel(remoteCommand(argv));
   return new Promise<Uploaded>((resolve, reject) => {
     // With an expected digest the remote side checks the bytes as written, which also catches a
@@ -332,9 +348,7 @@ async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts
         reject(err);
       } else resolve(result!);
     };
-    const unsubscribe = host.onLost((e) =>
-      settle(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${what} failed after ${bytes} bytes: connection lost (${e.message})`, { cause: e })),
-    );
+    const unsubscribe = host.onLost((e) => settle(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${what} failed after ${bytes} bytes: connection lost (${e.message})`, { cause: e })));
     const onAbort = () => settle(new OvfpipeError('OVFPIPE_INTERRUPTED', `${what} interrupted after ${bytes} bytes${paths.resume ? '; the partial is kept for the next run' : ''}`));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     data.once('error', (e) => settle(new OvfpipeError('OVFPIPE_IO', `${what} failed after ${bytes} bytes: reading the source failed: ${e.message}`, { cause: e })));
@@ -405,9 +419,29 @@ export async function cleanupTemps(transport: Pick<Transport, 'exec'>, dir: stri
     return minutes > 0 ? ['-mmin', `+${minutes - 1}`] : [];
   };
   const r = await transport.exec(
-    ['find', dir, '-maxdepth', '1', '-type', 'f',
-      '(', '(', '-name', `*${TEMP_MARKER}*`, ...age(opts.olderThanMs ?? 600_000), ')', '-o', '(', '-name', `*${PARTIAL_MARKER}*`, ...age(opts.partialsOlderThanMs ?? PARTIAL_MAX_AGE_MS), ')', ')',
-      '-print', '-delete'],
+    [
+      'find',
+      dir,
+      '-maxdepth',
+      '1',
+      '-type',
+      'f',
+      '(',
+      '(',
+      '-name',
+      `*${TEMP_MARKER}*`,
+      ...age(opts.olderThanMs ?? 600_000),
+      ')',
+      '-o',
+      '(',
+      '-name',
+      `*${PARTIAL_MARKER}*`,
+      ...age(opts.partialsOlderThanMs ?? PARTIAL_MAX_AGE_MS),
+      ')',
+      ')',
+      '-print',
+      '-delete',
+    ],
     { timeoutMs: 60_000 },
   );
   return r.stdout.split('\n').filter((l) => l !== '');

@@ -73,9 +73,7 @@ export class SshTransport implements Transport {
     return this.channels.add(
       () =>
         new Promise<ExecResult>((resolve, reject) => {
-          const off = this.onLost((err) =>
-            reject(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${this.label}: connection lost while running \`${argv[0]}\` (${err.message})`, { cause: err })),
-          );
+          const off = this.onLost((err) => reject(new OvfpipeError('OVFPIPE_SSH_CONNECT', `${this.label}: connection lost while running \`${argv[0]}\` (${err.message})`, { cause: err })));
           runExec(this.connection.client, this.label, argv, opts).then(
             (r) => {
               off();

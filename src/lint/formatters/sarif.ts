@@ -47,7 +47,11 @@ export function artifactUri(file: string, cwd?: string): string {
     const rel = relative(cwd, file);
     if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) path = rel;
   }
-  const slashed = path.split(sep).join('/').replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+  const slashed = path
+    .split(sep)
+    .join('/')
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '');
   const encoded = slashed
     .split('/')
     .map((seg) => encodeURIComponent(seg).replace(/%3A/gi, ':'))

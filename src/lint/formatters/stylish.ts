@@ -28,10 +28,12 @@ function plural(n: number, word: string): string {
  * must not be able to move the cursor or recolour the terminal.
  */
 function printable(s: string): string {
-  return s
-    // One pass over each whitespace run (a `\s*[\r\n]+\s*` pattern would backtrack quadratically).
-    .replace(/\s+/g, (run) => (/[\r\n]/.test(run) ? ' ' : run))
-    .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return (
+    s
+      // One pass over each whitespace run (a `\s*[\r\n]+\s*` pattern would backtrack quadratically).
+      .replace(/\s+/g, (run) => (/[\r\n]/.test(run) ? ' ' : run))
+      .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  );
 }
 
 function fileBlock(result: LintResult, paint: Paint): string[] {

@@ -6,13 +6,7 @@ import { packageRules } from './package/index.js';
 import { nwfilterRules } from './nwfilter/index.js';
 import { netsecRules } from './netsec/index.js';
 
-export const allRules: readonly Rule<LintTarget>[] = [
-  ...structureRules,
-  ...propertiesRules,
-  ...packageRules,
-  ...nwfilterRules,
-  ...netsecRules,
-];
+export const allRules: readonly Rule<LintTarget>[] = [...structureRules, ...propertiesRules, ...packageRules, ...nwfilterRules, ...netsecRules];
 
 export function findRule(id: string): Rule<LintTarget> | undefined {
   return allRules.find((r) => r.meta.id === id);

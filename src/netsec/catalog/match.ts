@@ -50,8 +50,7 @@ function qbgMismatch(vp: VirtualPortSpec, offer: CatalogVirtualPortOffer): strin
   const version = numeric(vp.parameters['typeidversion'], 8);
   if (managerid !== undefined && offer.managerid !== undefined && managerid !== offer.managerid) out.push(`managerid ${managerid} (offered: ${offer.managerid})`);
   if (typeid !== undefined && offer.typeid !== undefined && typeid !== offer.typeid) out.push(`typeid ${hex(typeid)} (offered: ${hex(offer.typeid)})`);
-  if (version !== undefined && offer.typeidversions !== undefined && !offer.typeidversions.includes(version))
-    out.push(`typeidversion ${version} (offered: ${offer.typeidversions.join(', ')})`);
+  if (version !== undefined && offer.typeidversions !== undefined && !offer.typeidversions.includes(version)) out.push(`typeidversion ${version} (offered: ${offer.typeidversions.join(', ')})`);
   return out;
 }
 
@@ -83,8 +82,7 @@ export function groupMisses(profile: PortProfile, group: CatalogGroup): string[]
   }
   const kind = SOURCE_KIND[profile.mode];
   const sources = group.offers.filter((o) => o.kind === kind).map((o) => (o as { name: string }).name);
-  if (sources.length > 0 && !hasMacros(profile.source) && !sources.includes(profile.source))
-    misses.push(`has no ${kind} '${profile.source}' (${kind}s: ${sources.join(', ')})`);
+  if (sources.length > 0 && !hasMacros(profile.source) && !sources.includes(profile.source)) misses.push(`has no ${kind} '${profile.source}' (${kind}s: ${sources.join(', ')})`);
   return misses;
 }
 

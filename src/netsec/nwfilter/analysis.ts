@@ -39,9 +39,7 @@ export function analyzeFilter(root: XmlElement): FilterAnalysis {
   const hit = cache.get(root);
   if (hit) return hit;
   const parsed = parseFilter(root);
-  const reading = parsed.findings.some((f) => f.messageId === 'notFilter')
-    ? { errors: ['unknown root element for nw filter'], findings: [] }
-    : readAsLibvirt(parsed.filter);
+  const reading = parsed.findings.some((f) => f.messageId === 'notFilter') ? { errors: ['unknown root element for nw filter'], findings: [] } : readAsLibvirt(parsed.filter);
   const findings = [...parsed.findings, ...validateFilter(parsed.filter), ...reading.findings];
   findings.sort((a, b) => a.line - b.line || a.column - b.column);
   const analysis = { filter: parsed.filter, findings, reading };
@@ -50,13 +48,7 @@ export function analyzeFilter(root: XmlElement): FilterAnalysis {
 }
 
 /** Reports the findings of one rule through the lint engine's context. */
-export function reportFindings(
-  root: XmlElement,
-  file: string,
-  ruleId: NwfilterRuleId,
-  ctx: RuleContext,
-  keep: (f: Finding) => boolean = () => true,
-): void {
+export function reportFindings(root: XmlElement, file: string, ruleId: NwfilterRuleId, ctx: RuleContext, keep: (f: Finding) => boolean = () => true): void {
   for (const f of analyzeFilter(root).findings) {
     if (f.ruleId !== ruleId || !keep(f)) continue;
     ctx.report({ messageId: f.messageId, data: f.data, loc: { file, line: f.line, column: f.column }, locator: f.locator, severity: f.severity });

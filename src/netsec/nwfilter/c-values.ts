@@ -6,30 +6,33 @@
  * (nwfilter_conf.h enum attrDatatype), the first that parses wins, and the
  * attribute's validator may still reject or reinterpret it.
  */
-import {
-  cStrToUInt,
-  formatIPv4,
-  formatIPv6,
-  formatMacAddress,
-  isContiguousMask,
-  isCSpace,
-  netmaskBits,
-  parseIPv4,
-  parseIPv6,
-  parseMacAddress,
-} from './c-primitives.js';
+import { cStrToUInt, formatIPv4, formatIPv6, formatMacAddress, isContiguousMask, isCSpace, netmaskBits, parseIPv4, parseIPv6, parseMacAddress } from './c-primitives.js';
 import type { ValueType } from './datatypes.js';
 import { formatVariable, parseVariableC, type VariableAccess } from './variables.js';
 
 /** nwfilter_conf.h enum attrDatatype, in bit order. */
 export const C_TYPE_ORDER = [
-  'UINT16', 'UINT8', 'UINT16_HEX', 'UINT8_HEX', 'MACADDR', 'MACMASK', 'IPADDR', 'IPMASK', 'STRING',
-  'IPV6ADDR', 'IPV6MASK', 'STRINGCOPY', 'BOOLEAN', 'UINT32', 'UINT32_HEX', 'IPSETNAME', 'IPSETFLAGS',
+  'UINT16',
+  'UINT8',
+  'UINT16_HEX',
+  'UINT8_HEX',
+  'MACADDR',
+  'MACMASK',
+  'IPADDR',
+  'IPMASK',
+  'STRING',
+  'IPV6ADDR',
+  'IPV6MASK',
+  'STRINGCOPY',
+  'BOOLEAN',
+  'UINT32',
+  'UINT32_HEX',
+  'IPSETNAME',
+  'IPSETFLAGS',
 ] as const;
 export type CType = (typeof C_TYPE_ORDER)[number];
 
-export type CValidatorId =
-  | 'macProtocolId' | 'vlanProtocolId' | 'vlanId' | 'arpOpcode' | 'ipProtocol' | 'dscp' | 'state' | 'tcpFlags' | 'ipset' | 'ipsetFlags';
+export type CValidatorId = 'macProtocolId' | 'vlanProtocolId' | 'vlanId' | 'arpOpcode' | 'ipProtocol' | 'dscp' | 'state' | 'tcpFlags' | 'ipset' | 'ipsetFlags';
 
 /** A value as libvirt holds it after parsing: its datatype and the text the formatter prints. */
 export interface CItem {
@@ -52,8 +55,12 @@ interface Parsed {
 }
 
 const UINT_LIMITS: Partial<Record<CType, [10 | 16, number]>> = {
-  UINT8: [10, 0xff], UINT8_HEX: [16, 0xff], UINT16: [10, 0xffff], UINT16_HEX: [16, 0xffff],
-  UINT32: [10, 0xffffffff], UINT32_HEX: [16, 0xffffffff],
+  UINT8: [10, 0xff],
+  UINT8_HEX: [16, 0xff],
+  UINT16: [10, 0xffff],
+  UINT16_HEX: [16, 0xffff],
+  UINT32: [10, 0xffffffff],
+  UINT32_HEX: [16, 0xffffffff],
 };
 
 function tryType(type: CType, raw: string): Parsed | undefined {
@@ -146,15 +153,36 @@ const ok = (type: CType, text: string, number?: number): CResult => ({ ok: true,
 const fail = (reason: string): CResult => ({ ok: false, reason });
 
 /** macProtoMap: EtherTypes printed by name. */
-const ETHER_TYPES: ReadonlyArray<[number, string]> = [[0x0806, 'arp'], [0x8035, 'rarp'], [0x0800, 'ipv4'], [0x86dd, 'ipv6'], [0x8100, 'vlan']];
+const ETHER_TYPES: ReadonlyArray<[number, string]> = [
+  [0x0806, 'arp'],
+  [0x8035, 'rarp'],
+  [0x0800, 'ipv4'],
+  [0x86dd, 'ipv6'],
+  [0x8100, 'vlan'],
+];
 /** ipProtoMap. */
 const IP_PROTOCOLS: ReadonlyArray<[number, string]> = [
-  [6, 'tcp'], [17, 'udp'], [136, 'udplite'], [50, 'esp'], [51, 'ah'], [1, 'icmp'], [2, 'igmp'], [132, 'sctp'], [58, 'icmpv6'],
+  [6, 'tcp'],
+  [17, 'udp'],
+  [136, 'udplite'],
+  [50, 'esp'],
+  [51, 'ah'],
+  [1, 'icmp'],
+  [2, 'igmp'],
+  [132, 'sctp'],
+  [58, 'icmpv6'],
 ];
 /** arpOpcodeMap. */
 const ARP_OPCODES: ReadonlyArray<[number, string]> = [
-  [1, 'Request'], [2, 'Reply'], [3, 'Request_Reverse'], [4, 'Reply_Reverse'], [5, 'DRARP_Request'],
-  [6, 'DRARP_Reply'], [7, 'DRARP_Error'], [8, 'InARP_Request'], [9, 'ARP_NAK'],
+  [1, 'Request'],
+  [2, 'Reply'],
+  [3, 'Request_Reverse'],
+  [4, 'Reply_Reverse'],
+  [5, 'DRARP_Request'],
+  [6, 'DRARP_Reply'],
+  [7, 'DRARP_Error'],
+  [8, 'InARP_Request'],
+  [9, 'ARP_NAK'],
 ];
 
 /** intMapGetByString(map, str, casecmp=1). */
@@ -197,9 +225,22 @@ function printStringItems(map: ReadonlyArray<[number, string]>, flags: number): 
   return out.join(',');
 }
 
-const STATES: ReadonlyArray<[number, string]> = [[2, 'NEW'], [4, 'ESTABLISHED'], [8, 'RELATED'], [16, 'INVALID'], [32, 'NONE']];
+const STATES: ReadonlyArray<[number, string]> = [
+  [2, 'NEW'],
+  [4, 'ESTABLISHED'],
+  [8, 'RELATED'],
+  [16, 'INVALID'],
+  [32, 'NONE'],
+];
 const TCP_FLAGS: ReadonlyArray<[number, string]> = [
-  [0x1, 'FIN'], [0x2, 'SYN'], [0x4, 'RST'], [0x8, 'PSH'], [0x10, 'ACK'], [0x20, 'URG'], [0x3f, 'ALL'], [0x0, 'NONE'],
+  [0x1, 'FIN'],
+  [0x2, 'SYN'],
+  [0x4, 'RST'],
+  [0x8, 'PSH'],
+  [0x10, 'ACK'],
+  [0x20, 'URG'],
+  [0x3f, 'ALL'],
+  [0x0, 'NONE'],
 ];
 
 function printTcpFlags(f: number): string {

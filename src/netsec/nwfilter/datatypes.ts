@@ -97,11 +97,7 @@ const DOTTED = '([0-2]?[0-9]?[0-9]\\.){3}[0-2]?[0-9]?[0-9]';
 const IPV6 = `([a-fA-F0-9]{0,4}:){2,7}([a-fA-F0-9]*)(${DOTTED})?`;
 const IPV6_MASK = '([a-fA-F0-9]{0,4}:){2,7}([a-fA-F0-9]*)';
 const MAC = '([a-fA-F0-9]{1,2}:){5}[a-fA-F0-9]{1,2}';
-const MAC_PROTOCOL_RNG = anyOf(
-  pattern('0x([6-9a-fA-F][0-9a-fA-F]{2}|[0-9a-fA-F]{4})'),
-  (v) => xsdInt(v, 1536, 65535),
-  tokens('arp', 'rarp', 'ipv4', 'ipv6', 'vlan'),
-);
+const MAC_PROTOCOL_RNG = anyOf(pattern('0x([6-9a-fA-F][0-9a-fA-F]{2}|[0-9a-fA-F]{4})'), (v) => xsdInt(v, 1536, 65535), tokens('arp', 'rarp', 'ipv4', 'ipv6', 'vlan'));
 /*
  * The schema writes these lists as (X(,X)*|NONE) and (X(,X)*|ALL|NONE), but
  * libxml2 (2.9.14, what virt-xml-validate and `nwfilter-define --validate`
@@ -193,21 +189,14 @@ const TABLE: readonly ValueType[] = [
   {
     id: 'ipProtocol',
     expected: 'an IP protocol number 0–255, hex 0x0–0xff, or one of tcp, udp, udplite, esp, ah, icmp, igmp, sctp, icmpv6',
-    rng: anyOf(
-      pattern('0x[0-9a-fA-F]{1,2}'),
-      (v) => xsdInt(v, 0, 255),
-      tokens('tcp', 'udp', 'udplite', 'esp', 'ah', 'icmp', 'igmp', 'sctp', 'icmpv6'),
-    ),
+    rng: anyOf(pattern('0x[0-9a-fA-F]{1,2}'), (v) => xsdInt(v, 0, 255), tokens('tcp', 'udp', 'udplite', 'esp', 'ah', 'icmp', 'igmp', 'sctp', 'icmpv6')),
     rngVariables: true,
     c: { types: ['UINT8', 'UINT8_HEX', 'STRING'], validator: 'ipProtocol' },
   },
   {
     id: 'arpOpcode',
     expected: 'an ARP opcode 0–65535 or a name such as Request, Reply, Request_Reverse, DRARP_Request, InARP_Request, ARP_NAK',
-    rng: anyOf(
-      (v) => xsdInt(v, 0, 65535),
-      pattern('([Rr]eply|[Rr]equest|[Rr]equest_[Rr]everse|[Rr]eply_[Rr]everse|DRARP_[Rr]equest|DRARP_[Rr]eply|DRARP_[Ee]rror|InARP_[Rr]equest|ARP_NAK)'),
-    ),
+    rng: anyOf((v) => xsdInt(v, 0, 65535), pattern('([Rr]eply|[Rr]equest|[Rr]equest_[Rr]everse|[Rr]eply_[Rr]everse|DRARP_[Rr]equest|DRARP_[Rr]eply|DRARP_[Ee]rror|InARP_[Rr]equest|ARP_NAK)')),
     rngVariables: true,
     c: { types: ['UINT16', 'UINT16_HEX', 'STRING'], validator: 'arpOpcode' },
   },

@@ -43,13 +43,11 @@ export function buildFilterGraph(filters: readonly FilterNode[]): FilterGraph {
     if (defined.has(f.name)) duplicates.add(f.name);
     defined.set(f.name, f);
   }
-  const edges = (name: string): string[] =>
-    defined.has(name) ? defined.get(name)!.references.map((r) => r.filter) : [...(builtinFilter(name)?.references ?? [])];
+  const edges = (name: string): string[] => (defined.has(name) ? defined.get(name)!.references.map((r) => r.filter) : [...(builtinFilter(name)?.references ?? [])]);
   const known = (name: string) => defined.has(name) || builtinFilter(name) !== undefined;
 
   const unknown: FilterGraph['unknown'] = [];
-  for (const f of defined.values())
-    for (const r of f.references) if (!known(r.filter)) unknown.push({ from: f.name, reference: r });
+  for (const f of defined.values()) for (const r of f.references) if (!known(r.filter)) unknown.push({ from: f.name, reference: r });
 
   const cycles = findCycles([...defined.keys()], (n) => edges(n).filter(known));
   const inCycle = new Set(cycles.flat());

@@ -10,7 +10,12 @@ import { normalizeFilter } from './normalize.js';
 export function filterUuid(xml: string): string | undefined {
   const r = parseXml(xml);
   if (!r.ok) return undefined;
-  return r.root.children.find((c) => c.local === 'uuid')?.text.trim().toLowerCase() || undefined;
+  return (
+    r.root.children
+      .find((c) => c.local === 'uuid')
+      ?.text.trim()
+      .toLowerCase() || undefined
+  );
 }
 
 /** Both sides through libvirt's own formatting (normalize.ts), so layout differences vanish. */

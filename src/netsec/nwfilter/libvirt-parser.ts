@@ -147,7 +147,10 @@ function chainPrefix(chain: string): string | undefined {
 
 function readRule(r: Reading, rule: NwRule): CRule {
   const out: CRule = { kind: 'rule', action: '', direction: '', priority: DEFAULT_RULE_PRIORITY, noStatematch: false, attributes: new Map() };
-  for (const [attr, allowed, key] of [[rule.action, ACTIONS, 'action'], [rule.direction, DIRECTIONS, 'direction']] as const) {
+  for (const [attr, allowed, key] of [
+    [rule.action, ACTIONS, 'action'],
+    [rule.direction, DIRECTIONS, 'direction'],
+  ] as const) {
     if (!attr) r.reject(rule, 'rule', `rule node requires ${key} attribute`, false);
     else if (!(allowed as readonly string[]).includes(attr.value))
       r.reject(where(rule, attr), `${key}='${attr.value}'`, `unknown rule ${key} attribute value`, (allowed as readonly string[]).includes(collapseWhitespace(attr.value)));

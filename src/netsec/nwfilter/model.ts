@@ -94,13 +94,7 @@ export interface Finding extends Position {
   severity?: Severity;
 }
 
-export function finding(
-  ruleId: NwfilterRuleId,
-  messageId: string,
-  at: Position & { locator: string },
-  data: Record<string, string | number> = {},
-  severity?: Severity,
-): Finding {
+export function finding(ruleId: NwfilterRuleId, messageId: string, at: Position & { locator: string }, data: Record<string, string | number> = {}, severity?: Severity): Finding {
   return { ruleId, messageId, data, line: at.line, column: at.column, locator: at.locator, ...(severity ? { severity } : {}) };
 }
 

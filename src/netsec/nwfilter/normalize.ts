@@ -49,7 +49,11 @@ export function filterNode(f: CFilter, options: NormalizeOptions = {}): XmlNode 
   const uuid = f.uuid ?? options.uuid?.();
   return element(
     'filter',
-    [['name', f.name], ['chain', f.chain], ['priority', f.priority !== 0 ? f.priority : undefined]],
+    [
+      ['name', f.name],
+      ['chain', f.chain],
+      ['priority', f.priority !== 0 ? f.priority : undefined],
+    ],
     uuid !== undefined ? element('uuid', [], uuid) : undefined,
     f.entries.map((e) => (e.kind === 'rule' ? ruleNode(e) : filterRefNode(e))),
   );
@@ -95,6 +99,13 @@ function filterRefNode(ref: CFilterRef): XmlNode {
   return element(
     'filterref',
     [['filter', ref.filter]],
-    names.flatMap((name) => ref.parameters.get(name)!.map((value) => element('parameter', [['name', name], ['value', value]]))),
+    names.flatMap((name) =>
+      ref.parameters.get(name)!.map((value) =>
+        element('parameter', [
+          ['name', name],
+          ['value', value],
+        ]),
+      ),
+    ),
   );
 }

@@ -6,18 +6,7 @@
  * Never throws: every problem is a Finding.
  */
 import type { XmlAttribute, XmlElement } from '../../xml/element.js';
-import {
-  attributeLocator,
-  finding,
-  type Finding,
-  type NwFilter,
-  type NwFilterRef,
-  type NwMatch,
-  type NwParameter,
-  type NwRule,
-  type Position,
-  type RawAttribute,
-} from './model.js';
+import { attributeLocator, finding, type Finding, type NwFilter, type NwFilterRef, type NwMatch, type NwParameter, type NwRule, type Position, type RawAttribute } from './model.js';
 import { attributeSpec, protocolSpec } from './protocols.js';
 
 export interface ParseResult {
@@ -45,8 +34,7 @@ class Reader {
   }
 
   require(el: XmlElement, attrs: Map<string, RawAttribute>, locator: string, ...names: string[]): void {
-    for (const n of names)
-      if (!attrs.has(n)) this.findings.push(finding(STRUCTURE, 'missingAttribute', { ...pos(el), locator }, { element: el.qname, attribute: n }));
+    for (const n of names) if (!attrs.has(n)) this.findings.push(finding(STRUCTURE, 'missingAttribute', { ...pos(el), locator }, { element: el.qname, attribute: n }));
   }
 
   /** Text is not allowed anywhere in the grammar; whitespace is ignored by RELAX NG. */
@@ -164,7 +152,10 @@ function checkIpsetPair(r: Reader, el: XmlElement, element: string, attrs: RawAt
   const has = (n: string) => attrs.some((a) => a.name === n);
   const spec = protocolSpec(element)!;
   if (!attributeSpec(spec, 'ipset')?.rng) return;
-  for (const [present, missing] of [['ipset', 'ipsetflags'], ['ipsetflags', 'ipset']] as const)
+  for (const [present, missing] of [
+    ['ipset', 'ipsetflags'],
+    ['ipsetflags', 'ipset'],
+  ] as const)
     if (has(present) && !has(missing)) r.findings.push(finding(STRUCTURE, 'ipsetPair', { ...pos(el), locator }, { present, missing, element }));
 }
 

@@ -18,9 +18,30 @@
 import type { ValueTypeId } from './datatypes.js';
 
 export const PROTOCOL_NAMES = [
-  'mac', 'vlan', 'stp', 'arp', 'rarp', 'ip', 'ipv6',
-  'tcp', 'udp', 'sctp', 'icmp', 'igmp', 'esp', 'ah', 'udplite', 'all',
-  'tcp-ipv6', 'udp-ipv6', 'sctp-ipv6', 'icmpv6', 'esp-ipv6', 'ah-ipv6', 'udplite-ipv6', 'all-ipv6',
+  'mac',
+  'vlan',
+  'stp',
+  'arp',
+  'rarp',
+  'ip',
+  'ipv6',
+  'tcp',
+  'udp',
+  'sctp',
+  'icmp',
+  'igmp',
+  'esp',
+  'ah',
+  'udplite',
+  'all',
+  'tcp-ipv6',
+  'udp-ipv6',
+  'sctp-ipv6',
+  'icmpv6',
+  'esp-ipv6',
+  'ah-ipv6',
+  'udplite-ipv6',
+  'all-ipv6',
 ] as const;
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
 
@@ -86,10 +107,23 @@ function ipProps(v6: boolean): AttributeSpec[] {
   ];
 }
 
-const MAC_NEG: Array<[string, string]> = [['srcmacmask', 'srcmacaddr'], ['dstmacmask', 'dstmacaddr']];
-const IP_MASK_NEG: Array<[string, string]> = [['srcipmask', 'srcipaddr'], ['dstipmask', 'dstipaddr']];
-const IP_RANGE_NEG: Array<[string, string]> = [['srcipto', 'srcipfrom'], ['dstipto', 'dstipfrom']];
-const PORT_NEG: Array<[string, string]> = [['srcportend', 'srcportstart'], ['dstportstart', 'srcportstart'], ['dstportend', 'srcportstart']];
+const MAC_NEG: Array<[string, string]> = [
+  ['srcmacmask', 'srcmacaddr'],
+  ['dstmacmask', 'dstmacaddr'],
+];
+const IP_MASK_NEG: Array<[string, string]> = [
+  ['srcipmask', 'srcipaddr'],
+  ['dstipmask', 'dstipaddr'],
+];
+const IP_RANGE_NEG: Array<[string, string]> = [
+  ['srcipto', 'srcipfrom'],
+  ['dstipto', 'dstipfrom'],
+];
+const PORT_NEG: Array<[string, string]> = [
+  ['srcportend', 'srcportstart'],
+  ['dstportstart', 'srcportstart'],
+  ['dstportend', 'srcportstart'],
+];
 
 const STP_RANGES = ['root-priority', 'root-cost', 'sender-priority', 'port', 'age', 'max-age', 'hello-time', 'forward-delay'];
 

@@ -25,7 +25,13 @@ export const DIRECTIONS = ['in', 'out', 'inout'] as const;
 
 /** The chain prefixes and how many characters may follow each (nwfilter.rng filter-node-attributes). */
 export const CHAIN_PREFIXES: ReadonlyArray<readonly [string, number]> = [
-  ['mac', 9], ['stp', 9], ['vlan', 8], ['arp', 9], ['rarp', 8], ['ipv4', 8], ['ipv6', 8],
+  ['mac', 9],
+  ['stp', 9],
+  ['vlan', 8],
+  ['arp', 9],
+  ['rarp', 8],
+  ['ipv4', 8],
+  ['ipv6', 8],
 ];
 
 export function validateFilter(filter: NwFilter, options: ValidateOptions = {}): Finding[] {
@@ -68,9 +74,7 @@ export function chainProblem(chain: string): string | undefined {
   if (collapseWhitespace(chain) === 'root') return undefined;
   const prefix = CHAIN_PREFIXES.find(([p]) => chain.startsWith(p));
   if (!prefix) {
-    return chain.startsWith('root')
-      ? "'root' is allowed only as the whole name, not as a prefix"
-      : 'a chain name is root or starts with mac, stp, vlan, arp, rarp, ipv4 or ipv6';
+    return chain.startsWith('root') ? "'root' is allowed only as the whole name, not as a prefix" : 'a chain name is root or starts with mac, stp, vlan, arp, rarp, ipv4 or ipv6';
   }
   const rest = chain.slice(prefix[0].length);
   if (!/^[a-zA-Z0-9_.:-]*$/.test(rest)) return 'after the prefix only letters, digits and _ . : - may follow';
@@ -90,8 +94,7 @@ function checkRule(rule: NwRule, out: Finding[]): void {
     out.push(finding(ad, 'invalidAction', at(rule, rule.action), { value: rule.action.value, allowed: ACTIONS.join(', ') }));
   if (rule.direction && !(DIRECTIONS as readonly string[]).includes(collapseWhitespace(rule.direction.value)))
     out.push(finding(ad, 'invalidDirection', at(rule, rule.direction), { value: rule.direction.value, allowed: DIRECTIONS.join(', ') }));
-  if (rule.statematch && !/^([Ff][Aa][Ll][Ss][Ee]|0)$/.test(rule.statematch.value))
-    out.push(finding(ad, 'invalidStatematch', at(rule, rule.statematch), { value: rule.statematch.value }));
+  if (rule.statematch && !/^([Ff][Aa][Ll][Ss][Ee]|0)$/.test(rule.statematch.value)) out.push(finding(ad, 'invalidStatematch', at(rule, rule.statematch), { value: rule.statematch.value }));
   if (rule.priority) checkPriority(rule.priority, at(rule, rule.priority), 'rule', out);
   for (const m of rule.matches) checkMatch(m, out);
 }
@@ -120,8 +123,7 @@ function checkFilterRef(f: NwFilter, ref: NwFilterRef, options: ValidateOptions,
     const target = collapseWhitespace(ref.filter.value);
     if (!isNCName(ref.filter.value)) out.push(finding(fr, 'invalidFilterName', at(ref, ref.filter), { value: ref.filter.value }));
     else if (f.name && target === collapseWhitespace(f.name.value)) out.push(finding(fr, 'selfReference', at(ref, ref.filter), { filter: target }));
-    else if (!isBuiltinFilter(target) && !options.knownFilters?.has(target))
-      out.push(finding(fr, 'unknownFilter', at(ref, ref.filter), { filter: target }, 'warning'));
+    else if (!isBuiltinFilter(target) && !options.knownFilters?.has(target)) out.push(finding(fr, 'unknownFilter', at(ref, ref.filter), { filter: target }, 'warning'));
   }
   for (const p of ref.parameters) {
     if (p.name && !PARAMETER_NAME.test(p.name.value)) out.push(finding(fr, 'invalidParameterName', at(p, p.name), { value: p.name.value }));

@@ -14,9 +14,7 @@
  */
 import { cStrToUInt, isCSpace } from './c-primitives.js';
 
-export type VariableAccess =
-  | { name: string; kind: 'iterator'; id: number }
-  | { name: string; kind: 'element'; index: number };
+export type VariableAccess = { name: string; kind: 'iterator'; id: number } | { name: string; kind: 'element'; index: number };
 
 /** nwfilter_params.h VIR_NWFILTER_MAX_ITERID. */
 export const MAX_ITERATOR_ID = 1000;

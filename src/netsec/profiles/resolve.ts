@@ -33,11 +33,9 @@ export function substituteProfile(profile: PortProfile, lookup: (name: string) =
     r.missing.forEach((m) => missing.add(m));
     return r.text;
   };
-  const rates = (l: BandwidthLimits | undefined): BandwidthLimits | undefined =>
-    l && Object.fromEntries(Object.entries(l).map(([k, v]) => [k, v === undefined ? v : sub(v)]));
+  const rates = (l: BandwidthLimits | undefined): BandwidthLimits | undefined => l && Object.fromEntries(Object.entries(l).map(([k, v]) => [k, v === undefined ? v : sub(v)]));
   const out: PortProfile = { ...profile, source: sub(profile.source) };
-  if (profile.virtualport)
-    out.virtualport = { type: profile.virtualport.type, parameters: Object.fromEntries(Object.entries(profile.virtualport.parameters).map(([k, v]) => [k, sub(v)])) };
+  if (profile.virtualport) out.virtualport = { type: profile.virtualport.type, parameters: Object.fromEntries(Object.entries(profile.virtualport.parameters).map(([k, v]) => [k, sub(v)])) };
   if (profile.vlan) out.vlan = { ...profile.vlan, tags: profile.vlan.tags.map((t) => ({ ...t, id: sub(t.id) })) };
   if (profile.bandwidth) {
     out.bandwidth = {};

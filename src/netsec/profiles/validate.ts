@@ -29,7 +29,6 @@ export interface ValidateProfileOptions {
 
 const DIRECT_MODES = ['vepa', 'bridge', 'private', 'passthrough'] as const;
 
-
 const WHY_NOT_MODE: Record<string, string> = {
   direct: 'libvirt associates only 802.1Qbg and 802.1Qbh ports on a direct (macvtap) interface and silently skips openvswitch and midonet (virNetDevVPortProfileAssociate)',
   bridge: 'on a bridge interface libvirt plugs only openvswitch and midonet ports; an 802.1Qbg/802.1Qbh association (VDP) is made only for direct and hostdev interfaces',
@@ -112,8 +111,7 @@ function checkVirtualport(profile: PortProfile, r: Reporter): void {
   }
   const allowed = specs.map((s) => s.name);
   for (const name of Object.keys(vp.parameters)) {
-    if (!allowed.includes(name))
-      r.report('virtualport-parameters', 'error', `${at}@${name}`, 'extraParameter', { name, type: vp.type, allowed: allowed.join(', ') });
+    if (!allowed.includes(name)) r.report('virtualport-parameters', 'error', `${at}@${name}`, 'extraParameter', { name, type: vp.type, allowed: allowed.join(', ') });
   }
   // libvirt requires complete parameters on direct and bridge interfaces; on a network they may come from the network or portgroup.
   if (profile.mode !== 'network') {
@@ -122,8 +120,7 @@ function checkVirtualport(profile: PortProfile, r: Reporter): void {
       if (s.required === 'yes') r.report('virtualport-parameters', 'error', at, 'missingParameter', { name: s.name, type: vp.type, mode: profile.mode });
     }
   }
-  if (vp.type === '802.1Qbg' && vp.parameters['instanceid'] === undefined)
-    r.report('virtualport-parameters', 'warning', at, 'noInstanceId');
+  if (vp.type === '802.1Qbg' && vp.parameters['instanceid'] === undefined) r.report('virtualport-parameters', 'warning', at, 'noInstanceId');
   const managerid = vp.parameters['managerid'];
   if (vp.type === '802.1Qbg' && literal(managerid) && checkMacroValue('libvirt-uint8', managerid) === undefined && Number(managerid) === 0)
     r.report('virtualport-parameters', 'warning', `${at}@managerid`, 'reservedManagerId');
@@ -146,8 +143,7 @@ function checkMode(profile: PortProfile, r: Reporter): void {
     r.report('port-profile', 'error', `${base}@sourceMode`, 'sourceModeUnknown', { sourceMode: sm, allowed: DIRECT_MODES.join(', ') });
     return;
   }
-  if (vp?.type === '802.1Qbg' && sm === 'bridge')
-    r.report('port-profile', 'warning', `${base}@sourceMode`, 'qbgSourceModeBridge');
+  if (vp?.type === '802.1Qbg' && sm === 'bridge') r.report('port-profile', 'warning', `${base}@sourceMode`, 'qbgSourceModeBridge');
 }
 
 /** Where libvirt accepts a <vlan> (domain_validate.c virDomainActualNetDefValidate); undefined when it cannot be known yet. */
@@ -183,12 +179,10 @@ function checkRates(profile: PortProfile, direction: 'inbound' | 'outbound', lim
   if (!limits) return;
   const at = `${profileLocator(profile)}/bandwidth/${direction}`;
   if (limits.average === undefined && limits.floor === undefined) r.report('port-profile', 'error', at, 'bandwidthNeedsAverage', { direction });
-  if ((limits.peak !== undefined || limits.burst !== undefined) && limits.average === undefined)
-    r.report('port-profile', 'error', at, 'peakBurstNeedAverage', { direction });
+  if ((limits.peak !== undefined || limits.burst !== undefined) && limits.average === undefined) r.report('port-profile', 'error', at, 'peakBurstNeedAverage', { direction });
   if (limits.floor === undefined) return;
   if (direction === 'outbound') r.report('port-profile', 'error', `${at}@floor`, 'floorOutbound');
-  else if (profile.mode !== 'network')
-    r.report('port-profile', 'error', `${at}@floor`, 'floorNeedsNetwork', { mode: profile.mode });
+  else if (profile.mode !== 'network') r.report('port-profile', 'error', `${at}@floor`, 'floorNeedsNetwork', { mode: profile.mode });
 }
 
 /** All problems of one port profile; field locations come from `options.locate`, else `options.loc`, else `profile.loc`. */

@@ -45,8 +45,7 @@ function segment(el: XmlElement, ovfNs: string): string | undefined {
 }
 
 function configurationAttr(el: XmlElement, ovfNs: string): string | undefined {
-  for (const at of el.attributes)
-    if (at.local === 'configuration' && (at.ns === ovfNs || (at.ns === '' && el.ns === ovfNs))) return at.value;
+  for (const at of el.attributes) if (at.local === 'configuration' && (at.ns === ovfNs || (at.ns === '' && el.ns === ovfNs))) return at.value;
   return undefined;
 }
 

@@ -109,8 +109,7 @@ class Interpreter {
 
   crossCheck(): void {
     const c = this.constraints;
-    if (c.minLen !== undefined && c.maxLen !== undefined && c.minLen > c.maxLen)
-      this.problems.push({ messageId: 'emptyRange', data: { lower: `MinLen(${c.minLen})`, upper: `MaxLen(${c.maxLen})` } });
+    if (c.minLen !== undefined && c.maxLen !== undefined && c.minLen > c.maxLen) this.problems.push({ messageId: 'emptyRange', data: { lower: `MinLen(${c.minLen})`, upper: `MaxLen(${c.maxLen})` } });
     if (c.minValue !== undefined && c.maxValue !== undefined && compareNumeric(c.minValue, c.maxValue) > 0)
       this.problems.push({ messageId: 'emptyRange', data: { lower: `MinValue(${c.minValue})`, upper: `MaxValue(${c.maxValue})` } });
   }
@@ -131,11 +130,7 @@ export function interpretQualifiers(text: string | undefined, type: PropertyType
   const syntax = parseQualifierSyntax(text);
   const it = new Interpreter(type);
   for (const issue of syntax.issues)
-    it.problems.push(
-      issue.kind === 'separator'
-        ? { messageId: 'separator', data: { text: issue.text }, soft: true }
-        : { messageId: 'malformed', data: { text: issue.text, reason: issue.reason } },
-    );
+    it.problems.push(issue.kind === 'separator' ? { messageId: 'separator', data: { text: issue.text }, soft: true } : { messageId: 'malformed', data: { text: issue.text, reason: issue.reason } });
   const seen = new Set<string>();
   for (const q of syntax.items) {
     if (seen.has(q.name)) it.problems.push({ messageId: 'duplicate', data: { name: q.name }, soft: true });

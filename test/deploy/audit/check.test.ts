@@ -51,11 +51,17 @@ const IPTABLES = `-P INPUT ACCEPT
 -A libvirt-out -m physdev --physdev-out vnet12 --physdev-is-bridged -g FO-vnet12
 `;
 
-const ANTISPOOF = "<filter name='t-antispoof' chain='ipv4'>\n  <uuid>11111111-1111-5111-8111-111111111111</uuid>\n  <rule action='drop' direction='out' priority='500'>\n    <ip match='no' srcipaddr='$IP'/>\n  </rule>\n</filter>\n";
-const GUARD = "<filter name='t-guard' chain='root'>\n  <uuid>22222222-2222-5222-8222-222222222222</uuid>\n  <filterref filter='t-antispoof'/>\n  <filterref filter='allow-arp'/>\n  <rule action='accept' direction='in' priority='100'>\n    <tcp dstportstart='22'/>\n  </rule>\n</filter>\n";
+const ANTISPOOF =
+  "<filter name='t-antispoof' chain='ipv4'>\n  <uuid>11111111-1111-5111-8111-111111111111</uuid>\n  <rule action='drop' direction='out' priority='500'>\n    <ip match='no' srcipaddr='$IP'/>\n  </rule>\n</filter>\n";
+const GUARD =
+  "<filter name='t-guard' chain='root'>\n  <uuid>22222222-2222-5222-8222-222222222222</uuid>\n  <filterref filter='t-antispoof'/>\n  <filterref filter='allow-arp'/>\n  <rule action='accept' direction='in' priority='100'>\n    <tcp dstportstart='22'/>\n  </rule>\n</filter>\n";
 const ALLOW_ARP = "<filter name='allow-arp' chain='arp' priority='-500'>\n  <uuid>38c3876b-9aa9-428d-a548-33759d8940f5</uuid>\n  <rule action='accept' direction='inout' priority='500'/>\n</filter>\n";
 const ok = (text: string, parse: (s: string) => Map<string, string[]>): Listing => ({ ok: true, chains: parse(text) });
-const filters = new Map([['t-antispoof', ANTISPOOF], ['t-guard', GUARD], ['allow-arp', ALLOW_ARP]]);
+const filters = new Map([
+  ['t-antispoof', ANTISPOOF],
+  ['t-guard', GUARD],
+  ['allow-arp', ALLOW_ARP],
+]);
 const fromVm = { ebtablesFromVm: 1, ebtablesToVm: 0, iptables: 0, ip6tables: 0 };
 const lists = (eb = EBTABLES, ip = IPTABLES) => ({ ebtables: ok(eb, parseEbtables), iptables: ok(ip, parseIptablesSave), ip6tables: ok('', parseIptablesSave) });
 
@@ -98,7 +104,8 @@ describe('firewall listings', () => {
   });
 });
 
-const META = (tenant: string, digest: string) => `<metadata><ovfpipe:source xmlns:ovfpipe='http://ovfpipe.dev/schema/domain/1' package='p' virtualSystem='web' tenant='${tenant}' digest='${digest}'/></metadata>`;
+const META = (tenant: string, digest: string) =>
+  `<metadata><ovfpipe:source xmlns:ovfpipe='http://ovfpipe.dev/schema/domain/1' package='p' virtualSystem='web' tenant='${tenant}' digest='${digest}'/></metadata>`;
 const IFACE = (opts: { vlan?: string; ip?: string; target?: boolean } = {}) =>
   `<interface type='bridge'><mac address='52:54:00:15:15:15'/><source bridge='br0'/>${opts.target ? "<target dev='vnet12'/>" : ''}${opts.vlan ?? ''}<filterref filter='t-guard'><parameter name='IP' value='${opts.ip ?? '10.9.9.5'}'/></filterref></interface>`;
 const DOMAIN = (meta: string, iface: string) => `<domain type='qemu'><name>t-web</name><uuid>03b4e33c-34cb-4a97-8900-a7c2a0edf980</uuid>${meta}<devices>${iface}</devices></domain>`;
@@ -130,7 +137,10 @@ function state(over: Partial<AuditHostState> = {}): AuditHostState {
     filters: new Map(filters),
     domains: new Map([['t-web', { inactive: DOMAIN(META('t', 'd1'), IFACE({ vlan: "<vlan><tag id='42'/></vlan>" })), live }]]),
     bindings: [BINDING],
-    ...lists(EBTABLES.replace('Bridge chain: POSTROUTING, entries: 0, policy: ACCEPT', 'Bridge chain: POSTROUTING, entries: 1, policy: ACCEPT\n-o vnet12 -j libvirt-O-vnet12') + '\nBridge chain: libvirt-O-vnet12, entries: 1, policy: RETURN\n-p ARP -j ACCEPT\n'),
+    ...lists(
+      EBTABLES.replace('Bridge chain: POSTROUTING, entries: 0, policy: ACCEPT', 'Bridge chain: POSTROUTING, entries: 1, policy: ACCEPT\n-o vnet12 -j libvirt-O-vnet12') +
+        '\nBridge chain: libvirt-O-vnet12, entries: 1, policy: RETURN\n-p ARP -j ACCEPT\n',
+    ),
     tooling: {},
     problems: [],
     ...over,
@@ -140,7 +150,16 @@ const classes = (s: AuditHostState) => auditVms({ vms: [vm], filters: scoped }, 
 
 describe('auditVms', () => {
   it('a binding written by repair reads back as the same binding', () => {
-    expect(parseBinding(BINDING)).toMatchObject({ portdev: 'vnet12', filter: 't-guard', mac: '52:54:00:15:15:15', owner: 't-web', parameters: new Map([['IP', ['10.9.9.5']], ['MAC', ['52:54:00:15:15:15']]]) });
+    expect(parseBinding(BINDING)).toMatchObject({
+      portdev: 'vnet12',
+      filter: 't-guard',
+      mac: '52:54:00:15:15:15',
+      owner: 't-web',
+      parameters: new Map([
+        ['IP', ['10.9.9.5']],
+        ['MAC', ['52:54:00:15:15:15']],
+      ]),
+    });
   });
 
   it('finds a running VM with every rule in place clean', () => {

@@ -11,7 +11,13 @@ const result: AuditResult = {
       tooling: { ebtables: 'ebtables 1.8.9 (nf_tables)' },
       seconds: 0.5,
       vms: [
-        { name: 't-web', tenant: 't', state: 'running', status: 'drift', findings: [{ class: 'firewall-rules-missing', vm: 't-web', interface: 'vnet3', filter: 't-guard', detail: 'ebtables chain libvirt-I-vnet3 is empty <&>', repairable: true }] },
+        {
+          name: 't-web',
+          tenant: 't',
+          state: 'running',
+          status: 'drift',
+          findings: [{ class: 'firewall-rules-missing', vm: 't-web', interface: 'vnet3', filter: 't-guard', detail: 'ebtables chain libvirt-I-vnet3 is empty <&>', repairable: true }],
+        },
         { name: 't-db', tenant: 't', state: 'stopped', status: 'clean', findings: [] },
       ],
     },
@@ -35,7 +41,11 @@ describe('audit output', () => {
     const [drift, down] = s.runs[0].results;
     expect(drift.ruleId).toBe('firewall-rules-missing');
     expect(s.runs[0].tool.driver.rules[drift.ruleIndex].id).toBe('firewall-rules-missing');
-    expect(drift.locations[0].logicalLocations.map((l: { fullyQualifiedName: string }) => l.fullyQualifiedName)).toEqual(['ssh://root@kvm-1/t-web', 'ssh://root@kvm-1/t-web/vnet3', 'ssh://root@kvm-1/nwfilter/t-guard']);
+    expect(drift.locations[0].logicalLocations.map((l: { fullyQualifiedName: string }) => l.fullyQualifiedName)).toEqual([
+      'ssh://root@kvm-1/t-web',
+      'ssh://root@kvm-1/t-web/vnet3',
+      'ssh://root@kvm-1/nwfilter/t-guard',
+    ]);
     expect(down).toMatchObject({ ruleId: 'cannot-verify', level: 'warning' });
   });
 
@@ -49,13 +59,22 @@ describe('audit output', () => {
 
 describe('virshMulti', () => {
   it('asks safe names in one virsh process and splits the answers; an empty answer is a failure', () => {
-    const m = virshMulti('qemu:///system', [['dumpxml', '--', 'a'], ['dumpxml', '--', 'b'], ['dumpxml', '--', "it's; rm"]]);
+    const m = virshMulti('qemu:///system', [
+      ['dumpxml', '--', 'a'],
+      ['dumpxml', '--', 'b'],
+      ['dumpxml', '--', "it's; rm"],
+    ]);
     expect(m.commands).toHaveLength(2);
     expect(m.commands[0]!.argv).toEqual(['virsh', '-c', 'qemu:///system', 'dumpxml', '--', "it's; rm"]);
     const script = m.commands[1]!.argv[3]!;
     const boundary = /^echo (\S+) 0;/.exec(script)![1]!;
     const out = `${boundary} 0\n<domain>a</domain>\n\n${boundary} 1\n\n`;
-    expect(m.answers([{ code: 0, output: '<domain/>' }, { code: 0, output: out }])).toEqual([
+    expect(
+      m.answers([
+        { code: 0, output: '<domain/>' },
+        { code: 0, output: out },
+      ]),
+    ).toEqual([
       { code: 0, output: '<domain>a</domain>\n\n' },
       { code: 1, output: '\n' },
       { code: 0, output: '<domain/>' },

@@ -15,7 +15,7 @@ export default defineRule<DescriptorTarget>({
     description: 'Every Binding names an existing NIC (by InstanceID or network), and no NIC is bound twice',
     messages: {
       noSuchNic: "Binding for NIC '{{nic}}' matches no NIC{{scope}}: no Ethernet Item has that InstanceID and no NIC connects to a network of that name",
-      boundTwice: "NIC {{nic}} is bound twice in the same scope; the later Binding wins",
+      boundTwice: 'NIC {{nic}} is bound twice in the same scope; the later Binding wins',
     },
   },
   scope: 'descriptor',
@@ -26,7 +26,6 @@ export default defineRule<DescriptorTarget>({
       const scope = section.virtualSystemId ? ` in VirtualSystem '${section.virtualSystemId}'` : '';
       ctx.report({ messageId: 'noSuchNic', data: { nic: binding.nic, scope }, loc: binding.loc, locator: `Binding[nic=${binding.nic}]` });
     }
-    for (const c of view.conflicts)
-      ctx.report({ messageId: 'boundTwice', data: { nic: c.nic.instanceId }, loc: c.second.loc, locator: c.nic.locator, severity: 'warning' });
+    for (const c of view.conflicts) ctx.report({ messageId: 'boundTwice', data: { nic: c.nic.instanceId }, loc: c.second.loc, locator: c.nic.locator, severity: 'warning' });
   },
 });

@@ -33,7 +33,12 @@ export default defineRule<DescriptorTarget>({
       }
       if (b.profileName !== undefined && !b.profile) {
         if (b.origin === 'epasd' || b.origin === 'network-uri')
-          ctx.report({ messageId: 'externalProfile', data: { nic, profile: b.profileName, origin: b.origin === 'epasd' ? 'epasd:NetworkPortProfileID' : 'NetworkPortProfileURI' }, severity: 'warning', ...at });
+          ctx.report({
+            messageId: 'externalProfile',
+            data: { nic, profile: b.profileName, origin: b.origin === 'epasd' ? 'epasd:NetworkPortProfileID' : 'NetworkPortProfileURI' },
+            severity: 'warning',
+            ...at,
+          });
         else ctx.report({ messageId: 'unknownProfile', data: { nic, profile: b.profileName }, ...at });
       }
     }

@@ -29,9 +29,7 @@ export default defineRule<DescriptorTarget>({
     if (!catalog) return;
     const cat = catalog as ProfileCatalog;
     const { sections, view } = netsecOf(envelope);
-    for (const s of sections)
-      for (const p of s.profiles)
-        collectFindings(ctx, 'catalog-profile', checkProfileAgainstCatalog(p, cat).diagnostics);
+    for (const s of sections) for (const p of s.profiles) collectFindings(ctx, 'catalog-profile', checkProfileAgainstCatalog(p, cat).diagnostics);
     const named = new Set([...cat.groups.values()].flatMap((g) => g.offers.map((o) => ('type' in o ? o.name : o.name)).filter((n): n is string => n !== undefined)));
     for (const b of view.bindings)
       if (b.profileName !== undefined && !b.profile && !named.has(b.profileName))

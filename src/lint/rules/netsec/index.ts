@@ -12,4 +12,17 @@ import policyNicProtected from './policy-nic-protected.js';
 import portProfile from './port-profile.js';
 import virtualportParameters from './virtualport-parameters.js';
 
-export const netsecRules: Rule<LintTarget>[] = [netsecSection, netsecFilter, bindingNic, bindingReference, bindingDirectFilterref, policyNicProtected, virtualportParameters, portProfile, bindingParameter, macroSource, macroType, catalogProfile];
+export const netsecRules: Rule<LintTarget>[] = [
+  netsecSection,
+  netsecFilter,
+  bindingNic,
+  bindingReference,
+  bindingDirectFilterref,
+  policyNicProtected,
+  virtualportParameters,
+  portProfile,
+  bindingParameter,
+  macroSource,
+  macroType,
+  catalogProfile,
+];

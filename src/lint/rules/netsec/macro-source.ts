@@ -20,8 +20,7 @@ export default defineRule<DescriptorTarget>({
     defaultSeverity: 'warning',
     description: 'Every template macro ${name} has a source: vars, an OVF property or a generated value (lint: the package has no default)',
     messages: {
-      noDefault:
-        '{{where}}: ${{{name}}} ({{type}}, used in {{field}}) has no default in the package (no OVF property value, not a generated value): every deployment must set it in vars',
+      noDefault: '{{where}}: ${{{name}}} ({{type}}, used in {{field}}) has no default in the package (no OVF property value, not a generated value): every deployment must set it in vars',
       unresolvable: MACRO_MESSAGES['macro-source'].unresolvable,
     },
   },

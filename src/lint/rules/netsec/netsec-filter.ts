@@ -38,7 +38,10 @@ export default defineRule<DescriptorTarget>({
     // Each VirtualSystem sees its own filters plus the package's; lint each visible set once.
     const all = sections.flatMap((s) => s.filters);
     if (all.length === 0) return;
-    const results = lintFilterSet(all.map((f) => ({ file: `${file}#filter[${f.name}]@${f.loc?.line ?? 0}`, root: f.element })), ctx.config);
+    const results = lintFilterSet(
+      all.map((f) => ({ file: `${file}#filter[${f.name}]@${f.loc?.line ?? 0}`, root: f.element })),
+      ctx.config,
+    );
     for (const r of results) ctx.passthrough(r.diagnostics.map((d) => ({ ...d, file, locator: d.locator })));
   },
 });

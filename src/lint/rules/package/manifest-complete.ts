@@ -35,9 +35,7 @@ export default defineRule<DescriptorTarget>({
     const entries = parseManifest(pkg.manifestText).entries;
     const { unlisted, unknown } = checkManifestCoverage(entries, pkg.manifestName, [pkg.descriptorName, ...referenced], names);
     const file = pkg.manifestName;
-    for (const name of unlisted)
-      ctx.report({ messageId: 'unlisted', data: { name, manifest: file }, loc: { file, line: 0, column: 0 }, locator: `Manifest[${file}]` });
-    for (const e of unknown)
-      ctx.report({ messageId: 'unknown', data: { name: e.name }, loc: { file, line: e.line, column: 1 }, locator: `Manifest[${file}]/Line[${e.line}]` });
+    for (const name of unlisted) ctx.report({ messageId: 'unlisted', data: { name, manifest: file }, loc: { file, line: 0, column: 0 }, locator: `Manifest[${file}]` });
+    for (const e of unknown) ctx.report({ messageId: 'unknown', data: { name: e.name }, loc: { file, line: e.line, column: 1 }, locator: `Manifest[${file}]/Line[${e.line}]` });
   },
 });

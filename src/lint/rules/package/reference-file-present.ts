@@ -26,12 +26,10 @@ export default defineRule<DescriptorTarget>({
     const sizes = new Map(pkg.members.map((m) => [m.name, m.size]));
     for (const e of expandReferences<FileRef>(envelope.references, pkg.descriptorName, new Set(sizes.keys()))) {
       const at = { loc: e.ref.loc, locator: `References/File[${e.ref.id || e.ref.href}]` };
-      for (const member of e.members)
-        if (!sizes.has(member)) ctx.report({ messageId: 'missing', data: { id: e.ref.id, href: e.ref.href, member }, ...at });
+      for (const member of e.members) if (!sizes.has(member)) ctx.report({ messageId: 'missing', data: { id: e.ref.id, href: e.ref.href, member }, ...at });
       const member = e.members[0]!;
       const actual = sizes.get(member);
-      if (e.sizeComparable && actual !== undefined && actual !== e.ref.size)
-        ctx.report({ messageId: 'sizeMismatch', data: { id: e.ref.id, declared: e.ref.size!, member, actual }, ...at });
+      if (e.sizeComparable && actual !== undefined && actual !== e.ref.size) ctx.report({ messageId: 'sizeMismatch', data: { id: e.ref.id, declared: e.ref.size!, member, actual }, ...at });
     }
   },
 });

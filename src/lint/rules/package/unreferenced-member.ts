@@ -24,7 +24,6 @@ export default defineRule<DescriptorTarget>({
     const names = new Set(pkg.members.map((m) => m.name));
     const known = new Set(expandReferences(envelope.references, pkg.descriptorName, names).flatMap((e) => e.members));
     for (const n of [pkg.descriptorName, pkg.manifestName, pkg.certificateName]) if (n) known.add(n);
-    for (const m of pkg.members)
-      if (!known.has(m.name)) ctx.report({ messageId: 'unreferenced', data: { name: m.name }, loc: envelope.loc, locator: `Package/Member[${m.name}]` });
+    for (const m of pkg.members) if (!known.has(m.name)) ctx.report({ messageId: 'unreferenced', data: { name: m.name }, loc: envelope.loc, locator: `Package/Member[${m.name}]` });
   },
 });

@@ -7,11 +7,4 @@ import propertyQualifiers from './property-qualifiers.js';
 import propertyType from './property-type.js';
 import propertyValue from './property-value.js';
 
-export const propertiesRules: Rule<LintTarget>[] = [
-  productSectionClass,
-  propertyKey,
-  propertyType,
-  propertyQualifiers,
-  propertyValue,
-  propertyConfiguration,
-];
+export const propertiesRules: Rule<LintTarget>[] = [productSectionClass, propertyKey, propertyType, propertyQualifiers, propertyValue, propertyConfiguration];

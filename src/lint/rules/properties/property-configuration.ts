@@ -27,8 +27,7 @@ function checkDeclarations(envelope: Envelope, ctx: RuleContext): void {
     seen.add(c.id);
   }
   const defaults = envelope.configurations.filter((c) => c.isDefault);
-  for (const extra of defaults.slice(1))
-    ctx.report({ messageId: 'multipleDefaults', data: { id: extra.id, first: defaults[0]!.id }, loc: extra.loc, locator: configurationLocator(extra.id) });
+  for (const extra of defaults.slice(1)) ctx.report({ messageId: 'multipleDefaults', data: { id: extra.id, first: defaults[0]!.id }, loc: extra.loc, locator: configurationLocator(extra.id) });
   const first = envelope.configurations[0];
   if (defaults.length === 0 && first !== undefined && envelope.configurations.length > 1)
     ctx.report({ messageId: 'noDefault', data: { id: first.id }, loc: first.loc, locator: configurationLocator(first.id), severity: 'info' });
@@ -71,7 +70,7 @@ export default defineRule<DescriptorTarget>({
       missingId: 'Configuration has no ovf:id',
       duplicateId: "Configuration id '{{id}}' is declared more than once",
       multipleDefaults: "Configuration '{{id}}' is marked ovf:default=\"true\", but so is '{{first}}'; at most one may be the default",
-      noDefault: "No Configuration is marked ovf:default=\"true\"; the first, '{{id}}', is the default",
+      noDefault: 'No Configuration is marked ovf:default="true"; the first, \'{{id}}\', is the default',
       unknown: "ovf:configuration names '{{id}}', which is not a Configuration in the DeploymentOptionSection",
       noSection: "ovf:configuration names '{{id}}', but the Envelope has no DeploymentOptionSection",
       valueWithoutConfiguration: 'Value has no ovf:configuration, so it applies to no configuration',

@@ -54,8 +54,7 @@ export default defineRule<DescriptorTarget>({
       missing: 'Property has no ovf:key (or it is empty)',
       duplicate: "Property key '{{key}}' is already used in this ProductSection scope (line {{line}})",
       colon: "Property key '{{key}}' contains ':', which DSP0243 §9.5 forbids",
-      period:
-        "Property key '{{key}}' contains '.', which DSP0243 §9.5 forbids: the OVF environment joins class, key and instance with '.'",
+      period: "Property key '{{key}}' contains '.', which DSP0243 §9.5 forbids: the OVF environment joins class, key and instance with '.'",
       whitespace: "Property key '{{key}}' contains whitespace or control characters",
       tooLong: "Property key '{{key}}' is {{length}} characters long; an OVF environment key is at most {{max}}",
       environmentClash: "Property key '{{key}}' gives the OVF environment name '{{name}}', which {{other}} also has",

@@ -40,8 +40,7 @@ export default defineRule<DescriptorTarget>({
     for (const { property, propertyLocator } of properties(envelope)) {
       if (property.qualifiers === undefined) continue;
       const { problems } = interpretQualifiers(property.qualifiers, resolvePropertyType(property.type).info, allowed);
-      for (const p of problems)
-        ctx.report({ messageId: p.messageId, data: p.data, loc: property.loc, locator: propertyLocator, severity: p.soft ? 'warning' : undefined });
+      for (const p of problems) ctx.report({ messageId: p.messageId, data: p.data, loc: property.loc, locator: propertyLocator, severity: p.soft ? 'warning' : undefined });
     }
   },
 });

@@ -19,7 +19,7 @@ export default defineRule<DescriptorTarget>({
     messages: {
       missing: 'Property has no ovf:type',
       unknown: `Property type '{{type}}' is not an OVF property type (DSP0243 §9.5 allows ${TYPE_LIST})`,
-      password: "'password' is not an OVF property type: use ovf:type=\"string\" with ovf:password=\"true\"",
+      password: '\'password\' is not an OVF property type: use ovf:type="string" with ovf:password="true"',
       vendor: "Property type '{{type}}' is a VMware vApp type name, not a DSP0243 type; write '{{canonical}}' (or another sized type)",
       case: "Property type '{{type}}' should be written '{{canonical}}'",
     },

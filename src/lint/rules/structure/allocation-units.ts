@@ -50,8 +50,7 @@ export default defineRule<DescriptorTarget>({
             const mult = checkMemoryUnits(item, at, ctx);
             const bytes = scaledQuantity(n, mult);
             if (n === undefined || n === 0) ctx.report({ messageId: 'memoryQuantity', data: { value: abbreviate(item.virtualQuantity) }, ...at });
-            else if (mult !== undefined && bytes === undefined)
-              ctx.report({ messageId: 'memoryTooLarge', data: { value: item.virtualQuantity, units: abbreviate(unitsOf(item)) }, ...at });
+            else if (mult !== undefined && bytes === undefined) ctx.report({ messageId: 'memoryTooLarge', data: { value: item.virtualQuantity, units: abbreviate(unitsOf(item)) }, ...at });
             else if (bytes !== undefined && bytes < 1024 * 1024) ctx.report({ messageId: 'memoryTiny', data: { bytes }, severity: 'warning', ...at });
           } else if (item.resourceType === ResourceType.Processor) {
             if (item.virtualQuantity === undefined) {

@@ -52,8 +52,7 @@ export default defineRule<DescriptorTarget>({
       } else if (!/^\d+$/.test(d.capacity)) ctx.report({ messageId: 'badCapacity', data: { id, capacity: abbreviate(d.capacity) }, ...at });
       else if (d.capacityBytes === 0) ctx.report({ messageId: 'zeroCapacity', data: { id }, severity: 'warning', ...at });
       checkUnits(d, at, ctx);
-      if (d.populatedSizeText !== undefined && d.populatedSize === undefined)
-        ctx.report({ messageId: 'badPopulated', data: { id, populated: d.populatedSizeText }, ...at });
+      if (d.populatedSizeText !== undefined && d.populatedSize === undefined) ctx.report({ messageId: 'badPopulated', data: { id, populated: d.populatedSizeText }, ...at });
       else if (d.populatedSize !== undefined && d.capacityBytes !== undefined && d.populatedSize > d.capacityBytes)
         ctx.report({ messageId: 'populatedTooBig', data: { id, populated: d.populatedSize, capacity: d.capacityBytes }, ...at });
       // An empty fileRef (seen in vCenter exports) means "no file": an empty disk.

@@ -35,8 +35,7 @@ export default defineRule<DescriptorTarget>({
           for (const ref of item.hostResource) {
             const m = FORM.exec(ref);
             if (!m) {
-              if (item.resourceType !== undefined && DISK_LIKE.has(item.resourceType) && ref !== '')
-                ctx.report({ messageId: 'otherForm', data: { ref }, severity: 'warning', ...at });
+              if (item.resourceType !== undefined && DISK_LIKE.has(item.resourceType) && ref !== '') ctx.report({ messageId: 'otherForm', data: { ref }, severity: 'warning', ...at });
               continue;
             }
             const [, kind, id] = m as unknown as [string, string, string];
@@ -45,8 +44,7 @@ export default defineRule<DescriptorTarget>({
             if (kind === 'disk' && disks.has(id)) {
               const prev = attached.get(id);
               // Items bound to different deployment configurations may legitimately share a disk.
-              if (prev !== undefined && item.configuration === undefined)
-                ctx.report({ messageId: 'diskUsedTwice', data: { id, other: prev }, severity: 'warning', ...at });
+              if (prev !== undefined && item.configuration === undefined) ctx.report({ messageId: 'diskUsedTwice', data: { id, other: prev }, severity: 'warning', ...at });
               attached.set(id, `InstanceID=${item.instanceId ?? '?'}`);
             }
           }

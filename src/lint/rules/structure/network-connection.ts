@@ -50,7 +50,6 @@ export default defineRule<DescriptorTarget>({
           }
     }
     for (const n of envelope.networks)
-      if (n.name && !used.has(n.name))
-        ctx.report({ messageId: 'unusedNetwork', data: { network: n.name }, loc: n.loc, locator: `NetworkSection/Network[${n.name}]`, severity: 'info' });
+      if (n.name && !used.has(n.name)) ctx.report({ messageId: 'unusedNetwork', data: { network: n.name }, loc: n.loc, locator: `NetworkSection/Network[${n.name}]`, severity: 'info' });
   },
 });

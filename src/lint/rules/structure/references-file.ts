@@ -38,8 +38,7 @@ export default defineRule<DescriptorTarget>({
       else if (hrefs.has(f.href)) ctx.report({ messageId: 'duplicateHref', data: { href: f.href }, ...at });
       hrefs.add(f.href);
       if (f.sizeText !== undefined && f.size === undefined) ctx.report({ messageId: 'badSize', data: { id: f.id, size: f.sizeText }, ...at });
-      if (f.compression !== undefined && f.compression !== 'gzip' && f.compression !== 'identity')
-        ctx.report({ messageId: 'badCompression', data: { id: f.id, compression: f.compression }, ...at });
+      if (f.compression !== undefined && f.compression !== 'gzip' && f.compression !== 'identity') ctx.report({ messageId: 'badCompression', data: { id: f.id, compression: f.compression }, ...at });
     }
   },
 });

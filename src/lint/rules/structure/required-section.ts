@@ -17,7 +17,7 @@ export default defineRule<DescriptorTarget>({
     description: 'No unknown section is marked ovf:required (the default is required)',
     messages: {
       vendorRequired: 'VMware section {{section}} is marked required; ovftool understands it, but ovfpipe ignores it on KVM',
-      unknownRequired: "Unknown section {{section}} is required (set ovf:required=\"false\" if deployers may ignore it)",
+      unknownRequired: 'Unknown section {{section}} is required (set ovf:required="false" if deployers may ignore it)',
     },
   },
   scope: 'descriptor',

@@ -35,8 +35,7 @@ export default defineRule<DescriptorTarget>({
           }
           if (item.resourceType === undefined) ctx.report({ messageId: 'notNumber', data: { value: item.resourceTypeText }, ...at });
           else if (!isKnownResourceType(item.resourceType)) ctx.report({ messageId: 'unknown', data: { value: item.resourceType }, ...at });
-          else if (item.resourceType === 10 && item.connection.filter(Boolean).length === 0)
-            ctx.report({ messageId: 'nicWithoutConnection', severity: 'warning', ...at });
+          else if (item.resourceType === 10 && item.connection.filter(Boolean).length === 0) ctx.report({ messageId: 'nicWithoutConnection', severity: 'warning', ...at });
         }
     }
   },

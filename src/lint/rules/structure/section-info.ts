@@ -19,14 +19,11 @@ export default defineRule<DescriptorTarget>({
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {
-    for (const s of envelope.sectionOrder)
-      if (!s.hasInfo) ctx.report({ messageId: 'sectionNoInfo', data: { section: s.local }, loc: s.loc, locator: s.local });
-    for (const u of envelope.unknownSections)
-      if (!u.hasInfo) ctx.report({ messageId: 'sectionNoInfo', data: { section: u.qname }, loc: u.loc, locator: u.qname, severity: 'warning' });
+    for (const s of envelope.sectionOrder) if (!s.hasInfo) ctx.report({ messageId: 'sectionNoInfo', data: { section: s.local }, loc: s.loc, locator: s.local });
+    for (const u of envelope.unknownSections) if (!u.hasInfo) ctx.report({ messageId: 'sectionNoInfo', data: { section: u.qname }, loc: u.loc, locator: u.qname, severity: 'warning' });
     for (const { node, locator } of contentWithParents(envelope.content)) {
       if (node.info === undefined) ctx.report({ messageId: 'contentNoInfo', data: { kind: node.kind, id: node.id }, loc: node.loc, locator });
-      for (const s of node.sectionOrder)
-        if (!s.hasInfo) ctx.report({ messageId: 'sectionNoInfo', data: { section: s.local }, loc: s.loc, locator: `${locator}/${s.local}` });
+      for (const s of node.sectionOrder) if (!s.hasInfo) ctx.report({ messageId: 'sectionNoInfo', data: { section: s.local }, loc: s.loc, locator: `${locator}/${s.local}` });
     }
   },
 });

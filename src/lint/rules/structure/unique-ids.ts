@@ -41,8 +41,7 @@ export default defineRule<DescriptorTarget>({
     }
     for (const f of envelope.references) checkLength('File id', f.id, { loc: f.loc, locator: `References/File[${abbreviate(f.id)}]` }, ctx);
     for (const n of envelope.networks) checkLength('Network name', n.name, { loc: n.loc, locator: `NetworkSection/Network[${abbreviate(n.name)}]` }, ctx);
-    for (const c of envelope.configurations)
-      checkLength('Configuration id', c.id, { loc: c.loc, locator: `DeploymentOptionSection/Configuration[${abbreviate(c.id)}]` }, ctx);
+    for (const c of envelope.configurations) checkLength('Configuration id', c.id, { loc: c.loc, locator: `DeploymentOptionSection/Configuration[${abbreviate(c.id)}]` }, ctx);
   },
 });
 
