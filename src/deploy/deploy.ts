@@ -8,7 +8,7 @@
 import PQueue from 'p-queue';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { isOvfpipeError } from '../diagnostics/errors.js';
-import { loadDescriptor } from '../package/open-descriptor.js';
+import { loadDescriptor, type LoadedDescriptor } from '../package/open-descriptor.js';
 import type { VarsFile } from '../macros/vars.js';
 import { needsVdp } from '../netsec/virtualport-types.js';
 import { renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
@@ -62,22 +62,30 @@ export interface DeployResult {
 /** The render error that fails one VM (its document is unusable) without stopping the others. */
 export const VM_RENDER_RULE = 'render-disk';
 
+/**
+ * The package rendered as deploy renders it: digests from the package, the
+ * package named by its path's last segment. Audit renders through this too,
+ * so the desired-state digests it compares are deploy's own.
+ */
+export async function renderForDeploy(loaded: LoadedDescriptor, req: Pick<DeployRequest, 'pkg' | 'tenant' | 'vars' | 'storageRoot' | 'options' | 'configuration'>): Promise<RenderResult> {
+  const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
+  return renderPackage({
+    envelope: loaded.envelope,
+    packageName: lastPathSegment(req.pkg),
+    tenant: req.tenant,
+    vars: req.vars,
+    storageRoot: req.storageRoot,
+    options: req.options,
+    configuration: req.configuration,
+    digests,
+  });
+}
+
 export async function deploy(req: DeployRequest): Promise<DeployResult> {
   const startedAt = new Date();
   const loaded = await loadDescriptor(req.pkg);
   try {
-    const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
-    const packageName = lastPathSegment(req.pkg);
-    const rendered = renderPackage({
-      envelope: loaded.envelope,
-      packageName,
-      tenant: req.tenant,
-      vars: req.vars,
-      storageRoot: req.storageRoot,
-      options: req.options,
-      configuration: req.configuration,
-      digests,
-    });
+    const rendered = await renderForDeploy(loaded, req);
     // A VM whose document is unusable (render-disk) fails alone; any other render error stops the run.
     const fatal = rendered.diagnostics.filter((d) => d.severity === 'error' && d.ruleId !== VM_RENDER_RULE);
     if (fatal.length > 0 || rendered.domains.length === 0) return { report: { vms: [], hosts: [], bytesUploaded: 0 }, diagnostics: rendered.diagnostics, plans: [] };

@@ -7,12 +7,9 @@
 import { hasErrors, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { loadDescriptor } from '../../package/open-descriptor.js';
 import type { VarsFile } from '../../macros/vars.js';
-import { renderPackage } from '../../render/render-package.js';
-import { imageDigests } from '../../package/image-digests.js';
 import type { RenderOptions } from '../../render/types.js';
-import { type HostJob, place } from '../deploy.js';
+import { type HostJob, place, renderForDeploy } from '../deploy.js';
 import type { AuditTarget } from './audit.js';
-import { lastPathSegment } from '../../strings.js';
 
 export interface PackageAuditRequest {
   pkg: string;
@@ -28,18 +25,7 @@ export async function packageTargets(req: PackageAuditRequest): Promise<{ target
   const loaded = await loadDescriptor(req.pkg);
   const close = () => loaded.reader.close();
   try {
-    const digests = await imageDigests(loaded.reader, loaded.descriptorName, loaded.envelope);
-    const packageName = lastPathSegment(req.pkg);
-    const result = renderPackage({
-      envelope: loaded.envelope,
-      packageName,
-      tenant: req.tenant,
-      vars: req.vars,
-      storageRoot: req.job.storageRoot,
-      options: req.options,
-      configuration: req.configuration,
-      digests,
-    });
+    const result = await renderForDeploy(loaded, { ...req, storageRoot: req.job.storageRoot });
     if (hasErrors(result.diagnostics)) {
       await close();
       return { targets: [], diagnostics: result.diagnostics, close: async () => undefined };
