@@ -59,13 +59,10 @@ export interface FactsQuery {
   needs?: DomainNeeds[];
 }
 
-/**
- * All of it in one round trip (execBatch, 8 queries at a time): a host with
- * hundreds of VMs costs one exec, not several per VM.
- */
-export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFacts> {
-  const f: HostFacts = {
-    storageRoot: q.storageRoot,
+/** Facts of a host where nothing was found yet: the start of gatherFacts, and of recorded facts in tests. */
+export function emptyHostFacts(storageRoot: string): HostFacts {
+  return {
+    storageRoot,
     images: new Set(),
     existing: new Set(),
     domains: new Map(),
@@ -77,6 +74,14 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
     capabilities: { domains: new Map(), devices: new Map(), kvmDevice: false },
     problems: [],
   };
+}
+
+/**
+ * All of it in one round trip (execBatch, 8 queries at a time): a host with
+ * hundreds of VMs costs one exec, not several per VM.
+ */
+export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFacts> {
+  const f = emptyHostFacts(q.storageRoot);
   const virsh = (...args: string[]) => virshCommand(q.connectUri, ...args);
   const commands: BatchCommand[] = [
     { ...virsh('version'), stderr: 'merge' },

@@ -17,7 +17,7 @@ import {
   parseGuestArch,
   unsupportedReason,
 } from '../../src/deploy/capabilities.js';
-import type { HostFacts } from '../../src/deploy/facts.js';
+import { emptyHostFacts } from '../../src/deploy/facts.js';
 import { planHost } from '../../src/deploy/plan.js';
 import type { DiskPlanEntry } from '../../src/render/disk-plan.js';
 import type { RenderedVm } from '../../src/render/render-package.js';
@@ -142,19 +142,7 @@ describe('planHost with VMs the host cannot run', () => {
       basePath: `/s/images/${sha256}.qcow2`,
       overlayPath: `/s/vms/${domain}/d.qcow2`,
     }) as unknown as DiskPlanEntry;
-  const facts = {
-    storageRoot: '/s',
-    images: new Set(),
-    existing: new Set(),
-    domains: new Map(),
-    filterNames: new Set(),
-    filters: new Map(),
-    links: new Set(),
-    networks: new Set(),
-    lldpad: false,
-    capabilities: { domains: new Map(), devices: new Map(), kvmDevice: false },
-    problems: [],
-  } as HostFacts;
+  const facts = emptyHostFacts('/s');
 
   it('refuses only that VM, with the reason, and sends nothing for it', () => {
     const plan = planHost({ filters: [], vms: [vm('a'), vm('b')], disks: [disk('a', 'aa'), disk('b', 'bb')] }, facts, { unsupported: new Map([['a', 'host h has no KVM']]) });
