@@ -8,10 +8,10 @@ import { auditJson, auditJunit, auditSarif, auditText } from '../deploy/audit/fo
 import { auditClean } from '../deploy/audit/model.js';
 import { artifactUri } from '../lint/formatters/sarif.js';
 import { packageTargets } from '../deploy/audit/package-targets.js';
-import { hostConnector } from '../deploy/connect.js';
 import { pipelineTargets } from '../pipeline/audit.js';
 import { renderSettings, settingsFromFlags } from '../render/option-table.js';
 import type { AuditFlags } from './commands/audit.js';
+import { connectorFrom } from './deploy-run.js';
 import { parseShard } from './shard.js';
 import { EXIT, type CliIo } from './io.js';
 
@@ -33,7 +33,7 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
       if (hasErrors(r.diagnostics)) return EXIT.problems;
       vars = r.vars;
     }
-    const connect = hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig });
+    const connect = connectorFrom(f);
     const { options, configuration } = renderSettings(settingsFromFlags(f as unknown as Record<string, unknown>));
     prepared = await packageTargets({ pkg: input, tenant: f.tenant!, vars, hosts: f.host, options, configuration, job: { connect, connectUri: f.connect, storageRoot: f.storage, log } });
   }

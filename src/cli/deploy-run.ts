@@ -20,7 +20,8 @@ async function loadVars(path: string | undefined, tenant: string, io: CliIo): Pr
   return hasErrors(r.diagnostics) ? 'failed' : r.vars;
 }
 
-function connectorFrom(f: DeployFlags) {
+/** The SSH connector of the host flags deploy, destroy, hosts probe and audit share. */
+export function connectorFrom(f: HostFlags) {
   return hostConnector({ identity: f.identity, knownHosts: f.knownHosts, fingerprint: f.fingerprint, sshConfig: f.sshConfig });
 }
 
@@ -129,6 +130,9 @@ export async function runProbe(f: DeployFlags, io: CliIo): Promise<number> {
     }
   return results.some((p) => p.error) ? EXIT.problems : EXIT.ok;
 }
+
+/** The host flags of commands/deploy.ts hostOptions (deploy, destroy, hosts probe, audit). */
+export type HostFlags = Pick<DeployFlags, 'host' | 'identity' | 'knownHosts' | 'fingerprint' | 'sshConfig' | 'connect' | 'storage'>;
 
 /** The flags deploy, destroy and hosts probe share. */
 export interface DeployFlags {

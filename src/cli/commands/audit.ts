@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
 import { OvfpipeError } from '../../diagnostics/errors.js';
 import { addRenderOptions } from '../../render/option-table.js';
-import { collect, type CliIo } from '../io.js';
+import type { HostFlags } from '../deploy-run.js';
+import type { CliIo } from '../io.js';
+import { hostOptions } from './deploy.js';
 
-export interface AuditFlags {
-  host: string[];
+export interface AuditFlags extends HostFlags {
   tenant?: string;
   vars?: string;
-  identity?: string;
-  knownHosts?: string;
-  fingerprint?: string;
-  sshConfig?: string;
-  connect: string;
-  storage: string;
   shard?: string;
   repair?: boolean;
   json?: boolean;
@@ -25,22 +20,17 @@ export interface AuditFlags {
 export function registerAudit(program: Command, io: CliIo, setExit: (code: number) => void): void {
   // A package is audited against what deploy rendered: the same render options (the desired-state digest depends on them).
   addRenderOptions(
-    program
-      .command('audit')
-      .description(
-        "prove, read-only, that each VM's network security profile is in force on its host: domain, filters, nwfilter bindings of running interfaces, " +
-          'and the ebtables/iptables rules libvirt instantiated; --repair puts back what drifted, only what ovfpipe owns (docs/audit.md)',
-      )
-      .argument('<pipeline.yaml|pkg>', 'pipeline file, or package (then --host and --tenant)')
-      .option('--host <ssh://user@host[:port]>', 'package: host (repeatable; VMs placed round-robin as deploy places them)', collect, [])
-      .option('-t, --tenant <name>', 'package: tenant')
+    hostOptions(
+      program
+        .command('audit')
+        .description(
+          "prove, read-only, that each VM's network security profile is in force on its host: domain, filters, nwfilter bindings of running interfaces, " +
+            'and the ebtables/iptables rules libvirt instantiated; --repair puts back what drifted, only what ovfpipe owns (docs/audit.md)',
+        )
+        .argument('<pipeline.yaml|pkg>', 'pipeline file, or package (then --host and --tenant; a pipeline uses its inventory)'),
+      false,
+    )
       .option('--vars <file>', 'package: vars YAML')
-      .option('-i, --identity <key>', 'package: private key file (a pipeline uses its inventory)')
-      .option('--known-hosts <file>', 'package: known_hosts file (unknown or changed keys are refused)')
-      .option('--fingerprint <SHA256:...>', 'package: pinned host key fingerprint')
-      .option('--ssh-config <file>', 'package: ssh config file for host aliases')
-      .option('--connect <uri>', 'package: libvirt URI on the hosts', 'qemu:///system')
-      .option('--storage <dir>', 'package: storage root on the hosts', '/var/lib/ovfpipe')
       .option('--shard <i/n>', 'pipeline: only this shard of the hosts')
       .option('--repair', 'redefine drifted filters, re-create bindings, re-apply domains (only what ovfpipe owns), then audit again')
       .option('--json', 'print the result as JSON')

@@ -4,7 +4,8 @@ import { addRenderOptions } from '../../render/option-table.js';
 import type { DeployFlags } from '../deploy-run.js';
 import { collect, EXIT, type CliIo } from '../io.js';
 
-function hostOptions(c: Command, required = true): Command {
+/** --host, --tenant and the SSH/libvirt flags; `required` false where a pipeline file may stand instead (destroy, audit). */
+export function hostOptions(c: Command, required = true): Command {
   const opt = (flags: string, text: string, fn?: (v: string, p: string[]) => string[], dflt?: string[]) =>
     required ? c.requiredOption(flags, text, fn as never, dflt as never) : c.option(flags, text, fn as never, dflt as never);
   opt('--host <ssh://user@host[:port]>', 'target host: ssh URL or ~/.ssh/config alias (repeatable; VMs are placed round-robin)', collect, []);
