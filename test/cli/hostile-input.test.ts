@@ -6,24 +6,14 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { buildTar, buildZip, paxEntry, tempDir } from '../helpers/archives.js';
 
 const GOOD_OVF = readFileSync(new URL('../../examples/web-appliance/web-appliance.ovf', import.meta.url));
 const tmp = tempDir('ovfpipe-hostile-');
 afterAll(() => tmp.cleanup());
 
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: {},
-    cwd: process.cwd(),
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 const cases: Array<[string, () => Buffer, RegExp]> = [
   [

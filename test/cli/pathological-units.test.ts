@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lintFiles } from '../../src/actions/lint-files.js';
 import { tempDir } from '../helpers/archives.js';
-import { buildOva, runCli, runCommands, WEB_DISK, WEB_OVF } from '../helpers/packages.js';
+import { runCli } from '../helpers/cli.js';
+import { buildOva, runCommands, WEB_DISK, WEB_OVF } from '../helpers/packages.js';
 
 const PATHOLOGICAL = 'byte * 2' + ' '.repeat(300_000) + 'x';
 const tmp = tempDir('ovfpipe-units-');

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { testDomainType } from '../helpers/domain-type.js';
 import { requireLibvirt, run, virsh } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
@@ -31,12 +31,7 @@ const varsFile = join(work, 'vars.yaml');
 let cluster: SshdCluster | undefined;
 const cleanup: Array<() => void> = [];
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: process.cwd() });
-  return { code, out, err };
-}
+const cli = runCli;
 
 const host = () => `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`;
 const common = () => ['--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, '--storage', storage, '--tenant', tenant, '--vars', varsFile, '--domain-type', testDomainType()];

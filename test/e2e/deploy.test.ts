@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { deploy } from '../../src/deploy/deploy.js';
 import { hostConnector } from '../../src/deploy/connect.js';
 import { parseVarsYaml } from '../../src/macros/vars.js';
@@ -28,12 +28,7 @@ function host(i: number): string {
   return `ssh://root@127.0.0.1:${cluster!.hosts[i]!.port}`;
 }
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: process.cwd() });
-  return { code, out, err };
-}
+const cli = runCli;
 
 const varsFile = join(work, 'vars.yaml');
 const varsText = (t: string) =>

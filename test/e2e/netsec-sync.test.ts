@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { hostConnector } from '../../src/deploy/connect.js';
 import type { Transport } from '../../src/deploy/transport.js';
 import { readFilterTree, syncFilterTree } from '../../src/deploy/nwfilter-sync.js';
@@ -68,12 +68,7 @@ function host(i: number): string {
 }
 const connect = (i: number): Promise<Transport> => hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile })(host(i));
 
-async function cli(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: process.cwd() });
-  return { code, out, err };
-}
+const cli = runCli;
 const syncArgs = (...extra: string[]) => ['netsec', 'sync', '--to', host(1), '--identity', cluster!.clientKey, '--known-hosts', cluster!.knownHostsFile, ...extra];
 const statuses = (filters: Array<{ name: string; status: string }>) => Object.fromEntries(filters.map((f) => [f.name, f.status]));
 

@@ -9,7 +9,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { tempDir } from '../helpers/archives.js';
-import { filesUnder, runCli, runCommands, type CommandVerdicts } from '../helpers/packages.js';
+import { runCli } from '../helpers/cli.js';
+import { filesUnder, runCommands, type CommandVerdicts } from '../helpers/packages.js';
 
 export interface FuzzCase {
   /** Files of the package, written into the case directory. */

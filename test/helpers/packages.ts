@@ -84,19 +84,6 @@ export async function runCommands(path: string, outDir: string, varsFile: string
   };
 }
 
-/** Runs the CLI's main() with captured output. */
-export async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: {},
-    cwd: process.cwd(),
-  });
-  return { code, out, err };
-}
-
 /** Every file under `dir` (relative paths, sorted), to check that a command wrote nothing it should not. */
 export function filesUnder(dir: string): string[] {
   const out: string[] = [];

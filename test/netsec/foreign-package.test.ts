@@ -8,19 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { parseVarsYaml } from '../../src/macros/vars.js';
 import { corpusPath } from '../helpers/corpus.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ovfpipe-foreign-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: process.cwd() });
-  return { code, out, err };
-}
+const run = runCli;
 
 async function errorCount(path: string): Promise<number> {
   const r = await run(['lint', '--descriptor-only', '--format', 'json', path]);

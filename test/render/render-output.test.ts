@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { writeDirAtomically } from '../../src/actions/output-dir.js';
 import { tempDir } from '../helpers/archives.js';
 import { inCI } from '../helpers/corpus.js';
@@ -16,12 +16,7 @@ const EXAMPLES = join(import.meta.dirname, '../../examples');
 const tmp = tempDir('ovfpipe-render-out-');
 afterAll(() => tmp.cleanup());
 
-async function run(args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: {}, cwd: process.cwd() });
-  return { code, out, err };
-}
+const run = runCli;
 
 const renderArgs = (out: string, ...more: string[]) => ['render', join(EXAMPLES, 'web-appliance'), '--tenant', 'demo', '--vars', join(EXAMPLES, 'vars/web-appliance.yaml'), '--out', out, ...more];
 const onPath = (tool: string, path = process.env['PATH'] ?? '') => path.split(delimiter).some((d) => d !== '' && existsSync(join(d, tool)));
