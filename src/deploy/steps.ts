@@ -64,6 +64,44 @@ export function isoUploadStep(isoPath: string): RemoteStep {
   return { id: 'iso', argv: [], timeoutMs: 0, undo: [removeFileStep('undo:iso', isoPath)] };
 }
 
+/** What the `iso` step prints when the file on the host already has the digest: nothing written, nothing to undo. */
+export const ISO_KEPT = 'ovfpipe: iso kept';
+
+/**
+ * $1 path, $2 sha256 of the image, $3 the image gzip-compressed, base64. An
+ * ISO already there with that digest is kept; else the image is written to
+ * a temporary name (mode 0600: properties may be passwords), its digest
+ * checked, and renamed over the path.
+ */
+const ISO_SCRIPT = [
+  'p=$1 s=$2',
+  `if [ -f "$p" ] && [ "$(sha256sum <"$p" | cut -d' ' -f1)" = "$s" ]; then echo '${ISO_KEPT}'; exit 0; fi`,
+  't="$p.ovfpipe-iso-$$"; umask 077',
+  `if printf %s "$3" | base64 -d | gzip -dc >"$t" && [ "$(sha256sum <"$t" | cut -d' ' -f1)" = "$s" ] && mv -f -T -- "$t" "$p"; then exit 0; fi`,
+  'rm -f -- "$t"; echo "the OVF environment ISO written to $p does not have sha256 $s"; exit 1',
+].join('\n');
+
+/** The OVF environment ISO as it travels: its sha256, and the image gzip-compressed then base64 (an argv word: a few hundred bytes for a 52 KiB image). */
+export interface IsoPayload {
+  sha256: string;
+  gzipBase64: string;
+}
+
+/**
+ * Writes the OVF environment ISO (built here, reproducible) unless the host
+ * holds it already. Its data is an argv word, so the step needs no stdin
+ * and runs beside other VMs' steps; a rollback removes what it wrote.
+ */
+export function isoWriteStep(isoPath: string, iso: IsoPayload): RemoteStep {
+  return {
+    id: 'iso',
+    argv: ['sh', '-c', ISO_SCRIPT, 'ovfpipe-iso', isoPath, iso.sha256, iso.gzipBase64],
+    timeoutMs: STEP_TIMEOUT_MS.overlay,
+    label: `writing ${isoPath}`,
+    undo: [removeFileStep('undo:iso', isoPath)],
+  };
+}
+
 /**
  * One VM, once its images and filters are in place (one round trip): its
  * directory (unless the ISO preparation made it), its overlays, the
@@ -71,11 +109,31 @@ export function isoUploadStep(isoPath: string): RemoteStep {
  * A VM ovfpipe creates is undefined again if a later step fails (stopped
  * first: start may have worked); an updated VM keeps its new definition.
  */
-export function vmApplySteps(vm: VmPlan, connectUri: string): RemoteStep[] {
+export function vmApplySteps(vm: VmPlan, connectUri: string, iso?: IsoPayload): RemoteStep[] {
+  return [...vmPrepareSteps(vm, iso), defineStep(vm, connectUri), ...(vm.start ? startSteps(vm, connectUri) : [])];
+}
+
+/**
+ * What a VM needs on disk before its definition: its directory, its OVF
+ * environment ISO (when given: deploy builds it; without it the ISO is left
+ * to a put and the directory to that preparation), its overlays.
+ */
+export function vmPrepareSteps(vm: VmPlan, iso?: IsoPayload): RemoteStep[] {
+  return [...vmSetupSteps(vm, iso), ...overlaySteps(vm)];
+}
+
+/** The VM's directory and its OVF environment ISO: what does not need its images (deploy runs it while they stream). */
+export function vmSetupSteps(vm: VmPlan, iso?: IsoPayload): RemoteStep[] {
   const steps: RemoteStep[] = [];
-  const name = vm.vm.name;
   const dir = vmDirectory(vm);
-  if (!vm.vm.ovfEnv && dir) steps.push({ id: 'vm-dir', argv: ['mkdir', '-p', '--', dir], timeoutMs: STEP_TIMEOUT_MS.mkdir, label: 'creating the VM directory' });
+  if ((!vm.vm.ovfEnv || iso) && dir) steps.push({ id: 'vm-dir', argv: ['mkdir', '-p', '--', dir], timeoutMs: STEP_TIMEOUT_MS.mkdir, label: 'creating the VM directory' });
+  if (vm.vm.ovfEnv && iso) steps.push(isoWriteStep(vm.vm.ovfEnv.isoPath, iso));
+  return steps;
+}
+
+/** The overlays to create (`qemu-img create -b <base>`, or a blank disk), each removed again by a rollback. */
+export function overlaySteps(vm: VmPlan): RemoteStep[] {
+  const steps: RemoteStep[] = [];
   for (const d of vm.disks.filter((x) => x.createOverlay)) {
     const file = d.overlayPath.split('/').pop()!;
     steps.push({
@@ -89,7 +147,13 @@ export function vmApplySteps(vm: VmPlan, connectUri: string): RemoteStep[] {
       undo: [removeFileStep(`undo:overlay:${file}`, d.overlayPath)],
     });
   }
-  steps.push({
+  return steps;
+}
+
+/** `virsh define` of the VM (its XML on stdin); for a VM this run creates, undone by stopping and undefining it. */
+export function defineStep(vm: VmPlan, connectUri: string): RemoteStep {
+  const name = vm.vm.name;
+  return {
     id: 'define',
     argv: virsh(connectUri, 'define', '/dev/stdin'),
     input: vm.vm.xml,
@@ -103,9 +167,7 @@ export function vmApplySteps(vm: VmPlan, connectUri: string): RemoteStep[] {
           ],
         }
       : {}),
-  });
-  if (vm.start) steps.push(...startSteps(vm, connectUri));
-  return steps;
+  };
 }
 
 /** `start`, then `autostart` (each only if the step before it worked). */
