@@ -19,6 +19,7 @@ import {
 } from './capabilities.js';
 import { dfAvailableBytes, libvirtLibraryVersion, LLDPAD_QUERY, nameList, nwfilterNames, qemuImgVersion, virshCommand } from './host-queries.js';
 import type { Transport } from './transport.js';
+import { virshMulti } from './audit/virsh-multi.js';
 
 export interface HostFacts {
   virshVersion?: string;
@@ -104,8 +105,9 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   const groups: string[][] = [];
   for (let i = 0; i < q.paths.length; i += 500) groups.push(q.paths.slice(i, i + 500));
   for (const g of groups) commands.push({ argv: ['sh', '-c', 'i=0; for p do if [ -e "$p" ]; then echo "$i"; fi; i=$((i+1)); done', 'ovfpipe-exists', ...g] });
-  for (const name of q.filters) commands.push(virsh('nwfilter-dumpxml', '--', name));
-  for (const name of q.domains) commands.push(virsh('dumpxml', '--inactive', '--', name));
+  // Every filter and domain read in a few virsh processes (50 queries each, one libvirt connection), not one each.
+  const reads = virshMulti(q.connectUri, [...q.filters.map((name) => ['nwfilter-dumpxml', '--', name]), ...q.domains.map((name) => ['dumpxml', '--inactive', '--', name])]);
+  commands.push(...reads.commands);
   for (const l of q.links) commands.push({ argv: ['ip', 'link', 'show', 'dev', l] });
   // Read-only queries that do not depend on each other: up to 8 at once (each virsh call pays its own libvirtd connection).
   const r = await execBatch(t, commands, { timeoutMs: 120_000 + 2_000 * (commands.length - fixed), parallel: 8 });
@@ -142,11 +144,12 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   take(groups.length).forEach((x, g) => {
     for (const line of x.output.split('\n')) if (/^\d+$/.test(line) && groups[g]![Number(line)] !== undefined) f.existing.add(groups[g]![Number(line)]!);
   });
-  take(q.filters.length).forEach((x, i) => {
+  const answers = reads.answers(take(reads.commands.length));
+  answers.slice(0, q.filters.length).forEach((x, i) => {
     const name = q.filters[i]!;
     if (x.code === 0 && f.filterNames.has(name)) f.filters.set(name, x.output);
   });
-  take(q.domains.length).forEach((x, i) => {
+  answers.slice(q.filters.length).forEach((x, i) => {
     const name = q.domains[i]!;
     if (x.code === 0) f.domains.set(name, { xml: x.output, running: up.has(name) });
   });
