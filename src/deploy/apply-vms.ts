@@ -23,7 +23,7 @@ import { ovfEnvIso } from '../render/ovf-env.js';
 import type { ExecuteContext, HostOutcome, VmOutcome, VmStatus } from './executor.js';
 import type { HostPlan, VmPlan } from './plan.js';
 import { defineSessionStep, groupSize, groupsStep, parseDefineSession, parseGroups } from './step-batch.js';
-import { runSteps, stepFailureMessage, StepRunner, type StepDuration, type StepResult } from './step-runner.js';
+import { runSteps, stepFailureMessage, StepRunner, type StepDuration } from './step-runner.js';
 import { roundTripLabel, type StepTiming } from './step-timing.js';
 import { defineStep, ISO_KEPT, overlaySteps, startSteps, vmSetupSteps, type IsoPayload, type RemoteStep } from './steps.js';
 
@@ -179,7 +179,7 @@ async function runTrip(ctx: ExecuteContext, name: string, step: RemoteStep): Pro
   try {
     const [r] = await runSteps(ctx.transport, [step], { name, stopOnFailure: true });
     if (!r) return { output: '', error: `${step.label ?? step.id}: no result` };
-    return r.code === 0 ? { output: r.output } : { output: r.output, error: stepFailureMessage(step, r as StepResult) };
+    return r.code === 0 ? { output: r.output } : { output: r.output, error: stepFailureMessage(step, r) };
   } catch (e) {
     return { output: '', error: (e as Error).message };
   }

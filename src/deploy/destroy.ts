@@ -3,8 +3,10 @@
  * domains (only those whose metadata names this tenant), their overlay
  * directories, and its filters (only those carrying ovfpipe's uuid) once no
  * domain uses them. Built-in filters and anything not ours are never touched.
- * Three round trips per host whatever the number of VMs: read, remove
- * domains, remove filters (execBatch).
+ * Three round trips per host whatever the number of VMs, each a few
+ * processes at most: read (virshMulti), remove domains then filters (one
+ * virsh process per 50, virsh-session.ts), remove the domains' directories
+ * (one `rm`).
  */
 import { loadDescriptor } from '../package/open-descriptor.js';
 import { renderPackage } from '../render/render-package.js';
@@ -12,7 +14,8 @@ import { renderOptions } from '../render/options.js';
 import { ownerOf } from './plan.js';
 import type { ScopedFilter } from '../render/filters.js';
 import { execBatch } from './batch.js';
-import { virshCommand } from './host-queries.js';
+import { virshMulti } from './audit/virsh-multi.js';
+import { virshSession } from './virsh-session.js';
 import { filterUuid } from '../netsec/nwfilter/identity.js';
 import type { DeployRequest } from './deploy.js';
 import type { Transport } from './transport.js';
@@ -38,18 +41,17 @@ export async function destroy(req: DestroyRequest): Promise<DestroyResult> {
     digests: new Map(),
     lenient: true,
   });
-  const out: DestroyResult = { hosts: [] };
-  for (const host of req.hosts) {
-    let t: Transport;
-    try {
-      t = await req.connect(host);
-    } catch (e) {
-      out.hosts.push({ host, domains: [], filters: [], skipped: [], error: (e as Error).message });
-      continue;
-    }
-    try {
-      out.hosts.push(
-        await destroyOnHost(
+  // Hosts are independent: all at once.
+  const hosts = await Promise.all(
+    req.hosts.map(async (host): Promise<DestroyResult['hosts'][number]> => {
+      let t: Transport;
+      try {
+        t = await req.connect(host);
+      } catch (e) {
+        return { host, domains: [], filters: [], skipped: [], error: (e as Error).message };
+      }
+      try {
+        return await destroyOnHost(
           t,
           host,
           r.domains.map((d) => ({ name: d.name, tenant: req.tenant })),
@@ -57,12 +59,13 @@ export async function destroy(req: DestroyRequest): Promise<DestroyResult> {
           req.storageRoot,
           req.connectUri,
           req.log,
-        ),
-      );
-    } finally {
-      await t.close().catch(() => undefined);
-    }
-  }
+        );
+      } finally {
+        await t.close().catch(() => undefined);
+      }
+    }),
+  );
+  const out: DestroyResult = { hosts };
   return out;
 }
 
@@ -78,13 +81,10 @@ export async function destroyOnHost(
 ): Promise<DestroyResult['hosts'][number]> {
   const res: DestroyResult['hosts'][number] = { host, domains: [], filters: [], skipped: [] };
   try {
-    const virsh = (...a: string[]) => virshCommand(connectUri, ...a);
-    // 1. One round trip reads what exists (8 at a time): ownership is decided on these.
+    // 1. One round trip reads what exists (a few virsh processes, 50 reads each): ownership is decided on these.
     const order = [...filters].reverse(); // referencing filters first, so each is free when its turn comes
-    const seen = await execBatch(t, [...domains.map((d) => virsh('dumpxml', '--inactive', '--', d.name)), ...order.map((f) => virsh('nwfilter-dumpxml', '--', f.name))], {
-      timeoutMs: 120_000 + 2_000 * (domains.length + order.length),
-      parallel: 8,
-    });
+    const reads = virshMulti(connectUri, [...domains.map((d) => ['dumpxml', '--inactive', '--', d.name]), ...order.map((f) => ['nwfilter-dumpxml', '--', f.name])]);
+    const seen = reads.answers(await execBatch(t, reads.commands, { timeoutMs: 120_000 + 1_000 * (domains.length + order.length), parallel: 8 }));
     const mine = domains.filter((d, i) => {
       const x = seen[i]!;
       if (x.code !== 0) return false;
@@ -99,35 +99,66 @@ export async function destroyOnHost(
       res.skipped.push(`filter ${f.name}: not ovfpipe's`);
       return false;
     });
-    // 2. One round trip removes our domains: stop, undefine (with NVRAM if it has one), then its directory.
-    const removeDomain = 'virsh -c "$1" destroy -- "$2" >/dev/null 2>&1; virsh -c "$1" undefine --nvram -- "$2" >/dev/null 2>&1 || virsh -c "$1" undefine -- "$2" >/dev/null || exit 1; rm -rf -- "$3"';
-    const removed = await execBatch(
-      t,
-      mine.map((d) => ({ argv: ['sh', '-c', removeDomain, 'ovfpipe-remove', connectUri, d.name, `${storageRoot}/vms/${d.name}`], stderr: 'merge' as const })),
-      {
-        timeoutMs: 300_000 + 30_000 * mine.length,
-      },
-    );
-    mine.forEach((d, i) => {
-      if (removed[i]!.code === 0) {
-        res.domains.push(d.name);
-        log?.(`${host}: domain ${d.name} removed`);
-      } else res.skipped.push(`domain ${d.name}: ${removed[i]!.output.trim() || 'undefine failed'}`);
+    // 2. One round trip removes our domains (stopped, then undefined with their NVRAM), then our filters, in
+    //    order, in one virsh process per 50: a filter still used by another domain stays.
+    const session = virshSession(connectUri, [
+      ...mine.map((d) => ({
+        commands: [
+          ['destroy', '--', d.name],
+          ['undefine', '--nvram', '--', d.name],
+        ],
+        success: `Domain '${d.name}' has been undefined`,
+      })),
+      ...ours.map((f) => ({ commands: [['nwfilter-undefine', '--', f.name]], success: `Network filter ${f.name} undefined` })),
+    ]);
+    const results = session.results(await execBatch(t, session.commands, { timeoutMs: 300_000 + 10_000 * (mine.length + ours.length) }));
+    const removed = mine.filter((d, i) => {
+      if (results[i]!.ok) return true;
+      res.skipped.push(`domain ${d.name}: ${lastError(results[i]!.output) || 'undefine failed'}`);
+      return false;
     });
-    // 3. One round trip undefines our filters, in order; one still in use by another domain stays.
-    const undefined_ = await execBatch(
-      t,
-      ours.map((f) => virsh('nwfilter-undefine', '--', f.name)),
-      { timeoutMs: 120_000 + 10_000 * ours.length },
-    );
     ours.forEach((f, i) => {
-      if (undefined_[i]!.code === 0) {
+      if (results[mine.length + i]!.ok) {
         res.filters.push(f.name);
         log?.(`${host}: filter ${f.name} removed`);
       } else res.skipped.push(`filter ${f.name}: still in use`);
     });
+    // 3. One round trip removes the removed domains' directories (overlays, OVF environment ISO).
+    const dirs = removed.map((d) => `${storageRoot}/vms/${d.name}`);
+    const rm =
+      dirs.length === 0
+        ? []
+        : await execBatch(
+            t,
+            chunk(dirs, 200).map((g) => ({ argv: ['rm', '-rf', '--', ...g], stderr: 'merge' as const })),
+            { timeoutMs: 300_000 },
+          );
+    const rmFailed = rm.find((r) => r.code !== 0);
+    for (const d of removed) {
+      res.domains.push(d.name);
+      log?.(`${host}: domain ${d.name} removed`);
+    }
+    if (rmFailed) res.skipped.push(`directories under ${storageRoot}/vms: ${rmFailed.output.trim() || `rm exited ${rmFailed.code}`}`);
   } catch (e) {
     res.error = (e as Error).message;
   }
   return res;
+}
+
+/** virsh's last `error:` line: why an item failed. */
+function lastError(output: string): string {
+  return (
+    output
+      .split('\n')
+      .filter((l) => l.startsWith('error: '))
+      .at(-1) ??
+    output.split('\n').at(-1) ??
+    ''
+  ).trim();
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

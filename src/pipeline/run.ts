@@ -158,24 +158,25 @@ export async function destroyPipeline(opts: PipelineRunOptions): Promise<{ diagn
   const prepared = await preparePipeline({ ...opts });
   if (!('units' in prepared)) return { diagnostics: prepared.diagnostics, hosts: [] };
   try {
-    const out: DestroyResult['hosts'] = [];
-    for (const [name, units] of [...prepared.units.entries()].sort()) {
-      const host = prepared.hosts.get(name)!;
-      let t: Transport;
-      try {
-        t = await connectorFor(prepared.pipeline, host)();
-      } catch (e) {
-        out.push({ host: host.address, domains: [], filters: [], skipped: [], error: (e as Error).message });
-        continue;
-      }
-      try {
-        const domains = units.flatMap((u) => u.vms.map((v) => ({ name: v.name, tenant: v.tenant })));
-        const filters = units.flatMap((u) => u.result.filters);
-        out.push(await destroyOnHost(t, host.address, domains, filters, prepared.storageRoot, host.connect ?? prepared.pipeline.inventory?.defaults?.connect ?? 'qemu:///system', opts.log));
-      } finally {
-        await t.close().catch(() => undefined);
-      }
-    }
+    // Hosts are independent: each is read, then changed, at the same time as the others.
+    const out = await Promise.all(
+      [...prepared.units.entries()].sort().map(async ([name, units]): Promise<DestroyResult['hosts'][number]> => {
+        const host = prepared.hosts.get(name)!;
+        let t: Transport;
+        try {
+          t = await connectorFor(prepared.pipeline, host)();
+        } catch (e) {
+          return { host: host.address, domains: [], filters: [], skipped: [], error: (e as Error).message };
+        }
+        try {
+          const domains = units.flatMap((u) => u.vms.map((v) => ({ name: v.name, tenant: v.tenant })));
+          const filters = units.flatMap((u) => u.result.filters);
+          return await destroyOnHost(t, host.address, domains, filters, prepared.storageRoot, host.connect ?? prepared.pipeline.inventory?.defaults?.connect ?? 'qemu:///system', opts.log);
+        } finally {
+          await t.close().catch(() => undefined);
+        }
+      }),
+    );
     return { diagnostics: prepared.diagnostics, hosts: out };
   } finally {
     await prepared.close();
