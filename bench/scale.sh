@@ -57,6 +57,8 @@ NHOSTS=${OVFPIPE_SCALE_HOSTS:-4}
 NTENANTS=${OVFPIPE_SCALE_TENANTS:-10}
 PER_HOST=${OVFPIPE_SCALE_PER_HOST:-1 2 4}
 SHARED=${OVFPIPE_SCALE_SHARED-4}
+MODE=${OVFPIPE_SCALE_MODE:-fleet}
+SHELLS=${OVFPIPE_SCALE_SHELLS:-as-is lean}
 RC=${OVFPIPE_SCALE_RC:-skip}
 BUILD=${OVFPIPE_SCALE_BUILD:-fixed}
 SHIPPED=${OVFPIPE_SCALE_SHIPPED-4}
@@ -182,7 +184,8 @@ start_sshd() { # start_sshd NAME RC → sets STARTED_PORT; host key, config, pid
   {
     printf '%s\n' "Port $port" "ListenAddress 127.0.0.1" "HostKey $RUN/ssh/hostkey-$name" "PidFile $RUN/ssh/sshd-$name.pid" \
       "AuthorizedKeysFile $RUN/ssh/authorized_keys" "PermitRootLogin prohibit-password" "PubkeyAuthentication yes" \
-      "PasswordAuthentication no" "KbdInteractiveAuthentication no" "UsePAM no" "StrictModes no" "Subsystem sftp internal-sftp"
+      "PasswordAuthentication no" "KbdInteractiveAuthentication no" "UsePAM no" "StrictModes no" "Subsystem sftp internal-sftp" \
+      "LogLevel VERBOSE" # one "Starting session" line per remote command: the bench counts them
     # bash sources ~/.bashrc for sshd's commands only when SHLVL < 2 after its own increment
     if [ "$2" = skip ]; then echo "SetEnv SHLVL=1"; fi
   } > "ssh/sshd-$name.config"
@@ -194,12 +197,27 @@ start_sshd() { # start_sshd NAME RC → sets STARTED_PORT; host key, config, pid
   ssh -o "UserKnownHostsFile=$RUN/ssh/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes -i ssh/clientkey -p "$port" root@127.0.0.1 true
   STARTED_PORT=$port
 }
-for k in $(seq "$NHOSTS"); do
-  start_sshd "$k" "$RC"
-  PORTS+=("$STARTED_PORT")
-done
-export PORT_LIST="${PORTS[*]}"
-echo "ports $PORT_LIST; pids ${SSHD_PIDS[*]}; remote shell: $([ "$RC" = skip ] && echo "SetEnv SHLVL=1, root's ~/.bashrc not sourced" || echo "root's ~/.bashrc sourced")"
+if [ "$MODE" = fleet ]; then
+  # One set of hosts per login shell: as it is (root's ~/.bashrc sourced) and lean (SetEnv SHLVL=1).
+  declare -A SHELL_PORTS=()
+  for sh in $SHELLS; do
+    ports=()
+    for k in $(seq "$NHOSTS"); do
+      start_sshd "$sh-$k" "$([ "$sh" = lean ] && echo skip || echo source)"
+      ports+=("$STARTED_PORT")
+    done
+    SHELL_PORTS[$sh]="${ports[*]}"
+    echo "shell $sh: ports ${ports[*]}; remote shell: $([ "$sh" = lean ] && echo "SetEnv SHLVL=1, root's ~/.bashrc not sourced" || echo "as it is, root's ~/.bashrc sourced")"
+  done
+  export PORT_LIST="${SHELL_PORTS[${SHELLS%% *}]}"
+else
+  for k in $(seq "$NHOSTS"); do
+    start_sshd "$k" "$RC"
+    PORTS+=("$STARTED_PORT")
+  done
+  export PORT_LIST="${PORTS[*]}"
+  echo "ports $PORT_LIST; pids ${SSHD_PIDS[*]}; remote shell: $([ "$RC" = skip ] && echo "SetEnv SHLVL=1, root's ~/.bashrc not sourced" || echo "root's ~/.bashrc sourced")"
+fi
 
 # ---- pipelines --------------------------------------------------------------
 gen() { # gen PER_HOST → writes shared-pN.yaml, split-hK-pN.yaml, expected.json
@@ -267,7 +285,7 @@ time_apply() {
   [ "$(js errors)" = "[]" ] || echo "  !! errors: $(js errors) $(js hostErrors)"
 }
 
-# ---- timed runs -------------------------------------------------------------
+# ---- timed runs (OVFPIPE_SCALE_MODE=split: the earlier split/shared/shipped bench) ----
 verify_defined() { # every VM of the fleet is defined in libvirt
   local n
   n=$(ours)
@@ -292,6 +310,101 @@ noop_row() { # noop_row VARIANT
     "$((RSS_MAX / 1024))$([ "$1" != no-op/sh ] && echo "/$((RSS_SUM / 1024))")" "$CPU_S" "$BUSY" "$RC" "all unchanged, 0 bytes: $([ "$u" = "$VMS" ] && [ "$(js bytesUploaded)" = 0 ] && echo yes || echo NO)"
 }
 split_files() { local k; for k in $(seq "$NHOSTS"); do echo "$RUN/split-h$k-p$1.yaml"; done; }
+
+# ---- fleet: apply, no-op apply, destroy against the floor of the same run ----
+sessions() { # sessions SHELL → one number per host: remote commands (sshd "Starting session") so far
+  local k
+  for k in $(seq "$NHOSTS"); do grep -c 'Starting session: command' "ssh/sshd-$1-$k.log" || true; done | tr '\n' ' '
+}
+per_host_since() { # per_host_since "BEFORE" "AFTER" → "a/b/…" remote commands per host in between
+  local -a a b
+  read -ra a <<< "$1"
+  read -ra b <<< "$2"
+  local out="" i
+  for i in "${!a[@]}"; do out="$out${out:+/}$((b[i] - a[i]))"; done
+  echo "$out"
+}
+# The floor, on this machine in this run: N qemu-img overlays on the run's base image, then one virsh
+# process defining N domains (this run's own XML, renamed), then one virsh process undefining them.
+floor() {
+  local base d i=0 defs="" undefs="" s
+  base=$(ls "$STORE"/host-1/images/*.qcow2 | head -n1)
+  rm -rf floor && mkdir floor
+  for d in $("${VIRSH[@]}" list --all --name | grep "^$PREFIX"); do
+    i=$((i + 1))
+    "${VIRSH[@]}" dumpxml --inactive "$d" | sed -e "s|<name>[^<]*</name>|<name>${PREFIX}floor$i</name>|" -e '/<uuid>/d' > "floor/$i.xml"
+    defs="$defs define floor/$i.xml;"
+    undefs="$undefs undefine ${PREFIX}floor$i;"
+  done
+  sync
+  s=$(date +%s.%N)
+  for i in $(seq "$i"); do qemu-img create -q -f qcow2 -F qcow2 -b "$base" "floor/$i.qcow2"; done
+  virsh -c qemu:///system "$defs" > floor/define.out
+  FLOOR_APPLY=$(secs_since "$s")
+  s=$(date +%s.%N)
+  virsh -c qemu:///system "$undefs" > floor/undefine.out
+  FLOOR_DESTROY=$(secs_since "$s")
+  [ "$(grep -c 'defined from' floor/define.out)" = "$VMS" ] && [ "$(grep -c 'has been undefined' floor/undefine.out)" = "$VMS" ] || echo "  !! floor: $(grep -c 'defined from' floor/define.out) defined, $(grep -c 'has been undefined' floor/undefine.out) undefined of $VMS"
+  rm -rf floor
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+FROWS=()
+frow() { FROWS+=("$(printf '%-6s %7s %-8s %7s %7s %8s %8s %7s  %s' "$@")"); }
+# time_destroy FILE...: one `ovfpipe destroy` per FILE at once, each under /usr/bin/time -v
+time_destroy() {
+  local s i=0 f pid pids=() kb
+  s=$(date +%s.%N)
+  for f in "$@"; do
+    i=$((i + 1))
+    /usr/bin/time -v -o "time-destroy-$i.txt" timeout "$APPLY_TIMEOUT" node "$CLI" destroy "$f" > "destroy-$i.out" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || echo "  !! a destroy exited $?: $(cat destroy-*.out | tail -n 3)"; done
+  WALL=$(secs_since "$s")
+  RSS_MAX=0
+  for f in $(seq "$i"); do
+    kb=$(tv "time-destroy-$f.txt" 'Maximum resident set size')
+    if [ "$kb" -gt "$RSS_MAX" ]; then RSS_MAX=$kb; fi
+  done
+}
+if [ "$MODE" = fleet ]; then
+  echo
+  echo "== fleet: one pipeline and one storage root per host (hosts with local disks), the $NHOSTS applies at once; per login shell and perHost: cold apply, no-op apply, destroy; the floor right after the apply"
+  for sh in $SHELLS; do
+    export PORT_LIST="${SHELL_PORTS[$sh]}"
+    for p in $PER_HOST; do
+      gen "$p"
+      fresh
+      log "fleet, shell $sh, perHost $p"
+      echo "-- shell $sh, perHost $p"
+      mapfile -t files < <(split_files "$p")
+      APPLIED=("${files[@]}")
+      c0=$(sessions "$sh")
+      time_apply "fleet-$sh-p$p" "${files[@]}"
+      c1=$(sessions "$sh")
+      verify_defined
+      cold_row "$p" "$sh" "fleet-$sh-p$p"
+      floor
+      echo "  floor: $VMS overlays + one virsh defining $VMS: ${FLOOR_APPLY}s; one virsh undefining $VMS: ${FLOOR_DESTROY}s"
+      frow "$sh" "$p" apply "$WALL" "$(awk -v n="$(js statuses.created)" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_APPLY" "$(ratio "$WALL" "$FLOOR_APPLY")" "$(js statuses.created) created; remote commands per host $(per_host_since "$c0" "$c1")"
+      time_apply "fleet-noop-$sh-p$p" "${files[@]}"
+      c2=$(sessions "$sh")
+      frow "$sh" "$p" no-op "$WALL" "$(awk -v n="$(js statuses.unchanged)" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_APPLY" "$(ratio "$WALL" "$FLOOR_APPLY")" "$(js statuses.unchanged) unchanged, $(js bytesUploaded) bytes; remote commands per host $(per_host_since "$c1" "$c2")"
+      time_destroy "${files[@]}"
+      c3=$(sessions "$sh")
+      APPLIED=()
+      frow "$sh" "$p" destroy "$WALL" "$(awk -v n="$VMS" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_DESTROY" "$(ratio "$WALL" "$FLOOR_DESTROY")" "$(ours) domains left; ratio to the apply floor $(ratio "$WALL" "$FLOOR_APPLY"); remote commands per host $(per_host_since "$c2" "$c3")"
+    done
+  done
+  echo
+  echo "== results: $VMS VMs (define only), $NHOSTS hosts, image $IMAGE_BYTES bytes; wall includes node start-up, load, lint, verify and render; the floor is remote work alone"
+  printf '%-6s %7s %-8s %7s %7s %8s %8s %7s  %s\n' shell perHost phase "wall s" "VMs/s" "RSS MiB" "floor s" "×floor" note
+  for r in "${FROWS[@]}"; do echo "$r"; done
+  echo
+  uptime
+  exit 0
+fi
+
 
 echo
 echo "== split: one pipeline and one storage root per host, the $NHOSTS applies at once; cold (no domains, empty storage)"
