@@ -3,10 +3,10 @@
  * domains (only those whose metadata names this tenant), their overlay
  * directories, and its filters (only those carrying ovfpipe's uuid) once no
  * domain uses them. Built-in filters and anything not ours are never touched.
- * Three round trips per host whatever the number of VMs, each a few
- * processes at most: read (virshMulti), remove domains then filters (one
- * virsh process per 50, virsh-session.ts), remove the domains' directories
- * (one `rm`).
+ * Two round trips per host whatever the number of VMs, each a few
+ * processes at most: read (virshMulti); then remove domains and filters
+ * (one virsh process per 50, virsh-session.ts) and the directories of the
+ * domains libvirt no longer lists (one `virsh list`, one `rm`).
  */
 import { loadDescriptor } from '../package/open-descriptor.js';
 import { renderPackage } from '../render/render-package.js';
@@ -111,7 +111,26 @@ export async function destroyOnHost(
       })),
       ...ours.map((f) => ({ commands: [['nwfilter-undefine', '--', f.name]], success: `Network filter ${f.name} undefined` })),
     ]);
-    const results = session.results(await execBatch(t, session.commands, { timeoutMs: 300_000 + 10_000 * (mine.length + ours.length) }));
+    // In the same round trip, after virsh: the directories (overlays, OVF environment ISO) of those domains
+    // libvirt no longer lists (one `virsh list`), so a domain whose undefine failed keeps its disks.
+    const rmScript = [
+      'U=$1; shift; l=$(virsh -c "$U" list --all --name) || exit 1; r=()',
+      'while [ $# -gt 0 ]; do',
+      '  f=0; while IFS= read -r n; do if [ "$n" = "$1" ]; then f=1; break; fi; done <<<"$l"',
+      '  if [ "$f" = 0 ]; then r+=("$2"); fi; shift 2',
+      'done',
+      'if [ ${#r[@]} -gt 0 ]; then rm -rf -- "${r[@]}"; fi',
+    ].join('\n');
+    const dirs = mine.map((d) => [d.name, `${storageRoot}/vms/${d.name}`]);
+    const batch = await execBatch(
+      t,
+      [...session.commands, ...(dirs.length > 0 ? [{ argv: ['bash', '-c', rmScript, 'ovfpipe-remove-dirs', connectUri, ...dirs.flat()], stderr: 'merge' as const }] : [])],
+      {
+        timeoutMs: 300_000 + 10_000 * (mine.length + ours.length),
+      },
+    );
+    const results = session.results(batch.slice(0, session.commands.length));
+    const rmResult = batch[session.commands.length];
     const removed = mine.filter((d, i) => {
       if (results[i]!.ok) return true;
       res.skipped.push(`domain ${d.name}: ${lastError(results[i]!.output) || 'undefine failed'}`);
@@ -123,22 +142,11 @@ export async function destroyOnHost(
         log?.(`${host}: filter ${f.name} removed`);
       } else res.skipped.push(`filter ${f.name}: still in use`);
     });
-    // 3. One round trip removes the removed domains' directories (overlays, OVF environment ISO).
-    const dirs = removed.map((d) => `${storageRoot}/vms/${d.name}`);
-    const rm =
-      dirs.length === 0
-        ? []
-        : await execBatch(
-            t,
-            chunk(dirs, 200).map((g) => ({ argv: ['rm', '-rf', '--', ...g], stderr: 'merge' as const })),
-            { timeoutMs: 300_000 },
-          );
-    const rmFailed = rm.find((r) => r.code !== 0);
     for (const d of removed) {
       res.domains.push(d.name);
       log?.(`${host}: domain ${d.name} removed`);
     }
-    if (rmFailed) res.skipped.push(`directories under ${storageRoot}/vms: ${rmFailed.output.trim() || `rm exited ${rmFailed.code}`}`);
+    if (rmResult && rmResult.code !== 0) res.skipped.push(`directories under ${storageRoot}/vms: ${rmResult.output.trim() || `exit ${rmResult.code}`}`);
   } catch (e) {
     res.error = (e as Error).message;
   }
@@ -155,10 +163,4 @@ function lastError(output: string): string {
     output.split('\n').at(-1) ??
     ''
   ).trim();
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

@@ -68,8 +68,9 @@ export interface HostOutcome {
 export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Promise<HostOutcome> {
   const out: HostOutcome = { vms: [], bytesUploaded: 0, resumed: [] };
   // Temporary files of uploads that died with an earlier run (older than 10 minutes, so a
-  // concurrent run's upload is left alone). They never carry a store name.
-  const storeDirs = [...new Set(plan.images.map((i) => i.storedPath.replace(/\/[^/]+$/, '')))];
+  // concurrent run's upload is left alone). They never carry a store name. Only when this run
+  // writes into the store (an upload or a conversion): a run that changes nothing there costs no round trip for it.
+  const storeDirs = [...new Set(plan.images.filter((i) => i.upload || i.convert).map((i) => i.storedPath.replace(/\/[^/]+$/, '')))];
   const cleanup = Promise.all(storeDirs.map((dir) => cleanupTemps(ctx.transport, dir).catch(() => undefined)));
   const shared = new Map<string, StepTiming[]>();
   const filterTimes: StepTiming[] = [];
