@@ -16,10 +16,10 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { applyVms } from './apply-vms.js';
 import type { HostPlan, ImageStep } from './plan.js';
-import { execBatch } from './batch.js';
 import { cleanupTemps } from './ssh/put.js';
-import { StepRunner } from './step-runner.js';
-import { convertSteps, STEP_TIMEOUT_MS } from './steps.js';
+import { defineSessionStep, parseDefineSession } from './step-batch.js';
+import { runSteps, stepFailureMessage, StepRunner } from './step-runner.js';
+import { convertSteps } from './steps.js';
 import type { Transport } from './transport.js';
 import { timed, type StepTiming } from './step-timing.js';
 
@@ -106,17 +106,21 @@ async function defineFilters(plan: HostPlan, ctx: ExecuteContext): Promise<Map<s
     return f.action === 'define' || f.action === 'update';
   });
   if (todo.length === 0) return failed;
-  // The XML travels as an argv word (batches are split well under the kernel's and sshd's limits).
-  const define = 'printf %s "$2" | virsh -c "$1" nwfilter-define --validate /dev/stdin';
+  // Every definition in one virsh process, in plan order (referenced filters first); each filter's result in its own frame.
+  const boundary = `ovfpipe-${randomBytes(16).toString('hex')}`;
+  const names = todo.map((f) => f.filter.name);
+  const step = defineSessionStep(
+    ctx.connectUri,
+    todo.map((f) => ({ name: f.filter.name, xml: f.filter.xml })),
+    boundary,
+    'filter',
+  );
   try {
-    const results = await execBatch(
-      ctx.transport,
-      todo.map((f) => ({ argv: ['sh', '-c', define, 'ovfpipe-filter', ctx.connectUri, f.filter.xml], stderr: 'merge' as const })),
-      { timeoutMs: STEP_TIMEOUT_MS.virsh + 10_000 * todo.length },
-    );
+    const [r] = await runSteps(ctx.transport, [step], { name: 'ovfpipe-filters', stopOnFailure: true });
+    const results = parseDefineSession(r?.output ?? '', boundary, names, 'filter');
     todo.forEach((f, i) => {
-      const r = results[i]!;
-      if (r.code !== 0) failed.set(f.filter.name, r.output.trim() || `virsh nwfilter-define exited ${r.code}`);
+      const x = results[i]!;
+      if (x.code !== 0) failed.set(f.filter.name, (x.interrupted && r && r.code !== 0 ? stepFailureMessage(step, r) : x.output) || `virsh nwfilter-define exited ${x.code}`);
       else ctx.log?.(`${ctx.host}: filter ${f.filter.name} ${f.action === 'define' ? 'defined' : 'updated'}`);
     });
   } catch (e) {

@@ -119,35 +119,44 @@ export function parseGroups(output: string, boundary: string, groups: ReadonlyAr
  * virsh's own command line, so it must be a plain word.
  */
 const DEFINE_SCRIPT = [
-  'U=$1 B=$2; shift 2',
+  'U=$1 B=$2 V=$3; shift 3',
   'd=$(mktemp -d) || exit 1; trap \'rm -rf -- "$d"\' EXIT',
   'case $d in *[!A-Za-z0-9_./-]*) echo "ovfpipe: temporary directory $d is not a plain word"; exit 1;; esac',
   'c= i=0',
-  'for n do head -c "$n" >"$d/$i.xml" || exit 1; c="$c echo $B $i; define $d/$i.xml;"; i=$((i+1)); done',
+  'for n do head -c "$n" >"$d/$i.xml" || exit 1; c="$c echo $B $i; $V $d/$i.xml;"; i=$((i+1)); done',
   'LC_ALL=C virsh -c "$U" "$c" 2>&1',
   'exit 0',
 ].join('\n');
 
-/** All these definitions in one virsh process. `step` gives each VM's undo; the batch has none of its own. */
-export function defineSessionStep(connectUri: string, vms: ReadonlyArray<{ name: string; xml: string }>, boundary: string): RemoteStep {
+/** What is defined: the virsh command (a constant of ours: it goes into virsh's command line) and the line virsh prints on success. */
+const DEFINE_KINDS = {
+  domain: { verb: 'define', success: (name: string) => `Domain '${name}' defined from ` },
+  filter: { verb: 'nwfilter-define --validate', success: (name: string) => `Network filter ${name} defined from ` },
+} as const;
+
+export type DefineKind = keyof typeof DEFINE_KINDS;
+
+/** All these definitions in one virsh process, in order. `step` gives each VM's undo; the batch has none of its own. */
+export function defineSessionStep(connectUri: string, docs: ReadonlyArray<{ name: string; xml: string }>, boundary: string, kind: DefineKind = 'domain'): RemoteStep {
   return {
-    id: 'define',
-    label: 'virsh define',
-    argv: ['bash', '-c', DEFINE_SCRIPT, 'ovfpipe-define', connectUri, boundary, ...vms.map((v) => String(Buffer.byteLength(v.xml, 'utf8')))],
-    input: vms.map((v) => v.xml).join(''),
-    timeoutMs: STEP_TIMEOUT_MS.virsh + 2_000 * vms.length,
+    id: kind === 'domain' ? 'define' : 'filters',
+    label: `virsh ${DEFINE_KINDS[kind].verb.split(' ')[0]}`,
+    argv: ['bash', '-c', DEFINE_SCRIPT, 'ovfpipe-define', connectUri, boundary, DEFINE_KINDS[kind].verb, ...docs.map((v) => String(Buffer.byteLength(v.xml, 'utf8')))],
+    input: docs.map((v) => v.xml).join(''),
+    timeoutMs: STEP_TIMEOUT_MS.virsh + 2_000 * docs.length,
   };
 }
 
-/** Each definition's result: code 0 when virsh said it defined that domain; else its frame (or, with no frame, the whole output). */
-export function parseDefineSession(output: string, boundary: string, names: readonly string[]): StepResult[] {
+/** Each definition's result: code 0 when virsh said it defined that name; else its frame (or, with no frame, what virsh printed before any). */
+export function parseDefineSession(output: string, boundary: string, names: readonly string[], kind: DefineKind = 'domain'): StepResult[] {
   const frames = new Map<number, string>();
   const parts = output.split(new RegExp(`^${boundary} (\\d+)\\n`, 'm'));
   for (let k = 1; k + 1 < parts.length; k += 2) frames.set(Number(parts[k]), parts[k + 1]!);
   return names.map((name, i) => {
     const frame = frames.get(i);
-    if (frame === undefined) return { id: 'define', code: -1, output: (parts[0] ?? output).trim() || 'virsh ended before this definition', interrupted: true };
-    const ok = frame.includes(`Domain '${name}' defined from `) && !/^error: /m.test(frame);
-    return { id: 'define', code: ok ? 0 : 1, output: frame.trim() };
+    const id = kind === 'domain' ? 'define' : `filter:${name}`;
+    if (frame === undefined) return { id, code: -1, output: (parts[0] ?? output).trim() || 'virsh ended before this definition', interrupted: true };
+    const ok = frame.includes(DEFINE_KINDS[kind].success(name)) && !/^error: /m.test(frame);
+    return { id, code: ok ? 0 : 1, output: frame.trim() };
   });
 }

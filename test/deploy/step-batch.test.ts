@@ -137,6 +137,16 @@ describe('the definition session', () => {
     expect(r[3]!.interrupted).toBe(true);
   });
 
+  it('defines filters the same way, with --validate, each known by its name', () => {
+    const s = defineSessionStep('qemu:///system', [{ name: 't-web', xml: '<filter/>' }], B, 'filter');
+    expect(s.argv).toContain('nwfilter-define --validate');
+    const out = [`${B} 0`, 'Network filter t-web defined from /tmp/tmp.x/0.xml', '', `${B} 1`, 'error: Failed to define filter from /tmp/tmp.x/1.xml', 'error: XML error: bad priority', ''].join('\n');
+    expect(parseDefineSession(out, B, ['t-web', 't-db'], 'filter').map((x) => [x.id, x.code])).toEqual([
+      ['filter:t-web', 0],
+      ['filter:t-db', 1],
+    ]);
+  });
+
   it('gives every definition what virsh printed when it framed nothing (no connection)', () => {
     const r = parseDefineSession('error: failed to connect to the hypervisor\n', B, ['a', 'b']);
     expect(r.map((x) => [x.code, x.output])).toEqual([
