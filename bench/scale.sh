@@ -1,11 +1,30 @@
 #!/usr/bin/env bash
-# Fleet-scale provisioning: 100 VMs of one package (examples/secure-web, one
-# shared disk image) across 4 pretend KVM hosts — 4 OpenSSH servers on
-# 127.0.0.1 in front of the one local libvirtd (TEST-INFRA.md) — with
-# `ovfpipe apply` of generated pipelines (10 tenants × 10 deployments, one
-# `ip` per VM, domainType qemu, define only: no start). docs/scale-benchmark.md
-# has the figures and their reading.
+# Fleet-scale provisioning: VMs of one package (examples/secure-web, one
+# shared disk image) across pretend KVM hosts — OpenSSH servers on 127.0.0.1
+# in front of the one local libvirtd (TEST-INFRA.md) — with `ovfpipe apply`
+# of generated pipelines (10 tenants, one deployment and one `ip` per VM,
+# domainType qemu, define only: no start). docs/scale-benchmark.md has the
+# figures and their reading.
 #
+#   fleet    (default, OVFPIPE_SCALE_MODE=fleet) per login shell and perHost:
+#            a cold apply, a no-op apply and a destroy, each timed (wall,
+#            VMs/s, peak RSS) and set against the FLOOR measured in the same
+#            run right after the cold apply, on this machine with no ssh:
+#            N × `qemu-img create -b` overlays on the run's base image plus
+#            ONE virsh process defining the N domains (this run's own XML,
+#            renamed), and ONE virsh process undefining them. Login shells:
+#            `as-is` (sshd runs root's ~/.bashrc, as on this machine: the
+#            default, what a real host with a heavy profile costs) and `lean`
+#            (the sshd sets `SetEnv SHLVL=1`, so bash skips it);
+#            OVFPIPE_SCALE_SHELLS picks. One pipeline and one storage root
+#            per host (hosts with local disks), the applies (and destroys) of
+#            all hosts at once. Remote commands per host are counted from
+#            each sshd's VERBOSE log ("Starting session: command").
+#   split    (OVFPIPE_SCALE_MODE=split) the earlier bench, described below:
+#            split/shared/shipped variants at one login shell
+#            (OVFPIPE_SCALE_RC), then an in-process profile.
+#
+# In split mode:
 #   split    one pipeline per host, each with its own storage root (= hosts
 #            with local disks: each must receive the image once), the 4
 #            applies run at once. Placement is the one `shared` gets (VM i on
@@ -28,12 +47,12 @@
 # Then bench/scale/profile.mjs applies the split pipelines in one process with
 # every remote command timed (facts vs execute, by kind), cold and no-op.
 #
-# Remote shell: sshd runs every command through root's login shell, and
-# Debian's bash sources ~/.bashrc for commands run by sshd. On these machines
-# root's ~/.bashrc runs `pyenv init` twice (~0.3 s a command), which no KVM
-# host has; by default the bench's sshds set `SetEnv SHLVL=1` so bash skips
+# Remote shell (split mode): sshd runs every command through root's login
+# shell, and Debian's bash sources ~/.bashrc for commands run by sshd. On these
+# machines root's ~/.bashrc runs `pyenv init` twice (~0.3 s a command); in
+# split mode the bench's sshds set `SetEnv SHLVL=1` by default so bash skips
 # it (the file is not touched). OVFPIPE_SCALE_RC=source keeps it. The fixed
-# cost of one command is measured both ways at the end.
+# cost of one command is measured both ways at the end. Fleet mode runs both.
 #
 # Loopback only. Bounded: every apply under `timeout`. Everything it creates
 # is under /var/lib/ovfpipe-bench/scale-<pid> or recorded and removed on exit:
@@ -42,8 +61,9 @@
 # created it. libvirtd must be running (it is shared; this never stops it).
 #
 # Usage: bench/scale.sh
+#   OVFPIPE_SCALE_MODE (fleet | split)  OVFPIPE_SCALE_SHELLS ("as-is lean", fleet)
 #   OVFPIPE_SCALE_VMS (100)  OVFPIPE_SCALE_HOSTS (4)  OVFPIPE_SCALE_TENANTS (10)
-#   OVFPIPE_SCALE_PER_HOST ("1 2 4", split)  OVFPIPE_SCALE_SHARED ("4"; "" skips)
+#   OVFPIPE_SCALE_PER_HOST ("1 2 4", fleet and split)  OVFPIPE_SCALE_SHARED ("4"; "" skips)
 #   OVFPIPE_SCALE_PROFILE (1; 0 skips)  OVFPIPE_SCALE_RC (skip | source)
 #   OVFPIPE_SCALE_BUILD (fixed | as-is)  OVFPIPE_SCALE_SHIPPED ("4"; "" skips)
 #   OVFPIPE_SCALE_CODE=DIR: use DIR/dist as built; default: snapshot the
