@@ -29,7 +29,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     .option('--junit <file>', 'write the run report as JUnit XML')
     .option('--html <file>', 'write the run report as a self-contained HTML page (timeline, VMs, placement, filter graph)')
     .option('--parallel <n>', 'hosts worked on at once (global limit)', '8')
-    .option('--per-host <n>', 'VMs worked on at once on one host', '1')
+    .option('--per-host <n>', 'VMs worked on at once on one host (their overlays, ISOs and rollbacks; never more than the host has cores)', '1')
     .option('--dry-run', 'gather facts and print the plan; change nothing')
     .option('--disk-mode <mode>', 'convert (each image converted once to qcow2, overlays on it) | backing (overlays directly on the verified upload, no conversion)', 'convert')
     .action(async (pkg: string, f: DeployFlags) => {
