@@ -1,13 +1,23 @@
 /** The in-process ISO 9660 + Joliet writer, read back by isoinfo (an oracle only). */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isoImage, primaryName } from '../../src/render/iso9660.js';
+import { ovfEnvIso } from '../../src/render/ovf-env.js';
 import { tempDir } from '../helpers/archives.js';
 import { inCI } from '../helpers/corpus.js';
 
 const tmp = tempDir('ovfpipe-iso9660-');
 afterAll(() => tmp.cleanup());
+const hasXorriso = (() => {
+  try {
+    execFileSync('xorriso', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    if (inCI) throw new Error('xorriso is required in CI');
+    return false;
+  }
+})();
 const hasIsoinfo = (() => {
   try {
     execFileSync('isoinfo', ['-version'], { stdio: 'ignore' });
@@ -42,6 +52,26 @@ describe('isoImage', () => {
     for (const f of files) expect(execFileSync('isoinfo', ['-J', '-x', `/${f.name}`, '-i', path]).equals(f.data)).toBe(true);
     const listing = execFileSync('isoinfo', ['-J', '-l', '-i', path], { encoding: 'utf8' });
     for (const f of files) expect(listing).toContain(f.name);
+  });
+
+  it('makes the OVF environment image as small as ISO 9660 + Joliet allows: 26 sectors (genisoimage -J pads the same file to 181)', () => {
+    // 16 system-area sectors, 2 volume descriptors and a terminator, 4 path tables, 2 root directories, the file.
+    expect(ovfEnvIso('<Environment/>').length).toBe(26 * 2048);
+    expect(ovfEnvIso('<Environment>' + 'x'.repeat(3000) + '</Environment>').length).toBe(27 * 2048);
+  });
+
+  it.skipIf(!hasXorriso)('is read by xorriso too: the whole volume checks good and the file extracts by its Joliet name', () => {
+    const xml = '<Environment xmlns="http://schemas.dmtf.org/ovf/environment/1"/>';
+    const path = tmp.file('ovf-env.iso');
+    writeFileSync(path, ovfEnvIso(xml));
+    const out = tmp.file('extracted.xml');
+    // -abort_on FAILURE: xorriso exits non-zero (execFileSync throws) on anything it cannot read.
+    const media = execFileSync('xorriso', ['-abort_on', 'FAILURE', '-osirrox', 'on', '-indev', path, '-check_media', '--', '-extract', '/ovf-env.xml', out], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(readFileSync(out, 'utf8')).toBe(xml);
+    expect(media).toMatch(/Media region :\s+0 ,\s+26 , \+ good/);
   });
 
   it('refuses two files whose 8.3 names collide', () => {
