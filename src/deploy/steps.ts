@@ -59,11 +59,6 @@ export function removeFileStep(id: string, path: string): RemoteStep {
   return { id, argv: ['rm', '-f', '--', path], timeoutMs: STEP_TIMEOUT_MS.remove, label: `removing ${path}` };
 }
 
-/** The record of the OVF environment ISO upload (a put, not a step): its undo removes the file. */
-export function isoUploadStep(isoPath: string): RemoteStep {
-  return { id: 'iso', argv: [], timeoutMs: 0, undo: [removeFileStep('undo:iso', isoPath)] };
-}
-
 /** What the `iso` step prints when the file on the host already has the digest: nothing written, nothing to undo. */
 export const ISO_KEPT = 'ovfpipe: iso kept';
 
@@ -103,11 +98,12 @@ export function isoWriteStep(isoPath: string, iso: IsoPayload): RemoteStep {
 }
 
 /**
- * One VM, once its images and filters are in place (one round trip): its
- * directory (unless the ISO preparation made it), its overlays, the
- * definition (domain XML on stdin) and, when asked, start and autostart.
- * A VM ovfpipe creates is undefined again if a later step fails (stopped
- * first: start may have worked); an updated VM keeps its new definition.
+ * Everything one VM to create or update goes through, in order (what `plan`
+ * shows): its directory and OVF environment ISO (when given), its overlays,
+ * the definition (domain XML on stdin) and, when asked, start and autostart.
+ * Deploy runs these lists batched per host (apply-vms.ts). A VM ovfpipe
+ * creates is undefined again if a later step fails (stopped first: start may
+ * have worked); an updated VM keeps its new definition.
  */
 export function vmApplySteps(vm: VmPlan, connectUri: string, iso?: IsoPayload): RemoteStep[] {
   return [...vmPrepareSteps(vm, iso), defineStep(vm, connectUri), ...(vm.start ? startSteps(vm, connectUri) : [])];
