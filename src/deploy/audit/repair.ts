@@ -2,11 +2,12 @@
  * `audit --repair`: puts back what drifted, and only what ovfpipe owns
  * (findings marked repairable; `not-owned` never is). In order, per host:
  * 1. filters missing or changed: `nwfilter-define --validate` of ours, in
- *    definition order (a changed filter's redefinition also makes libvirt
- *    re-instantiate it for running VMs);
+ *    definition order, all in one virsh process (a changed filter's
+ *    redefinition also makes libvirt re-instantiate it for running VMs);
  * 2. domains missing or with another desired-state digest: the normal apply
- *    path (deployHost); a hand-edited domain whose digest still matches is
- *    redefined from the rendered XML (`virsh define`);
+ *    path (deployHost, batched); a hand-edited domain whose digest still
+ *    matches is redefined from the rendered XML (`virsh define`, all of them
+ *    in one virsh process);
  *    a running VM's interface changed live is updated live (`update-device --live`);
  * 3. interfaces unbound, with other parameters, or whose kernel rules are
  *    gone: the binding is deleted and created again from the rendered
@@ -16,7 +17,10 @@
  *    interface is unfiltered).
  */
 import { deployHost, type HostJob, type HostUnit } from '../deploy.js';
+import { randomBytes } from 'node:crypto';
 import { execBatch } from '../batch.js';
+import { defineSessionStep, type DefineKind, parseDefineSession } from '../step-batch.js';
+import { runSteps } from '../step-runner.js';
 import type { Transport } from '../transport.js';
 import { escapeAttribute, escapeText } from '../../xml/writer.js';
 import type { AuditHostState } from './host-state.js';
@@ -45,6 +49,8 @@ export interface RepairStep {
   action: RepairAction['action'];
   target: string;
   argv: string[];
+  /** A definition: run with the host's other definitions in one virsh process (step-batch.ts) rather than as its own argv. */
+  document?: { kind: DefineKind; name: string; xml: string };
 }
 
 type Finding = HostAudit['vms'][number]['findings'][number];
@@ -58,18 +64,50 @@ export async function repairHost(ctx: RepairContext): Promise<RepairAction[]> {
   const outdated = outdatedDomains(findings);
   const run = async (steps: RepairStep[]) => {
     if (steps.length === 0) return;
-    const r = await execBatch(
-      ctx.transport,
-      steps.map((i) => ({ argv: i.argv, stderr: 'merge' as const })),
-      { timeoutMs: 120_000 + 15_000 * steps.length },
-    );
-    steps.forEach((step, n) => actions.push(outcome(ctx.host, step, r[n]!)));
+    // Definitions first, every one of a kind in one virsh process; then the rest, in one exec.
+    const results = new Map<RepairStep, { code: number; output: string }>();
+    for (const kind of ['filter', 'domain'] as const) {
+      const docs = steps.filter((x) => x.document?.kind === kind);
+      for (const [x, r] of (await defineAll(ctx.transport, uri, docs, kind)).entries()) results.set(x, r);
+    }
+    const rest = steps.filter((x) => !x.document);
+    if (rest.length > 0) {
+      const r = await execBatch(
+        ctx.transport,
+        rest.map((i) => ({ argv: i.argv, stderr: 'merge' as const })),
+        { timeoutMs: 120_000 + 15_000 * rest.length },
+      );
+      rest.forEach((x, n) => results.set(x, r[n]!));
+    }
+    steps.forEach((step) => actions.push(outcome(ctx.host, step, results.get(step)!)));
   };
   await run(filterSteps(findings, ctx.units, uri));
   await run(domainSteps(findings, vms, uri, outdated));
   if (outdated.size > 0) actions.push(...(await reapply(ctx, outdated)));
   await run(bindingSteps(findings, vms, ctx.state, uri, outdated));
   return actions;
+}
+
+/** Definitions of one kind in one virsh process; each step's result from its own frame. */
+async function defineAll(t: Transport, uri: string, docs: RepairStep[], kind: DefineKind): Promise<Map<RepairStep, { code: number; output: string }>> {
+  const out = new Map<RepairStep, { code: number; output: string }>();
+  if (docs.length === 0) return out;
+  const boundary = `ovfpipe-${randomBytes(16).toString('hex')}`;
+  const names = docs.map((x) => x.document!.name);
+  const step = defineSessionStep(
+    uri,
+    docs.map((x) => ({ name: x.document!.name, xml: x.document!.xml })),
+    boundary,
+    kind,
+  );
+  try {
+    const [r] = await runSteps(t, [step], { name: 'ovfpipe-repair', stopOnFailure: true });
+    const results = parseDefineSession(r?.output ?? '', boundary, names, kind);
+    docs.forEach((x, i) => out.set(x, { code: results[i]!.code === 0 ? 0 : 1, output: results[i]!.output }));
+  } catch (e) {
+    for (const x of docs) out.set(x, { code: 1, output: (e as Error).message });
+  }
+  return out;
 }
 
 function outcome(host: string, step: RepairStep, x: { code: number; output: string }): RepairAction {
@@ -87,7 +125,7 @@ export function filterSteps(findings: readonly Finding[], units: readonly HostUn
   const names = new Set(findings.filter((f) => (f.class === 'missing-filter' || f.class === 'changed-filter') && f.filter).map((f) => f.filter!));
   return dedupe(units.flatMap((u) => u.result.filters))
     .filter((f) => names.has(f.name))
-    .map((f) => ({ action: 'define-filter', target: f.name, argv: ['sh', '-c', DEFINE_FILTER, 'ovfpipe-filter', uri, f.xml] }));
+    .map((f) => ({ action: 'define-filter', target: f.name, argv: ['sh', '-c', DEFINE_FILTER, 'ovfpipe-filter', uri, f.xml], document: { kind: 'filter', name: f.name, xml: f.xml } }));
 }
 
 /** Domains missing or with another desired-state digest: they go through the apply path. */
@@ -102,7 +140,12 @@ function outdatedDomains(findings: readonly Finding[]): Set<string> {
 export function domainSteps(findings: readonly Finding[], vms: Vms, uri: string, outdated: ReadonlySet<string>): RepairStep[] {
   const edited = findings.filter((f) => (f.class === 'changed-domain' || f.class === 'changed-port-profile') && !outdated.has(f.vm));
   const redefine = [...new Set(edited.filter((f) => !f.detail.startsWith('running:')).map((f) => f.vm))].map(
-    (name): RepairStep => ({ action: 'redefine-domain', target: name, argv: ['sh', '-c', DEFINE_DOMAIN, 'ovfpipe-domain', uri, vms.get(name)!.xml] }),
+    (name): RepairStep => ({
+      action: 'redefine-domain',
+      target: name,
+      argv: ['sh', '-c', DEFINE_DOMAIN, 'ovfpipe-domain', uri, vms.get(name)!.xml],
+      document: { kind: 'domain', name, xml: vms.get(name)!.xml },
+    }),
   );
   const live = new Map<string, RepairStep>();
   for (const f of edited) {
