@@ -280,7 +280,9 @@ async function main(argv) {
   const result = compare(files, lint, xsd, reasons);
   const report = formatReport(result, reasons, { date: new Date().toISOString().slice(0, 10), corpus: '../shared/corpus' });
   process.stdout.write(report);
-  console.log(`(this run: lint ${lintSeconds.toFixed(2)} s in one process, node start-up included; xmllint ${xsdSeconds.toFixed(2)} s for both schema runs; ratio ${(lintSeconds / xsdSeconds).toFixed(1)}x)`);
+  console.log(
+    `(this run: lint ${lintSeconds.toFixed(2)} s in one process, node start-up included; xmllint ${xsdSeconds.toFixed(2)} s for both schema runs; ratio ${(lintSeconds / xsdSeconds).toFixed(1)}x)`,
+  );
   if (markdown) writeFileSync(markdown, report);
   const bad = result.disagreements.filter((d) => d.reasonId === undefined).length + result.stale.length;
   if (bad > 0) console.error(`xsd-agreement: ${bad} unexplained disagreement(s) or stale reason(s): see above`);
