@@ -40,12 +40,12 @@ export function findDescriptors(corpus) {
 }
 
 /**
- * Runs xmllint once per schema over all files (paths relative to `corpus`, run from there).
+ * Runs xmllint once per schema over all files (paths relative to `corpus`, run from there;
+ * the schemas and their catalog are in `schemas`, by default the corpus's dmtf-schemas/).
  * Returns, per file, `{ verdict: 'valid'|'invalid'|'no-schema', schema, message }`:
  * the verdict of the schema whose namespace the root is in, with its first message.
  */
-export function xsdVerdicts(corpus, files) {
-  const schemas = join(corpus, 'dmtf-schemas');
+export function xsdVerdicts(corpus, files, schemas = join(corpus, 'dmtf-schemas')) {
   const runs = SCHEMAS.map((s) => ({ ...s, byFile: runXmllint(corpus, join(schemas, s.xsd), files) }));
   const out = new Map();
   for (const f of files) {
