@@ -14,6 +14,7 @@
  *     not a strict URI; attributes of sections no consumer of ours acts on).
  * Rows whose check lives in an older rule name it in `reportedBy`: the table
  * documents them, rule `xsd-types` evaluates every other row, so nothing is reported twice.
+ * A `tolerated` row is documented and deliberately not reported (a consumer tolerance).
  */
 import type { Severity } from '../diagnostics/diagnostic.js';
 
@@ -22,8 +23,15 @@ export type XsdTypeName = 'string' | 'anyURI' | 'boolean' | 'unsignedShort' | 'u
 export interface XsdConstraint {
   /** `Parent/Element` by meaning, or `Element` under any parent; `Section` is every section element. */
   element: string;
-  /** Local name; read in the envelope namespace or with no namespace, as the parser does. */
+  /**
+   * Local name of the attribute (read in the envelope namespace or with no namespace, as the parser does),
+   * or with `in`, of a child element whose text is the value.
+   */
   attribute: string;
+  /** The value is a child element's text: `ovf` in the envelope namespace, `rasd` a CIM field read by local name (RASD, EPASD, SASD). */
+  in?: 'ovf' | 'rasd';
+  /** Items of these ResourceTypes are checked by `reportedBy` instead (memory and processor quantities). */
+  exceptResourceTypes?: readonly number[];
   type: XsdTypeName;
   /** The allowed values of an enumeration. */
   values?: readonly string[];
@@ -36,11 +44,14 @@ export interface XsdConstraint {
   exact?: boolean;
   /** The rule that already reports this constraint; `xsd-types` does not. */
   reportedBy?: string;
+  /** Not reported at all: a tolerance lint follows on purpose (bench/xsd-agreement-reasons.yaml names it). */
+  tolerated?: true;
   /** Why this severity. */
   why: string;
 }
 
 const CONSUMERS_MISREAD = "a value outside xs:boolean ('true', 'false', '1', '0') is read as false or true by guesswork: ovfpipe could not deploy it faithfully";
+const RASD_IGNORED = 'ovfpipe does not deploy this field; only the CIM XSD is broken';
 const IGNORED_SECTION = 'ovfpipe does not deploy this section and consumers that do read it tolerate it; only the XSD says so';
 
 export const XSD_CONSTRAINTS: readonly XsdConstraint[] = [
@@ -290,6 +301,105 @@ export const XSD_CONSTRAINTS: readonly XsdConstraint[] = [
       why: 'any other bound would be read as the normal value, deploying a range limit as the size',
     },
   ]),
+  // CIM RASD fields of every Item (CIM_ResourceAllocationSettingData.xsd, imported by DSP8023; cim:cimUnsignedLong etc.
+  // are the XSD types with xsi:nil allowed). ovfpipe deploys memory and processor quantities (allocation-units checks
+  // those), disks, NICs and controllers; it does not act on reservations, limits, weights or allocation flags.
+  ...['VirtualHardwareSection/Item', 'VirtualHardwareSection/EthernetPortItem', 'VirtualHardwareSection/StorageItem'].flatMap((element): XsdConstraint[] => [
+    {
+      element,
+      attribute: 'InstanceID',
+      in: 'rasd',
+      type: 'string',
+      required: true,
+      severity: 'error',
+      source: 'DSP8023 RASD_Type (CIM RASD InstanceID)',
+      reportedBy: 'instance-id',
+      why: 'rasd:Parent and StartupSection name Items by InstanceID',
+    },
+    {
+      element,
+      attribute: 'ResourceType',
+      in: 'rasd',
+      type: 'string',
+      required: false,
+      severity: 'error',
+      source: 'CIM RASD ResourceType (ValueMap)',
+      reportedBy: 'resource-type',
+      why: 'the ResourceType decides what the Item is',
+    },
+    {
+      element,
+      attribute: 'ElementName',
+      in: 'rasd',
+      type: 'string',
+      required: true,
+      severity: 'warning',
+      tolerated: true,
+      source: 'DSP8023 RASD_Type (CIM RASD ElementName, minOccurs 1)',
+      why: 'not reported (reason cim-content-model): a display name only, which ovftool fixtures leave out (nostalgia-missing-element-name.ovf) and consumers read by name',
+    },
+    {
+      element,
+      attribute: 'VirtualQuantity',
+      in: 'rasd',
+      type: 'unsignedLong',
+      required: false,
+      severity: 'warning',
+      source: 'CIM RASD VirtualQuantity (cimUnsignedLong)',
+      exceptResourceTypes: [3, 4],
+      reportedBy: 'allocation-units',
+      why: 'memory and processor quantities are errors in allocation-units; other Items size nothing ovfpipe deploys from it',
+    },
+    { element, attribute: 'Reservation', in: 'rasd', type: 'unsignedLong', required: false, severity: 'warning', source: 'CIM RASD Reservation (cimUnsignedLong)', why: RASD_IGNORED },
+    { element, attribute: 'Limit', in: 'rasd', type: 'unsignedLong', required: false, severity: 'warning', source: 'CIM RASD Limit (cimUnsignedLong)', why: RASD_IGNORED },
+    { element, attribute: 'Weight', in: 'rasd', type: 'unsignedInt', required: false, severity: 'warning', source: 'CIM RASD Weight (cimUnsignedInt)', why: RASD_IGNORED },
+    { element, attribute: 'AutomaticAllocation', in: 'rasd', type: 'boolean', required: false, severity: 'warning', source: 'CIM RASD AutomaticAllocation (cimBoolean)', why: RASD_IGNORED },
+    { element, attribute: 'AutomaticDeallocation', in: 'rasd', type: 'boolean', required: false, severity: 'warning', source: 'CIM RASD AutomaticDeallocation (cimBoolean)', why: RASD_IGNORED },
+  ]),
+  // Child elements the XSD requires (minOccurs 1) that no other rule checks. Every section's and Content's
+  // <Info> is checked by section-info.
+  {
+    element: 'Section',
+    attribute: 'Info',
+    in: 'ovf',
+    type: 'string',
+    required: true,
+    severity: 'warning',
+    source: 'DSP8023 Section_Type',
+    reportedBy: 'section-info',
+    why: 'consumers accept a section without Info',
+  },
+  {
+    element: 'DeploymentOptionSection/Configuration',
+    attribute: 'Label',
+    in: 'ovf',
+    type: 'string',
+    required: true,
+    severity: 'warning',
+    source: 'DSP8023 DeploymentOptionSection_Type',
+    why: 'display text; the id is what selects the configuration',
+  },
+  {
+    element: 'DeploymentOptionSection/Configuration',
+    attribute: 'Description',
+    in: 'ovf',
+    type: 'string',
+    required: true,
+    severity: 'warning',
+    source: 'DSP8023 DeploymentOptionSection_Type',
+    why: 'display text',
+  },
+  { element: 'AnnotationSection', attribute: 'Annotation', in: 'ovf', type: 'string', required: true, severity: 'warning', source: 'DSP8023 AnnotationSection_Type', why: 'display text' },
+  {
+    element: 'EulaSection',
+    attribute: 'License',
+    in: 'ovf',
+    type: 'string',
+    required: true,
+    severity: 'warning',
+    source: 'DSP8023 EulaSection_Type',
+    why: 'an empty EULA asks nothing of the user; ovfpipe does not present EULAs',
+  },
   // InstallSection, StartupSection (DSP0243 §9.6, §9.8): ovfpipe does not act on them.
   {
     element: 'InstallSection',
