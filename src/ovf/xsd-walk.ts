@@ -18,7 +18,8 @@ export interface OvfElementVisit {
   parent: string;
   /** A section: a `…Section` element directly under the Envelope or a VirtualSystem/Collection. */
   isSection: boolean;
-  locator: string;
+  /** The locator by meaning, e.g. `VirtualSystem[web]/Item[InstanceID=3]` (built on demand). */
+  locator: () => string;
 }
 
 /** The name DSP0243 means: the local name, or for a typed `Section`/`Content` its `xsi:type` without prefix and `_Type`. */
@@ -54,17 +55,26 @@ export function* ovfElements(root: XmlElement): Generator<OvfElementVisit> {
     }
     return k === undefined ? name : `${name}[${abbreviate(k)}]`;
   };
-  // An explicit stack, not recursion: nesting depth is bounded by the XML limits, but a walk never needs the call stack.
-  const stack: Array<{ el: XmlElement; parent: string; path: string }> = [{ el: root, parent: '', path: '' }];
+  // An explicit stack, not recursion; locators are built only for the elements a rule reports on.
+  interface Frame {
+    el: XmlElement;
+    name: string;
+    parent: string;
+    up?: Frame;
+  }
+  const locatorOf = (f: Frame): string => {
+    const parts: string[] = [];
+    for (let at: Frame | undefined = f; at !== undefined; at = at.up) if (!UNNAMED.has(at.name)) parts.push(segment(at.el, at.name, at.parent));
+    return parts.reverse().join('/') || f.name;
+  };
+  const stack: Frame[] = [{ el: root, name: ovfElementName(root), parent: '' }];
   while (stack.length > 0) {
-    const { el, parent, path } = stack.pop()!;
-    const name = ovfElementName(el);
-    const isSection = CONTENT.has(parent) && name.endsWith('Section');
-    const here = UNNAMED.has(name) ? path : path ? `${path}/${segment(el, name, parent)}` : segment(el, name, parent);
-    yield { el, name, parent, isSection, locator: here || name };
+    const frame = stack.pop()!;
+    const { el, name, parent } = frame;
+    yield { el, name, parent, isSection: CONTENT.has(parent) && name.endsWith('Section'), locator: () => locatorOf(frame) };
     for (let i = el.children.length - 1; i >= 0; i--) {
       const c = el.children[i]!;
-      if (inOvf(c)) stack.push({ el: c, parent: name, path: here });
+      if (inOvf(c)) stack.push({ el: c, name: ovfElementName(c), parent: name, up: frame });
     }
   }
 }

@@ -70,8 +70,9 @@ export default defineRule<DescriptorTarget>({
   scope: 'descriptor',
   check({ envelope }, ctx) {
     for (const visit of ovfElements(envelope.root)) {
-      const rows = [...(ROWS_BY_NAME.get(visit.name) ?? []), ...(visit.isSection ? SECTION_ROWS : [])];
-      for (const row of rows) {
+      const named = ROWS_BY_NAME.get(visit.name);
+      if (named === undefined && !visit.isSection) continue;
+      for (const row of visit.isSection ? [...(named ?? []), ...SECTION_ROWS] : named!) {
         if (!constraintApplies(row.element, visit.parent, visit.name, visit.isSection)) continue;
         if (row.exceptResourceTypes?.includes(resourceType(visit.el) ?? -1)) continue;
         const element = visit.name;
@@ -85,7 +86,7 @@ export default defineRule<DescriptorTarget>({
               data: { element, attribute: row.attribute, name },
               severity: row.severity,
               loc: { file: envelope.file, line: visit.el.line, column: visit.el.column },
-              locator: visit.locator,
+              locator: visit.locator(),
             });
           continue;
         }
@@ -104,7 +105,7 @@ export default defineRule<DescriptorTarget>({
           },
           severity: row.severity,
           loc: { file: envelope.file, line: found.line, column: found.column },
-          locator: visit.locator,
+          locator: visit.locator(),
         });
       }
     }
