@@ -11,6 +11,7 @@
 // same comparison with the library's lintFiles instead of the CLI.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
@@ -281,7 +282,7 @@ async function main(argv) {
   const report = formatReport(result, reasons, { date: new Date().toISOString().slice(0, 10), corpus: '../shared/corpus' });
   process.stdout.write(report);
   console.log(
-    `(this run: lint ${lintSeconds.toFixed(2)} s in one process, node start-up included; xmllint ${xsdSeconds.toFixed(2)} s for both schema runs; ratio ${(lintSeconds / xsdSeconds).toFixed(1)}x)`,
+    `(this run: lint ${lintSeconds.toFixed(2)} s in one process, node start-up included; xmllint ${xsdSeconds.toFixed(2)} s for both schema runs; ratio ${(lintSeconds / xsdSeconds).toFixed(1)}x; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs, wall-clock times are only comparable on an idle machine)`,
   );
   if (markdown) writeFileSync(markdown, report);
   const bad = result.disagreements.filter((d) => d.reasonId === undefined).length + result.stale.length;
