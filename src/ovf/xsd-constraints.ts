@@ -93,6 +93,7 @@ export const XSD_CONSTRAINTS: readonly XsdConstraint[] = [
     severity: 'error',
     source: 'DSP8023 File_Type (xs:unsignedLong)',
     exact: true,
+    reportedBy: 'references-file',
     why: 'a negative or non-numeric size is refused by ovftool; verify and pack compare it with the member',
   },
   {
@@ -169,6 +170,7 @@ export const XSD_CONSTRAINTS: readonly XsdConstraint[] = [
     severity: 'error',
     source: 'DSP8023 VirtualDiskDesc_Type (xs:long)',
     exact: true,
+    reportedBy: 'disk-capacity',
     why: 'a non-numeric or negative size is refused; free space is checked against it',
   },
   // NetworkSection/Network

@@ -58,22 +58,15 @@ describe('xsd-types (the XSD constraint table)', () => {
     expect(lint(descriptor())).toEqual([]);
   });
 
-  it('unsignedLong byte counts: non-numeric, negative, past the type, past 2^53', () => {
-    const file = (size: string) => descriptor({ file: `<File ovf:id="f1" ovf:href="d.vmdk" ovf:size="${size}"/>` });
-    expect(summary(file('ten'))).toEqual(['type:error:File@size']);
-    expect(summary(file('-2'))).toEqual(['range:error:File@size']);
-    expect(summary(file('18446744073709551616'))).toEqual(['range:error:File@size']);
-    expect(summary(file('9223372036854775808'))).toEqual(['inexact:error:File@size']);
+  it('byte counts (File ovf:chunkSize, xs:long): non-numeric, negative, past 2^53, past the type', () => {
+    const file = (chunk: string) => descriptor({ file: `<File ovf:id="f1" ovf:href="d.vmdk" ovf:size="10" ovf:chunkSize="${chunk}"/>` });
+    expect(summary(file('ten'))).toEqual(['type:error:File@chunkSize']);
+    expect(summary(file('-1'))).toEqual(['negative:error:File@chunkSize']);
+    expect(summary(file('9223372036854775807'))).toEqual(['inexact:error:File@chunkSize']);
+    expect(summary(file('9223372036854775808'))).toEqual(['range:error:File@chunkSize']);
     // XML Schema reads the value after collapsing whitespace; a sign and leading zeros are lexically valid.
-    expect(summary(file(' 0010 '))).toEqual([]);
-    expect(xsd(file('ten'))[0]!.data).toMatchObject({ value: 'ten', type: 'unsignedLong' });
-  });
-
-  it('long byte counts (chunkSize, populatedSize): negative and non-integer values', () => {
-    expect(summary(descriptor({ file: '<File ovf:id="f1" ovf:href="d.vmdk" ovf:size="10" ovf:chunkSize="-1"/>' }))).toEqual(['negative:error:File@chunkSize']);
-    expect(summary(descriptor({ disk: '<Disk ovf:diskId="d1" ovf:fileRef="f1" ovf:capacity="1" ovf:capacityAllocationUnits="byte * 2^30" ovf:populatedSize="1.5"/>' }))).toEqual([
-      'type:error:Disk@populatedSize',
-    ]);
+    expect(summary(file(' +0010 '))).toEqual([]);
+    expect(xsd(file('ten'))[0]!.data).toMatchObject({ value: 'ten', type: 'long', name: 'ovf:chunkSize' });
   });
 
   it('unsignedShort: out of range is a warning where consumers accept it (vCenter writes OperatingSystemSection ovf:id="-100")', () => {
@@ -148,19 +141,18 @@ describe('xsd-types (the XSD constraint table)', () => {
     const lines = xml.split('\n');
     const line = lines.findIndex((l) => l.includes('ovf:bound')) + 1;
     expect(d).toMatchObject({ line, column: lines[line - 1]!.indexOf('ovf:bound') + 1, locator: 'VirtualSystem[vm]/Item[InstanceID=3]' });
-    expect(xsd(descriptor({ file: '<File ovf:id="f1" ovf:href="d.vmdk" ovf:size="x"/>' }))[0]!.locator).toBe('References/File[f1]');
+    expect(xsd(descriptor({ file: '<File ovf:id="f1" ovf:href="d.vmdk" ovf:chunkSize="x"/>' }))[0]!.locator).toBe('References/File[f1]');
   });
 
   it('reads VMware 0.9 typed sections, whatever the XSI prefix', () => {
     const xml = `<Envelope xmlns="http://www.vmware.com/schema/ovf/1/envelope" xmlns:ovf="http://www.vmware.com/schema/ovf/1/envelope" xmlns:xsi-namespace="http://www.w3.org/2001/XMLSchema-instance">
-<References><File ovf:id="f1" ovf:href="d.vmdk" ovf:size="-5"/></References>
+<References><File ovf:id="f1" ovf:href="d.vmdk" ovf:chunkSize="-5"/></References>
 <Section xsi-namespace:type="ovf:DiskSection_Type" ovf:required="ja"><Info>d</Info><Disk ovf:diskId="d1" ovf:fileRef="f1" ovf:capacity="1" ovf:populatedSize="big"/></Section>
 <Content xsi-namespace:type="ovf:VirtualSystem_Type" ovf:id="vm"><Info>vm</Info></Content></Envelope>`;
     const d = xsd(xml);
     expect(d.map((x) => `${x.messageId}:${String(x.data?.['element'])}@${String(x.data?.['attribute'])}:${x.locator}`)).toEqual([
-      'range:File@size:References/File[f1]',
+      'negative:File@chunkSize:References/File[f1]',
       'type:DiskSection@required:DiskSection',
-      'type:Disk@populatedSize:DiskSection/Disk[d1]',
     ]);
   });
 
@@ -168,6 +160,8 @@ describe('xsd-types (the XSD constraint table)', () => {
     const cases: Record<string, string> = {
       'References/File@id': descriptor({ file: '<File ovf:href="d.vmdk" ovf:size="10"/>' }),
       'References/File@href': descriptor({ file: '<File ovf:id="f1" ovf:size="10"/>' }),
+      'References/File@size': descriptor({ file: '<File ovf:id="f1" ovf:href="d.vmdk" ovf:size="-2"/>' }),
+      'DiskSection/Disk@populatedSize': descriptor({ disk: '<Disk ovf:diskId="d1" ovf:fileRef="f1" ovf:capacity="1" ovf:populatedSize="1.5"/>' }),
       'References/File@compression': descriptor({ file: '<File ovf:id="f1" ovf:href="d.vmdk" ovf:size="10" ovf:compression="zip"/>' }),
       'VirtualSystem@id': descriptor({ vsAttrs: '' }),
       'VirtualSystemCollection@id': descriptor().replace('<VirtualSystem ', '<VirtualSystemCollection><Info>c</Info><VirtualSystem ').replace('</Envelope>', '</VirtualSystemCollection></Envelope>'),

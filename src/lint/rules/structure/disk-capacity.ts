@@ -1,8 +1,7 @@
 /**
  * DSP0243 §9.1 DiskSection: ovf:capacity is an integer in
  * ovf:capacityAllocationUnits (default bytes) or a `${property}` reference;
- * ovf:fileRef names a File; ovf:populatedSize never exceeds the capacity
- * (its type is checked by `xsd-types`, the XSD constraint table).
+ * ovf:fileRef names a File; ovf:populatedSize never exceeds the capacity.
  */
 import { MAX_BYTE_MULTIPLIER, MAX_UNITS_LENGTH, parseByteUnits } from '../../../ovf/units.js';
 import { abbreviate } from '../../../strings.js';
@@ -27,6 +26,7 @@ export default defineRule<DescriptorTarget>({
       capacityTooLarge: "Disk '{{id}}' capacity '{{capacity}}' in '{{units}}' is more bytes than can be represented exactly",
       zeroCapacity: "Disk '{{id}}' has a capacity of 0 bytes",
       populatedTooBig: "Disk '{{id}}' populatedSize {{populated}} exceeds its capacity of {{capacity}} bytes",
+      badPopulated: "Disk '{{id}}' populatedSize '{{populated}}' is not an unsigned integer",
       unknownFileRef: "Disk '{{id}}' fileRef '{{ref}}' names no File in References",
       unknownParent: "Disk '{{id}}' parentRef '{{ref}}' names no Disk",
     },
@@ -52,7 +52,8 @@ export default defineRule<DescriptorTarget>({
       } else if (!/^\d+$/.test(d.capacity)) ctx.report({ messageId: 'badCapacity', data: { id, capacity: abbreviate(d.capacity) }, ...at });
       else if (d.capacityBytes === 0) ctx.report({ messageId: 'zeroCapacity', data: { id }, severity: 'warning', ...at });
       checkUnits(d, at, ctx);
-      if (d.populatedSize !== undefined && d.capacityBytes !== undefined && d.populatedSize > d.capacityBytes)
+      if (d.populatedSizeText !== undefined && d.populatedSize === undefined) ctx.report({ messageId: 'badPopulated', data: { id, populated: d.populatedSizeText }, ...at });
+      else if (d.populatedSize !== undefined && d.capacityBytes !== undefined && d.populatedSize > d.capacityBytes)
         ctx.report({ messageId: 'populatedTooBig', data: { id, populated: d.populatedSize, capacity: d.capacityBytes }, ...at });
       // An empty fileRef (seen in vCenter exports) means "no file": an empty disk.
       if (d.fileRef === '') ctx.report({ messageId: 'unknownFileRef', data: { id, ref: d.fileRef }, severity: 'warning', ...at });

@@ -1,7 +1,6 @@
 /**
  * DSP0243 §7.1: each File in References has a unique ovf:id and an ovf:href;
- * href is relative and may not escape the package. The type of ovf:size is
- * checked by `xsd-types` (the XSD constraint table).
+ * ovf:size is an unsigned integer; href is relative and may not escape the package.
  */
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
@@ -11,13 +10,14 @@ export default defineRule<DescriptorTarget>({
     id: 'references-file',
     family: 'structure',
     defaultSeverity: 'error',
-    description: 'Every References/File has a unique id and a safe relative href',
+    description: 'Every References/File has a unique id, a safe relative href and a numeric size',
     messages: {
       missingId: 'File has no ovf:id',
       duplicateId: "File id '{{id}}' is used more than once",
       missingHref: "File '{{id}}' has no ovf:href",
       unsafeHref: "File '{{id}}' href '{{href}}' is absolute or escapes the package",
       remoteHref: "File '{{id}}' href '{{href}}' is a URL; ovfpipe only reads files inside the package",
+      badSize: "File '{{id}}' ovf:size '{{size}}' is not an unsigned integer",
       badCompression: "File '{{id}}' ovf:compression '{{compression}}' is not 'gzip' or 'identity'",
       duplicateHref: "href '{{href}}' is referenced by more than one File",
     },
@@ -37,6 +37,7 @@ export default defineRule<DescriptorTarget>({
       else if (isUnsafeHref(f.href)) ctx.report({ messageId: 'unsafeHref', data: { id: f.id, href: f.href }, ...at });
       else if (hrefs.has(f.href)) ctx.report({ messageId: 'duplicateHref', data: { href: f.href }, ...at });
       hrefs.add(f.href);
+      if (f.sizeText !== undefined && f.size === undefined) ctx.report({ messageId: 'badSize', data: { id: f.id, size: f.sizeText }, ...at });
       if (f.compression !== undefined && f.compression !== 'gzip' && f.compression !== 'identity') ctx.report({ messageId: 'badCompression', data: { id: f.id, compression: f.compression }, ...at });
     }
   },
