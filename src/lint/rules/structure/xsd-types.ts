@@ -23,6 +23,21 @@ for (const row of XSD_CONSTRAINTS) {
   ROWS_BY_NAME.set(name, [...(ROWS_BY_NAME.get(name) ?? []), row]);
 }
 const SECTION_ROWS = ROWS_BY_NAME.get('Section') ?? [];
+const NO_ROWS: readonly XsdConstraint[] = [];
+/** The rows that apply to an element, by its name, its parent's name and whether it is a section (a small, bounded cache). */
+const applicable = new Map<string, readonly XsdConstraint[]>();
+function rowsFor(name: string, parent: string, isSection: boolean): readonly XsdConstraint[] {
+  const named = ROWS_BY_NAME.get(name);
+  if (named === undefined && !isSection) return NO_ROWS;
+  const key = `${parent}/${name}/${isSection}`;
+  let rows = applicable.get(key);
+  if (rows === undefined) {
+    rows = [...(named ?? []), ...(isSection ? SECTION_ROWS : [])].filter((row) => constraintApplies(row.element, parent, name, isSection));
+    // Element names come from the package: cache only the names the table knows, so the cache stays bounded.
+    if (named !== undefined && applicable.size < 1000) applicable.set(key, rows);
+  }
+  return rows;
+}
 
 interface Found {
   value: string;
@@ -70,10 +85,7 @@ export default defineRule<DescriptorTarget>({
   scope: 'descriptor',
   check({ envelope }, ctx) {
     for (const visit of ovfElements(envelope.root)) {
-      const named = ROWS_BY_NAME.get(visit.name);
-      if (named === undefined && !visit.isSection) continue;
-      for (const row of visit.isSection ? [...(named ?? []), ...SECTION_ROWS] : named!) {
-        if (!constraintApplies(row.element, visit.parent, visit.name, visit.isSection)) continue;
+      for (const row of rowsFor(visit.name, visit.parent, visit.isSection)) {
         if (row.exceptResourceTypes?.includes(resourceType(visit.el) ?? -1)) continue;
         const element = visit.name;
         const found = valueOf(visit.el, row, envelope.ns);
