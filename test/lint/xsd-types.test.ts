@@ -134,6 +134,17 @@ describe('xsd-types (the XSD constraint table)', () => {
     expect(summary(descriptor({ os: '<OperatingSystemSection><Info>os</Info></OperatingSystemSection>' }))).toEqual(['missing:warning:OperatingSystemSection@id']);
   });
 
+  it('OVF 2.x sections ovfpipe does not deploy: ScaleOutSection, PlacementGroupSection, SharedDiskSection (warnings)', () => {
+    const xml = `<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/2" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/2">
+<References/>
+<SharedDiskSection><Info>s</Info><SharedDisk ovf:diskId="s1" ovf:capacity="1" ovf:readOnly="no"/></SharedDiskSection>
+<VirtualSystemCollection ovf:id="app"><Info>c</Info>
+<ScaleOutSection ovf:id="web"><Info>s</Info><InstanceCount ovf:default="-1" ovf:maximum="many"/></ScaleOutSection>
+<PlacementGroupSection ovf:id="g"><Info>p</Info></PlacementGroupSection>
+<VirtualSystem ovf:id="web"><Info>vm</Info></VirtualSystem></VirtualSystemCollection></Envelope>`;
+    expect(summary(xml)).toEqual(['type:warning:SharedDisk@readOnly', 'range:warning:InstanceCount@default', 'type:warning:InstanceCount@maximum', 'missing:warning:PlacementGroupSection@policy']);
+  });
+
   it('reports at the attribute, with a locator by meaning', () => {
     const item = '<Item ovf:bound="x"><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType><rasd:HostResource>ovf:/disk/d1</rasd:HostResource></Item>';
     const xml = descriptor({ item });
