@@ -59,6 +59,8 @@ export interface LoadedPipeline {
   diagnostics: Diagnostic[];
   /** The file, line and column of the YAML node at `path` (or its nearest existing ancestor). */
   locate(path: YamlPath): SourceLocation;
+  /** The file, line and column of the key of the mapping entry at `path` (falls back to `locate`). */
+  locateKey(path: YamlPath): SourceLocation;
 }
 
 const schema = createRequire(import.meta.url)('../../pipeline/pipeline.schema.json') as object;
@@ -70,7 +72,7 @@ export async function loadPipeline(file: string, env: Record<string, string | un
 
 export function parsePipeline(text: string, file: string, env: Record<string, string | undefined>): LoadedPipeline {
   const input = parseLocatedYaml(text, file, PIPELINE_RULE_ID);
-  const out: LoadedPipeline = { baseDir: dirname(resolve(file)), file, diagnostics: [], locate: (path) => input.locate(path) };
+  const out: LoadedPipeline = { baseDir: dirname(resolve(file)), file, diagnostics: [], locate: (path) => input.locate(path), locateKey: (path) => input.locateKey(path) };
   out.diagnostics.push(...input.diagnostics);
   if (hasErrors(out.diagnostics)) return out;
   // Interpolate first, so that `${env:…}` may stand for any value the schema then checks (an enum, a number).

@@ -16,6 +16,7 @@ import { planDisks, placementsFor, type DiskPlanEntry } from './disk-plan.js';
 import { scopeFilters, type ScopedFilter } from './filters.js';
 import { ovfEnvironmentXml } from './ovf-env.js';
 import { resolveVm } from './resolve-vm.js';
+import { varsFileKeyProblems } from './var-keys.js';
 import type { RenderOptions, ResolvedNic } from './types.js';
 import { createHash } from 'node:crypto';
 import { OvfpipeError } from '../diagnostics/errors.js';
@@ -37,6 +38,11 @@ export interface RenderRequest {
   lenient?: boolean;
   /** One of several deployments of this package in the tenant (pipelines): names domains and keys generated values. */
   instance?: string;
+  /**
+   * Check that every name in `vars` is one the package uses (var-keys.ts); default on.
+   * Pipelines check their vars themselves (a shared value may be for another package).
+   */
+  checkVarKeys?: boolean;
 }
 
 export interface RenderedVm {
@@ -87,6 +93,7 @@ export function renderPackage(req: RenderRequest): RenderResult {
     return result;
   }
   checkNetworkMap(req.envelope, req.options);
+  if (req.vars && !req.lenient && req.checkVarKeys !== false) result.diagnostics.push(...varsFileKeyProblems(req.envelope, req.vars, req.tenant));
   const { sections } = netsecOf(req.envelope);
   let scope: ReturnType<typeof scopeFilters>;
   try {
