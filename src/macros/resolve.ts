@@ -150,6 +150,7 @@ export const MACRO_MESSAGES = {
   'macro-source': {
     notSet: '{{where}}: ${{{name}}} ({{type}}, used in {{field}}) is not set; looked in {{searched}}',
     unresolvable: '{{where}}: ${{{name}}} ({{type}}, used in {{field}}) cannot be resolved: {{problem}}',
+    required: "VM {{vm}}: OVF property '{{property}}' ({{secret}}user-configurable, no default) is required and has no value; set {{names}} in the VM's, the tenant's or the default vars",
   },
   'macro-type': {
     illTyped: '{{where}}: ${{{name}}} = {{value}} from {{source}} is not a valid {{type}}: {{reason}}',
