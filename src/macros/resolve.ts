@@ -39,6 +39,12 @@ export interface MacroRequest {
   };
   /** Where the macro is written, for unresolved-macro diagnostics. */
   loc?: Partial<SourceLocation>;
+  /**
+   * What the value finally becomes, when that is stricter than `expectedType`: e.g. a filter
+   * parameter that a rule reads as `srcipaddr` (the value must then be what that attribute takes).
+   * Its check runs after the type's; a failure names the use.
+   */
+  use?: { description: string; check(value: string): string | undefined };
 }
 
 export interface MacroSources {
@@ -202,9 +208,12 @@ export function resolveMacros(requests: readonly MacroRequest[], sources: MacroS
       continue;
     }
     const found = result.found;
-    const reason = checkMacroValue(request.expectedType, found.value);
+    const typeReason = checkMacroValue(request.expectedType, found.value);
+    const useReason = typeReason === undefined ? request.use?.check(found.value) : undefined;
+    const reason = typeReason ?? useReason;
+    const used = request.use ? ` (used as ${request.use.description})` : '';
     if (reason !== undefined) {
-      diagnostics.push(illTyped(request, nic, found, reason));
+      diagnostics.push(illTyped(request, nic, found, `${reason}${used}`));
       continue;
     }
     const key = macroKey(request.name, nic);

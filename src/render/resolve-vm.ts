@@ -69,7 +69,7 @@ export function resolveVm(env: Envelope, vs: VirtualSystem, tenant: string, vars
   for (const nic of nics) {
     requests.push({ name: 'mac', expectedType: 'mac', usedAt: { vm: vs.id, nic: nic.instanceId, field: `${nic.locator}/mac` } });
     const b = view.bindings.find((x) => x.nic === nic);
-    if (b) requests.push(...bindingMacroRequests(b));
+    if (b) requests.push(...bindingMacroRequests(b, view.filtersFor(vs.id)));
   }
   const resolution = resolveMacros(requests, sources, { tenant, vm: identity });
   const diagnostics = [...resolution.diagnostics];

@@ -57,7 +57,7 @@ export function packageVarKeys(env: Envelope): PackageVarKeys {
     nics?.add(nic.instanceId);
     if (nic.network !== undefined) nics?.add(nic.network);
   }
-  for (const b of view.bindings) for (const r of bindingMacroRequests(b)) byVm.get(b.nic.vs.id)?.add(r.name);
+  for (const b of view.bindings) for (const r of bindingMacroRequests(b, view.filtersFor(b.nic.vs.id))) byVm.get(b.nic.vs.id)?.add(r.name);
   return { byVm, nicsByVm };
 }
 
