@@ -125,4 +125,3 @@ export function bindingMacroRequests(b: EffectiveBinding, filters: readonly Embe
   if (b.profile) out.push(...profileMacroRequests(b.profile, usedAt));
   return out;
 }
-
