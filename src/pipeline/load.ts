@@ -5,7 +5,9 @@
  * diagnostic with its line, column and the schema rule it breaks.
  */
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { expandHome } from '../paths.js';
 import { diagnostic, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
 import { readPipelineFile } from '../actions/pipeline-file.js';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -82,8 +84,25 @@ export function parsePipeline(text: string, file: string, env: Record<string, st
   validate ??= new Ajv({ allErrors: true, strict: false, coerceTypes: true }).compile(withRenderOptions(schema));
   const compiled = validate;
   out.diagnostics.push(...schemaDiagnostics(() => compiled, input, PIPELINE_RULE_ID));
-  if (!hasErrors(out.diagnostics)) out.pipeline = input.data as Pipeline;
+  if (!hasErrors(out.diagnostics)) out.pipeline = expandPaths(input.data as Pipeline, env['HOME'] || homedir());
   return out;
+}
+
+/**
+ * `~` in the file's local paths (package paths, the catalog, identity and known_hosts files), also where
+ * `${env:VAR:-~/.ssh/id_ed25519}` produced it (paths.ts). Relative paths stay relative: packages and the
+ * catalog resolve against the file's directory, SSH files against the working directory.
+ */
+function expandPaths(p: Pipeline, home: string): Pipeline {
+  const ssh = (s: SshSettings | undefined) => {
+    if (s?.identity !== undefined) s.identity = expandHome(s.identity, home);
+    if (s?.knownHosts !== undefined) s.knownHosts = expandHome(s.knownHosts, home);
+  };
+  for (const pkg of Object.values(p.packages)) pkg.path = expandHome(pkg.path, home);
+  if (p.inventory?.catalog !== undefined) p.inventory.catalog = expandHome(p.inventory.catalog, home);
+  ssh(p.inventory?.defaults);
+  for (const h of Object.values(p.inventory?.hosts ?? {})) ssh(h);
+  return p;
 }
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
