@@ -40,13 +40,15 @@ export function pipelineVarProblems(p: Pipeline, envelopes: ReadonlyMap<string, 
   const out: Diagnostic[] = [];
   const scope = (values: Vars, path: YamlPath) => locatedScope(values, path, at);
   const tenants = Object.entries(p.tenants ?? {});
-  const deployed = [...new Set(tenants.flatMap(([, t]) => t.deployments.map((d) => d.package)))].filter((n) => keys.has(n)).sort();
+  const deployed = [...new Set(tenants.flatMap(([, t]) => t.deployments.map((d) => d.package)))].sort();
   const union = (names: readonly string[]) => allVarKeys(names.map((n) => keys.get(n)!));
-  if (deployed.length > 0)
+  // A shared scope is judged only when every package it applies to is known (render reports an unknown package).
+  const allKnown = (names: readonly string[]) => names.length > 0 && names.every((n) => keys.has(n));
+  if (allKnown(deployed))
     out.push(...unknownKeys(scope(p.defaults?.vars, ['defaults', 'vars']), union(deployed), { scope: 'defaults.vars', owner: packagesPhrase(deployed), locator: 'defaults.vars' }));
   for (const [tenant, t] of tenants) {
-    const own = [...new Set(t.deployments.map((d) => d.package))].filter((n) => keys.has(n)).sort();
-    if (own.length > 0)
+    const own = [...new Set(t.deployments.map((d) => d.package))].sort();
+    if (allKnown(own))
       out.push(...unknownKeys(scope(t.vars, ['tenants', tenant, 'vars']), union(own), { scope: `tenants.${tenant}.vars`, owner: packagesPhrase(own), locator: `tenants.${tenant}.vars` }));
     t.deployments.forEach((d, i) => {
       const k = keys.get(d.package);
