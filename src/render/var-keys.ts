@@ -15,7 +15,7 @@
  * any VM it applies to knows it. Pure: the checks return diagnostics.
  */
 import { diagnostic, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
-import { formatMessage } from '../diagnostics/rule.js';
+import { formatMessage, type RuleMeta } from '../diagnostics/rule.js';
 import { GENERATED_MACRO_NAMES } from '../macros/generate.js';
 import type { VarScope, VarsFile } from '../macros/vars.js';
 import { bindingMacroRequests } from '../netsec/binding-macros.js';
@@ -74,6 +74,15 @@ export const VARS_KEY_MESSAGES = {
   unknownNic: "unknown NIC '{{nic}}' in {{scope}}: VM {{vm}} has NICs {{known}}{{hint}}",
   unknownTenant: "tenant '{{tenant}}' is not in the vars file; its tenants: {{known}}{{hint}}",
 } as const;
+
+/** The rule's metadata, for SARIF `rules[]`, docs and the registry (lint/registry.ts). */
+export const VARS_KEY_RULE_META: RuleMeta = {
+  id: VARS_KEY_RULE_ID,
+  family: 'parse',
+  defaultSeverity: 'error',
+  description: 'Every name, VM, NIC and tenant in vars (a vars file, a pipeline) is one the package uses: a typo is an error, not a value that goes nowhere',
+  messages: VARS_KEY_MESSAGES,
+};
 
 function hint(name: string, candidates: Iterable<string>): string {
   const close = didYouMean(name, candidates);
