@@ -64,7 +64,7 @@ describe('vars files', () => {
 
   it('rejects unknown keys in the full form', () => {
     const r = parseVarsYaml('tenants:\n  acme:\n    vm: {}\n');
-    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual(["3:5 tenants.acme: unknown key 'vm' (allowed: vars, vms)"]);
+    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual(["3:5 tenants.acme: unknown key 'vm' (did you mean 'vms'? allowed: vars, vms)"]);
   });
 
   it('reports YAML syntax errors', () => {
