@@ -99,6 +99,8 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'storage',
     run(ctx) {
       // Disk paths are rendered once for all hosts, so the storage root is one setting (inventory.defaults.storage).
+      if (!ctx.storageRoot.startsWith('/'))
+        pipelineProblem(ctx, ['inventory', 'defaults', 'storage'], `storage root '${ctx.storageRoot}' must be an absolute path on the hosts ('~' and relative paths are not expanded there)`);
       for (const [name, h] of ctx.hosts)
         if (h.storage !== undefined && h.storage !== ctx.storageRoot)
           pipelineProblem(ctx, ['inventory', 'hosts', name, 'storage'], `host ${name}: a per-host storage root is not supported; set inventory.defaults.storage`);
@@ -131,6 +133,7 @@ export const PIPELINE_STAGES: readonly Stage[] = [
   {
     name: 'render',
     run(ctx) {
+      if (!ctx.storageRoot.startsWith('/')) return; // reported by the storage stage; every disk path would be wrong
       for (const inst of expandInstances(ctx.pipeline, ctx.loaded)) {
         const pkg = ctx.packages.get(inst.packageName);
         if (!pkg) {

@@ -64,6 +64,28 @@ tenants:
   });
 });
 
+describe('the storage root is a path on the hosts', () => {
+  it('render --storage ~/vms is a usage error, not a directory named ~ on the host', async () => {
+    const r = await runCli(['render', join(EXAMPLES, 'web-appliance'), '--tenant', 'demo', '--vars', join(EXAMPLES, 'vars/web-appliance.yaml'), '--out', tmp.file('never'), '--storage', '~/vms']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("ovfpipe: storage root '~/vms' must be an absolute path on the hosts ('~' and relative paths are not expanded there) [OVFPIPE_USAGE]\n");
+  });
+
+  it('a pipeline storage root of ~/… is a located error, and nothing renders', async () => {
+    const dir = tmp.file('storage');
+    mkdirSync(dir);
+    const file = join(dir, 'p.yaml');
+    writeFileSync(
+      file,
+      `version: 1\npackages:\n  web: { path: ${join(EXAMPLES, 'web-appliance')} }\ninventory:\n  defaults: { storage: "\${env:NOPE:-~/vms}" }\n  hosts: { a: { address: "ssh://root@192.0.2.1" } }\ntenants:\n  t: { deployments: [{ package: web, vars: { ip: 10.0.0.5, admin_password: pw } }] }\n`,
+    );
+    const r = await runCli(['plan', file, '--offline']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${file}:5:24: error: storage root '~/vms' must be an absolute path on the hosts`);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('file verbs and CLI flags', () => {
   let savedHome: string | undefined;
   const home = tmp.file('home');
