@@ -81,7 +81,7 @@ export function parsePipeline(text: string, file: string, env: Record<string, st
   input.data = interpolate(input.data, [], env, (path, message) => out.diagnostics.push(diagnostic(PIPELINE_RULE_ID, 'error', message, input.locate(path), path.join('.'))));
   if (hasErrors(out.diagnostics)) return out;
   // The YAML reader keeps scalars as their source text; coerceTypes turns "8" into 8 where the schema wants a number.
-  validate ??= new Ajv({ allErrors: true, strict: false, coerceTypes: true }).compile(withRenderOptions(schema));
+  validate ??= new Ajv({ allErrors: true, verbose: true, strict: false, coerceTypes: true }).compile(withRenderOptions(schema));
   const compiled = validate;
   out.diagnostics.push(...schemaDiagnostics(() => compiled, input, PIPELINE_RULE_ID));
   if (!hasErrors(out.diagnostics)) out.pipeline = expandPaths(input.data as Pipeline, env['HOME'] || homedir());

@@ -85,6 +85,13 @@ describe('pipeline vars', () => {
     expect(errors.map((d) => [d.messageId, d.locator])).toEqual([['unknownKey', 'tenants.acme.deployments[0].vms.web.vars.web_ip']]);
   });
 
+  it("a misspelt pipeline key names the schema's closest key", async () => {
+    const { errors } = await prepare(PIPELINE.replace('web: { vars: { ip: 10.10.0.10 } }', 'web: { varz: { ip: 10.10.0.10 } }'), 'schema');
+    expect(errors.map((d) => [d.ruleId, d.line, d.message])).toEqual([
+      ['pipeline-file', 18, "tenants.acme.deployments[0].vms.web: unknown key 'varz' (did you mean 'vars'? allowed: vars, host, group)"],
+    ]);
+  });
+
   it('names an unknown package with the closest one', async () => {
     const { errors } = await prepare(PIPELINE.replace('      - package: secure-web', '      - package: secure-wbe'), 'package');
     expect(errors.map((d) => d.message)).toEqual(["tenant acme: unknown package 'secure-wbe'; the pipeline's packages: secure-web, two-tier (did you mean 'secure-web'?)"]);
