@@ -75,6 +75,7 @@ export function pipelineVarProblems(p: Pipeline, envelopes: ReadonlyMap<string, 
             scope: `${where}.vms.${abbreviate(vm)}.vars`,
             owner: `VM ${abbreviate(vm)} of package '${d.package}'`,
             locator: `${where}.vms.${abbreviate(vm)}.vars`,
+            otherVms: k,
           }),
         );
       }

@@ -100,11 +100,18 @@ export function varsKeyProblem(messageId: keyof typeof VARS_KEY_MESSAGES, data: 
 }
 
 /** The unknown names of one scope: each a located error with the closest known name, if one is close. */
-export function unknownKeys(scope: VarScope | undefined, known: ReadonlySet<string>, where: { scope: string; owner: string; locator: string; extra?: readonly string[] }): Diagnostic[] {
+export function unknownKeys(
+  scope: VarScope | undefined,
+  known: ReadonlySet<string>,
+  where: { scope: string; owner: string; locator: string; extra?: readonly string[]; otherVms?: PackageVarKeys },
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const [key, v] of scope ?? []) {
     if (known.has(key)) continue;
-    const data = { key: abbreviate(key), scope: where.scope, owner: where.owner, hint: hint(key, [...known, ...(where.extra ?? [])]) };
+    // A name another VM of the package uses belongs in that VM's block (or a shared scope): say so.
+    const users = [...(where.otherVms?.byVm ?? [])].filter(([, names]) => names.has(key)).map(([vm]) => abbreviate(vm));
+    const elsewhere = users.length > 0 ? ` (VM ${users.join(', ')} uses it: set it there, or for all VMs)` : '';
+    const data = { key: abbreviate(key), scope: where.scope, owner: where.owner, hint: elsewhere || hint(key, [...known, ...(where.extra ?? [])]) };
     out.push(varsKeyProblem('unknownKey', data, v.keyLoc ?? v.loc, `${where.locator}.${abbreviate(key)}`));
   }
   return out;
@@ -140,7 +147,7 @@ export function varsFileKeyProblems(env: Envelope, vars: VarsFile, tenant: strin
       out.push(varsKeyProblem('unknownVm', { vm: abbreviate(vm), scope: `${base}vms`, owner, known: list(keys.byVm.keys()), hint: hint(vm, keys.byVm.keys()) }, v.loc, `${base}vms.${abbreviate(vm)}`));
       continue;
     }
-    out.push(...unknownKeys(v.vars, known, { scope: `VM '${abbreviate(vm)}' vars`, owner: `VM ${abbreviate(vm)}`, locator: `${base}vms.${abbreviate(vm)}.vars` }));
+    out.push(...unknownKeys(v.vars, known, { scope: `VM '${abbreviate(vm)}' vars`, owner: `VM ${abbreviate(vm)}`, locator: `${base}vms.${abbreviate(vm)}.vars`, otherVms: keys }));
     const nics = keys.nicsByVm.get(vm) ?? new Set<string>();
     for (const [nic, scope] of v.nics) {
       if (!nics.has(nic)) {

@@ -83,6 +83,9 @@ describe('pipeline vars', () => {
   it('a VM block may not set a name only another VM of the package uses', async () => {
     const { errors } = await prepare(PIPELINE.replace('web: { vars: { ip: 10.10.0.10 } }', 'web: { vars: { ip: 10.10.0.10, web_ip: 10.10.0.11 } }'), 'other-vm');
     expect(errors.map((d) => [d.messageId, d.locator])).toEqual([['unknownKey', 'tenants.acme.deployments[0].vms.web.vars.web_ip']]);
+    expect(errors[0]!.message).toBe(
+      "unknown var 'web_ip' in tenants.acme.deployments[0].vms.web.vars: no macro or property of that name in VM web of package 'two-tier' (VM db uses it: set it there, or for all VMs)",
+    );
   });
 
   it("a misspelt pipeline key names the schema's closest key", async () => {

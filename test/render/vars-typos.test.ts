@@ -62,7 +62,7 @@ tenants:
 `;
     const problems = varsFileKeyProblems(twoTier, varsOf(text), 'demo');
     expect(problems.map((d) => [d.messageId, d.line, d.column, d.data?.['hint'] ?? ''])).toEqual([
-      ['unknownKey', 6, 31, ''],
+      ['unknownKey', 6, 31, ' (VM db uses it: set it there, or for all VMs)'],
       ['unknownNic', 8, 11, ''],
       ['unknownVm', 9, 7, " (did you mean 'db'?)"],
     ]);
