@@ -22,7 +22,11 @@ function startWorker(shell: string, junk = ''): { worker: RemoteWorker; ended: P
   const nonce = RemoteWorker.nonce();
   const dir = mkdtempSync(join(tmp, 'w-'));
   const script = junk ? `printf '%s' '${junk}'\n${WORKER_SCRIPT}` : WORKER_SCRIPT;
-  const child = spawn(shell, ['-c', script, 'ovfpipe-worker', nonce], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TMPDIR: dir, HOME: '/nonexistent-home', SHLVL: '2' }, detached: true });
+  const child = spawn(shell, ['-c', script, 'ovfpipe-worker', nonce], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TMPDIR: dir, HOME: '/nonexistent-home', SHLVL: '2' },
+    detached: true,
+  });
   const channel = {
     write: (b: Buffer) => child.stdin.write(b),
     end: () => child.stdin.end(),
@@ -40,14 +44,15 @@ function startWorker(shell: string, junk = ''): { worker: RemoteWorker; ended: P
   return { worker: new RemoteWorker(channel, 'local-worker', nonce, ended), ended: done, pid: child.pid!, dir };
 }
 
-const random = (n: number): string =>
-  Array.from(randomBytes(n), (b) => String.fromCharCode(b % 2 === 0 ? 32 + (b % 95) : [10, 9, 39, 34, 92, 36, 96, 0x263a, 0xe9, 33][b % 10]!)).join('');
+const random = (n: number): string => Array.from(randomBytes(n), (b) => String.fromCharCode(b % 2 === 0 ? 32 + (b % 95) : [10, 9, 39, 34, 92, 36, 96, 0x263a, 0xe9, 33][b % 10]!)).join('');
 
 describe.each(SHELLS)('remote worker under %s', (shell) => {
   it('skips what the login shell printed first, runs many commands at once and frames each by id', async () => {
     const { worker, ended, dir } = startWorker(shell, 'Welcome! ovfpipe-0 1 0 0 0 0\\n');
     await worker.ready(10_000);
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => worker.run(['sh', '-c', 'sleep 0.0$(($1 % 7)); echo "out $1"; echo "err $1" >&2; exit $(($1 % 3))', 'x', String(i)], { allowFailure: true })));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => worker.run(['sh', '-c', 'sleep 0.0$(($1 % 7)); echo "out $1"; echo "err $1" >&2; exit $(($1 % 3))', 'x', String(i)], { allowFailure: true })),
+    );
     expect(results).toEqual(Array.from({ length: 30 }, (_, i) => ({ code: i % 3, stdout: `out ${i}\n`, stderr: `err ${i}\n` })));
     expect(worker.steps).toBe(30);
     worker.close();
