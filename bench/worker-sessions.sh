@@ -12,7 +12,8 @@
 # its log) next to the report's hosts[].remoteSessions (absent before the
 # worker). Once per run, the floor: N × `qemu-img create -b` of an overlay and
 # one `virsh` session defining N domains (the XML of the VMs just applied,
-# renamed), then one `virsh` session undefining them.
+# renamed), then one `virsh` session undefining them. Last, the fixed cost of
+# one command through each build's Transport (bench/scale/exec-latency.mjs).
 #
 #   bench/worker-sessions.sh BUILD_DIR [BUILD_DIR…]   each with dist/cli/bin.js
 #   OVFPIPE_WS_VMS (60) OVFPIPE_WS_HOSTS (2) OVFPIPE_WS_TENANTS (10)
@@ -130,5 +131,9 @@ for b in "${BUILDS[@]}"; do
   run no-op "$b" apply
   run destroy "$b" destroy
   [ "$(ours)" = 0 ] || echo "  !! $(ours) domains left after destroy"
+done
+echo "== fixed cost of one remote command through the Transport, host 1 (bench/scale/exec-latency.mjs, 20 each)"
+for b in "${BUILDS[@]}"; do
+  echo "  $b: $(timeout 300 node "$ROOT/bench/scale/exec-latency.mjs" "$b" "ssh://root@127.0.0.1:${PORTS[0]}" "$RUN/ssh/clientkey" "$RUN/ssh/known_hosts" 20 || echo "exited $?")"
 done
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
