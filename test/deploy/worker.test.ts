@@ -18,7 +18,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'ovfpipe-worker-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Starts the worker script under `shell`, stdio as its channel; `junk` is printed first, as a chatty rc file would. */
-function startWorker(shell: string, junk = ''): { worker: RemoteWorker; ended: Promise<Error>; pid: number; dir: string } {
+function startWorker(shell: string, junk = ''): { worker: RemoteWorker; ended: Promise<Error>; pid: number; dir: string; stdin: NodeJS.WritableStream } {
   const nonce = RemoteWorker.nonce();
   const dir = mkdtempSync(join(tmp, 'w-'));
   const script = junk ? `printf '%s' '${junk}'\n${WORKER_SCRIPT}` : WORKER_SCRIPT;
@@ -41,7 +41,7 @@ function startWorker(shell: string, junk = ''): { worker: RemoteWorker; ended: P
   } as unknown as WorkerChannel;
   let ended!: (e: Error) => void;
   const done = new Promise<Error>((r) => (ended = r));
-  return { worker: new RemoteWorker(channel, 'local-worker', nonce, ended), ended: done, pid: child.pid!, dir };
+  return { worker: new RemoteWorker(channel, 'local-worker', nonce, ended), ended: done, pid: child.pid!, dir, stdin: child.stdin };
 }
 
 const random = (n: number): string => Array.from(randomBytes(n), (b) => String.fromCharCode(b % 2 === 0 ? 32 + (b % 95) : [10, 9, 39, 34, 92, 36, 96, 0x263a, 0xe9, 33][b % 10]!)).join('');
@@ -115,5 +115,15 @@ describe.each(SHELLS)('remote worker under %s', (shell) => {
     await ended;
     expect(worker.alive).toBe(false);
     expect((await rejection(worker.run(['true']))).code).toBe('OVFPIPE_SSH_CONNECT');
+  });
+
+  it('stops, running nothing, at a request without its nonce (a stream out of step)', async () => {
+    const { worker, ended, stdin } = startWorker(shell);
+    await worker.ready(10_000);
+    const pwned = join(tmp, `forged-${process.pid}`);
+    const cmd = `set -- touch ${pwned}`;
+    stdin.write(`${'0'.repeat(32)} 1 0 0 ${cmd.length}\n${cmd}`);
+    expect((await ended).message).toMatch(/without the nonce; stopped/);
+    expect(existsSync(pwned)).toBe(false);
   });
 });

@@ -34,10 +34,13 @@ const KILL_AFTER_S = 5;
 const DEFAULT_MAX_OUTPUT_BYTES = 16 << 20;
 
 /**
- * $1 nonce. Request: `<id> <timeout> <stdin bytes> <command bytes>\n`,
+ * $1 nonce. Request: `<nonce> <id> <timeout> <stdin bytes> <command bytes>\n`,
  * then the command (`set -- <quoted words>`), then the stdin bytes. dd reads
  * exactly that many bytes (fullblock, count_bytes), so the next request
- * starts where it should; `read` reads a pipe byte by byte. Fd 3 is the
+ * starts where it should; `read` reads a pipe byte by byte. A header
+ * without the nonce, or a read that failed, stops the worker: after a lost
+ * step in the stream, bytes of a payload (package data) must never be read
+ * as a command. Fd 3 is the
  * queue of finished commands, closed for the command itself (a daemon it
  * starts must not hold the worker open). Every command runs under
  * `timeout` (duration 0: no bound), so argv[0] is always a program, never a
@@ -61,13 +64,15 @@ export const WORKER_SCRIPT = [
   'exec 3>"$d/q"',
   'printf \'%s ready\\n\' "$N"',
   'k=0',
-  'while read -r id t il cl; do',
+  'while read -r h id t il cl; do',
   // A request that is not ours (a desynchronised stream) stops the worker rather than running anything.
-  '  case "$id:$il:$cl" in *[!0-9:]*|:*|*::*|*:) echo "ovfpipe-worker: bad request header" >&2; exit 2;; esac',
+  '  if [ "$h" != "$N" ]; then echo "ovfpipe-worker: a request without the nonce; stopped" >&2; exit 2; fi',
+  '  case "$id:$il:$cl" in *[!0-9:]*|:*|*::*|*:) echo "ovfpipe-worker: bad request header; stopped" >&2; exit 2;; esac',
   '  k=$((k+1))',
-  '  cmd=$(dd bs=65536 count="$cl" iflag=fullblock,count_bytes 2>/dev/null)',
+  '  cmd=$(dd bs=65536 count="$cl" iflag=fullblock,count_bytes 2>/dev/null) || { echo "ovfpipe-worker: cannot read a command; stopped" >&2; exit 3; }',
   '  in=/dev/null',
-  '  if [ "$il" -gt 0 ]; then dd of="$d/$id.i" bs=65536 count="$il" iflag=fullblock,count_bytes 2>/dev/null; in=$d/$id.i; fi',
+  // dd stops reading at a write error (a full /tmp): the stream is then out of step, so the worker stops.
+  '  if [ "$il" -gt 0 ]; then dd of="$d/$id.i" bs=65536 count="$il" iflag=fullblock,count_bytes 2>/dev/null || { echo "ovfpipe-worker: cannot store the input of a command (is $d full?); stopped" >&2; exit 3; }; in=$d/$id.i; fi',
   '  (',
   '    eval "$cmd"',
   `    timeout -k ${KILL_AFTER_S}s "$t" "$@" <"$in" >"$d/$id.o" 2>"$d/$id.e" 3>&-`,
@@ -225,7 +230,7 @@ export class RemoteWorker {
         p.timer = setTimeout(() => this.settle(id, this.timedOut(p)), opts.timeoutMs + KILL_AFTER_S * 1000 + 2_000);
       }
       this.pending.set(id, p);
-      this.channel.write(Buffer.concat([Buffer.from(`${id} ${timeout} ${stdin.length} ${cmd.length}\n`), cmd, stdin]));
+      this.channel.write(Buffer.concat([Buffer.from(`${this.nonce} ${id} ${timeout} ${stdin.length} ${cmd.length}\n`), cmd, stdin]));
     });
   }
 
