@@ -117,6 +117,17 @@ describe.each(SHELLS)('remote worker under %s', (shell) => {
     expect((await rejection(worker.run(['true']))).code).toBe('OVFPIPE_SSH_CONNECT');
   });
 
+  it('sends exactly the output a command had when it ended, even if a process it left behind goes on writing', async () => {
+    const { worker } = startWorker(shell);
+    const r = await worker.run(['sh', '-c', 'echo first; (i=0; while [ $i -lt 100 ]; do echo late; echo late >&2; sleep 0.01; i=$((i+1)); done) & sleep 0.1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^first\n(late\n)*$/);
+    expect(r.stderr).toMatch(/^(late\n)*$/);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect((await worker.run(['echo', 'in step'])).stdout).toBe('in step\n');
+    worker.close();
+  });
+
   it('stops, running nothing, at a request without its nonce (a stream out of step)', async () => {
     const { worker, ended, stdin } = startWorker(shell);
     await worker.ready(10_000);

@@ -57,7 +57,8 @@ export const WORKER_SCRIPT = [
   '{',
   '  while read -r id c so se n; do',
   '    printf \'%s %s %s %s %s %s\\n\' "$N" "$id" "$c" "$so" "$se" "$n"',
-  '    cat -- "$d/$id.o" "$d/$id.e"',
+  // Exactly the sizes in the header: a process the command left behind may still be writing.
+  '    head -c "$so" -- "$d/$id.o"; head -c "$se" -- "$d/$id.e"',
   '    rm -f -- "$d/$id.o" "$d/$id.e" "$d/$id.i"',
   '  done <"$d/q"',
   '} &',
