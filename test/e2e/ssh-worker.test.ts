@@ -90,6 +90,23 @@ describe.skipIf(!live).sequential('one remote worker per connection', () => {
     expect((await again.exec(['echo', 'back'])).stdout).toBe('back\n');
   });
 
+  it('falls back to one session per exec on a host where the worker cannot start (no usable TMPDIR)', async () => {
+    const odd = await startSshds(1, { config: ['SetEnv TMPDIR=/nonexistent-ovfpipe-tmpdir'] });
+    try {
+      const t = await connectSsh(odd!.target(0));
+      open.push(t);
+      expect((await t.exec(['echo', 'one'])).stdout).toBe('one\n');
+      expect((await t.exec(['echo', 'two'])).stdout).toBe('two\n');
+      const u = t.usage();
+      expect(u.worker).toMatch(/the remote worker could not start/);
+      // the failed worker, then one session per exec
+      expect(u.sessions).toBe(3);
+      expect((readFileSync(odd!.hosts[0]!.log, 'utf8').match(/Starting session: command for root/g) ?? []).length).toBe(3);
+    } finally {
+      await odd?.stopAll();
+    }
+  });
+
   /** A pipeline of `n` VMs of examples/secure-web, one deployment each, on host 0, with its own storage root (so each run uploads the image once). */
   function pipeline(tag: string, n: number): string {
     const file = join(work, `${tag}.yaml`);
