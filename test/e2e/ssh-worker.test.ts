@@ -163,7 +163,9 @@ describe.skipIf(!live).sequential('one remote worker per connection', () => {
     expect(six!.report).toBe(two!.report);
     expect(two!.log).toBe(two!.report);
     expect(six!.log).toBe(six!.report);
-    // The work itself did grow with the VMs: it went through the worker.
-    expect(six!.steps).toBeGreaterThan(two!.steps);
+    // The work itself went through the worker: its own count of commands. Since the VMs of a host are
+    // batched (issue 19 part B: directories and ISOs, overlays, definitions), that count is constant too.
+    expect(two!.steps).toBeGreaterThan(2);
+    expect(six!.steps).toBe(two!.steps);
   });
 });
