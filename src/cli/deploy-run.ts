@@ -55,6 +55,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     parallel,
     perHost,
     dryRun: f.dryRun,
+    allowOutsideRefs: f.allowOutsideRefs,
     log,
     ...(io.signal ? { signal: io.signal } : {}),
   }).finally(() => progress.stop());
@@ -156,6 +157,8 @@ export interface DeployFlags {
   dryRun?: boolean;
   /** convert | backing (deploy only). */
   diskMode?: string;
+  /** --allow-outside-refs (deploy, audit). */
+  allowOutsideRefs?: boolean;
   /** Render options (render/option-table.ts), by commander's camelCase keys. */
   [renderOption: string]: unknown;
 }

@@ -51,6 +51,8 @@ export interface DeployRequest {
   diskMode?: DiskMode;
   /** First abort: no new work, uploads cut (partials kept), VMs not applied rolled back and reported failed. */
   signal?: AbortSignal;
+  /** Read References files outside the package's folder (`--allow-outside-refs`); refused otherwise. */
+  allowOutsideRefs?: boolean;
 }
 
 export interface DeployResult {
@@ -83,7 +85,7 @@ export async function renderForDeploy(loaded: LoadedDescriptor, req: Pick<Deploy
 
 export async function deploy(req: DeployRequest): Promise<DeployResult> {
   const startedAt = new Date();
-  const loaded = await loadDescriptor(req.pkg);
+  const loaded = await loadDescriptor(req.pkg, { outsideRefs: req.allowOutsideRefs ? 'allow' : 'refuse' });
   try {
     const rendered = await renderForDeploy(loaded, req);
     // A VM whose document is unusable (render-disk) fails alone; any other render error stops the run.

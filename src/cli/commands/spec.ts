@@ -9,7 +9,7 @@ export function registerSpec(program: Command, io: CliIo): void {
     .option('--json', 'print the entries as JSON instead')
     .action(async (pkg: string, opts: { json?: boolean }) => {
       const [{ loadDescriptor }, { collectSpec, renderSpecYaml, generatedMacrosUsed }] = await Promise.all([import('../../package/open-descriptor.js'), import('../../render/spec.js')]);
-      const d = await loadDescriptor(pkg);
+      const d = await loadDescriptor(pkg, { outsideRefs: 'ignore' });
       await d.reader.close();
       const entries = collectSpec(d.envelope);
       io.stdout.write(opts.json ? `${JSON.stringify(entries, null, 2)}\n` : renderSpecYaml(pkg, entries, generatedMacrosUsed(d.envelope)));
