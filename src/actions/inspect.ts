@@ -30,8 +30,9 @@ export async function inspectPackage(path: string): Promise<InspectReport> {
   try {
     report.kind = reader.kind;
     report.descriptor = reader.descriptorName;
-    report.members = reader.list().map((m) => ({ name: m.name, size: m.size }));
+    // A bare descriptor's members are known once its References are read.
     const parsed = await readDescriptor(reader, { path });
+    report.members = reader.list().map((m) => ({ name: m.name, size: m.size }));
     report.problems.push(...parsed.diagnostics);
     if (parsed.envelope) {
       report.envelope = summarizeEnvelope(parsed.envelope);
