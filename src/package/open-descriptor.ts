@@ -79,14 +79,9 @@ export function outsideReferenceDiagnostics(outside: readonly OutsideReference[]
         o.reason === 'archive'
           ? 'which no member of an OVA or zip can be'
           : `${o.reason === 'symlink' ? 'through a symbolic link ' : ''}outside the package's folder; pass --allow-outside-refs to read it`;
-      return diagnostic(
-        'reference-outside',
-        'error',
-        `File '${id}' href '${o.href}' points to ${o.name}, ${why}`,
-        { file, line: ref?.loc.line, column: ref?.loc.column },
-        `References/File[${id}]`,
-        { messageId: o.reason === 'archive' ? 'outsideArchive' : 'outsideFolder', data: { id, href: o.href, name: o.name, reason: o.reason } },
-      );
+      const message = `File '${id}' href '${o.href}' points to ${o.name}, ${why}`;
+      const finding = { messageId: o.reason === 'archive' ? 'outsideArchive' : 'outsideFolder', data: { id, href: o.href, name: o.name, reason: o.reason } };
+      return diagnostic('reference-outside', 'error', message, { file, line: ref?.loc.line, column: ref?.loc.column }, `References/File[${id}]`, finding);
     });
 }
 
