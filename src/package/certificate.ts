@@ -156,7 +156,7 @@ export function checkSignerTrust(signer: X509Certificate, carried: readonly stri
 /** True when `issuer` issued `cert`: names match and the signature verifies with the issuer's key. */
 function issued(issuer: X509Certificate, cert: X509Certificate): boolean {
   try {
-    return issuer.checkIssued(cert) && cert.verify(issuer.publicKey);
+    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
   } catch {
     return false;
   }
