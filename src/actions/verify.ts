@@ -10,7 +10,7 @@ import { verifyPackage, type VerifyOptions, type VerifyReport } from '../package
 
 export type { VerifyReport };
 
-export interface VerifyPathOptions extends Omit<VerifyOptions, 'allowOutside' | 'trust'> {
+export interface VerifyPathOptions extends Omit<VerifyOptions, 'allowOutside'> {
   /** Read References files outside the package's folder (`--allow-outside-refs`); without it each is an error. */
   allowOutsideRefs?: boolean;
   /** PEM files of trusted certificates (`--trust`, a CA or the signing certificate). */
@@ -36,7 +36,8 @@ export async function loadTrust(trustFiles: readonly string[] = [], signers: rea
 
 export async function verifyPath(path: string, options: VerifyPathOptions = {}): Promise<VerifyReport> {
   const { allowOutsideRefs = false, trustFiles, signers, ...rest } = options;
-  const trust = await loadTrust(trustFiles, signers);
+  const loaded = await loadTrust(trustFiles, signers);
+  const trust = { anchors: [...(rest.trust?.anchors ?? []), ...(loaded.anchors ?? [])], pins: [...(rest.trust?.pins ?? []), ...(loaded.pins ?? [])] };
   let opened;
   try {
     opened = await openDescriptor(path, { allowOutsideRefs });

@@ -44,7 +44,9 @@ export interface Deployment extends RenderSettings {
 
 export interface Pipeline {
   version: 1;
-  packages: Record<string, { path: string }>;
+  packages: Record<string, { path: string; allowOutsideRefs?: boolean }>;
+  /** The verify stage's signer check: trusted certificate files (relative to the pipeline file) and pinned fingerprints. */
+  verify?: { trust?: string[]; signer?: string[] };
   inventory?: { defaults?: SshSettings; catalog?: string; hosts?: Record<string, PipelineHost> };
   defaults?: RenderSettings & { vars?: Vars; start?: boolean; perHost?: number; parallel?: number };
   tenants?: Record<string, { vars?: Vars; deployments: Deployment[] }>;

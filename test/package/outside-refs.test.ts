@@ -11,6 +11,7 @@ import { renderToDir } from '../../src/actions/render-to-dir.js';
 import { verifyPath } from '../../src/actions/verify.js';
 import { openDescriptor } from '../../src/package/open-descriptor.js';
 import { packPackage } from '../../src/package/pack.js';
+import { preparePipeline } from '../../src/pipeline/run.js';
 import { renderOptions } from '../../src/render/options.js';
 import { buildTar, tempDir } from '../helpers/archives.js';
 import { runCli } from '../helpers/cli.js';
@@ -115,6 +116,20 @@ describe('an href that climbs out of a directory package', () => {
     const opened = await openDescriptor(tmp.file('x.ova'));
     expect(opened.envelope!.references[0]!.href).toBe('web-disk1.vmdk');
     await opened.reader.close();
+  });
+});
+
+describe('a pipeline package with an href that climbs out', () => {
+  it('fails the gate with a located error, and passes with packages.NAME.allowOutsideRefs', async () => {
+    const pkg = climbingPackage();
+    const gate = async (extra: string) => {
+      writeFileSync(tmp.file('gate.yaml'), `version: 1\npackages:\n  app: { path: ${pkg}${extra} }\nstages: [verify, render]\n`);
+      return (await preparePipeline({ file: tmp.file('gate.yaml'), env: {} })).diagnostics.filter((d) => d.severity === 'error');
+    };
+    const refused = await gate('');
+    expect(refused.map((d) => [d.ruleId, d.messageId])).toEqual([['reference-outside', 'outsideFolder']]);
+    expect(refused[0]!.line).toBeGreaterThan(0);
+    expect(await gate(', allowOutsideRefs: true')).toEqual([]);
   });
 });
 

@@ -9,6 +9,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Diagnostic } from '../../src/diagnostics/diagnostic.js';
+import { preparePipeline } from '../../src/pipeline/run.js';
 import { tempDir } from '../helpers/archives.js';
 import { runCli } from '../helpers/cli.js';
 import { WEB_DISK, WEB_OVF } from '../helpers/packages.js';
@@ -175,6 +177,34 @@ describe.skipIf(!OPENSSL)('verify --trust and --signer', () => {
     expect(empty.code).toBe(2);
     expect(empty.err).toMatch(/no PEM certificate/);
     expect(missing.err + empty.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe.skipIf(!OPENSSL)('a pipeline verify stage with verify: { trust, signer }', () => {
+  async function gate(packagePath: string, verify: string): Promise<Diagnostic[]> {
+    writeFileSync(f('gate.yaml'), `version: 1\npackages:\n  app: { path: ${packagePath} }\nstages: [verify, render]\n${verify}`);
+    return (await preparePipeline({ file: f('gate.yaml'), env: {} })).diagnostics;
+  }
+
+  it('passes a CA-signed package, fails another signer, and fails an unsigned one', async () => {
+    const good = await signedOva('gate-good', 'leaf');
+    const other = await signedOva('gate-other', 'self');
+    expect((await gate(good, 'verify:\n  trust: [ca.pem]\n')).filter((d) => d.severity === 'error')).toEqual([]);
+    expect((await gate(other, 'verify:\n  trust: [ca.pem]\n')).map((d) => d.ruleId)).toContain('certificate-trust');
+    expect((await gate(other, `verify:\n  signer: ["SHA256:${fingerprint('leaf.pem')}"]\n`)).map((d) => d.ruleId)).toContain('certificate-trust');
+    expect((await gate(good, `verify:\n  signer: ["SHA256:${fingerprint('leaf.pem')}"]\n`)).filter((d) => d.severity === 'error')).toEqual([]);
+    expect((await gate(f('unsigned.ova'), 'verify:\n  trust: [ca.pem]\n')).map((d) => d.ruleId)).toContain('certificate-trust');
+    // Without verify: the signature is valid and nothing is asked of the signer.
+    expect((await gate(other, '')).filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('locates a trust file that is missing, or a fingerprint that is not one, at its YAML node', async () => {
+    const good = f('gate-good.ova');
+    const d = await gate(good, 'verify:\n  trust:\n    - ca.pem\n    - missing.pem\n  signer: [nonsense]\n');
+    expect(d.filter((x) => x.severity === 'error').map((x) => [x.ruleId, x.line, x.locator])).toEqual([
+      ['pipeline-file', 8, 'verify.trust.1'],
+      ['pipeline-file', 9, 'verify.signer.0'],
+    ]);
   });
 });
 
