@@ -190,7 +190,7 @@ async function planPack(reader: PackageReader, input: string, fixSizes: boolean,
       parsed.diagnostics.map((d) => ({ code: 'descriptor', message: `${d.file ?? source}:${d.line}:${d.column}: ${d.message}` })),
     );
   const envelope = parsed.envelope;
-  const outside = new Map((await reader.admitReferences?.(envelope.references, { allowOutside })) ?.map((o) => [o.index, o]));
+  const outside = new Map((await reader.admitReferences?.(envelope.references, { allowOutside }))?.map((o) => [o.index, o]));
   // DSP0243 §5.1: the descriptor is `.ovf`; one opened by content under another name gets that extension in the OVA.
   const found = source.slice(dirOf(source).length);
   const descriptor = /\.ovf$/i.test(found) ? found : `${found.replace(/\.[^.]*$/, '')}.ovf`;
@@ -350,10 +350,9 @@ function rewriteSizes(bytes: Buffer, envelope: Envelope, edits: Plan['sizeEdits'
   );
   const element = (ref: FileRef) => files.get(`${ref.loc.line}:${ref.loc.column}`);
   let text = decoded.text;
-  const splices = [
-    ...edits.map((e) => sizeSplice(text, element(e.ref), envelope.ns, e.change.size, file)),
-    ...hrefEdits.map((e) => hrefSplice(text, element(e.ref), envelope.ns, e.href, file)),
-  ].sort((a, b) => b.at - a.at);
+  const splices = [...edits.map((e) => sizeSplice(text, element(e.ref), envelope.ns, e.change.size, file)), ...hrefEdits.map((e) => hrefSplice(text, element(e.ref), envelope.ns, e.href, file))].sort(
+    (a, b) => b.at - a.at,
+  );
   for (const s of splices) text = text.slice(0, s.at) + s.insert + text.slice(s.at + s.remove);
   const out = encodeText(text, encoding);
   const reparsed = parseDescriptor(out, file).envelope;

@@ -108,7 +108,9 @@ export async function verifyPackage(reader: PackageReader, refs: readonly FileRe
   const files = buildFiles(ctx, hashed, expectedSize);
   for (const e of expanded)
     for (const m of e.members) if (!names.has(m)) ctx.problems.push(diagnostic('reference-file-present', 'error', `"${m}" is in References (${e.ref.href}) but not in the package`, {}, m));
-  const coverage = ctx.manifestName ? checkManifestCoverage(ctx.allEntries, ctx.manifestName, descriptor ? [descriptor, ...referenced] : referenced, names, ctx.allowOutside) : { unlisted: [], unknown: [] };
+  const coverage = ctx.manifestName
+    ? checkManifestCoverage(ctx.allEntries, ctx.manifestName, descriptor ? [descriptor, ...referenced] : referenced, names, ctx.allowOutside)
+    : { unlisted: [], unknown: [] };
   reportCoverage(ctx, coverage.unlisted, coverage.unknown);
   const order = checkOrder(ctx, descriptor, referenced);
   const signature = await checkSignature(ctx, maxSmall, options.now, options.trust);
@@ -295,7 +297,15 @@ function statusOf(ctx: Context, file: VerifiedFile, h: Hashed, entry: ManifestEn
   }
   for (const { manifest, entry: other } of ctx.otherEntries.get(file.name) ?? [])
     if (h.digests[other.algorithm] !== other.digest) {
-      ctx.problems.push(diagnostic('manifest-digest', 'error', `${other.algorithm} of "${file.name}" is ${h.digests[other.algorithm]}, ${manifest} says ${other.digest}`, { file: manifest, line: other.line }, file.name));
+      ctx.problems.push(
+        diagnostic(
+          'manifest-digest',
+          'error',
+          `${other.algorithm} of "${file.name}" is ${h.digests[other.algorithm]}, ${manifest} says ${other.digest}`,
+          { file: manifest, line: other.line },
+          file.name,
+        ),
+      );
       status = 'mismatch';
     }
   if (entry && h.digests[entry.algorithm] !== entry.digest) {

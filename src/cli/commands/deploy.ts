@@ -31,7 +31,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     .option('--parallel <n>', 'hosts worked on at once (global limit)', '8')
     .option('--per-host <n>', 'VMs worked on at once on one host', '1')
     .option('--dry-run', 'gather facts and print the plan; change nothing')
-    .option('--allow-outside-refs', 'read References files outside the package\'s folder (hrefs with .., absolute paths, links that lead out); refused without it')
+    .option('--allow-outside-refs', "read References files outside the package's folder (hrefs with .., absolute paths, links that lead out); refused without it")
     .option('--disk-mode <mode>', 'convert (each image converted once to qcow2, overlays on it) | backing (overlays directly on the verified upload, no conversion)', 'convert')
     .action(async (pkg: string, f: DeployFlags) => {
       const { runDeploy } = await import('../deploy-run.js');

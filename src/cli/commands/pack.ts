@@ -28,7 +28,10 @@ export function registerPack(program: Command, io: CliIo, setExit: (code: number
     .option('--cert <cert.pem>', 'X.509 certificate (PEM) of the signing key, written into the .cert')
     .option('--fix-sizes', 'write the real size over a wrong ovf:size instead of refusing')
     .option('--force', 'replace OUT if it exists')
-    .option('--allow-outside-refs', "pack References files outside the package's folder (hrefs with .., absolute paths, links that lead out) under their own names, rewriting the hrefs; refused without it")
+    .option(
+      '--allow-outside-refs',
+      "pack References files outside the package's folder (hrefs with .., absolute paths, links that lead out) under their own names, rewriting the hrefs; refused without it",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (pkg: string, opts: PackFlags) => {
       if (Boolean(opts.sign) !== Boolean(opts.cert)) throw new OvfpipeError('OVFPIPE_USAGE', '--sign and --cert go together');

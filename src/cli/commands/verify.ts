@@ -16,8 +16,13 @@ export function registerVerify(program: Command, io: CliIo, setExit: (code: numb
     .description('check every digest in the manifest, every size in References, member order and the signature, in one streaming pass')
     .argument('<pkg>', 'package: directory, .ovf, .ova (optionally gzip-compressed) or zip')
     .option('--json', 'print the report as JSON')
-    .option('--trust <cert.pem>', 'trust a signer that chains to this certificate (a CA, or the signing certificate itself); repeatable. With --trust or --signer, an untrusted signer or an unsigned package fails', collect, [])
-    .option('--signer <SHA256:fingerprint>', "accept only a signing certificate with this SHA-256 fingerprint (hex, as openssl x509 -fingerprint -sha256 prints it); repeatable", collect, [])
+    .option(
+      '--trust <cert.pem>',
+      'trust a signer that chains to this certificate (a CA, or the signing certificate itself); repeatable. With --trust or --signer, an untrusted signer or an unsigned package fails',
+      collect,
+      [],
+    )
+    .option('--signer <SHA256:fingerprint>', 'accept only a signing certificate with this SHA-256 fingerprint (hex, as openssl x509 -fingerprint -sha256 prints it); repeatable', collect, [])
     .option('--allow-outside-refs', "read References files outside the package's folder (hrefs with .., absolute paths, links that lead out); without it each is an error")
     .action(async (pkg: string, opts: VerifyFlags) => {
       const { verifyPath } = await import('../../actions/verify.js');
@@ -36,7 +41,9 @@ function renderText(pkg: string, r: VerifyReport): string {
   const s = r.signature;
   if (s) {
     const trust = s.trust ? `, ${s.trust.status === 'trusted' ? 'signer trusted' : s.trust.message}` : '';
-    lines.push(`  signature ${s.valid ? 'valid' : 'INVALID'}${trust}${s.subject ? `, signer ${s.subject}` : ''}${s.fingerprint256 ? ` (SHA256:${s.fingerprint256})` : ''}${s.notAfter ? `, valid until ${s.notAfter}` : ''}`);
+    lines.push(
+      `  signature ${s.valid ? 'valid' : 'INVALID'}${trust}${s.subject ? `, signer ${s.subject}` : ''}${s.fingerprint256 ? ` (SHA256:${s.fingerprint256})` : ''}${s.notAfter ? `, valid until ${s.notAfter}` : ''}`,
+    );
   }
   for (const p of r.problems) lines.push(`  ${p.severity}: ${p.line ? `${p.file ?? ''}:${p.line}:${p.column}: ` : ''}${p.message} [${p.ruleId}]${p.locator ? ` ${p.locator}` : ''}`);
   lines.push(r.ok ? 'OK' : 'FAILED');

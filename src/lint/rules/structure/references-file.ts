@@ -20,7 +20,8 @@ export default defineRule<DescriptorTarget>({
       duplicateId: "File id '{{id}}' is used more than once",
       missingHref: "File '{{id}}' has no ovf:href",
       unsafeHref: "File '{{id}}' href '{{href}}' is absolute or escapes the package",
-      notPortable: "File '{{id}}' href '{{href}}' leaves the package's folder: not portable, it cannot be packed into an OVA as it is (verify, render, deploy and pack read it only with --allow-outside-refs)",
+      notPortable:
+        "File '{{id}}' href '{{href}}' leaves the package's folder: not portable, it cannot be packed into an OVA as it is (verify, render, deploy and pack read it only with --allow-outside-refs)",
       remoteHref: "File '{{id}}' href '{{href}}' is a URL; ovfpipe only reads files inside the package",
       badSize: "File '{{id}}' ovf:size '{{size}}' is not an unsigned integer",
       badCompression: "File '{{id}}' ovf:compression '{{compression}}' is not 'gzip' or 'identity'",
@@ -43,8 +44,7 @@ export default defineRule<DescriptorTarget>({
       else if (isUnsafeHref(f.href)) {
         if (!inArchive && climbsOut(f.href)) ctx.report({ messageId: 'notPortable', data: { id: f.id, href: f.href }, severity: 'warning', ...at });
         else ctx.report({ messageId: 'unsafeHref', data: { id: f.id, href: f.href }, ...at });
-      }
-      else if (hrefs.has(f.href)) ctx.report({ messageId: 'duplicateHref', data: { href: f.href }, ...at });
+      } else if (hrefs.has(f.href)) ctx.report({ messageId: 'duplicateHref', data: { href: f.href }, ...at });
       hrefs.add(f.href);
       if (f.sizeText !== undefined && f.size === undefined) ctx.report({ messageId: 'badSize', data: { id: f.id, size: f.sizeText }, ...at });
       if (f.compression !== undefined && f.compression !== 'gzip' && f.compression !== 'identity') ctx.report({ messageId: 'badCompression', data: { id: f.id, compression: f.compression }, ...at });
