@@ -143,6 +143,11 @@ describe('a symbolic link that leads out counts as outside', () => {
     expect(r.problems.find((p) => p.ruleId === 'reference-outside')?.data).toMatchObject({ reason: 'symlink' });
     expect(r.ok).toBe(false);
     expect((await verifyPath(tmp.file('pkg'), { allowOutsideRefs: true })).ok).toBe(true);
+    // lint: not portable (a warning, as for ..), whether the package is the folder or the bare .ovf.
+    for (const path of [tmp.file('pkg'), tmp.file('pkg/web-appliance.ovf')]) {
+      const [l] = await lintFiles([path]);
+      expect(l!.diagnostics.find((d) => d.ruleId === 'reference-file-present')).toMatchObject({ severity: 'warning', messageId: 'linkedOutside' });
+    }
   });
 
   it('a linked folder on the way out counts too', async () => {
@@ -162,6 +167,10 @@ describe('a symbolic link that leads out counts as outside', () => {
     writeFileSync(tmp.file('pkg/web-appliance.ovf'), WEB_OVF);
     const r = await verifyPath(tmp.file('pkg/web-appliance.ovf'));
     expect(r.ok, JSON.stringify(r.problems)).toBe(true);
+    for (const path of [tmp.file('pkg'), tmp.file('pkg/web-appliance.ovf')]) {
+      const [l] = await lintFiles([path]);
+      expect(l!.diagnostics.filter((d) => d.ruleId === 'reference-file-present')).toEqual([]);
+    }
   });
 });
 
