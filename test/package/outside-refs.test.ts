@@ -87,6 +87,15 @@ describe('an href that climbs out of a directory package', () => {
     expect((await verifyPath(pkg, { allowOutsideRefs: true })).ok).toBe(true);
   });
 
+  it('inspect mentions it as a warning and exits 0 (it reads no References file)', async () => {
+    const pkg = climbingPackage();
+    const r = await runCli(['inspect', '--json', pkg]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out) as { members: Array<{ name: string }>; problems: Array<{ ruleId: string; severity: string }> };
+    expect(report.problems).toMatchObject([{ ruleId: 'reference-outside', severity: 'warning' }]);
+    expect(report.members.map((m) => m.name)).toEqual(['web-appliance.ovf']);
+  });
+
   it('lint warns that the package is not portable', async () => {
     const pkg = climbingPackage();
     const [r] = await lintFiles([pkg]);
