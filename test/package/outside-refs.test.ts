@@ -4,7 +4,8 @@
  * render, deploy and pack read none of them without --allow-outside-refs;
  * lint calls them not portable in a folder and an error in an archive.
  */
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { lintFiles } from '../../src/actions/lint-files.js';
 import { renderToDir } from '../../src/actions/render-to-dir.js';
@@ -39,18 +40,25 @@ function climbingPackage(href = '../disks/web-disk1.vmdk'): string {
 
 describe('an href that climbs out of a directory package', () => {
   it('verify fails on File ../../../../etc/passwd, located at the File, and reads nothing outside', async () => {
-    mkdirSync(tmp.file('a/b/c/pkg'), { recursive: true });
-    writeFileSync(tmp.file('a/b/c/pkg/web-appliance.ovf'), ovfWithHref('../../../../etc/passwd'));
-    const report = await verifyPath(tmp.file('a/b/c/pkg'));
+    // Deep enough that the href really is /etc/passwd (four levels below /).
+    const depth = tmp.dir.split('/').filter(Boolean).length;
+    const dir = tmp.file([...Array.from({ length: Math.max(0, 3 - depth) }, (_, i) => `d${i}`), 'pkg'].join('/'));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'web-appliance.ovf'), ovfWithHref('../../../../etc/passwd'));
+    if (depth <= 3) expect(resolve(dir, '../../../../etc/passwd')).toBe('/etc/passwd');
+    const report = await verifyPath(dir);
     expect(report.ok).toBe(false);
     const d = report.problems.find((p) => p.ruleId === 'reference-outside');
     expect(d).toMatchObject({ severity: 'error', messageId: 'outsideFolder', file: 'web-appliance.ovf', locator: 'References/File[file1]' });
     expect(d!.line).toBeGreaterThan(0);
     expect(report.files.map((f) => f.name)).not.toContain('../../../../etc/passwd');
-    const cli = await runCli(['verify', tmp.file('a/b/c/pkg')]);
+    const cli = await runCli(['verify', dir]);
     expect(cli.code).toBe(1);
     expect(cli.out).toMatch(/web-appliance\.ovf:\d+:\d+: File 'file1' href '\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd' points to .*--allow-outside-refs/);
     expect(cli.out).toMatch(/FAILED/);
+    // Only the flag makes it read the file (and then its size is checked like any member's).
+    const allowed = await verifyPath(dir, { allowOutsideRefs: true });
+    if (depth <= 3) expect(allowed.files.find((f) => f.name === '../../../../etc/passwd')?.size).toBe(statSync('/etc/passwd').size);
   });
 
   it('verify exits 1 without --allow-outside-refs and 0 with it, checking the outside file', async () => {
