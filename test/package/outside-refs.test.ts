@@ -16,7 +16,7 @@ import { preparePipeline } from '../../src/pipeline/run.js';
 import { renderOptions } from '../../src/render/options.js';
 import { buildTar, tempDir } from '../helpers/archives.js';
 import { runCli } from '../helpers/cli.js';
-import { manifestFor, WEB_DISK, WEB_OVF } from '../helpers/packages.js';
+import { manifestFor, WEB_DISK, WEB_OVF, WEB_VARS } from '../helpers/packages.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -114,12 +114,12 @@ describe('an href that climbs out of a directory package', () => {
 
   it('render refuses without the flag and renders with it', async () => {
     const pkg = climbingPackage();
-    const req = { pkg, tenant: 'i12b', out: tmp.file('out'), options: renderOptions() };
+    const req = { pkg, tenant: 'i12b', out: tmp.file('out'), varsFile: WEB_VARS, options: renderOptions() };
     const refused = await renderToDir(req);
     expect(refused.written).toEqual([]);
     expect(refused.diagnostics[0]).toMatchObject({ ruleId: 'reference-outside', severity: 'error' });
     const rendered = await renderToDir({ ...req, allowOutsideRefs: true });
-    expect(rendered.written.length).toBeGreaterThan(0);
+    expect(rendered.written.length, JSON.stringify(rendered.diagnostics)).toBeGreaterThan(0);
     expect(rendered.result!.disks.some((d) => d.sha256 !== undefined)).toBe(true);
   });
 
