@@ -62,8 +62,10 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
     if (opts.unsupported?.has(d.domain)) continue;
     // Disks get a qcow2 base (converted if need be); a CD-ROM image from the package is stored as it is.
     if (!d.sha256 || !d.storedPath || (d.device === 'disk' && !d.basePath)) continue;
-    if (images.has(d.sha256)) continue;
     const basePath = d.basePath ?? d.storedPath;
+    // One step per image and base: a host may hold one image both converted and as uploaded (--disk-mode per deployment).
+    const key = `${d.sha256}\u0000${basePath}`;
+    if (images.has(key)) continue;
     const storedName = d.storedPath.split('/').pop()!;
     const baseName = basePath.split('/').pop()!;
     const haveBase = facts.images.has(baseName);
@@ -80,16 +82,27 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
     };
     const target = (step.convert ? basePath : d.storedPath).split('/').pop()!;
     if (step.upload && facts.images.has(`${target}${PARTIAL_MARKER}${d.sha256}`)) step.partial = true;
-    images.set(d.sha256, step);
-    if (step.upload) plan.bytesToSend += step.bytes ?? 0;
+    images.set(key, step);
   }
-  plan.images = [...images.values()];
+  plan.images = sendOnce([...images.values()]);
+  for (const step of plan.images) if (step.upload) plan.bytesToSend += step.bytes ?? 0;
   const unknownDigest = desired.disks.filter((d) => d.href && !d.sha256);
   for (const d of unknownDigest) plan.problems.push(`${d.domain}: the digest of ${d.href} is unknown (rendered with --descriptor-only?)`);
   for (const vm of desired.vms) plan.vms.push(vmPlan(vm, desired.disks, facts, opts));
   if (facts.freeBytes !== undefined && plan.bytesToSend * 2 > facts.freeBytes)
     plan.problems.push(`not enough space in ${facts.storageRoot}: ${facts.freeBytes} bytes free, ${plan.bytesToSend * 2} needed (images and their conversion)`);
   return plan;
+}
+
+/**
+ * An image wanted both as uploaded (a backing-mode base) and converted is
+ * sent once: the upload that keeps it comes first, and the conversion then
+ * reads the stored file (executor: images are placed in plan order).
+ */
+function sendOnce(steps: ImageStep[]): ImageStep[] {
+  const kept = new Set(steps.filter((s) => s.basePath === s.storedPath).map((s) => s.sha256));
+  const out = steps.map(({ partial, ...s }) => (s.convert && s.upload && kept.has(s.sha256) ? { ...s, upload: false } : { ...s, ...(partial ? { partial } : {}) }));
+  return [...out.filter((s) => s.basePath === s.storedPath), ...out.filter((s) => s.basePath !== s.storedPath)];
 }
 
 function filterAction(f: ScopedFilter, facts: HostFacts, force = false): { action: FilterAction; reason?: string } {

@@ -47,6 +47,34 @@ describe('pipeline file', () => {
     expect(inst[0]!.vars.tenants.get('t1')!.vars.get('ip')!.value).toBe('10.0.0.5');
   });
 
+  it('takes diskMode in defaults and per deployment (the deployment wins), and refuses any other value at its line', () => {
+    const text = `version: 1
+packages:
+  web: { path: ../../examples/secure-web }
+inventory:
+  hosts:
+    a: { address: x }
+defaults: { diskMode: backing }
+tenants:
+  t1:
+    deployments:
+      - package: web
+        names: [a]
+        diskMode: convert
+      - package: web
+        names: [b]
+`;
+    const r = parsePipeline(text, 'p.yaml', {});
+    expect(r.diagnostics).toEqual([]);
+    expect(expandInstances(r.pipeline!).map((i) => [i.instance, i.diskMode])).toEqual([
+      ['a', 'convert'],
+      ['b', 'backing'],
+    ]);
+    const bad = parsePipeline(text.replace('diskMode: convert', 'diskMode: thin'), 'p.yaml', {});
+    expect(bad.pipeline).toBeUndefined();
+    expect(bad.diagnostics).toMatchObject([{ ruleId: 'pipeline-file', line: 13, message: expect.stringMatching(/diskMode: must be one of 'convert', 'backing'/) }]);
+  });
+
   it('refuses two deployments that would give domains the same name', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');
