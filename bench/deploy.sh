@@ -266,7 +266,7 @@ run_baseline() { # run_baseline MODE NAME I
   rm -rf "$dir" ${x:+"$x"}
 }
 
-echo "== timing, ${RUNS} rounds; each round: ovfpipe (convert), ovfpipe (backing)${ONLY:-, scp, scp -O gcm, manual} (page cache warm, sync before each)"
+echo "== timing, ${RUNS} rounds; each round: ovfpipe (convert), ovfpipe (backing)$(if [ -z "$ONLY" ]; then echo ", scp, scp -O gcm, manual"; fi) (page cache warm, sync before each)"
 cat bench.ova web-disk1.vmdk > /dev/null
 BYTES_UPLOADED=0
 for i in $(seq "$RUNS"); do
