@@ -58,6 +58,8 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
   const plan: HostPlan = { filters: [], images: [], vms: [], bytesToSend: 0, problems: [] };
   for (const filter of desired.filters) plan.filters.push({ filter, ...filterAction(filter, facts, opts.force) });
   const images = new Map<string, ImageStep>();
+  // Keys whose base some disk needs this run: a CD-ROM, or a disk whose overlay is still to be made.
+  const needed = new Set<string>();
   for (const d of desired.disks) {
     if (opts.unsupported?.has(d.domain)) continue;
     // Disks get a qcow2 base (converted if need be); a CD-ROM image from the package is stored as it is.
@@ -65,6 +67,7 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
     const basePath = d.basePath ?? d.storedPath;
     // One step per image and base: a host may hold one image both converted and as uploaded (--disk-mode per deployment).
     const key = `${d.sha256}\u0000${basePath}`;
+    if (d.device !== 'disk' || !facts.existing.has(d.overlayPath)) needed.add(key);
     if (images.has(key)) continue;
     const storedName = d.storedPath.split('/').pop()!;
     const baseName = basePath.split('/').pop()!;
@@ -84,6 +87,11 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
     if (step.upload && facts.images.has(`${target}${PARTIAL_MARKER}${d.sha256}`)) step.partial = true;
     images.set(key, step);
   }
+  // Overlays that exist keep the base they were made on. A backing-mode image that no overlay of this run needs
+  // is not sent when the store holds its conversion (the VMs were made in convert mode: a pipeline whose diskMode
+  // changed). The other way round the conversion still runs (no upload): the raw file may be what an earlier
+  // version left under overlays that name the missing qcow2.
+  for (const [key, step] of images) if (!needed.has(key) && !step.convert && step.upload && facts.images.has(`${step.sha256}.qcow2`)) images.set(key, { ...step, upload: false, partial: undefined });
   plan.images = sendOnce([...images.values()]);
   for (const step of plan.images) if (step.upload) plan.bytesToSend += step.bytes ?? 0;
   const unknownDigest = desired.disks.filter((d) => d.href && !d.sha256);

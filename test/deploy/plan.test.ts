@@ -273,3 +273,23 @@ describe('planHost with --disk-mode backing', () => {
     expect(planHost(backing(rec()), facts, {}).images.map((i) => [i.upload, i.convert])).toEqual([[false, false]]);
   });
 });
+
+describe('planHost when the disk mode changed after a deploy', () => {
+  it('sends and converts nothing for VMs whose overlays exist on the other form of the image', () => {
+    // Deployed in convert mode (the store holds <sha256>.qcow2, the overlays exist), now planned in backing mode.
+    const plan = planHost({ ...rec(), disks: withDiskMode(rec().disks, 'backing') }, deployed(), {});
+    expect(actions(plan).vms).toEqual([
+      ['rec-web', 'unchanged'],
+      ['rec-db', 'unchanged'],
+    ]);
+    expect(plan.images.map((i) => [i.basePath, i.upload, i.convert])).toEqual([[VMDK, false, false]]);
+    expect(plan.bytesToSend).toBe(0);
+  });
+
+  it('still sends the image when an overlay is to be made on it', () => {
+    const facts = deployed();
+    facts.existing.delete(`${ROOT}/vms/rec-db/db-disk.qcow2`);
+    const plan = planHost({ ...rec(), disks: withDiskMode(rec().disks, 'backing') }, facts, {});
+    expect(plan.images.map((i) => [i.basePath, i.upload, i.convert])).toEqual([[VMDK, true, false]]);
+  });
+});
