@@ -74,7 +74,14 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     for (const d of ctx.packages.values()) await d.reader.close();
   };
   try {
-    for (const stage of selectedStages(p)) await stage.run(ctx);
+    for (const stage of selectedStages(p)) {
+      // A signal during the local stages (verifying a large package takes a while): no later stage starts, no host is touched.
+      if (opts.signal?.aborted) {
+        opts.log?.(`interrupted (${abortName(opts.signal)}) before the ${stage.name} stage: nothing deployed`);
+        break;
+      }
+      await stage.run(ctx);
+    }
   } catch (e) {
     await close();
     throw e;

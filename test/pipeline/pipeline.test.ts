@@ -120,6 +120,19 @@ describe('pipeline stages', () => {
   });
 });
 
+describe('a signal during the local stages', () => {
+  it('starts no later stage and touches no host: the report is empty and says what stopped it', async () => {
+    const { runPipeline } = await import('../../src/pipeline/run.js');
+    const controller = new AbortController();
+    controller.abort('SIGINT');
+    const lines: string[] = [];
+    // The example's hosts (kvm-a/kvm-b.example.net) do not exist: reaching the deploy stage would fail on them.
+    const r = await runPipeline({ file: 'examples/provision/pipeline.yaml', env: {}, dryRun: false, signal: controller.signal, log: (l) => lines.push(l) });
+    expect(r.report).toMatchObject({ vms: [], hosts: [], bytesUploaded: 0, interrupted: 'SIGINT' });
+    expect(lines).toEqual(['interrupted (SIGINT) before the lint stage: nothing deployed']);
+  });
+});
+
 describe('placement', () => {
   const hosts = [
     { name: 'h1', group: 'g1', memoryMiB: 1024, vcpus: 4 },
