@@ -139,6 +139,8 @@ export interface HostUnit {
   result: RenderResult;
   vms: RenderedVm[];
   reader: PackageReader;
+  /** This unit's disk mode (a pipeline deployment's `diskMode`); default: the job's. */
+  diskMode?: DiskMode;
 }
 
 export interface HostJob {
@@ -204,9 +206,11 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     return u ? { ...r, host: { ...r.host, remoteSessions: u.sessions, remoteSteps: u.steps } } : r;
   };
   try {
-    const disks = withDiskMode(
-      units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain))),
-      req.diskMode,
+    const disks = units.flatMap((u) =>
+      withDiskMode(
+        u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain)),
+        u.diskMode ?? req.diskMode,
+      ),
     );
     const readers = new Map<string, PackageReader>();
     for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);

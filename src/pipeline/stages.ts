@@ -270,7 +270,7 @@ export const PIPELINE_STAGES: readonly Stage[] = [
           if (!d) continue;
           const list = ctx.units.get(host) ?? [];
           let unit = list.find((u) => u.result === result);
-          if (!unit) list.push((unit = { result, vms: [], reader: ctx.packages.get(r.pkg)!.reader }));
+          if (!unit) list.push((unit = { result, vms: [], reader: ctx.packages.get(r.pkg)!.reader, ...(r.hints.diskMode ? { diskMode: r.hints.diskMode } : {}) }));
           unit.vms.push(d);
           ctx.units.set(host, list);
         }
