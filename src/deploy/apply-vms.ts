@@ -27,7 +27,8 @@ import { runSteps, stepFailureMessage, StepRunner, type StepDuration } from './s
 import { roundTripLabel, type StepTiming } from './step-timing.js';
 import { defineStep, ISO_KEPT, overlaySteps, startSteps, vmSetupSteps, type IsoPayload, type RemoteStep } from './steps.js';
 
-const INTERRUPTED = 'interrupted (signal): not applied';
+/** A VM (or image) not applied because the run was interrupted. */
+export const INTERRUPTED = 'interrupted (signal): not applied';
 /** Below the step runner's bound on one command line (96 KiB): a bigger batch is split. */
 const MAX_BATCH_CHARS = 80 * 1024;
 

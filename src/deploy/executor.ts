@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { applyVms } from './apply-vms.js';
+import { applyVms, INTERRUPTED } from './apply-vms.js';
 import type { HostPlan, ImageStep } from './plan.js';
 import { cleanupTemps } from './ssh/put.js';
 import { defineSessionStep, parseDefineSession } from './step-batch.js';
