@@ -55,9 +55,36 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       // Bad input (a package, a filter, a profile) is a problem found (1); usage and environment failures are 2.
       return stopped ?? (BAD_INPUT.has(e.code) ? EXIT.problems : EXIT.usage);
     }
-    io.stderr.write(`ovfpipe: internal error: ${(e as Error).stack ?? String(e)}\n`);
-    return EXIT.usage;
+    io.stderr.write(`${unexpectedErrorText(e, io.env['OVFPIPE_DEBUG'])}\n`);
+    return stopped ?? EXIT.usage;
   }
+}
+
+/** Node's file-system error codes, as the words a user reads. */
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a path component is not a directory',
+  EEXIST: 'already exists',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  EMFILE: 'too many open files',
+};
+
+/**
+ * One line for an error no command turned into a message: a file-system error names its path, anything
+ * else its message. Never a stack trace unless OVFPIPE_DEBUG is set (a user's mistake must not look like a crash).
+ */
+export function unexpectedErrorText(e: unknown, debug: string | undefined): string {
+  const err = e instanceof Error ? (e as NodeJS.ErrnoException) : undefined;
+  const words = err?.code !== undefined ? FS_ERRORS[err.code] : undefined;
+  const firstLine = (s: string) => s.split('\n', 1)[0]!;
+  const text = words && err?.path !== undefined ? `${err.path}: ${words} [${err.code}]` : `internal error: ${firstLine(err?.message ?? String(e))}`;
+  const hint = words ? '' : ' (set OVFPIPE_DEBUG=1 for details)';
+  const stack = debug && debug !== '0' && err?.stack ? `\n${err.stack}` : '';
+  return `ovfpipe: ${text}${hint}${stack}`;
 }
 
 function allCommands(c: Command): Command[] {

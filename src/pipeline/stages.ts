@@ -8,7 +8,9 @@
 import { lintFiles } from '../actions/lint-files.js';
 import { loadCatalogFile } from '../actions/catalog-file.js';
 import { verifyPath } from '../actions/verify.js';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { RunCheck } from '../deploy/report.js';
+import { check, onPackage, renderChecks } from './checks.js';
 import type { HostUnit } from '../deploy/deploy.js';
 import { groupsOffering } from '../netsec/catalog/match.js';
 import type { ProfileCatalog } from '../netsec/catalog/model.js';
@@ -51,6 +53,8 @@ export interface StageContext {
   placement?: Placement;
   /** Host name → the render units to deploy there (this shard's hosts only). */
   units: Map<string, HostUnit[]>;
+  /** Per stage, what it found for each package and VM (the run report's `checks`). */
+  checks: RunCheck[];
 }
 
 export interface Stage {
@@ -70,16 +74,21 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'lint',
     optional: true,
     async run(ctx) {
-      for (const path of ctx.paths.values()) for (const r of await lintFiles([path])) ctx.diagnostics.push(...r.diagnostics.filter((d) => d.severity === 'error'));
+      for (const [name, path] of ctx.paths) {
+        const found = await onPackage(path, async () => (await lintFiles([path])).flatMap((r) => r.diagnostics));
+        ctx.checks.push(check('lint', 'package', name, found, { file: path }));
+        ctx.diagnostics.push(...found.filter((d) => d.severity === 'error'));
+      }
     },
   },
   {
     name: 'verify',
     optional: true,
     async run(ctx) {
-      for (const path of ctx.paths.values()) {
-        const v = await verifyPath(path);
-        if (!v.ok) ctx.diagnostics.push(...v.problems.filter((d) => d.severity === 'error'));
+      for (const [name, path] of ctx.paths) {
+        const found = await onPackage(path, async () => (await verifyPath(path)).problems);
+        ctx.checks.push(check('verify', 'package', name, found, { file: path }));
+        ctx.diagnostics.push(...found.filter((d) => d.severity === 'error'));
       }
     },
   },
@@ -87,9 +96,16 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'open',
     async run(ctx) {
       for (const [name, path] of ctx.paths) {
-        const d = await loadDescriptor(path);
-        ctx.packages.set(name, { ...d, digests: await imageDigests(d.reader, d.descriptorName, d.envelope) });
-        ctx.log?.(`package ${name}: ${path}`);
+        const found = await onPackage(path, async () => {
+          const d = await loadDescriptor(path);
+          ctx.packages.set(name, { ...d, digests: await imageDigests(d.reader, d.descriptorName, d.envelope) });
+          ctx.log?.(`package ${name}: ${path}`);
+          return [];
+        });
+        // A package lint or verify already failed cannot be rendered: its errors are reported once, by that stage.
+        if (!hasErrors(found) || ctx.checks.some((c) => c.kind === 'package' && c.name === name && c.status === 'failed')) continue;
+        ctx.checks.push(check('open', 'package', name, found, { file: path }));
+        ctx.diagnostics.push(...found);
       }
     },
   },
@@ -123,12 +139,20 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     run(ctx) {
       for (const inst of expandInstances(ctx.pipeline)) {
         const pkg = ctx.packages.get(inst.packageName);
+        if (!pkg && ctx.paths.has(inst.packageName)) {
+          // Unreadable (its lint/verify/open check says why): its VMs are still cases of the run, not rendered.
+          const name = [inst.tenant, inst.instance ?? inst.packageName].join('/');
+          const why = diagnostic(PIPELINE_RULE_ID, 'error', `not rendered: package ${inst.packageName} cannot be read (see its lint, verify or open check)`, {}, `tenants.${inst.tenant}`);
+          ctx.checks.push(check('render', 'vm', name, [why], { tenant: inst.tenant, file: ctx.paths.get(inst.packageName) }));
+          continue;
+        }
         if (!pkg) {
           pipelineProblem(ctx, ['tenants', inst.tenant, 'deployments', inst.deployment, 'package'], `tenant ${inst.tenant}: unknown package '${inst.packageName}'`, `tenants.${inst.tenant}`);
           continue;
         }
         const result = renderInstance(ctx, inst, mergeSettings(forPackage(ctx.pipeline.defaults, pkg.envelope), inst.deploymentSettings));
         ctx.diagnostics.push(...result.diagnostics);
+        ctx.checks.push(...renderChecks(inst, ctx.paths.get(inst.packageName), pkg.envelope, result));
         ctx.renders.push({ result, pkg: inst.packageName, hints: inst });
       }
     },
