@@ -57,7 +57,9 @@ async function lintOne(path: string, options: LintFilesOptions): Promise<LintRes
   try {
     const loaded = await loadTarget(path, options);
     if ('diagnostics' in loaded) return { file: path, diagnostics: loaded.diagnostics };
-    return { file: path, diagnostics: runRules(loaded.target, options.config ?? {}) };
+    // The descriptor's own path, in every format: clickable for a directory or a bare .ovf, `pkg.ova!/x.ovf` in an archive.
+    const file = loaded.target.file;
+    return { file, ...(file !== path && file.startsWith(`${path}${ARCHIVE_MEMBER}`) ? { archive: path } : {}), diagnostics: runRules(loaded.target, options.config ?? {}) };
   } catch (e) {
     if (isOvfpipeError(e) && e.code === 'OVFPIPE_IO') throw e;
     return { file: path, diagnostics: [loadFailure(path, e)] };
@@ -94,9 +96,12 @@ export async function loadTarget(path: string, options: LintFilesOptions = {}): 
   }
 }
 
-/** How lint names a packaged descriptor: the path inside a directory, `archive#member` inside an OVA or zip. */
+/** Between an archive's path and a member's name (`pkg.ova!/x.ovf`), as Java's jar: URLs and many editors write it. */
+export const ARCHIVE_MEMBER = '!/';
+
+/** How lint names a packaged descriptor: the path inside a directory, `archive!/member` inside an OVA or zip. */
 function memberFile(path: string, name: string, inDirectory: boolean, pathIsDirectory: boolean): string {
-  return inDirectory ? joinPath(path, name, pathIsDirectory) : `${path}#${name}`;
+  return inDirectory ? joinPath(path, name, pathIsDirectory) : `${path}${ARCHIVE_MEMBER}${name}`;
 }
 
 async function descriptorTarget(file: string, root: XmlElement, facts: ((env: Envelope) => Promise<PackageFacts>) | undefined, catalog: ProfileCatalog | undefined): Promise<Loaded> {

@@ -147,7 +147,11 @@ describe('sarif', () => {
   });
 
   it('points a descriptor inside an archive at the archive, without a region', () => {
-    const inOva: LintResult = { file: 'out/app.ova', diagnostics: [diag({ file: 'out/app.ova#app.ovf', ruleId: 'property-key', severity: 'error', message: 'm', line: 4, column: 2 })] };
+    const inOva: LintResult = {
+      file: 'out/app.ova!/app.ovf',
+      archive: 'out/app.ova',
+      diagnostics: [diag({ file: 'out/app.ova!/app.ovf', ruleId: 'property-key', severity: 'error', message: 'm', line: 4, column: 2 })],
+    };
     expect(sarif([inOva]).runs[0]!.results[0]!['locations'][0].physicalLocation).toEqual({ artifactLocation: { uri: 'out/app.ova' } });
   });
 
@@ -166,26 +170,42 @@ describe('junit', () => {
     return r.root;
   };
 
-  it('parses back: a suite per file, a failing case per error or warning, a passing case for a clean file', () => {
+  it('parses back: a suite per file, a failing case per error, warnings and info in system-out of a passing case', () => {
     const root = parse(formatResults('junit', RESULTS));
     expect(root.local).toBe('testsuites');
-    expect([attr(root, 'tests'), attr(root, 'failures')]).toEqual(['4', '3']);
+    expect([attr(root, 'tests'), attr(root, 'failures')]).toEqual(['4', '2']);
     const suites = children(root, 'testsuite');
     expect(suites.map((s) => [attr(s, 'name'), attr(s, 'tests'), attr(s, 'failures')])).toEqual([
-      ['pkgs/web.ovf', '3', '3'],
+      ['pkgs/web.ovf', '3', '2'],
       ['pkgs/db.ovf', '1', '0'],
     ]);
     const cases = children(suites[0]!, 'testcase');
-    expect(cases.map((c) => attr(children(c, 'failure')[0]!, 'type'))).toEqual(['property-key', 'property-type', 'internal-error']);
+    expect(cases.slice(0, 2).map((c) => attr(children(c, 'failure')[0]!, 'type'))).toEqual(['property-key', 'internal-error']);
     expect(attr(cases[0]!, 'name')).toBe('property-key 12:5 VirtualSystem[web]/ProductSection/Property[key=a:b]');
+    const passing = cases[2]!;
+    expect(children(passing, 'failure')).toEqual([]);
+    const out = children(passing, 'system-out')[0]!.text;
+    expect(out).toContain('pkgs/web.ovf:30:7: warning:');
+    expect(out).toContain('[property-type]');
+    expect(out).toContain('pkgs/web.ovf:3:1: info: first is default [property-configuration]');
     const clean = children(suites[1]!, 'testcase');
     expect(clean).toHaveLength(1);
     expect(children(clean[0]!, 'failure')).toEqual([]);
+    expect(children(clean[0]!, 'system-out')).toEqual([]);
+  });
+
+  it('under --strict, warnings are failures too (the report fails exactly when the exit code does); info stays in system-out', () => {
+    const root = parse(formatResults('junit', RESULTS, { strict: true }));
+    expect([attr(root, 'tests'), attr(root, 'failures')]).toEqual(['5', '3']);
+    const cases = children(children(root, 'testsuite')[0]!, 'testcase');
+    expect(cases.slice(0, 3).map((c) => attr(children(c, 'failure')[0]!, 'type'))).toEqual(['property-key', 'property-type', 'internal-error']);
+    expect(children(cases[3]!, 'system-out')[0]!.text).toContain('info: first is default');
+    expect(children(cases[3]!, 'system-out')[0]!.text).not.toContain('warning');
   });
 
   it('escapes every value: markup in messages survives the round trip, characters XML cannot hold become U+FFFD', () => {
     const root = parse(formatResults('junit', RESULTS));
-    const failure = children(children(children(root, 'testsuite')[0]!, 'testcase')[1]!, 'failure')[0]!;
+    const failure = children(children(children(parse(formatResults('junit', RESULTS, { strict: true })), 'testsuite')[0]!, 'testcase')[1]!, 'failure')[0]!;
     const expected = TRICKY.replace('\u0001', '\uFFFD');
     expect(attr(failure, 'message')).toBe(expected);
     expect(failure.text).toContain(expected);

@@ -6,6 +6,8 @@
 import type { RuleMeta } from '../rule.js';
 
 export interface FormatOptions {
+  /** `--strict`: warnings fail too (JUnit writes them as failures; otherwise they go to system-out). */
+  strict?: boolean;
   /** ANSI colour (stylish only). The CLI passes `isTTY && !NO_COLOR`. */
   color?: boolean;
   /** Rule metadata, for SARIF `tool.driver.rules`. */

@@ -80,12 +80,12 @@ function ruleTable(results: readonly LintResult[], metas: readonly RuleMeta[], d
 
 /**
  * The file a result points at. A descriptor inside an OVA or zip is reported
- * as `archive#member`; code scanning can only show the archive itself, and a
+ * as `archive!/member`; code scanning can only show the archive itself, and a
  * line inside the member means nothing there, so the region is dropped.
  */
-function physicalFile(diagFile: string | undefined, resultFile: string): { file: string; inArchive: boolean } {
-  const f = diagFile ?? resultFile;
-  if (f.startsWith(`${resultFile}#`)) return { file: resultFile, inArchive: true };
+function physicalFile(diagFile: string | undefined, result: LintResult): { file: string; inArchive: boolean } {
+  const f = diagFile ?? result.file;
+  if (result.archive !== undefined && (f === result.archive || f.startsWith(`${result.archive}!/`))) return { file: result.archive, inArchive: true };
   return { file: f, inArchive: false };
 }
 
@@ -93,7 +93,7 @@ function sarifResults(results: readonly LintResult[], table: RuleTable, cwd: str
   const out: unknown[] = [];
   for (const r of results)
     for (const d of r.diagnostics) {
-      const { file, inArchive } = physicalFile(d.file, r.file);
+      const { file, inArchive } = physicalFile(d.file, r);
       const region = d.line > 0 && !inArchive ? { region: { startLine: d.line, ...(d.column > 0 ? { startColumn: d.column } : {}) } } : {};
       out.push({
         ruleId: d.ruleId,
