@@ -24,7 +24,7 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
   if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);
   const log = (line: string) => io.stderr.write(`${line}\n`);
   let prepared;
-  if (isPipeline) prepared = await pipelineTargets({ file: input, shard: parseShard(f.shard), log });
+  if (isPipeline) prepared = await pipelineTargets({ file: input, shard: parseShard(f.shard, io.env), log });
   else {
     let vars;
     if (f.vars) {

@@ -111,7 +111,7 @@ async function stoppedEvidence(file: string, o: { json?: boolean; html?: string;
 }
 
 export async function destroyCommand(file: string, o: { shard?: string; json?: boolean }, io: CliIo): Promise<number> {
-  const r = await destroyPipeline({ file, shard: parseShard(o.shard), log: (l) => io.stderr.write(`${l}\n`) });
+  const r = await destroyPipeline({ file, shard: parseShard(o.shard, io.env), log: (l) => io.stderr.write(`${l}\n`) });
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   if (o.json) io.stdout.write(`${JSON.stringify(r.hosts, null, 2)}\n`);

@@ -5,7 +5,10 @@ import { isOvfpipeError } from '../../src/diagnostics/errors.js';
 import type { LintResult } from '../../src/lint/engine.js';
 import { artifactUri, formatResults, escapeXml, FORMAT_NAMES, type FormatName } from '../../src/lint/formatters/index.js';
 import type { RuleMeta } from '../../src/lint/rule.js';
-import { VERSION } from '../../src/version.js';
+import { REPOSITORY_URL, VERSION, repositoryUrl } from '../../src/version.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { allRuleMetas } from '../../src/lint/registry.js';
+import { auditSarif } from '../../src/deploy/audit/format.js';
 import { attr, children, type XmlElement } from '../../src/xml/element.js';
 import { parseXml } from '../../src/xml/parse.js';
 
@@ -104,7 +107,9 @@ describe('sarif', () => {
     const { driver } = log.runs[0]!.tool;
     expect(driver['name']).toBe('ovfpipe');
     expect(driver['version']).toBe('1.2.3');
-    expect(driver['informationUri']).toMatch(/^https:\/\//);
+    // package.json names no repository: no informationUri rather than a link to a page that does not exist.
+    expect(driver['informationUri']).toBe(REPOSITORY_URL);
+    expect(sarif(RESULTS, { informationUri: 'https://example.org/ovfpipe' }).runs[0]!.tool.driver['informationUri']).toBe('https://example.org/ovfpipe');
   });
 
   it("defaults the driver version to the package's own", () => {
@@ -113,18 +118,48 @@ describe('sarif', () => {
   });
 
   it('describes every rule from the metadata, plus ids reported without metadata', () => {
-    const { rules } = sarif().runs[0]!.tool.driver;
+    const { rules } = sarif(RESULTS, { docsBaseUri: 'https://example.org/repo/blob/HEAD/docs/rules' }).runs[0]!.tool.driver;
     expect(rules.map((r) => r['id'])).toEqual(['property-key', 'property-type', 'property-configuration', 'policy-nic-filter', 'internal-error']);
     expect(rules[0]).toEqual({
       id: 'property-key',
       shortDescription: { text: 'Keys are unique' },
       defaultConfiguration: { level: 'error' },
-      helpUri: 'https://unpkg.com/ovfpipe@1.2.3/docs/rules/property-key.md',
+      helpUri: 'https://example.org/repo/blob/HEAD/docs/rules/property-key.md',
       properties: { tags: ['properties'] },
     });
     expect(rules[2]!['defaultConfiguration']).toEqual({ level: 'warning' });
     expect(rules[3]!['defaultConfiguration']).toEqual({ level: 'none', enabled: false });
     for (const r of rules.slice(0, 4)) expect(r['helpUri']).toMatch(new RegExp(`docs/rules/${r['id']}\\.md$`));
+  });
+
+  it('links rule help only to pages that exist: docs/rules/<id>.md of the repository package.json names, or no helpUri at all', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { repository?: string | { url?: string } };
+    const metas = allRuleMetas();
+    const rules = (JSON.parse(formatResults('sarif', [], { rules: metas })) as Sarif).runs[0]!.tool.driver.rules;
+    expect(rules).toHaveLength(metas.length);
+    const base = repositoryUrl(pkg.repository);
+    for (const r of rules) {
+      // Every registered rule has its page, whichever host serves it.
+      expect(existsSync(`docs/rules/${r['id']}.md`), `docs/rules/${r['id']}.md`).toBe(true);
+      if (base === undefined) expect(r).not.toHaveProperty('helpUri');
+      else expect(r['helpUri']).toBe(`${base}/blob/HEAD/docs/rules/${r['id']}.md`);
+    }
+    // The audit's SARIF follows the same rule: its links, when any, go to docs/audit.md anchors that exist.
+    const audit = JSON.parse(auditSarif({ hosts: [] } as never, 'p.yaml')) as Sarif;
+    const anchors = new Set([...readFileSync('docs/audit.md', 'utf8').matchAll(/<a id="([a-z-]+)"><\/a>/g)].map((m) => m[1]));
+    for (const r of audit.runs[0]!.tool.driver.rules) {
+      expect(anchors.has(r['id'] as string), `docs/audit.md#${r['id']}`).toBe(true);
+      if (base === undefined) expect(r).not.toHaveProperty('helpUri');
+      else expect(r['helpUri']).toBe(`${base}/blob/HEAD/docs/audit.md#${r['id']}`);
+    }
+  });
+
+  it('reads the repository from package.json forms, and only as an https address', () => {
+    expect(repositoryUrl('github:acme/ovfpipe')).toBe('https://github.com/acme/ovfpipe');
+    expect(repositoryUrl('acme/ovfpipe')).toBe('https://github.com/acme/ovfpipe');
+    expect(repositoryUrl({ url: 'git+https://gitlab.example.org/tools/ovfpipe.git' })).toBe('https://gitlab.example.org/tools/ovfpipe');
+    expect(repositoryUrl({ url: 'git@github.com:acme/ovfpipe.git' })).toBeUndefined();
+    expect(repositoryUrl(undefined)).toBeUndefined();
   });
 
   it('gives each result a rule index, a level, a message, a relative location and a logical locator', () => {

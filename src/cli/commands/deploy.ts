@@ -46,7 +46,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     false,
   )
     .option('--vars <file>', 'vars YAML (for domain names set in vars)')
-    .option('--shard <i/n>', 'pipeline: only this shard of the hosts')
+    .option('--shard <i/n|auto>', 'pipeline: only this shard of the hosts (auto: from GitLab CI_NODE_INDEX/CI_NODE_TOTAL or a Kubernetes Indexed Job)')
     .option('--json', 'print the report as JSON')
     .action(async (pkg: string, f: DeployFlags & { shard?: string }) => {
       if (/\.ya?ml$/i.test(pkg)) {
