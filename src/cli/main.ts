@@ -19,11 +19,8 @@ import { VERSION } from '../version.js';
 
 const BAD_INPUT = new Set(['OVFPIPE_PACKAGE', 'OVFPIPE_ARCHIVE', 'OVFPIPE_LIMIT', 'OVFPIPE_XML', 'OVFPIPE_MANIFEST', 'OVFPIPE_CERT']);
 
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  let exitCode: number = EXIT.ok;
-  const setExit = (code: number) => {
-    exitCode = Math.max(exitCode, code);
-  };
+/** The commander program with every command registered; `setExit` collects the commands' exit codes. Exported for tests that check argv (CI templates) against it. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command('ovfpipe')
     .description('Lint, verify, render and deploy OVF packages with their network security profiles onto KVM hosts')
     .version(VERSION)
@@ -41,6 +38,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   registerPipeline(program, io, setExit);
   registerAudit(program, io, setExit);
   for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  return program;
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const setExit = (code: number) => {
+    exitCode = Math.max(exitCode, code);
+  };
+  const program = buildProgram(io, setExit);
   try {
     await program.parseAsync(['node', 'ovfpipe', ...argv]);
     return signalExit(io) ?? exitCode;
@@ -87,6 +93,6 @@ export function unexpectedErrorText(e: unknown, debug: string | undefined): stri
   return `ovfpipe: ${text}${hint}${stack}`;
 }
 
-function allCommands(c: Command): Command[] {
+export function allCommands(c: Command): Command[] {
   return c.commands.flatMap((k) => [k, ...allCommands(k)]);
 }
