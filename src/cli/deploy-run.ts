@@ -1,5 +1,6 @@
 /** The deploy/destroy/probe commands' bodies (loaded on use). Thin: the work is in src/deploy/. */
 import { writeRunReportFiles } from '../actions/run-report-files.js';
+import { checkOutputPaths } from '../actions/files.js';
 import { loadVarsFile } from '../actions/vars-file.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
@@ -11,6 +12,7 @@ import { type HypervisorCapabilities, probeHost } from '../deploy/probe.js';
 import { failureLines, reportJson, runFailed, summaryLine } from '../deploy/report.js';
 import type { VarsFile } from '../macros/vars.js';
 import { renderSettings, settingsFromFlags } from '../render/option-table.js';
+import { hostPlans, hostPlansText } from '../pipeline/plan-text.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
@@ -40,6 +42,11 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   const { options, configuration } = renderSettings(settingsFromFlags(f));
   const diskMode = f.diskMode ?? 'convert';
   if (diskMode !== 'convert' && diskMode !== 'backing') throw new OvfpipeError('OVFPIPE_USAGE', `--disk-mode '${diskMode}': expected convert or backing`);
+  await checkOutputPaths([
+    { path: f.report, what: 'report' },
+    { path: f.junit, what: 'JUnit report' },
+    { path: f.html, what: 'HTML report' },
+  ]);
   const progress = createProgress(io.stderr);
   const log = (line: string) => progress.log(line);
   const r = await deploy({
@@ -62,19 +69,22 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   // A VM that could not be rendered is in the report as failed; without a report there is nothing more to say.
   if (hasErrors(r.diagnostics) && r.report.vms.length === 0) return EXIT.problems;
   if (f.dryRun) {
-    io.stdout.write(
-      `${JSON.stringify(
-        r.plans.map((p) => ({
-          host: p.host,
-          error: p.error,
-          filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })),
-          images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })),
-          vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })),
-        })),
-        null,
-        2,
-      )}\n`,
-    );
+    // Human unless --json: the same per-host text as `plan`.
+    if (!f.json) io.stdout.write(hostPlansText(hostPlans(r.plans)));
+    else
+      io.stdout.write(
+        `${JSON.stringify(
+          r.plans.map((p) => ({
+            host: p.host,
+            error: p.error,
+            filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })),
+            images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })),
+            vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })),
+          })),
+          null,
+          2,
+        )}\n`,
+      );
     return r.plans.some((p) => p.error) || hasErrors(r.diagnostics) ? EXIT.problems : EXIT.ok;
   }
   for (const line of failureLines(r.report)) log(line);
