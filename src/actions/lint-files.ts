@@ -20,6 +20,7 @@ import { loadCatalogFile } from './catalog-file.js';
 import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { parseXml, DEFAULT_XML_LIMITS } from '../xml/parse.js';
 import { runRules, type LintConfig, type LintResult } from '../lint/engine.js';
+import { lintFilterSet, type FilterSource } from '../lint/lint-nwfilter.js';
 import type { LintTarget, PackageFacts } from '../lint/rule.js';
 
 export interface LintFilesOptions {
@@ -42,21 +43,33 @@ export async function lintFiles(paths: readonly string[], options: LintFilesOpti
   if (catalogResult && !catalogResult.catalog) return [{ file: options.config!.catalog!, diagnostics: catalogResult.diagnostics }];
   if (catalogResult) options = { ...options, catalog: catalogResult.catalog };
   const results: LintResult[] = new Array(paths.length);
+  // Standalone nwfilter documents are linted together after loading, as one filter library: a filterref to a
+  // filter given in the same run is known, and cycles and duplicate names across the files are found.
+  const filters: Array<{ index: number; source: FilterSource }> = [];
   let next = 0;
   const worker = async () => {
     while (next < paths.length) {
       const i = next++;
-      results[i] = await lintOne(paths[i]!, options);
+      const r = await lintOne(paths[i]!, options);
+      if ('source' in r) filters.push({ index: i, source: r.source });
+      else results[i] = r;
     }
   };
   await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, paths.length) }, worker));
+  filters.sort((a, b) => a.index - b.index);
+  const set = lintFilterSet(
+    filters.map((f) => f.source),
+    options.config ?? {},
+  );
+  filters.forEach((f, i) => (results[f.index] = set[i]!));
   return results;
 }
 
-async function lintOne(path: string, options: LintFilesOptions): Promise<LintResult> {
+async function lintOne(path: string, options: LintFilesOptions): Promise<LintResult | { source: FilterSource }> {
   try {
     const loaded = await loadTarget(path, options);
     if ('diagnostics' in loaded) return { file: path, diagnostics: loaded.diagnostics };
+    if (loaded.target.scope === 'nwfilter') return { source: { file: loaded.target.file, root: loaded.target.root } };
     // The descriptor's own path, in every format: clickable for a directory or a bare .ovf, `pkg.ova!/x.ovf` in an archive.
     const file = loaded.target.file;
     return { file, ...(file !== path && file.startsWith(`${path}${ARCHIVE_MEMBER}`) ? { archive: path } : {}), diagnostics: runRules(loaded.target, options.config ?? {}) };
