@@ -25,6 +25,7 @@ import { parseBindingSpec } from '../netsec/binding-spec.js';
 import { embedIntoDescriptor, type EmbedAdditions } from '../netsec/embed.js';
 import type { EmbeddedFilter } from '../netsec/model.js';
 import { parsePortProfileYaml } from '../netsec/profiles/index.js';
+import { ioReason } from './files.js';
 
 export interface EmbedRequest {
   pkg: string;
@@ -98,7 +99,7 @@ async function readInput(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (e) {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read ${path}: ${(e as Error).message}`, { where: path, cause: e });
+    throw new OvfpipeError('OVFPIPE_IO', `cannot read ${path}: ${ioReason(e)}`, { where: path, cause: e });
   }
 }
 

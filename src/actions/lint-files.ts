@@ -22,6 +22,7 @@ import { parseXml, DEFAULT_XML_LIMITS } from '../xml/parse.js';
 import { runRules, type LintConfig, type LintResult } from '../lint/engine.js';
 import { lintFilterSet, type FilterSource } from '../lint/lint-nwfilter.js';
 import type { LintTarget, PackageFacts } from '../lint/rule.js';
+import { ioReason } from './files.js';
 
 export interface LintFilesOptions {
   /** Check the descriptor alone: no member presence, no manifest (for a bare `.ovf` before packaging). */
@@ -84,7 +85,7 @@ type Loaded = { target: LintTarget } | { diagnostics: Diagnostic[] };
 /** Loads one path into a lint target. Exposed for commands that lint as part of a larger job. */
 export async function loadTarget(path: string, options: LintFilesOptions = {}): Promise<Loaded> {
   const st = await stat(path).catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot open ${path}: ${e.message}`, { where: path, cause: e });
+    throw new OvfpipeError('OVFPIPE_IO', `cannot open ${path}: ${ioReason(e)}`, { where: path, cause: e });
   });
   const maxBytes = options.maxDescriptorBytes ?? DEFAULT_XML_LIMITS.maxBytes;
   // A single XML file is either a standalone nwfilter or a bare descriptor.

@@ -17,7 +17,7 @@ export async function readRunReports(files: readonly string[]): Promise<RunRepor
     try {
       parsed = JSON.parse(text);
     } catch (e) {
-      throw new OvfpipeError('OVFPIPE_USAGE', `cannot read report ${f}: not JSON (${(e as Error).message})`, { where: f });
+      throw new OvfpipeError('OVFPIPE_USAGE', `cannot read report ${f}: not JSON (${(e as Error).message.replace(/\s+/g, ' ')})`, { where: f });
     }
     const problem = notARunReport(parsed);
     if (problem) throw new OvfpipeError('OVFPIPE_USAGE', `${f} is not an ovfpipe run report (apply --report, report merge -o): ${problem}`, { where: f });

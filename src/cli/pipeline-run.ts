@@ -96,10 +96,10 @@ export async function applyCommand(
   return stopped || runFailed(r.report) ? EXIT.problems : EXIT.ok;
 }
 
-/** `stopped before deploy: lint failed for package web; render failed for VM acme-www` */
+/** `stopped before deploy; failed: lint of package web, render of VM acme-www` */
 function stoppedLine(checks: readonly RunCheck[]): string {
-  const failed = checks.filter((c) => c.status === 'failed').map((c) => `${c.stage} failed for ${c.kind} ${c.name}`);
-  return `stopped before deploy: ${failed.join('; ') || 'errors above'}`;
+  const failed = checks.filter((c) => c.status === 'failed').map((c) => (c.kind === 'pipeline' ? `pipeline file ${c.name}` : `${c.stage} of ${c.kind === 'vm' ? 'VM' : 'package'} ${c.name}`));
+  return `stopped before deploy; failed: ${failed.join(', ') || 'see the errors above'}`;
 }
 
 /** plan's evidence of a run its local stages stopped: the checks as JSON (--json) and the HTML page (--html). */
