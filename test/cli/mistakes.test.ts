@@ -16,7 +16,6 @@ afterAll(() => rmSync(D, { recursive: true, force: true }));
 
 const at = (name: string) => join(D, name);
 const PKG = resolve('examples/secure-web');
-const OVF = resolve('examples/secure-web/web-appliance.ovf');
 const GATE = resolve('pipeline/image-release.yaml');
 const MISSING = at('missing/nothing-here');
 /** A folder that does not exist (inside D, so that anything created there fails the nothing-written check). */
@@ -172,5 +171,3 @@ describe('the process end (bin.ts)', () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 });
-
-export { OVF };
