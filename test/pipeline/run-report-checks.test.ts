@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeReports, reportJunit, runFailed, summaryLine, type RunCheck, type RunReport } from '../../src/deploy/report.js';
 import { runPipeline } from '../../src/pipeline/run.js';
+import { renderReportHtml } from '../../src/deploy/report-html/page.js';
 import { attr, children } from '../../src/xml/element.js';
 import { parseXml } from '../../src/xml/parse.js';
 
@@ -60,5 +61,25 @@ describe('the checks of a pipeline run', () => {
     expect(mergeReports([{ vms: [], hosts: [], bytesUploaded: 0 }]).checks).toBeUndefined();
     // A deploy report (no checks) keeps its old JUnit name.
     expect(attr(parse(reportJunit({ vms: [], hosts: [], bytesUploaded: 0 })), 'name')).toBe('ovfpipe deploy');
+  });
+
+  it('the HTML page of a stopped run lists its checks, escaped', () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+    const report: RunReport = {
+      checks: [
+        { stage: 'lint', kind: 'package', name: hostile, status: 'failed', diagnostics: [{ ruleId: 'r', severity: 'error', message: hostile, file: 'a.ovf', line: 3, column: 4, locator: '' }] },
+        { stage: 'render', kind: 'vm', name: 't-www', status: 'passed', diagnostics: [] },
+      ],
+      vms: [],
+      hosts: [],
+      bytesUploaded: 0,
+    };
+    const html = renderReportHtml({ report, graphs: new Map(), generator: 'test' });
+    expect(html).toContain('<section id="checks"><h2>Checks</h2>');
+    expect(html).toContain('data-status="failed"');
+    expect(html).toContain('a.ovf:3:4');
+    expect(html).not.toContain(hostile);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(renderReportHtml({ report: { vms: [], hosts: [], bytesUploaded: 0 }, graphs: new Map(), generator: 'test' })).not.toContain('id="checks"');
   });
 });
