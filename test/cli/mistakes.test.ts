@@ -152,6 +152,13 @@ describe(`the mistake table (${TABLE.length} cases)`, () => {
   });
 });
 
+describe('what the early checks let through', () => {
+  it('every lint format the formatters know is accepted by the CLI (its early --format check)', async () => {
+    const { FORMAT_NAMES } = await import('../../src/lint/formatters/index.js');
+    for (const f of FORMAT_NAMES) expect((await runCli(['lint', '--format', f, 'examples/web-appliance'])).code, f).toBe(0);
+  });
+});
+
 describe('the process end (bin.ts)', () => {
   const bin = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, ['dist/cli/bin.js', ...args], { encoding: 'utf8', env: { PATH: process.env['PATH']!, ...env } });
 
