@@ -30,6 +30,8 @@ writeFileSync(at('not-a-report.json'), '{}\n');
 writeFileSync(at('array.json'), '[1, 2]\n');
 writeFileSync(at('report.json'), JSON.stringify({ vms: [], hosts: [], bytesUploaded: 0 }));
 writeFileSync(at('not-a-filter.xml'), '<domain type="kvm"/>\n');
+writeFileSync(at('empty.xml'), '');
+writeFileSync(at('empty.json'), '');
 mkdirSync(at('a-dir'));
 mkdirSync(at('empty-dir'));
 
@@ -64,6 +66,7 @@ const TABLE: Array<[string, string, Mistake]> = [
 
   ['inspect', 'a missing package', { argv: ['inspect', MISSING], code: 2, says: /nothing-here/ }],
   ['inspect', 'an empty .ova', { argv: ['inspect', at('empty.ova')], code: 1, says: /empty\.ova|archive|package/ }],
+  ['inspect', 'a disk image instead of a package', { argv: ['inspect', resolve('examples/secure-web/web-disk1.vmdk')], code: 1, says: /is not an OVF package/ }],
   ['inspect', 'two packages', { argv: ['inspect', PKG, PKG], code: 2, says: /too many arguments/ }],
 
   ['spec', 'no package', { argv: ['spec'], code: 2, says: /missing required argument/ }],
@@ -72,6 +75,7 @@ const TABLE: Array<[string, string, Mistake]> = [
   ['render', 'no --tenant', { argv: ['render', PKG, '--out', at('r1')], code: 2, says: /required option '-t, --tenant/ }],
   ['render', 'a missing vars file', { argv: ['render', PKG, '--tenant', 't', '--out', at('r2'), '--vars', MISSING], code: 2, says: /vars file .*nothing-here/ }],
   ['render', 'a vars file that is a list', { argv: ['render', PKG, '--tenant', 't', '--out', at('r3'), '--vars', at('list-vars.yaml')], code: 1, says: /list-vars\.yaml/ }],
+  ['render', 'an empty vars file (the values it should hold are missing)', { argv: ['render', PKG, '--tenant', 't', '--out', at('r6'), '--vars', at('empty.yaml')], code: 1, says: /is not set/ }],
   ['render', 'a directory as the vars file', { argv: ['render', PKG, '--tenant', 't', '--out', at('r4'), '--vars', at('a-dir')], code: 2, says: /a-dir/ }],
   ['render', 'a bad --domain-type', { argv: ['render', PKG, '--tenant', 't', '--out', at('r5'), '--domain-type', 'xen'], code: 2, says: /xen/ }],
   ['render', 'an output under a file', { argv: ['render', PKG, '--tenant', 't', '--out', `${at('text.txt')}/r`, '--vars', resolve('examples/vars/secure-web.yaml')], code: 2, says: /text\.txt/ }],
@@ -90,6 +94,7 @@ const TABLE: Array<[string, string, Mistake]> = [
 
   ['pack', 'no -o', { argv: ['pack', PKG], code: 2, says: /required option '-o/ }],
   ['pack', 'an output under a file', { argv: ['pack', PKG, '-o', `${at('text.txt')}/x.ova`], code: 2, says: /text\.txt/ }],
+  ['pack', 'the package itself as the output', { argv: ['pack', PKG, '-o', PKG], code: 2, says: /exists \(use --force/ }],
   ['pack', 'an unknown digest', { argv: ['pack', PKG, '-o', at('x1.ova'), '--digest', 'md5'], code: 2, says: /md5/ }],
   ['pack', 'a missing signing key', { argv: ['pack', PKG, '-o', at('x2.ova'), '--sign', MISSING, '--cert', MISSING], code: 2, says: /nothing-here/ }],
   ['pack', 'a text file as the package', { argv: ['pack', at('text.txt'), '-o', at('x3.ova')], code: 1, says: /text\.txt|descriptor|package/ }],
@@ -98,6 +103,7 @@ const TABLE: Array<[string, string, Mistake]> = [
   ['netsec embed', 'nothing to embed', { argv: ['netsec', 'embed', PKG, '-o', at('e1')], code: 2, says: /nothing to embed/ }],
   ['netsec embed', 'a missing filter file', { argv: ['netsec', 'embed', PKG, '-o', at('e2'), '--filter', MISSING], code: 2, says: /nothing-here/ }],
   ['netsec embed', 'a domain document as a filter', { argv: ['netsec', 'embed', PKG, '-o', at('e3'), '--filter', at('not-a-filter.xml')], code: 1, says: /not-a-filter\.xml.*not a libvirt <filter>/ }],
+  ['netsec embed', 'an empty filter file', { argv: ['netsec', 'embed', PKG, '-o', at('e5'), '--filter', at('empty.xml')], code: 1, says: /empty\.xml:1:1: error: document is empty/ }],
   ['netsec embed', 'a bad --bind', { argv: ['netsec', 'embed', PKG, '-o', at('e4'), '--bind', 'nonsense'], code: 1, says: /--bind|nonsense/ }],
   ['netsec graph', 'an unknown format', { argv: ['netsec', 'graph', PKG, '--format', 'png'], code: 2, says: /png/ }],
   ['netsec sync', 'no --to', { argv: ['netsec', 'sync', 'dom'], code: 2, says: /required option '--to/ }],
@@ -117,6 +123,7 @@ const TABLE: Array<[string, string, Mistake]> = [
 
   ['report merge', 'a file that is not a report', { argv: ['report', 'merge', at('not-a-report.json'), '-o', at('m1.json')], code: 2, says: /not-a-report\.json is not an ovfpipe run report/ }],
   ['report merge', 'a file that is not JSON', { argv: ['report', 'merge', at('text.txt'), '-o', at('m2.json')], code: 2, says: /text\.txt: not JSON/ }],
+  ['report merge', 'an empty file', { argv: ['report', 'merge', at('empty.json'), '-o', at('m4.json')], code: 2, says: /empty\.json: not JSON/ }],
   ['report merge', 'a missing report', { argv: ['report', 'merge', MISSING, '-o', at('m3.json')], code: 2, says: /nothing-here/ }],
   ['report merge', 'an output in a missing folder', { argv: ['report', 'merge', at('report.json'), '-o', `${NO_DIR}/m.json`], code: 2, says: /cannot write merged report/ }],
   ['report html', 'a JSON array', { argv: ['report', 'html', at('array.json'), '-o', at('h1.html')], code: 2, says: /array\.json is not an ovfpipe run report/ }],
