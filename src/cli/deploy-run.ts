@@ -14,6 +14,7 @@ import type { VarsFile } from '../macros/vars.js';
 import { renderSettings, settingsFromFlags } from '../render/option-table.js';
 import { hostPlans, hostPlansText } from '../pipeline/plan-text.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
+import { VERSION } from '../version.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
   if (!path) return undefined;
@@ -66,8 +67,25 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     ...(io.signal ? { signal: io.signal } : {}),
   }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
-  // A VM that could not be rendered is in the report as failed; without a report there is nothing more to say.
-  if (hasErrors(r.diagnostics) && r.report.vms.length === 0) return EXIT.problems;
+  // A VM that could not be rendered is in the report as failed. When nothing rendered, the reports still say why:
+  // one failed render check for the package, carrying its diagnostics (evidence on red as on green).
+  if (hasErrors(r.diagnostics) && r.report.vms.length === 0) {
+    if (f.dryRun) return EXIT.problems;
+    const stopped = {
+      ...r.report,
+      pipeline: pkg,
+      version: VERSION,
+      checks: [{ stage: 'render', kind: 'package' as const, name: pkg, file: pkg, status: 'failed' as const, diagnostics: r.diagnostics }],
+    };
+    io.stderr.write(`stopped before deploy; failed: render of package ${pkg}\n`);
+    if (f.json) io.stdout.write(reportJson(stopped));
+    await writeRunReportFiles(stopped, f);
+    if (f.html) {
+      const { writeHtmlReportFile } = await import('../actions/html-report-file.js');
+      await writeHtmlReportFile(f.html, [stopped]);
+    }
+    return EXIT.problems;
+  }
   if (f.dryRun) {
     // Human unless --json: the same per-host text as `plan`.
     if (!f.json) io.stdout.write(hostPlansText(hostPlans(r.plans)));

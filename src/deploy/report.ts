@@ -125,7 +125,8 @@ export function reportJunit(r: RunReport): string {
     return { name: h.host, time: h.seconds.toFixed(3), cases };
   });
   const suites = [...checkSuites(r.checks ?? []), ...hostSuites];
-  return writeJunit(r.checks ? 'ovfpipe apply' : 'ovfpipe deploy', suites);
+  // A pipeline run always carries the pipeline file's own check; a single-package deploy does not.
+  return writeJunit(r.checks?.some((c) => c.kind === 'pipeline') ? 'ovfpipe apply' : 'ovfpipe deploy', suites);
 }
 
 /** Joins shard reports (`ovfpipe report merge`): hosts are disjoint across shards. */

@@ -2,13 +2,14 @@
  * A pipeline run's local stages in its report: every package (lint, verify) and VM (render) a check, written
  * for a gate without a deploy stage as for a run the stages stopped; the JUnit lists them as suites.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeReports, reportJunit, runFailed, summaryLine, type RunCheck, type RunReport } from '../../src/deploy/report.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { renderReportHtml } from '../../src/deploy/report-html/page.js';
+import { runCli } from '../helpers/cli.js';
 import { attr, children } from '../../src/xml/element.js';
 import { parseXml } from '../../src/xml/parse.js';
 
@@ -81,5 +82,27 @@ describe('the checks of a pipeline run', () => {
     expect(html).not.toContain(hostile);
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(renderReportHtml({ report: { vms: [], hosts: [], bytesUploaded: 0 }, graphs: new Map(), generator: 'test' })).not.toContain('id="checks"');
+  });
+
+  it('deploy of a package that renders nothing still writes its reports: one failed render check carrying the diagnostics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ovfpipe-deploy-stopped-'));
+    try {
+      const report = join(dir, 'r.json');
+      const junit = join(dir, 'r.xml');
+      // No vars: ${ip} and ${bridge} are missing, so nothing renders and no host is contacted (port 1 would refuse).
+      const r = await runCli(['deploy', 'examples/secure-web', '--host', 'ssh://root@127.0.0.1:1', '--tenant', 'i14b-t', '--report', report, '--junit', junit]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('stopped before deploy; failed: render of package examples/secure-web');
+      const json = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
+      expect(json.hosts).toEqual([]);
+      expect(json.checks).toHaveLength(1);
+      expect(json.checks![0]).toMatchObject({ stage: 'render', kind: 'package', status: 'failed' });
+      expect(json.checks![0]!.diagnostics.map((d) => d.ruleId)).toContain('macro-source');
+      const root = parse(readFileSync(junit, 'utf8'));
+      expect(attr(root, 'name')).toBe('ovfpipe deploy');
+      expect(children(children(children(root, 'testsuite')[0]!, 'testcase')[0]!, 'failure')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
