@@ -127,10 +127,12 @@ const TABLE: Array<[string, string, Mistake]> = [
   ['report merge', 'a missing report', { argv: ['report', 'merge', MISSING, '-o', at('m3.json')], code: 2, says: /nothing-here/ }],
   ['report merge', 'an output in a missing folder', { argv: ['report', 'merge', at('report.json'), '-o', `${NO_DIR}/m.json`], code: 2, says: /cannot write merged report/ }],
   ['report html', 'a JSON array', { argv: ['report', 'html', at('array.json'), '-o', at('h1.html')], code: 2, says: /array\.json is not an ovfpipe run report/ }],
+  ['report html', 'a page into a missing folder', { argv: ['report', 'html', at('report.json'), '-o', `${NO_DIR}/r.html`], code: 2, says: /cannot write HTML report .*does not exist/ }],
   ['report html', 'a missing --audit', { argv: ['report', 'html', at('report.json'), '-o', at('h2.html'), '--audit', MISSING], code: 2, says: /nothing-here/ }],
 
   ['audit', 'a package without --host', { argv: ['audit', PKG], code: 2, says: /needs --host and --tenant/ }],
   ['audit', 'a bad --parallel', { argv: ['audit', GATE, '--parallel', '0'], code: 2, says: /--parallel '0'/ }],
+  ['audit', 'SARIF into a missing folder', { argv: ['audit', GATE, '--sarif', `${NO_DIR}/a.sarif`], code: 2, says: /cannot write SARIF output .*does not exist/ }],
   ['audit', 'a missing pipeline file', { argv: ['audit', at('missing.yaml')], code: 2, says: /missing\.yaml/ }],
 ];
 
