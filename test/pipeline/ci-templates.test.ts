@@ -172,6 +172,21 @@ describe('pipeline/ci templates', () => {
       });
     });
 
+  it('the Kubernetes Job is Indexed and tells its pods the shard count it runs (OVFPIPE_SHARD_COUNT = completions = parallelism)', () => {
+    const job = parse(readFileSync(join(DIR, 'k8s-indexed-job.yaml'), 'utf8')) as Doc;
+    expect(job['apiVersion']).toBe('batch/v1');
+    expect(job['spec']['completionMode']).toBe('Indexed');
+    const env = (job['spec']['template']['spec']['containers'][0]['env'] as Array<{ name: string; value: string }>).find((e) => e.name === 'OVFPIPE_SHARD_COUNT');
+    expect(Number(env?.value)).toBe(job['spec']['completions']);
+    expect(job['spec']['parallelism']).toBe(job['spec']['completions']);
+  });
+
+  it('the GitLab provisioning job runs in parallel, so CI_NODE_INDEX and CI_NODE_TOTAL are set for --shard auto', () => {
+    const gitlab = parse(readFileSync(join(DIR, 'gitlab-ci.yml'), 'utf8')) as Doc;
+    expect(gitlab['provision']['parallel']).toBeGreaterThan(1);
+    expect((gitlab['provision']['script'] as string[]).join('\n')).toContain('--shard auto');
+  });
+
   it('the argv check itself refuses what our CLI refuses (unknown command or flag, missing argument or required flag)', async () => {
     expect(await argvProblem(['frobnicate'])).toMatch(/unknown command/);
     expect(await argvProblem(['lint', '--bogus', 'x'])).toMatch(/unknown option '--bogus'/);
