@@ -103,7 +103,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
           2,
         )}\n`,
       );
-    return r.plans.some((p) => p.error) || hasErrors(r.diagnostics) ? EXIT.problems : EXIT.ok;
+    return r.plans.some((p) => p.error || p.plan?.problems.length) || hasErrors(r.diagnostics) ? EXIT.problems : EXIT.ok;
   }
   for (const line of failureLines(r.report)) log(line);
   log(summaryLine(r.report));

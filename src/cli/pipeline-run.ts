@@ -64,7 +64,8 @@ export async function planCommand(
     ]);
   const hosts = hostPlans(r.plans);
   io.stdout.write(o.json ? `${JSON.stringify({ hosts }, null, 2)}\n` : hostPlansText(hosts));
-  return hosts.some((h) => h.error) ? EXIT.problems : EXIT.ok;
+  // A host apply would stop at (unreachable, or preflight problems) makes the plan fail too.
+  return hosts.some((h) => h.error || h.problems) ? EXIT.problems : EXIT.ok;
 }
 
 export async function applyCommand(
