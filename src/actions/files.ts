@@ -3,9 +3,11 @@ import { constants } from 'node:fs';
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { OvfpipeError } from '../diagnostics/errors.js';
+import { expandHome } from '../paths.js';
 
 /** Reads a UTF-8 file; `what` names it in the error (`vars file`, `catalog`, …). */
-export async function readTextFile(path: string, what?: string): Promise<string> {
+export async function readTextFile(file: string, what?: string): Promise<string> {
+  const path = expandHome(file);
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
@@ -16,7 +18,7 @@ export async function readTextFile(path: string, what?: string): Promise<string>
 /** Writes a file; `what` names it in the error (`report`, `SARIF output`, …). A missing folder or a directory given as the file is a usage error naming the path. */
 export async function writeTextFile(path: string, text: string, what?: string): Promise<void> {
   try {
-    await writeFile(path, text);
+    await writeFile(expandHome(path), text);
   } catch (e) {
     throw new OvfpipeError('OVFPIPE_IO', `cannot write ${what ? `${what} ` : ''}${path}: ${ioReason(e)}`, { where: path, cause: e });
   }

@@ -23,6 +23,7 @@ import { runRules, type LintConfig, type LintResult } from '../lint/engine.js';
 import { lintFilterSet, type FilterSource } from '../lint/lint-nwfilter.js';
 import type { LintTarget, PackageFacts } from '../lint/rule.js';
 import { ioReason } from './files.js';
+import { expandHome } from '../paths.js';
 
 export interface LintFilesOptions {
   /** Check the descriptor alone: no member presence, no manifest (for a bare `.ovf` before packaging). */
@@ -51,7 +52,7 @@ export async function lintFiles(paths: readonly string[], options: LintFilesOpti
   const worker = async () => {
     while (next < paths.length) {
       const i = next++;
-      const r = await lintOne(paths[i]!, options);
+      const r = await lintOne(expandHome(paths[i]!), options);
       if ('source' in r) filters.push({ index: i, source: r.source });
       else results[i] = r;
     }

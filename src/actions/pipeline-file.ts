@@ -2,9 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { ioReason } from './files.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
+import { expandHome } from '../paths.js';
 
 export async function readPipelineFile(file: string): Promise<string> {
-  return readFile(file, 'utf8').catch((e: Error) => {
+  return readFile(expandHome(file), 'utf8').catch((e: Error) => {
     throw new OvfpipeError('OVFPIPE_IO', `cannot read pipeline ${file}: ${ioReason(e)}`, { where: file });
   });
 }
