@@ -25,7 +25,7 @@ writeFileSync(
     'inventory:',
     '  hosts:',
     ...HOSTS.map((h) => `    ${h}: { address: "ssh://root@${h}.example.net" }`),
-    'defaults: { vars: { bridge: br0 } }',
+    'defaults: { vars: { bridge: br0, admin_password: { value: x, secret: true } } }',
     'tenants:',
     // One VM per host: placement fills the least loaded host first.
     ...HOSTS.map((h, i) => `  t${i}: { deployments: [ { package: web, names: [www], vars: { ip: 192.0.2.${10 + i} } } ] }`),
