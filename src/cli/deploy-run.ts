@@ -15,6 +15,7 @@ import { renderSettings, settingsFromFlags } from '../render/option-table.js';
 import { hostPlans, hostPlansText } from '../pipeline/plan-text.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
+import { parseDiskMode } from './disk-mode.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
   if (!path) return undefined;
@@ -41,8 +42,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);
   if (!Number.isInteger(perHost) || perHost < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--per-host '${f.perHost}': expected a positive integer`);
   const { options, configuration } = renderSettings(settingsFromFlags(f));
-  const diskMode = f.diskMode ?? 'convert';
-  if (diskMode !== 'convert' && diskMode !== 'backing') throw new OvfpipeError('OVFPIPE_USAGE', `--disk-mode '${diskMode}': expected convert or backing`);
+  const diskMode = parseDiskMode(f.diskMode) ?? 'convert';
   await checkOutputPaths([
     { path: f.report, what: 'report' },
     { path: f.junit, what: 'JUnit report' },
@@ -63,6 +63,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     parallel,
     perHost,
     dryRun: f.dryRun,
+    allowOutsideRefs: f.allowOutsideRefs,
     log,
     ...(io.signal ? { signal: io.signal } : {}),
   }).finally(() => progress.stop());
@@ -184,6 +185,8 @@ export interface DeployFlags {
   dryRun?: boolean;
   /** convert | backing (deploy only). */
   diskMode?: string;
+  /** --allow-outside-refs (deploy, audit). */
+  allowOutsideRefs?: boolean;
   /** Render options (render/option-table.ts), by commander's camelCase keys. */
   [renderOption: string]: unknown;
 }

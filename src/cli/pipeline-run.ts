@@ -7,6 +7,7 @@ import { hostPlans, hostPlansText, offlinePlan, offlinePlanText } from '../pipel
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
 import type { RenderSettings } from '../render/option-table.js';
+import type { DiskMode } from '../deploy/deploy.js';
 import { parseShard } from './shard.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
 import { planAsRunReport } from '../deploy/report-html/from-runs.js';
@@ -23,13 +24,13 @@ function shardName(shard: { index: number; count: number } | undefined): { shard
 
 export async function planCommand(
   file: string,
-  o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean; html?: string; renderDefaults?: RenderSettings },
+  o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean; html?: string; renderDefaults?: RenderSettings; diskMode?: DiskMode },
   io: CliIo,
   log: (l: string) => void,
 ): Promise<number> {
   await checkOutputPaths([{ path: o.html, what: 'HTML report' }]);
   if (o.offline) {
-    const prepared = await preparePipeline({ file, shard: o.shard, renderDefaults: o.renderDefaults });
+    const prepared = await preparePipeline({ file, shard: o.shard, renderDefaults: o.renderDefaults, ...(o.diskMode ? { diskMode: o.diskMode } : {}) });
     printDiagnostics(prepared.diagnostics, io);
     if (!('units' in prepared) || hasErrors(prepared.diagnostics)) {
       await stoppedEvidence(file, o, prepared.checks, io);
@@ -48,7 +49,7 @@ export async function planCommand(
     io.stdout.write(o.json ? `${JSON.stringify({ offline: true, hosts }, null, 2)}\n` : offlinePlanText(hosts));
     return EXIT.ok;
   }
-  const r = await runPipeline({ file, shard: o.shard, dryRun: true, log, renderDefaults: o.renderDefaults });
+  const r = await runPipeline({ file, shard: o.shard, dryRun: true, log, renderDefaults: o.renderDefaults, ...(o.diskMode ? { diskMode: o.diskMode } : {}) });
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) {
     await stoppedEvidence(file, o, r.report.checks ?? [], io, r.report);
@@ -70,7 +71,7 @@ export async function planCommand(
 
 export async function applyCommand(
   file: string,
-  o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean; html?: string; renderDefaults?: RenderSettings },
+  o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean; html?: string; renderDefaults?: RenderSettings; diskMode?: DiskMode },
   io: CliIo,
   plainLog: (l: string) => void,
 ): Promise<number> {
@@ -82,7 +83,16 @@ export async function applyCommand(
   ]);
   const progress = createProgress(io.stderr);
   const log = io.stderr.isTTY ? (l: string) => progress.log(l) : plainLog;
-  const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress, renderDefaults: o.renderDefaults, ...(io.signal ? { signal: io.signal } : {}) }).finally(() => progress.stop());
+  const r = await runPipeline({
+    file,
+    shard: o.shard,
+    dryRun: false,
+    log,
+    progress,
+    renderDefaults: o.renderDefaults,
+    ...(o.diskMode ? { diskMode: o.diskMode } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+  }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   // Reports are written on red as on green: a run the local stages stopped says which package or VM, and why.
   const stopped = hasErrors(r.diagnostics);

@@ -7,7 +7,9 @@
  */
 import { lintFiles } from '../actions/lint-files.js';
 import { loadCatalogFile } from '../actions/catalog-file.js';
-import { verifyPath } from '../actions/verify.js';
+import { loadTrust, verifyPath } from '../actions/verify.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
+import type { TrustOptions } from '../package/certificate.js';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RunCheck } from '../deploy/report.js';
 import { check, onPackage, renderChecks } from './checks.js';
@@ -48,6 +50,8 @@ export interface StageContext {
   /** Package name → its absolute path. */
   paths: Map<string, string>;
   packages: Map<string, OpenPackage>;
+  /** Packages the open stage refused with a diagnostic (render skips their deployments). */
+  unopened?: Set<string>;
   storageRoot: string;
   renders: RenderedInstance[];
   hosts: Map<string, PipelineHost>;
@@ -71,6 +75,28 @@ function pipelineProblem(ctx: StageContext, path: YamlPath, message: string, loc
   ctx.diagnostics.push(diagnostic(PIPELINE_RULE_ID, 'error', message, ctx.loaded.locate(path), locator));
 }
 
+/** `verify: { trust, signer }`: certificate files relative to the pipeline file; a bad entry is an error at its YAML node (undefined then). */
+async function pipelineTrust(ctx: StageContext): Promise<TrustOptions | undefined> {
+  const spec = ctx.pipeline.verify ?? {};
+  const anchors: string[] = [];
+  const pins: string[] = [];
+  let bad = false;
+  const attempt = async (path: YamlPath, load: () => Promise<TrustOptions>) => {
+    try {
+      const t = await load();
+      anchors.push(...(t.anchors ?? []));
+      pins.push(...(t.pins ?? []));
+    } catch (e) {
+      if (!isOvfpipeError(e)) throw e;
+      pipelineProblem(ctx, path, `verify: ${e.message}`);
+      bad = true;
+    }
+  };
+  for (const [i, file] of (spec.trust ?? []).entries()) await attempt(['verify', 'trust', i], () => loadTrust([resolve(ctx.loaded.baseDir, file)]));
+  for (const [i, pin] of (spec.signer ?? []).entries()) await attempt(['verify', 'signer', i], () => loadTrust([], [pin]));
+  return bad ? undefined : { anchors, pins };
+}
+
 export const PIPELINE_STAGES: readonly Stage[] = [
   {
     name: 'lint',
@@ -87,8 +113,10 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'verify',
     optional: true,
     async run(ctx) {
+      const trust = await pipelineTrust(ctx);
+      if (trust === undefined) return;
       for (const [name, path] of ctx.paths) {
-        const found = await onPackage(path, async () => (await verifyPath(path)).problems);
+        const found = await onPackage(path, async () => (await verifyPath(path, { trust, allowOutsideRefs: ctx.pipeline.packages[name]?.allowOutsideRefs })).problems);
         ctx.checks.push(check('verify', 'package', name, found, { file: path }));
         ctx.diagnostics.push(...found.filter((d) => d.severity === 'error'));
       }
@@ -98,14 +126,18 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'open',
     async run(ctx) {
       for (const [name, path] of ctx.paths) {
+        // A package that cannot be opened (files outside its folder without allowOutsideRefs, a broken descriptor) is a
+        // finding about that package, not a crash; its VMs are not rendered.
         const found = await onPackage(path, async () => {
-          const d = await loadDescriptor(path);
+          const d = await loadDescriptor(path, { outsideRefs: ctx.pipeline.packages[name]?.allowOutsideRefs ? 'allow' : 'refuse' });
           ctx.packages.set(name, { ...d, digests: await imageDigests(d.reader, d.descriptorName, d.envelope) });
           ctx.log?.(`package ${name}: ${path}`);
           return [];
         });
-        // A package lint or verify already failed cannot be rendered: its errors are reported once, by that stage.
-        if (!hasErrors(found) || ctx.checks.some((c) => c.kind === 'package' && c.name === name && c.status === 'failed')) continue;
+        if (!hasErrors(found)) continue;
+        (ctx.unopened ??= new Set()).add(name);
+        // A package lint or verify already failed: its errors are reported once, by that stage.
+        if (ctx.checks.some((c) => c.kind === 'package' && c.name === name && c.status === 'failed')) continue;
         ctx.checks.push(check('open', 'package', name, found, { file: path }));
         ctx.diagnostics.push(...found);
       }
@@ -160,6 +192,7 @@ export const PIPELINE_STAGES: readonly Stage[] = [
           continue;
         }
         if (!pkg) {
+          if (ctx.unopened?.has(inst.packageName)) continue;
           const close = didYouMean(inst.packageName, ctx.packages.keys());
           const known = [...ctx.packages.keys()].sort().join(', ') || '(none)';
           pipelineProblem(
@@ -256,7 +289,7 @@ export const PIPELINE_STAGES: readonly Stage[] = [
           if (!d) continue;
           const list = ctx.units.get(host) ?? [];
           let unit = list.find((u) => u.result === result);
-          if (!unit) list.push((unit = { result, vms: [], reader: ctx.packages.get(r.pkg)!.reader }));
+          if (!unit) list.push((unit = { result, vms: [], reader: ctx.packages.get(r.pkg)!.reader, ...(r.hints.diskMode ? { diskMode: r.hints.diskMode } : {}) }));
           unit.vms.push(d);
           ctx.units.set(host, list);
         }
