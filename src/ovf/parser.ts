@@ -25,7 +25,7 @@ import type {
   VirtualHardwareSection,
 } from './model.js';
 import { byteUnitMultiplier, parseUnsigned, scaledQuantity } from './units.js';
-import { isOvfNamespace, KNOWN_SECTIONS, NS, PASSIVE_SECTIONS, versionForNamespace, type VersionInfo } from './versions.js';
+import { isOvfNamespace, KNOWN_SECTIONS, NS, PASSIVE_SECTIONS, typedKind, versionForNamespace, type VersionInfo } from './versions.js';
 
 export interface ParseDescriptorResult {
   envelope?: Envelope;
@@ -68,22 +68,35 @@ class EnvelopeBuilder {
   /** The section kind: the element's local name, or for OVF 0.9 the `xsi:type` without `_Type`. */
   sectionName(el: XmlElement): string {
     // 0.9 always, and early 1.0 VirtualCenter exports too, write typed generic elements.
-    if (el.local === 'Section' || el.local === 'Content') {
-      const t = attr(el, 'type', NS.xsi);
-      if (t) return t.slice(t.indexOf(':') + 1).replace(/_Type$/, '');
-    }
-    return el.local;
+    return typedKind(el).local;
   }
 
-  readonly unqualified: XmlElement[] = [];
+  /** Unqualified elements read as OVF ones, in document order, each once. */
+  readonly unqualified = new Set<XmlElement>();
 
+  /**
+   * Whether an element is read as an OVF element: in the envelope namespace, or unqualified
+   * where the version's writers leave OVF children unqualified. A generic `<Section>` or
+   * `<Content>` whose `xsi:type` is bound to a namespace that is not OVF's is a vendor section.
+   */
   private inOvf(el: XmlElement): boolean {
+    const typed = el.local === 'Section' || el.local === 'Content' ? typedKind(el) : undefined;
+    if (typed !== undefined && typed.ns !== '' && !isOvfNamespace(typed.ns)) return false;
     if (el.ns === this.v.envelopeNs) return true;
     if (this.v.lenientNoNamespace && el.ns === '') {
-      this.unqualified.push(el);
+      this.unqualified.add(el);
       return true;
     }
     return false;
+  }
+
+  /** The first child named `local` that is read as an OVF element (see inOvf): `<Info>` is found the same way as `<References>`. */
+  private ovfChild(el: XmlElement, local: string): XmlElement | undefined {
+    return el.children.find((c) => c.local === local && this.inOvf(c));
+  }
+
+  private ovfChildText(el: XmlElement, local: string): string | undefined {
+    return this.ovfChild(el, local)?.text.trim();
   }
 
   /** A standard DSP0243 section we do not model, possibly in another OVF version's namespace. */
@@ -116,10 +129,11 @@ class EnvelopeBuilder {
       else if (name === 'VirtualSystem' || name === 'VirtualSystemCollection') env.content = this.content(el, name);
       else if (name === 'Info' || name === 'Strings') continue;
       else {
-        env.sectionOrder.push({ local: name, ns: el.ns, hasInfo: child(el, 'Info', el.ns) !== undefined, loc: this.loc(el) });
+        const hasInfo = this.ovfChild(el, 'Info') !== undefined;
+        env.sectionOrder.push({ local: name, ns: el.ns, hasInfo, loc: this.loc(el) });
         if (name === 'DiskSection') {
           env.disks.push(...el.children.filter((c) => c.local === 'Disk').map((c) => this.disk(c)));
-          env.diskSectionInfo = child(el, 'Info', el.ns) !== undefined;
+          env.diskSectionInfo = hasInfo;
         } else if (name === 'NetworkSection') {
           env.networkSectionPresent = true;
           env.networks.push(...el.children.filter((c) => c.local === 'Network').map((c) => this.network(c)));
@@ -127,7 +141,7 @@ class EnvelopeBuilder {
         else if (!KNOWN_SECTIONS.has(name)) env.unknownSections.push(this.unknown(el));
       }
     }
-    env.unqualifiedElements = this.unqualified.map((e) => ({ qname: e.qname, loc: this.loc(e) }));
+    env.unqualifiedElements = [...this.unqualified].sort((a, b) => a.start - b.start).map((e) => ({ qname: e.qname, loc: this.loc(e) }));
     return env;
   }
 
@@ -187,9 +201,11 @@ class EnvelopeBuilder {
 
   private unknown(el: XmlElement): UnknownSection {
     const req = this.a(el, 'required');
+    const typed = typedKind(el);
     return {
       qname: el.qname,
-      ns: el.ns,
+      // A generic <Section xsi:type="vmw:…_Type"> is in the namespace of its type.
+      ns: typed.ns !== '' && typed.ns !== el.ns ? typed.ns : el.ns,
       local: this.sectionName(el),
       // DSP0243 §9.1: ovf:required defaults to true for sections.
       required: req === undefined ? true : req !== 'false' && req !== '0',
@@ -202,8 +218,8 @@ class EnvelopeBuilder {
   private content(el: XmlElement, kind: 'VirtualSystem' | 'VirtualSystemCollection'): Content {
     const base: ContentBase = {
       id: this.a(el, 'id') ?? '',
-      name: childText(el, 'Name', this.v.envelopeNs),
-      info: childText(el, 'Info', this.v.envelopeNs),
+      name: this.ovfChildText(el, 'Name'),
+      info: this.ovfChildText(el, 'Info'),
       productSections: [],
       eulas: [],
       unknownSections: [],
@@ -226,7 +242,7 @@ class EnvelopeBuilder {
         nested.push(this.content(c, name));
         continue;
       }
-      base.sectionOrder.push({ local: name, ns: c.ns, hasInfo: child(c, 'Info', c.ns) !== undefined, loc: this.loc(c) });
+      base.sectionOrder.push({ local: name, ns: c.ns, hasInfo: this.ovfChild(c, 'Info') !== undefined, loc: this.loc(c) });
       if (name === 'VirtualHardwareSection') vhs.push(this.hardware(c));
       else if (name === 'ProductSection') base.productSections.push(this.product(c));
       else if (name === 'OperatingSystemSection') os = this.os(c);

@@ -22,6 +22,7 @@ export default defineRule<DescriptorTarget>({
       unknownProperty: "Disk '{{id}}' capacity refers to property '{{key}}', which no ProductSection declares",
       badUnits: "Disk '{{id}}' capacityAllocationUnits '{{units}}' is not a byte unit such as 'byte * 2^30'",
       unitsRange: "Disk '{{id}}' capacityAllocationUnits '{{units}}' is not a whole number of bytes between 1 and {{max}}",
+      emptyUnits: "Disk '{{id}}' has an empty capacityAllocationUnits; write the unit (e.g. 'byte * 2^30') or leave the attribute out for bytes",
       unitsTooLong: "Disk '{{id}}' capacityAllocationUnits is {{length}} characters long; a unit has at most {{max}}",
       capacityTooLarge: "Disk '{{id}}' capacity '{{capacity}}' in '{{units}}' is more bytes than can be represented exactly",
       zeroCapacity: "Disk '{{id}}' has a capacity of 0 bytes",
@@ -70,7 +71,8 @@ function checkUnits(d: Disk, at: Pick<ReportSpec, 'loc' | 'locator'>, ctx: RuleC
   const parsed = parseByteUnits(units);
   const shown = abbreviate(units ?? 'byte');
   if (!parsed.ok) {
-    if (parsed.problem === 'too-long') ctx.report({ messageId: 'unitsTooLong', data: { id, length: units?.length ?? 0, max: MAX_UNITS_LENGTH }, ...at });
+    if (parsed.problem === 'empty') ctx.report({ messageId: 'emptyUnits', data: { id }, ...at });
+    else if (parsed.problem === 'too-long') ctx.report({ messageId: 'unitsTooLong', data: { id, length: units?.length ?? 0, max: MAX_UNITS_LENGTH }, ...at });
     else if (parsed.problem === 'range') ctx.report({ messageId: 'unitsRange', data: { id, units: shown, max: MAX_BYTE_MULTIPLIER }, ...at });
     else ctx.report({ messageId: 'badUnits', data: { id, units: shown }, ...at });
   } else if (/^\d+$/.test(d.capacity) && d.capacityBytes === undefined)

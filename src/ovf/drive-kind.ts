@@ -5,8 +5,8 @@
  * (`ovf:/disk/<id>`); 31 "Logical Disk" is read the same way. Those are
  * disks too: leaving them out would deploy a VM with nothing to boot.
  */
-import { ResourceType } from '../ovf/cim.js';
-import type { Item } from '../ovf/model.js';
+import { ResourceType } from './cim.js';
+import type { Item } from './model.js';
 
 export type DriveKind = 'disk' | 'cdrom' | 'floppy';
 
