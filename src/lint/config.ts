@@ -125,7 +125,7 @@ function describeErrors(errors: readonly ErrorObject[], data: Record<string, unk
 }
 
 /** Where a path of the configuration was written (`line:col`), or '' when the text is not known. */
-export type Locate = (path: ReadonlyArray<string | number>) => string;
+export type Locate = (path: ReadonlyArray<string | number>, at?: 'key' | 'value') => string;
 
 function optionSpecs(id: string): Readonly<Record<string, RuleOptionSpec>> {
   return allRules.find((r) => r.meta.id === id)?.meta.options ?? {};
@@ -152,7 +152,8 @@ function checkRuleOptions(rules: Record<string, unknown>, source: string, locate
     const known = Object.keys(specs);
     for (const [name, given] of Object.entries(value[1] as Record<string, unknown>)) {
       const spec = specs[name];
-      const pos = locate(['rules', id, 1, name]);
+      // An unknown option points at its name; a wrong value at the value.
+      const pos = locate(['rules', id, 1, name], spec === undefined ? 'key' : 'value');
       const at = pos ? `${source}:${pos}: ` : '';
       if (spec === undefined) out.push(`${at}rules.${id}: unknown option '${name}' (${known.length > 0 ? `options of ${id}: ${known.join(', ')}` : `${id} takes no options`})`);
       else if (!fits(spec, given)) out.push(`${at}rules.${id}.${name} must be ${describeSpec(spec)} (got ${JSON.stringify(given)})`);
@@ -163,11 +164,13 @@ function checkRuleOptions(rules: Record<string, unknown>, source: string, locate
 
 /** A Locate over a parsed YAML document: `line:col` of the value at a path, or '' when it cannot be found. */
 function yamlLocator(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter): Locate {
-  return (path) => {
+  return (path, at = 'value') => {
     let node: unknown = doc.contents;
-    for (const key of path) {
-      if (isMap(node)) node = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key)?.value;
-      else if (isSeq(node) && typeof key === 'number') node = node.items[key];
+    for (const [i, key] of path.entries()) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+        node = at === 'key' && i === path.length - 1 ? pair?.key : pair?.value;
+      } else if (isSeq(node) && typeof key === 'number') node = node.items[key];
       else return '';
     }
     const range = (node as YamlNode | undefined)?.range;

@@ -202,8 +202,15 @@ class EnvelopeBuilder {
   private unknown(el: XmlElement): UnknownSection {
     const req = this.a(el, 'required');
     const typed = typedKind(el);
+    const typeName =
+      el.local === 'Section' || el.local === 'Content'
+        ? attr(el, 'type', NS.xsi)
+            ?.trim()
+            .replace(/_Type$/, '')
+        : undefined;
     return {
-      qname: el.qname,
+      // A generic <Section xsi:type="vmw:BootOrderSection_Type"> is named by its type, as the writer meant it.
+      qname: typeName || el.qname,
       // A generic <Section xsi:type="vmw:…_Type"> is in the namespace of its type.
       ns: typed.ns !== '' && typed.ns !== el.ns ? typed.ns : el.ns,
       local: this.sectionName(el),
