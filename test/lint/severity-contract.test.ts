@@ -17,6 +17,8 @@ import { runRules } from '../../src/lint/engine.js';
 import { virtualSystems } from '../../src/ovf/model.js';
 import { parseDescriptor } from '../../src/ovf/parser.js';
 import { summarizeEnvelope } from '../../src/ovf/summary.js';
+import { renderOptions } from '../../src/render/options.js';
+import { renderPackage } from '../../src/render/render-package.js';
 import { corpusPath, walkFiles } from '../helpers/corpus.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -189,6 +191,20 @@ describe('values outside what can be deployed are errors that say what is wrong'
     ]);
     const negative = await lintText(base.replace('ovf:size="68608"', 'ovf:size="-2"'));
     expect(errors(negative).map((d) => d.message)).toEqual(["File 'file1' ovf:size '-2' is not an unsigned integer"]);
+  });
+});
+
+describe("VMware's ovf://disk/ HostResource", () => {
+  it('is read as ovf:/disk/ by lint (a warning) and by render (attached)', async () => {
+    const text = fixture('vcloud-collection-shared-id.ovf').replace('<rasd:HostResource>ovf:/disk/vmdisk1', '<rasd:HostResource>ovf://disk/vmdisk1');
+    const ds = await lintText(text);
+    expect(of(ds, 'host-resource').map((d) => [d.severity, d.message])).toEqual([['warning', "HostResource 'ovf://disk/vmdisk1' has a doubled slash; it was read as ovf:/disk/vmdisk1"]]);
+    const bad = await lintText(text.replace('ovf://disk/vmdisk1', 'ovf://disk/gone'));
+    expect(errors(bad).map((d) => d.message)).toEqual(["HostResource 'ovf://disk/gone' names no Disk in the DiskSection"]);
+    const { envelope } = parseDescriptor(text, 'x.ovf');
+    const r = renderPackage({ envelope: envelope!, packageName: 'x', tenant: 't', storageRoot: '/var/lib/ovfpipe', options: renderOptions(), digests: new Map() });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(r.domains[0]!.xml).toMatch(/<disk type='file' device='disk'>/);
   });
 });
 
