@@ -5,7 +5,7 @@
  * parser is tolerant and keeps raw text alongside parsed numbers.
  */
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { attr, attrAny, child, childText, type XmlElement } from '../xml/element.js';
+import { attr, attrAny, childText, type XmlElement } from '../xml/element.js';
 import { parseXml, DEFAULT_XML_LIMITS, type XmlLimits } from '../xml/parse.js';
 import type {
   AnnotationSection,
@@ -95,6 +95,11 @@ class EnvelopeBuilder {
     return el.children.find((c) => c.local === local && this.inOvf(c));
   }
 
+  /** Every child named `local` that is read as an OVF element. */
+  private ovfChildren(el: XmlElement, local: string): XmlElement[] {
+    return el.children.filter((c) => c.local === local && this.inOvf(c));
+  }
+
   private ovfChildText(el: XmlElement, local: string): string | undefined {
     return this.ovfChild(el, local)?.text.trim();
   }
@@ -132,12 +137,12 @@ class EnvelopeBuilder {
         const hasInfo = this.ovfChild(el, 'Info') !== undefined;
         env.sectionOrder.push({ local: name, ns: el.ns, hasInfo, loc: this.loc(el) });
         if (name === 'DiskSection') {
-          env.disks.push(...el.children.filter((c) => c.local === 'Disk').map((c) => this.disk(c)));
+          env.disks.push(...this.ovfChildren(el, 'Disk').map((c) => this.disk(c)));
           env.diskSectionInfo = hasInfo;
         } else if (name === 'NetworkSection') {
           env.networkSectionPresent = true;
-          env.networks.push(...el.children.filter((c) => c.local === 'Network').map((c) => this.network(c)));
-        } else if (name === 'DeploymentOptionSection') env.configurations.push(...el.children.filter((c) => c.local === 'Configuration').map((c) => this.configuration(c)));
+          env.networks.push(...this.ovfChildren(el, 'Network').map((c) => this.network(c)));
+        } else if (name === 'DeploymentOptionSection') env.configurations.push(...this.ovfChildren(el, 'Configuration').map((c) => this.configuration(c)));
         else if (!KNOWN_SECTIONS.has(name)) env.unknownSections.push(this.unknown(el));
       }
     }
@@ -182,7 +187,7 @@ class EnvelopeBuilder {
   private network(el: XmlElement): Network {
     return {
       name: this.a(el, 'name') ?? '',
-      description: childText(el, 'Description'),
+      description: this.ovfChildText(el, 'Description'),
       portProfileUris: el.children.filter((c) => c.local === 'NetworkPortProfileURI').map((c) => c.text.trim()),
       loc: this.loc(el),
     };
@@ -193,8 +198,8 @@ class EnvelopeBuilder {
     return {
       id: this.a(el, 'id') ?? '',
       isDefault: d === 'true' || d === '1',
-      label: childText(el, 'Label'),
-      description: childText(el, 'Description'),
+      label: this.ovfChildText(el, 'Label'),
+      description: this.ovfChildText(el, 'Description'),
       loc: this.loc(el),
     };
   }
@@ -254,7 +259,7 @@ class EnvelopeBuilder {
       else if (name === 'ProductSection') base.productSections.push(this.product(c));
       else if (name === 'OperatingSystemSection') os = this.os(c);
       else if (name === 'EulaSection') base.eulas.push(this.eula(c));
-      else if (name === 'AnnotationSection') annotation = { annotation: childText(c, 'Annotation') ?? '', loc: this.loc(c) };
+      else if (name === 'AnnotationSection') annotation = { annotation: this.ovfChildText(c, 'Annotation') ?? '', loc: this.loc(c) };
       else if (!KNOWN_SECTIONS.has(name)) base.unknownSections.push(this.unknown(c));
     }
     base.annotation = annotation;
@@ -263,13 +268,13 @@ class EnvelopeBuilder {
   }
 
   private hardware(el: XmlElement): VirtualHardwareSection {
-    const system = child(el, 'System');
+    const system = this.ovfChild(el, 'System');
     const transport = this.a(el, 'transport');
     return {
       id: this.a(el, 'id'),
       transport: transport ? transport.split(/\s+/).filter(Boolean) : [],
       systemType: system ? childText(system, 'VirtualSystemType') : undefined,
-      items: el.children.filter((c) => this.v.itemElements.includes(c.local as Item['element'])).map((c) => this.item(c)),
+      items: el.children.filter((c) => this.v.itemElements.includes(c.local as Item['element']) && this.inOvf(c)).map((c) => this.item(c)),
       loc: this.loc(el),
     };
   }
@@ -322,16 +327,17 @@ class EnvelopeBuilder {
     const ps: ProductSection = {
       class: this.a(el, 'class'),
       instance: this.a(el, 'instance'),
-      product: childText(el, 'Product'),
-      vendor: childText(el, 'Vendor'),
-      version: childText(el, 'Version'),
-      fullVersion: childText(el, 'FullVersion'),
+      product: this.ovfChildText(el, 'Product'),
+      vendor: this.ovfChildText(el, 'Vendor'),
+      version: this.ovfChildText(el, 'Version'),
+      fullVersion: this.ovfChildText(el, 'FullVersion'),
       properties: [],
       categories: [],
       loc: this.loc(el),
     };
     let category: string | undefined;
     for (const c of el.children) {
+      if (!this.inOvf(c)) continue;
       if (c.local === 'Category') {
         category = c.text.trim();
         ps.categories.push(category);
@@ -350,10 +356,10 @@ class EnvelopeBuilder {
       defaultValue: this.a(el, 'value'),
       userConfigurable: uc === 'true' || uc === '1',
       password: pw === 'true' || pw === '1',
-      label: childText(el, 'Label'),
-      description: childText(el, 'Description'),
+      label: this.ovfChildText(el, 'Label'),
+      description: this.ovfChildText(el, 'Description'),
       category,
-      values: el.children.filter((c) => c.local === 'Value').map((c) => ({ value: this.a(c, 'value') ?? '', configuration: this.a(c, 'configuration'), loc: this.loc(c) })),
+      values: this.ovfChildren(el, 'Value').map((c) => ({ value: this.a(c, 'value') ?? '', configuration: this.a(c, 'configuration'), loc: this.loc(c) })),
       loc: this.loc(el),
     };
   }
@@ -363,12 +369,12 @@ class EnvelopeBuilder {
       id: this.a(el, 'id'),
       version: this.a(el, 'version'),
       osType: attr(el, 'osType', NS.vmw) ?? this.a(el, 'osType'),
-      description: childText(el, 'Description'),
+      description: this.ovfChildText(el, 'Description'),
       loc: this.loc(el),
     };
   }
 
   private eula(el: XmlElement): EulaSection {
-    return { license: childText(el, 'License') ?? '', loc: this.loc(el) };
+    return { license: this.ovfChildText(el, 'License') ?? '', loc: this.loc(el) };
   }
 }
