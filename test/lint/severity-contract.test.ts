@@ -324,3 +324,75 @@ describe('the shipped example packages', () => {
       expect(r.code).toBe(0);
     });
 });
+
+/**
+ * The contract as a table: for each structure rule, the vCloud fixture (a real writer's form,
+ * made DMTF-clean) is accepted, and one mutation is rejected at the severity the contract gives,
+ * for the reason in the last column.
+ */
+describe('the contract, rule by rule: one descriptor accepted, one rejected', () => {
+  const clean = fixture('vcloud-collection-shared-id.ovf').replace('<VirtualSystemCollection ovf:id="tiny">', '<VirtualSystemCollection ovf:id="vapp">');
+  const vhsStart = clean.indexOf('      <VirtualHardwareSection>');
+  const vhsEnd = clean.indexOf('</VirtualHardwareSection>') + '</VirtualHardwareSection>'.length;
+  const rows: Array<[rule: string, mutate: (t: string) => string, severity: 'error' | 'warning', why: string]> = [
+    [
+      'references-file',
+      (t) => t.replace('<File ovf:href="vm-disk1.vmdk" ovf:id="file1" ovf:size="68608"/>', '<File ovf:href="a.vmdk" ovf:id="file1"/><File ovf:href="vm-disk1.vmdk" ovf:id="file1" ovf:size="68608"/>'),
+      'error',
+      'a duplicate id makes a reference ambiguous',
+    ],
+    ['unique-ids', (t) => t.replace('<VirtualSystemCollection ovf:id="vapp">', '<VirtualSystemCollection ovf:id="tiny">'), 'warning', "a collection sharing its only child's id"],
+    ['unique-ids', (t) => t.replace('</DiskSection>', '<Disk ovf:capacity="1" ovf:diskId="vmdisk1"/></DiskSection>'), 'error', 'a duplicate id makes a reference ambiguous'],
+    ['section-info', (t) => t.replace('<Info>Virtual disk information</Info>', ''), 'warning', 'a missing <Info>'],
+    ['content-present', (t) => t.slice(0, t.indexOf('  <VirtualSystemCollection')) + '</Envelope>\n', 'error', 'nothing to deploy'],
+    ['disk-capacity', (t) => t.replace('ovf:capacity="1"', 'ovf:capacity="-1"'), 'error', 'a negative size'],
+    ['disk-capacity', (t) => t.replace('ovf:capacityAllocationUnits="byte * 2^30"', 'ovf:capacityAllocationUnits="gallons"'), 'error', 'a bad allocation unit'],
+    ['network-connection', (t) => t.replace('>vapp-net</rasd:Connection>', '>nowhere</rasd:Connection>'), 'error', 'a reference that resolves to nothing'],
+    ['host-resource', (t) => t.replace('ovf:/disk/vmdisk1', 'ovf:/disk/gone'), 'error', 'a reference that resolves to nothing'],
+    ['instance-id', (t) => t.replace('<rasd:InstanceID>2</rasd:InstanceID>', '<rasd:InstanceID>1</rasd:InstanceID>'), 'error', 'a duplicate id makes a reference ambiguous'],
+    ['resource-type', (t) => t.replace('<rasd:ResourceType>3</rasd:ResourceType>', '<rasd:ResourceType>three</rasd:ResourceType>'), 'error', 'a value outside its type'],
+    ['allocation-units', (t) => t.replace('<rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>', '<rasd:AllocationUnits>gallons</rasd:AllocationUnits>'), 'error', 'a bad allocation unit'],
+    ['virtual-hardware', (t) => t.slice(0, vhsStart) + t.slice(vhsEnd), 'warning', 'a VirtualSystem without a VirtualHardwareSection'],
+    [
+      'required-section',
+      (t) => t.replace('<StartupSection>', '<x:LicenseSection xmlns:x="urn:vendor"><Info>l</Info></x:LicenseSection><StartupSection>'),
+      'warning',
+      'a vendor section marked required',
+    ],
+    ['required-section', (t) => t.replace('<StartupSection>', '<LicenseSection><Info>l</Info></LicenseSection><StartupSection>'), 'error', 'no DSP0243 section: a consumer must refuse it'],
+    [
+      'element-namespace',
+      (t) => t.replace('<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"', '<ovf:Envelope').replace('</Envelope>', '</ovf:Envelope>'),
+      'warning',
+      'unqualified OVF elements',
+    ],
+    [
+      'property-key',
+      (t) => t.replace('<StartupSection>', '<ProductSection><Info>p</Info><Property ovf:key="guestinfo.ip" ovf:type="string" ovf:value="x"/></ProductSection><StartupSection>'),
+      'warning',
+      'a dotted property key',
+    ],
+    [
+      'property-key',
+      (t) => t.replace('<StartupSection>', '<ProductSection><Info>p</Info><Property ovf:key="a" ovf:type="string"/><Property ovf:key="a" ovf:type="string"/></ProductSection><StartupSection>'),
+      'error',
+      'a duplicate key loses a value',
+    ],
+  ];
+
+  it('the accepted descriptor is clean', async () => {
+    expect(await lintText(clean)).toEqual([]);
+  });
+
+  for (const [rule, mutate, severity, why] of rows)
+    it(`${rule}: ${severity} for ${why}`, async () => {
+      const mutated = mutate(clean);
+      expect(mutated).not.toBe(clean);
+      const found = of(await lintText(mutated), rule);
+      expect(
+        found.map((d) => d.severity),
+        found.map((d) => d.message).join('; '),
+      ).toContain(severity);
+      if (severity === 'warning') expect(found.filter((d) => d.severity === 'error')).toEqual([]);
+    });
+});
