@@ -42,7 +42,10 @@ export { lintFilterElement, lintFilterSet } from './lint/lint-nwfilter.js';
 export { resolveMacros, type MacroRequest, type MacroSources } from './macros/resolve.js';
 export { parseVarsYaml, type VarsFile } from './macros/vars.js';
 export { generateMac, generateVmUuid, generateInstanceId } from './macros/generate.js';
-export { collectSpec } from './render/spec.js';
+export { collectSpec, renderSpecYaml, type SpecEntry } from './render/spec.js';
+export { packageVarKeys, varsFileKeyProblems, type PackageVarKeys } from './render/var-keys.js';
+export { pipelineVarProblems } from './pipeline/vars-check.js';
+export { expandHome, resolvePath } from './paths.js';
 // Render
 export { renderPackage, type RenderRequest, type RenderResult } from './render/render-package.js';
 export { renderToDir } from './actions/render-to-dir.js';

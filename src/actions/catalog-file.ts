@@ -4,9 +4,11 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { parseCatalogYaml } from '../netsec/catalog/yaml.js';
+import { expandHome } from '../paths.js';
 
 /** The catalog (undefined when it has errors) and every diagnostic of the file. A file that cannot be read is OVFPIPE_IO. */
-export async function loadCatalogFile(path: string): Promise<{ catalog?: ProfileCatalog; diagnostics: Diagnostic[] }> {
+export async function loadCatalogFile(file: string): Promise<{ catalog?: ProfileCatalog; diagnostics: Diagnostic[] }> {
+  const path = expandHome(file);
   const text = await readFile(path, 'utf8').catch((e: Error) => {
     throw new OvfpipeError('OVFPIPE_IO', `cannot read catalog ${path}: ${e.message}`, { where: path, cause: e });
   });

@@ -23,6 +23,7 @@ import { parseBindingSpec } from '../netsec/binding-spec.js';
 import { embedIntoDescriptor, type EmbedAdditions } from '../netsec/embed.js';
 import type { EmbeddedFilter } from '../netsec/model.js';
 import { parsePortProfileYaml } from '../netsec/profiles/index.js';
+import { expandHome } from '../paths.js';
 
 export interface EmbedRequest {
   pkg: string;
@@ -42,7 +43,15 @@ export interface EmbedResult {
 
 const CHECKED_FAMILIES = new Set(['nwfilter', 'virtualport', 'binding', 'policy']);
 
-export async function embedPackage(req: EmbedRequest): Promise<EmbedResult> {
+export async function embedPackage(request: EmbedRequest): Promise<EmbedResult> {
+  // Every path of the request with `~` expanded (paths.ts).
+  const req: EmbedRequest = {
+    ...request,
+    pkg: expandHome(request.pkg),
+    out: expandHome(request.out),
+    filters: request.filters.map((f) => expandHome(f)),
+    profiles: request.profiles.map((f) => expandHome(f)),
+  };
   const { additions, problems } = await readAdditions(req);
   if (problems.length > 0) return { written: [], refused: problems };
   const loaded = await loadDescriptor(req.pkg);

@@ -1,9 +1,11 @@
 /** The plain file verbs the commands need: read a text input, write an output. Failures are OVFPIPE_IO naming the path. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { OvfpipeError } from '../diagnostics/errors.js';
+import { expandHome } from '../paths.js';
 
 /** Reads a UTF-8 file; `what` names it in the error (`vars file`, `catalog`, …). */
-export async function readTextFile(path: string, what?: string): Promise<string> {
+export async function readTextFile(file: string, what?: string): Promise<string> {
+  const path = expandHome(file);
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
@@ -12,5 +14,5 @@ export async function readTextFile(path: string, what?: string): Promise<string>
 }
 
 export async function writeTextFile(path: string, text: string): Promise<void> {
-  await writeFile(path, text);
+  await writeFile(expandHome(path), text);
 }

@@ -1,8 +1,9 @@
 /** Finds and reads the lint configuration file (the IO end of lint/config.ts, which parses and validates it). */
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { CONFIG_FILE_NAMES, parseLintConfig, type ResolvedLintConfig } from '../lint/config.js';
+import { resolvePath } from '../paths.js';
 
 async function readIfPresent(path: string): Promise<string | undefined> {
   try {
@@ -19,12 +20,12 @@ async function readIfPresent(path: string): Promise<string | undefined> {
  * A relative `catalog` is resolved against the config file's directory.
  */
 export async function loadLintConfig(path?: string, cwd: string = process.cwd()): Promise<ResolvedLintConfig> {
-  const candidates = path !== undefined ? [resolve(cwd, path)] : CONFIG_FILE_NAMES.map((n) => join(cwd, n));
+  const candidates = path !== undefined ? [resolvePath(cwd, path)] : CONFIG_FILE_NAMES.map((n) => join(cwd, n));
   for (const file of candidates) {
     const text = await readIfPresent(file);
     if (text === undefined) continue;
     const config = parseLintConfig(text, path ?? file);
-    if (config.catalog !== undefined && !isAbsolute(config.catalog)) config.catalog = resolve(dirname(file), config.catalog);
+    if (config.catalog !== undefined) config.catalog = resolvePath(dirname(file), config.catalog);
     return config;
   }
   if (path !== undefined) throw new OvfpipeError('OVFPIPE_USAGE', `lint configuration ${path} does not exist`);

@@ -21,6 +21,7 @@ import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { parseXml, DEFAULT_XML_LIMITS } from '../xml/parse.js';
 import { runRules, type LintConfig, type LintResult } from '../lint/engine.js';
 import type { LintTarget, PackageFacts } from '../lint/rule.js';
+import { expandHome } from '../paths.js';
 
 export interface LintFilesOptions {
   /** Check the descriptor alone: no member presence, no manifest (for a bare `.ovf` before packaging). */
@@ -46,7 +47,7 @@ export async function lintFiles(paths: readonly string[], options: LintFilesOpti
   const worker = async () => {
     while (next < paths.length) {
       const i = next++;
-      results[i] = await lintOne(paths[i]!, options);
+      results[i] = await lintOne(expandHome(paths[i]!), options);
     }
   };
   await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, paths.length) }, worker));

@@ -12,8 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OvfpipeError } from '../diagnostics/errors.js';
+import { expandHome } from '../paths.js';
 
-export async function writeDirAtomically<T>(target: string, marker: string, write: (dir: string) => Promise<T>): Promise<T> {
+export async function writeDirAtomically<T>(out: string, marker: string, write: (dir: string) => Promise<T>): Promise<T> {
+  const target = expandHome(out);
   await checkReplaceable(target, marker);
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });

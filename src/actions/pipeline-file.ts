@@ -1,9 +1,10 @@
 /** Reads a pipeline file (the IO end of pipeline/load.ts, which parses, interpolates and validates it). */
 import { readFile } from 'node:fs/promises';
 import { OvfpipeError } from '../diagnostics/errors.js';
+import { expandHome } from '../paths.js';
 
 export async function readPipelineFile(file: string): Promise<string> {
-  return readFile(file, 'utf8').catch((e: Error) => {
+  return readFile(expandHome(file), 'utf8').catch((e: Error) => {
     throw new OvfpipeError('OVFPIPE_IO', `cannot read pipeline ${file}: ${e.message}`, { where: file });
   });
 }

@@ -4,6 +4,7 @@ import { formatDiagnosticLines } from '../diagnostics/format.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import type { PortProfile } from '../netsec/model.js';
 import { parsePortProfileYaml } from '../netsec/profiles/yaml.js';
+import { expandHome } from '../paths.js';
 
 /**
  * Reads and parses a profile file (the IO end used by `netsec embed`). Throws OVFPIPE_USAGE listing
@@ -12,7 +13,7 @@ import { parsePortProfileYaml } from '../netsec/profiles/yaml.js';
 export async function loadProfileFile(path: string): Promise<PortProfile> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(expandHome(path), 'utf8');
   } catch (e) {
     throw new OvfpipeError('OVFPIPE_USAGE', `cannot read port profile ${path}: ${(e as Error).message}`, { cause: e });
   }

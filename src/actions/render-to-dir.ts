@@ -22,6 +22,7 @@ import { planJson } from '../render/plan-json.js';
 import { renderPackage, type RenderResult } from '../render/render-package.js';
 import type { RenderOptions } from '../render/types.js';
 import { lastPathSegment } from '../strings.js';
+import { expandHome } from '../paths.js';
 
 export interface RenderToDirRequest {
   pkg: string;
@@ -76,7 +77,7 @@ function packageProblem(pkg: string, e: unknown): { diagnostics: Diagnostic[] } 
 async function readInput(req: RenderToDirRequest): Promise<{ envelope: Envelope; digests: Map<string, string>; packageName: string }> {
   const packageName = lastPathSegment(req.pkg);
   if (req.descriptorOnly && /\.ovf$/i.test(req.pkg)) {
-    const parsed = parseDescriptor(await readFile(req.pkg), req.pkg);
+    const parsed = parseDescriptor(await readFile(expandHome(req.pkg)), req.pkg);
     if (!parsed.envelope) throw new OvfpipeError('OVFPIPE_PACKAGE', `${req.pkg}: ${parsed.diagnostics[0]?.message ?? 'not an OVF descriptor'}`);
     return { envelope: parsed.envelope, digests: new Map(), packageName };
   }

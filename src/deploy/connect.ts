@@ -3,6 +3,7 @@ import { resolveTarget, type SshTarget } from './ssh/config.js';
 import { withRetry } from './ssh/retry.js';
 import { isTransient } from './ssh/ssh-errors.js';
 import type { Transport } from './transport.js';
+import { expandHome } from '../paths.js';
 
 export interface AuthOptions {
   identity?: string;
@@ -15,9 +16,9 @@ export interface AuthOptions {
 
 export function hostConnector(auth: AuthOptions): (host: string) => Promise<Transport> {
   return async (host: string) => {
-    const target: SshTarget = resolveTarget(host, { configPath: auth.sshConfig });
-    if (auth.identity) target.identity = auth.identity;
-    if (auth.knownHosts) target.knownHostsFile = auth.knownHosts;
+    const target: SshTarget = resolveTarget(host, { configPath: auth.sshConfig === undefined ? undefined : expandHome(auth.sshConfig) });
+    if (auth.identity) target.identity = expandHome(auth.identity);
+    if (auth.knownHosts) target.knownHostsFile = expandHome(auth.knownHosts);
     if (auth.fingerprint) target.fingerprint = auth.fingerprint;
     const { connectSsh } = await import('./ssh/ssh-transport.js');
     return withRetry(() => connectSsh(target), { retries: auth.retries ?? 2, baseMs: 300, retryOn: isTransient });

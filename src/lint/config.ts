@@ -22,6 +22,7 @@ import { OvfpipeError } from '../diagnostics/errors.js';
 import type { LintConfig, RuleLevel } from './engine.js';
 import { loaderRules } from './loader-rules.js';
 import { allRules } from './rules/index.js';
+import { editDistance } from '../strings.js';
 
 export interface ResolvedLintConfig extends LintConfig {
   /** Port profile catalog (YAML); a path in a config file is resolved against the file's directory. */
@@ -42,16 +43,6 @@ export function normaliseLevel(name: string): RuleLevel | undefined {
 
 function knownRuleIds(): string[] {
   return allRules.map((r) => r.meta.id);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 /** The known id closest to `id` by edit distance (ties: the first in rule order). */

@@ -39,6 +39,12 @@ export interface MacroRequest {
   };
   /** Where the macro is written, for unresolved-macro diagnostics. */
   loc?: Partial<SourceLocation>;
+  /**
+   * What the value finally becomes, when that is stricter than `expectedType`: e.g. a filter
+   * parameter that a rule reads as `srcipaddr` (the value must then be what that attribute takes).
+   * Its check runs after the type's; a failure names the use.
+   */
+  use?: { description: string; check(value: string): string | undefined };
 }
 
 export interface MacroSources {
@@ -150,6 +156,7 @@ export const MACRO_MESSAGES = {
   'macro-source': {
     notSet: '{{where}}: ${{{name}}} ({{type}}, used in {{field}}) is not set; looked in {{searched}}',
     unresolvable: '{{where}}: ${{{name}}} ({{type}}, used in {{field}}) cannot be resolved: {{problem}}',
+    required: "VM {{vm}}: OVF property '{{property}}' ({{secret}}user-configurable, no default) is required and has no value; set {{names}} in the VM's, the tenant's or the default vars",
   },
   'macro-type': {
     illTyped: '{{where}}: ${{{name}}} = {{value}} from {{source}} is not a valid {{type}}: {{reason}}',
@@ -201,9 +208,12 @@ export function resolveMacros(requests: readonly MacroRequest[], sources: MacroS
       continue;
     }
     const found = result.found;
-    const reason = checkMacroValue(request.expectedType, found.value);
+    const typeReason = checkMacroValue(request.expectedType, found.value);
+    const useReason = typeReason === undefined ? request.use?.check(found.value) : undefined;
+    const reason = typeReason ?? useReason;
+    const used = request.use ? ` (used as ${request.use.description})` : '';
     if (reason !== undefined) {
-      diagnostics.push(illTyped(request, nic, found, reason));
+      diagnostics.push(illTyped(request, nic, found, `${reason}${used}`));
       continue;
     }
     const key = macroKey(request.name, nic);

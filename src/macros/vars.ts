@@ -22,11 +22,14 @@
  * # flat form (`render --vars FILE` for one tenant): name: value
  * gateway: 10.1.0.1
  * db_password: { value: "s3cret", secret: true }
+ * vms:                           # optional per-VM blocks, as a pipeline deployment's `vms:`
+ *   web: { vars: { ip: 10.1.0.5 } }
  * ```
  * A file with a top-level `tenants` or `defaults` key is read in the full
- * form; in the flat form those two names are therefore reserved. The flat
- * form's values are that tenant's values (`tenant` option, default
- * `default`).
+ * form; in the flat form those two names, and `vms`, are therefore reserved.
+ * The flat form's values are that tenant's values (`tenant` option, default
+ * `default`); `ovfpipe spec` writes it, with one `vms:` block per
+ * VirtualSystem for packages that have several.
  *
  * Values are strings, numbers (kept as written: `010` stays "010") or
  * booleans ("true"/"false"); `{ value, secret: true }` marks a value that is
@@ -45,6 +48,8 @@ export interface VarValue {
   secret?: boolean;
   /** Where the value was written, for diagnostics. */
   loc?: SourceLocation;
+  /** Where its name was written (an unknown name is reported there). */
+  keyLoc?: SourceLocation;
 }
 
 /** Macro name → value. A Map, so that names like `constructor` are ordinary names. */
@@ -54,11 +59,16 @@ export interface VmVars {
   vars: VarScope;
   /** Per-NIC values by NIC id; they win over the VM's own. */
   nics: ReadonlyMap<string, VarScope>;
+  /** Where the VM's name was written; `nicLocs` likewise per NIC id. */
+  loc?: SourceLocation;
+  nicLocs?: ReadonlyMap<string, SourceLocation>;
 }
 
 export interface TenantVars {
   vars: VarScope;
   vms: ReadonlyMap<string, VmVars>;
+  /** Where the tenant's name was written (full form). */
+  loc?: SourceLocation;
 }
 
 export interface VarsFile {
@@ -92,7 +102,7 @@ export function parseVarsYaml(text: string, options: ParseVarsOptions = {}): Var
   const full = 'tenants' in data || 'defaults' in data;
   const vars: VarsFile = full
     ? { form: 'full', defaults: readScope(input, ['defaults']), tenants: readTenants(input) }
-    : { form: 'flat', defaults: new Map(), tenants: new Map([[options.tenant ?? 'default', { vars: readScope(input, []), vms: new Map() }]]) };
+    : { form: 'flat', defaults: new Map(), tenants: new Map([[options.tenant ?? 'default', { vars: readFlatScope(input), vms: readVms(input, ['vms']) }]]) };
   return { vars, diagnostics };
 }
 
@@ -108,24 +118,40 @@ function readScope(input: LocatedYaml, path: YamlPath): VarScope {
     const structured = typeof raw === 'object' && raw !== null;
     const value = structured ? (raw as { value: unknown }).value : raw;
     const secret = structured && (raw as { secret?: boolean }).secret === true;
-    scope.set(name, { value: String(value), ...(secret ? { secret } : {}), loc: input.locate([...path, name]) });
+    scope.set(name, { value: String(value), ...(secret ? { secret } : {}), loc: input.locate([...path, name]), keyLoc: input.locateKey([...path, name]) });
   }
+  return scope;
+}
+
+/** The flat form's own values: every top-level key but `vms`, which holds per-VM blocks. */
+function readFlatScope(input: LocatedYaml): VarScope {
+  const scope = new Map(readScope(input, []));
+  scope.delete('vms');
   return scope;
 }
 
 function readTenants(input: LocatedYaml): Map<string, TenantVars> {
   const tenants = new Map<string, TenantVars>();
   for (const tenant of Object.keys(child(input, ['tenants']) ?? {})) {
-    const vms = new Map<string, VmVars>();
-    for (const vm of Object.keys(child(input, ['tenants', tenant, 'vms']) ?? {})) {
-      const base = ['tenants', tenant, 'vms', vm];
-      const nics = new Map<string, VarScope>();
-      for (const nic of Object.keys(child(input, [...base, 'nics']) ?? {})) nics.set(nic, readScope(input, [...base, 'nics', nic]));
-      vms.set(vm, { vars: readScope(input, [...base, 'vars']), nics });
-    }
-    tenants.set(tenant, { vars: readScope(input, ['tenants', tenant, 'vars']), vms });
+    tenants.set(tenant, { vars: readScope(input, ['tenants', tenant, 'vars']), vms: readVms(input, ['tenants', tenant, 'vms']), loc: input.locateKey(['tenants', tenant]) });
   }
   return tenants;
+}
+
+function readVms(input: LocatedYaml, path: YamlPath): Map<string, VmVars> {
+  const vms = new Map<string, VmVars>();
+  for (const vm of Object.keys(child(input, path) ?? {})) vms.set(vm, readVm(input, [...path, vm]));
+  return vms;
+}
+
+function readVm(input: LocatedYaml, base: YamlPath): VmVars {
+  const nics = new Map<string, VarScope>();
+  const nicLocs = new Map<string, SourceLocation>();
+  for (const nic of Object.keys(child(input, [...base, 'nics']) ?? {})) {
+    nics.set(nic, readScope(input, [...base, 'nics', nic]));
+    nicLocs.set(nic, input.locateKey([...base, 'nics', nic]));
+  }
+  return { vars: readScope(input, [...base, 'vars']), nics, loc: input.locateKey(base), nicLocs };
 }
 
 /** Builds a scope from plain values, for callers that do not read a file (tests, pipeline defaults). */

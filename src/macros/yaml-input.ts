@@ -15,6 +15,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { diagnostic, sortDiagnostics, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../strings.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
 
@@ -117,7 +118,8 @@ function describeAjvError(e: ErrorObject): { path: string[]; message: string; ke
     case 'additionalProperties': {
       const key = String(params['additionalProperty']);
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const hint = allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : '';
+      const close = didYouMean(key, allowed);
+      const hint = allowed.length > 0 ? ` (${close !== undefined ? `did you mean '${close}'? ` : ''}allowed: ${allowed.join(', ')})` : '';
       return { path: [...path, key], key: true, message: `${at}unknown key '${key}'${hint}` };
     }
     case 'enum':

@@ -14,6 +14,7 @@ import type { PackageReader } from './reader.js';
 import { BLOCK, checksumMatches } from './tar-header.js';
 import { TarReader } from './tar-reader.js';
 import { ZipReader } from './zip-reader.js';
+import { expandHome } from '../paths.js';
 
 export interface OpenPackageOptions {
   /** Overrides for the hard limits in `limits.ts`. */
@@ -52,7 +53,7 @@ function looksLikeXml(head: Buffer): boolean {
  */
 export async function openPackage(path: string, options: OpenPackageOptions = {}): Promise<PackageReader> {
   const limits = resolveLimits(options.limits);
-  const full = resolve(path);
+  const full = resolve(expandHome(path));
   let st;
   try {
     st = await stat(full);

@@ -4,9 +4,18 @@
  * itself), each with its vars file view (pipeline defaults, tenant vars and
  * deployment vars, per-VM vars) and its placement hints. Pure.
  */
-import { toVarScope, type VarsFile, type VmVars } from '../macros/vars.js';
+import type { SourceLocation } from '../diagnostics/diagnostic.js';
+import type { VarScope, VarsFile, VmVars } from '../macros/vars.js';
+import type { YamlPath } from '../macros/yaml-input.js';
 import { mergeSettings, type RenderSettings } from '../render/option-table.js';
 import type { Deployment, Pipeline } from './load.js';
+import { locatedScope } from './vars-check.js';
+
+/** Where the pipeline file's nodes are (LoadedPipeline), so that a bad value is reported at its line. */
+export interface PipelineLocator {
+  locate(path: YamlPath): SourceLocation;
+  locateKey(path: YamlPath): SourceLocation;
+}
 
 export interface Instance {
   tenant: string;
@@ -25,7 +34,7 @@ export interface Instance {
   deploymentSettings: RenderSettings;
 }
 
-export function expandInstances(p: Pipeline): Instance[] {
+export function expandInstances(p: Pipeline, at?: PipelineLocator): Instance[] {
   const out: Instance[] = [];
   for (const [tenant, t] of Object.entries(p.tenants ?? {}).sort(([a], [b]) => a.localeCompare(b)))
     for (const [deployment, d] of t.deployments.entries())
@@ -35,7 +44,7 @@ export function expandInstances(p: Pipeline): Instance[] {
           packageName: d.package,
           deployment,
           instance,
-          vars: varsFor(p, tenant, t.vars, d),
+          vars: varsFor(p, tenant, deployment, d, at),
           host: d.host,
           group: d.group,
           vmHints: Object.fromEntries(Object.entries(d.vms ?? {}).map(([vs, v]) => [vs, { host: v.host, group: v.group }])),
@@ -51,12 +60,12 @@ function instanceNames(d: Deployment): Array<string | undefined> {
   return [undefined];
 }
 
-function varsFor(p: Pipeline, tenant: string, tenantVars: Deployment['vars'], d: Deployment): VarsFile {
+function varsFor(p: Pipeline, tenant: string, index: number, d: Deployment, at: PipelineLocator | undefined): VarsFile {
+  const scope = (values: Deployment['vars'], path: YamlPath) => locatedScope(values, path, at);
+  const base: YamlPath = ['tenants', tenant, 'deployments', index];
   const vms = new Map<string, VmVars>();
-  for (const [vs, v] of Object.entries(d.vms ?? {})) vms.set(vs, { vars: toVarScope(v.vars ?? {}), nics: new Map() });
-  return {
-    form: 'full',
-    defaults: toVarScope(p.defaults?.vars ?? {}),
-    tenants: new Map([[tenant, { vars: toVarScope({ ...(tenantVars ?? {}), ...(d.vars ?? {}) }), vms }]]),
-  };
+  for (const [vs, v] of Object.entries(d.vms ?? {})) vms.set(vs, { vars: scope(v.vars, [...base, 'vms', vs, 'vars']), nics: new Map() });
+  // The deployment's own vars win over the tenant's.
+  const tenantVars: VarScope = new Map([...scope(p.tenants?.[tenant]?.vars, ['tenants', tenant, 'vars']), ...scope(d.vars, [...base, 'vars'])]);
+  return { form: 'full', defaults: scope(p.defaults?.vars, ['defaults', 'vars']), tenants: new Map([[tenant, { vars: tenantVars, vms }]]) };
 }

@@ -5,7 +5,9 @@
  * diagnostic with its line, column and the schema rule it breaks.
  */
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { expandHome } from '../paths.js';
 import { diagnostic, hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
 import { readPipelineFile } from '../actions/pipeline-file.js';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -59,6 +61,8 @@ export interface LoadedPipeline {
   diagnostics: Diagnostic[];
   /** The file, line and column of the YAML node at `path` (or its nearest existing ancestor). */
   locate(path: YamlPath): SourceLocation;
+  /** The file, line and column of the key of the mapping entry at `path` (falls back to `locate`). */
+  locateKey(path: YamlPath): SourceLocation;
 }
 
 const schema = createRequire(import.meta.url)('../../pipeline/pipeline.schema.json') as object;
@@ -70,18 +74,35 @@ export async function loadPipeline(file: string, env: Record<string, string | un
 
 export function parsePipeline(text: string, file: string, env: Record<string, string | undefined>): LoadedPipeline {
   const input = parseLocatedYaml(text, file, PIPELINE_RULE_ID);
-  const out: LoadedPipeline = { baseDir: dirname(resolve(file)), file, diagnostics: [], locate: (path) => input.locate(path) };
+  const out: LoadedPipeline = { baseDir: dirname(resolve(file)), file, diagnostics: [], locate: (path) => input.locate(path), locateKey: (path) => input.locateKey(path) };
   out.diagnostics.push(...input.diagnostics);
   if (hasErrors(out.diagnostics)) return out;
   // Interpolate first, so that `${env:…}` may stand for any value the schema then checks (an enum, a number).
   input.data = interpolate(input.data, [], env, (path, message) => out.diagnostics.push(diagnostic(PIPELINE_RULE_ID, 'error', message, input.locate(path), path.join('.'))));
   if (hasErrors(out.diagnostics)) return out;
   // The YAML reader keeps scalars as their source text; coerceTypes turns "8" into 8 where the schema wants a number.
-  validate ??= new Ajv({ allErrors: true, strict: false, coerceTypes: true }).compile(withRenderOptions(schema));
+  validate ??= new Ajv({ allErrors: true, verbose: true, strict: false, coerceTypes: true }).compile(withRenderOptions(schema));
   const compiled = validate;
   out.diagnostics.push(...schemaDiagnostics(() => compiled, input, PIPELINE_RULE_ID));
-  if (!hasErrors(out.diagnostics)) out.pipeline = input.data as Pipeline;
+  if (!hasErrors(out.diagnostics)) out.pipeline = expandPaths(input.data as Pipeline, env['HOME'] || homedir());
   return out;
+}
+
+/**
+ * `~` in the file's local paths (package paths, the catalog, identity and known_hosts files), also where
+ * `${env:VAR:-~/.ssh/id_ed25519}` produced it (paths.ts). Relative paths stay relative: packages and the
+ * catalog resolve against the file's directory, SSH files against the working directory.
+ */
+function expandPaths(p: Pipeline, home: string): Pipeline {
+  const ssh = (s: SshSettings | undefined) => {
+    if (s?.identity !== undefined) s.identity = expandHome(s.identity, home);
+    if (s?.knownHosts !== undefined) s.knownHosts = expandHome(s.knownHosts, home);
+  };
+  for (const pkg of Object.values(p.packages)) pkg.path = expandHome(pkg.path, home);
+  if (p.inventory?.catalog !== undefined) p.inventory.catalog = expandHome(p.inventory.catalog, home);
+  ssh(p.inventory?.defaults);
+  for (const h of Object.values(p.inventory?.hosts ?? {})) ssh(h);
+  return p;
 }
 
 const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;

@@ -20,6 +20,8 @@ import { mergeSettings, renderSettings, type RenderSettings } from '../render/op
 import { packageNetworks, renderPackage, type RenderResult } from '../render/render-package.js';
 import { resolve } from 'node:path';
 import { expandInstances } from './expand.js';
+import { pipelineVarProblems } from './vars-check.js';
+import { didYouMean } from '../strings.js';
 import { PIPELINE_RULE_ID, type LoadedPipeline, type Pipeline, type PipelineHost } from './load.js';
 import { placeVms, shardHosts, type Placement } from './placement.js';
 import type { YamlPath } from '../macros/yaml-input.js';
@@ -97,6 +99,8 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'storage',
     run(ctx) {
       // Disk paths are rendered once for all hosts, so the storage root is one setting (inventory.defaults.storage).
+      if (!ctx.storageRoot.startsWith('/'))
+        pipelineProblem(ctx, ['inventory', 'defaults', 'storage'], `storage root '${ctx.storageRoot}' must be an absolute path on the hosts ('~' and relative paths are not expanded there)`);
       for (const [name, h] of ctx.hosts)
         if (h.storage !== undefined && h.storage !== ctx.storageRoot)
           pipelineProblem(ctx, ['inventory', 'hosts', name, 'storage'], `host ${name}: a per-host storage root is not supported; set inventory.defaults.storage`);
@@ -119,12 +123,28 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     },
   },
   {
+    // Every name in the pipeline's vars must be used by some package (or VM) it applies to: a typo never deploys.
+    name: 'vars',
+    run(ctx) {
+      const envelopes = new Map([...ctx.packages].map(([name, d]) => [name, d.envelope]));
+      ctx.diagnostics.push(...pipelineVarProblems(ctx.pipeline, envelopes, ctx.loaded));
+    },
+  },
+  {
     name: 'render',
     run(ctx) {
-      for (const inst of expandInstances(ctx.pipeline)) {
+      if (!ctx.storageRoot.startsWith('/')) return; // reported by the storage stage; every disk path would be wrong
+      for (const inst of expandInstances(ctx.pipeline, ctx.loaded)) {
         const pkg = ctx.packages.get(inst.packageName);
         if (!pkg) {
-          pipelineProblem(ctx, ['tenants', inst.tenant, 'deployments', inst.deployment, 'package'], `tenant ${inst.tenant}: unknown package '${inst.packageName}'`, `tenants.${inst.tenant}`);
+          const close = didYouMean(inst.packageName, ctx.packages.keys());
+          const known = [...ctx.packages.keys()].sort().join(', ') || '(none)';
+          pipelineProblem(
+            ctx,
+            ['tenants', inst.tenant, 'deployments', inst.deployment, 'package'],
+            `tenant ${inst.tenant}: unknown package '${inst.packageName}'; the pipeline's packages: ${known}${close ? ` (did you mean '${close}'?)` : ''}`,
+            `tenants.${inst.tenant}`,
+          );
           continue;
         }
         const result = renderInstance(ctx, inst, mergeSettings(forPackage(ctx.pipeline.defaults, pkg.envelope), inst.deploymentSettings));
@@ -240,6 +260,8 @@ function renderInstance(ctx: StageContext, inst: RenderedInstance['hints'], sett
     configuration,
     digests: pkg.digests,
     instance: inst.instance,
+    // The 'vars' stage checked the names against every package they apply to.
+    checkVarKeys: false,
   });
 }
 

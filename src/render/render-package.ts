@@ -16,6 +16,7 @@ import { planDisks, placementsFor, type DiskPlanEntry } from './disk-plan.js';
 import { scopeFilters, type ScopedFilter } from './filters.js';
 import { ovfEnvironmentXml } from './ovf-env.js';
 import { resolveVm } from './resolve-vm.js';
+import { varsFileKeyProblems } from './var-keys.js';
 import type { RenderOptions, ResolvedNic } from './types.js';
 import { createHash } from 'node:crypto';
 import { OvfpipeError } from '../diagnostics/errors.js';
@@ -37,6 +38,11 @@ export interface RenderRequest {
   lenient?: boolean;
   /** One of several deployments of this package in the tenant (pipelines): names domains and keys generated values. */
   instance?: string;
+  /**
+   * Check that every name in `vars` is one the package uses (var-keys.ts); default on.
+   * Pipelines check their vars themselves (a shared value may be for another package).
+   */
+  checkVarKeys?: boolean;
 }
 
 export interface RenderedVm {
@@ -87,6 +93,8 @@ export function renderPackage(req: RenderRequest): RenderResult {
     return result;
   }
   checkNetworkMap(req.envelope, req.options);
+  checkStorageRoot(req.storageRoot);
+  if (req.vars && !req.lenient && req.checkVarKeys !== false) result.diagnostics.push(...varsFileKeyProblems(req.envelope, req.vars, req.tenant));
   const { sections } = netsecOf(req.envelope);
   let scope: ReturnType<typeof scopeFilters>;
   try {
@@ -184,6 +192,15 @@ function checkNetworkMap(env: Envelope, options: RenderOptions): void {
       'OVFPIPE_USAGE',
       `network mapping names ${unknown.map((u) => `'${u}'`).join(', ')}, which the package does not have; its networks: ${[...names].sort().join(', ') || '(none)'}`,
     );
+}
+
+/**
+ * The storage root is a path on the hosts: every disk path is rendered under it and reaches the remote
+ * shell quoted, where `~` is not expanded (a `~/vms` would make a directory named `~`). A local `~` is not
+ * the host's either, so it is refused rather than expanded (src/paths.ts expands local paths only).
+ */
+export function checkStorageRoot(root: string): void {
+  if (!root.startsWith('/')) throw new OvfpipeError('OVFPIPE_USAGE', `storage root '${root}' must be an absolute path on the hosts ('~' and relative paths are not expanded there)`);
 }
 
 /**

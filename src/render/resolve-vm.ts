@@ -5,9 +5,10 @@
  * VM, the NIC, the macro and where its value came from.
  */
 import { createHash } from 'node:crypto';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
+import { formatMessage } from '../diagnostics/rule.js';
 import { abbreviate } from '../strings.js';
-import { resolveMacros, resolvedValue, type MacroRequest, type MacroResolution, type MacroSources } from '../macros/resolve.js';
+import { MACRO_MESSAGES, resolveMacros, resolvedValue, type MacroRequest, type MacroResolution, type MacroSources } from '../macros/resolve.js';
 import { substituteMacros } from '../macros/syntax.js';
 import { varSourcesFor, type VarsFile } from '../macros/vars.js';
 import { bindingMacroRequests } from '../netsec/binding-macros.js';
@@ -68,7 +69,7 @@ export function resolveVm(env: Envelope, vs: VirtualSystem, tenant: string, vars
   for (const nic of nics) {
     requests.push({ name: 'mac', expectedType: 'mac', usedAt: { vm: vs.id, nic: nic.instanceId, field: `${nic.locator}/mac` } });
     const b = view.bindings.find((x) => x.nic === nic);
-    if (b) requests.push(...bindingMacroRequests(b));
+    if (b) requests.push(...bindingMacroRequests(b, view.filtersFor(vs.id)));
   }
   const resolution = resolveMacros(requests, sources, { tenant, vm: identity });
   const diagnostics = [...resolution.diagnostics];
@@ -148,10 +149,28 @@ function environmentProperties(env: Envelope, vs: VirtualSystem, sources: MacroS
         if (value !== undefined || typeErrors.length > 0) break;
       }
       value ??= ovfDefault(p, sources.ovf?.configuration);
+      // A user-configurable property with no default (or an empty one, as vSphere and ovftool read it) is
+      // the deployer's to give: `spec` calls it required, and rendering without it is an error. An empty
+      // value is no value (the `""` that `spec` writes for it, left unfilled).
+      if (p.userConfigurable && !hasDefault(p, sources.ovf?.configuration) && (value === undefined || value === '')) {
+        diagnostics.push(requiredProperty(vs.id, envKey, names, p.password, p.loc, field));
+        continue;
+      }
       // An unset property with no default is left out of ovf-env.xml: the guest applies its own default.
       if (value !== undefined) out.push({ key: p.key, value, class: ps.class, instance: ps.instance });
     }
   return out;
+}
+
+/** The property has a non-empty default (for this configuration, or its ovf:value). */
+function hasDefault(p: ProductSection['properties'][number], configuration: string | undefined): boolean {
+  const v = ovfDefault(p, configuration);
+  return v !== undefined && v !== '';
+}
+
+function requiredProperty(vm: string, envKey: string, names: readonly string[], secret: boolean, loc: SourceLocation | undefined, field: string): Diagnostic {
+  const data = { vm: abbreviate(vm), property: abbreviate(envKey), names: names.map((n) => `'${abbreviate(n)}'`).join(' or '), secret: secret ? 'secret, ' : '' };
+  return diagnostic('macro-source', 'error', formatMessage(MACRO_MESSAGES['macro-source'].required, data), loc ?? {}, field, { messageId: 'required', data });
 }
 
 function ovfDefault(p: ProductSection['properties'][number], configuration: string | undefined): string | undefined {

@@ -23,7 +23,7 @@ describe('vars files', () => {
     expect(r.diagnostics).toEqual([]);
     const v = r.vars!;
     expect(v.form).toBe('full');
-    expect(v.defaults.get('dns')).toEqual({ value: '10.0.0.2', loc: { file: 'vars.yaml', line: 2, column: 8 } });
+    expect(v.defaults.get('dns')).toEqual({ value: '10.0.0.2', loc: { file: 'vars.yaml', line: 2, column: 8 }, keyLoc: { file: 'vars.yaml', line: 2, column: 3 } });
     const acme = v.tenants.get('acme')!;
     expect(acme.vars.get('db_password')).toMatchObject({ value: 's3cret', secret: true });
     expect(acme.vars.get('vsi_type')?.value).toBe('0x123456');
@@ -64,7 +64,7 @@ describe('vars files', () => {
 
   it('rejects unknown keys in the full form', () => {
     const r = parseVarsYaml('tenants:\n  acme:\n    vm: {}\n');
-    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual(["3:5 tenants.acme: unknown key 'vm' (allowed: vars, vms)"]);
+    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual(["3:5 tenants.acme: unknown key 'vm' (did you mean 'vms'? allowed: vars, vms)"]);
   });
 
   it('reports YAML syntax errors', () => {

@@ -57,7 +57,8 @@ describe('embedding into a package nobody here wrote', () => {
 
     const spec = await run(['spec', out]);
     expect(spec.code).toBe(0);
-    expect(spec.out).toMatch(/# mgmt_ipv4: ip, required/);
+    // antispoof reads IP as ip@srcipaddr: the macro bound to it must be an IPv4 address.
+    expect(spec.out).toMatch(/# mgmt_ipv4: ipv4, required/);
     expect(spec.out).toMatch(/# uplink: ifname, required/);
     expect(spec.out).toMatch(/Generated per tenant\/VM\/NIC, no need to set: instanceid/);
     // The template is a valid vars file.

@@ -90,13 +90,13 @@ describe('profile YAML errors', () => {
     expect(at(r)).toEqual([
       "1:1 profile-yaml 'source' is required",
       "2:7 profile-yaml mode: must be one of 'direct', 'bridge', 'network'",
-      "3:1 profile-yaml unknown key 'soruce' (allowed: name, mode, source, sourceMode, virtualport, vlan, bandwidth)",
+      "3:1 profile-yaml unknown key 'soruce' (did you mean 'source'? allowed: name, mode, source, sourceMode, virtualport, vlan, bandwidth)",
     ]);
   });
 
   it('reports an unknown virtualport parameter name with the allowed ones', () => {
     const r = parsePortProfileYaml('name: a\nmode: direct\nsource: eth1\nvirtualport:\n  type: 802.1Qbg\n  managerID: 12\n');
-    expect(at(r)).toEqual(["6:3 profile-yaml virtualport: unknown key 'managerID' (allowed: type, managerid, typeid, typeidversion, instanceid, profileid, interfaceid)"]);
+    expect(at(r)).toEqual(["6:3 profile-yaml virtualport: unknown key 'managerID' (did you mean 'managerid'? allowed: type, managerid, typeid, typeidversion, instanceid, profileid, interfaceid)"]);
   });
 
   it('describes the vlan forms when none fits', () => {

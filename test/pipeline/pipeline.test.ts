@@ -52,7 +52,7 @@ describe('pipeline file', () => {
     const { join } = await import('node:path');
     const dir = mkdtempSync(join(process.cwd(), 'test/pipeline/.tmp-'));
     const file = join(dir, 'p.yaml');
-    const dep = '      - package: web\n        vars: { ip: 10.0.0.5, bridge: br0 }\n';
+    const dep = '      - package: web\n        vars: { ip: 10.0.0.5, bridge: br0, admin_password: pw }\n';
     writeFileSync(file, BASE.replace('../../examples', '../../../examples').replace(/      - package: web\n[\s\S]*$/, dep + dep));
     const r = await preparePipeline({ file, env: { HOST_A: 'ssh://x' } });
     const { rmSync } = await import('node:fs');
@@ -86,9 +86,9 @@ describe('pipeline stages', () => {
   it('run as a table: lint, verify and deploy only when the pipeline lists them', async () => {
     const { PIPELINE_STAGES, selectedStages } = await import('../../src/pipeline/stages.js');
     const p = parsePipeline(BASE, 'p.yaml', { HOST_A: 'x' }).pipeline!;
-    expect(PIPELINE_STAGES.map((s) => s.name)).toEqual(['lint', 'verify', 'open', 'storage', 'mappings', 'render', 'names', 'catalog', 'placement', 'deploy', 'shard']);
+    expect(PIPELINE_STAGES.map((s) => s.name)).toEqual(['lint', 'verify', 'open', 'storage', 'mappings', 'vars', 'render', 'names', 'catalog', 'placement', 'deploy', 'shard']);
     expect(selectedStages(p).map((s) => s.name)).toEqual(PIPELINE_STAGES.map((s) => s.name));
-    expect(selectedStages({ ...p, stages: ['verify', 'render'] }).map((s) => s.name)).toEqual(['verify', 'open', 'storage', 'mappings', 'render', 'names', 'catalog', 'placement', 'shard']);
+    expect(selectedStages({ ...p, stages: ['verify', 'render'] }).map((s) => s.name)).toEqual(['verify', 'open', 'storage', 'mappings', 'vars', 'render', 'names', 'catalog', 'placement', 'shard']);
   });
 });
 

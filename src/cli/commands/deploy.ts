@@ -21,7 +21,7 @@ export function hostOptions(c: Command, required = true): Command {
 
 export function registerDeploy(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addRenderOptions(hostOptions(program.command('deploy').description('upload, verify, define filters and domains on KVM hosts over SSH; idempotent').argument('<pkg>', 'package')))
-    .option('--vars <file>', 'vars YAML')
+    .option('--vars <file>', 'vars YAML, as for render (a name, VM or NIC the package does not use is an error; nothing is deployed)')
     .option('--start', 'start and autostart the domains')
     .option('--force', 'replace domains and filters ovfpipe did not create (never by default)')
     .option('--json', 'print the run report as JSON on stdout')

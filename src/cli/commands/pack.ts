@@ -5,6 +5,7 @@ import { OvfpipeError } from '../../diagnostics/errors.js';
 import type { DigestAlgorithm } from '../../package/manifest.js';
 import type { PackResult } from '../../package/pack.js';
 import { EXIT, type CliIo } from '../io.js';
+import { resolvePath } from '../../paths.js';
 
 interface PackFlags {
   output: string;
@@ -30,10 +31,10 @@ export function registerPack(program: Command, io: CliIo, setExit: (code: number
     .option('--json', 'print the result as JSON')
     .action(async (pkg: string, opts: PackFlags) => {
       if (Boolean(opts.sign) !== Boolean(opts.cert)) throw new OvfpipeError('OVFPIPE_USAGE', '--sign and --cert go together');
-      const sign = opts.sign && opts.cert ? { key: await readTextFile(resolve(io.cwd, opts.sign)), certificate: await readTextFile(resolve(io.cwd, opts.cert)) } : undefined;
+      const sign = opts.sign && opts.cert ? { key: await readTextFile(resolvePath(io.cwd, opts.sign)), certificate: await readTextFile(resolvePath(io.cwd, opts.cert)) } : undefined;
       const { packPackage } = await import('../../package/pack.js');
       const result = await packPackage(resolve(io.cwd, pkg), {
-        output: resolve(io.cwd, opts.output),
+        output: resolvePath(io.cwd, opts.output),
         digest: opts.digest.toUpperCase() as DigestAlgorithm,
         sign,
         force: opts.force,

@@ -17,7 +17,7 @@ export function registerRender(program: Command, io: CliIo, setExit: (code: numb
     .argument('<pkg>', 'package: directory, .ovf, .ova or zip')
     .requiredOption('-t, --tenant <name>', 'tenant: prefixes domain names (<tenant>-<VirtualSystem id>) and filter names')
     .requiredOption('-o, --out <dir>', 'output directory (written into a temporary folder beside it, renamed when complete)')
-    .option('--vars <file>', 'vars YAML (flat name: value, or defaults/tenants form); see `ovfpipe spec`')
+    .option('--vars <file>', 'vars YAML (flat name: value with optional per-VM vms: blocks, or defaults/tenants form); a name, VM or NIC the package does not use is an error; see `ovfpipe spec`')
     .option('--descriptor-only', 'render from the descriptor alone: read no member, image digests unknown')
     .option('--storage <dir>', 'storage root on the hosts', '/var/lib/ovfpipe');
   addRenderOptions(command).action(async (pkg: string, flags: RenderFlags & Record<string, unknown>) => {

@@ -13,6 +13,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { OvfpipeError } from '../../diagnostics/errors.js';
+import { expandHome } from '../../paths.js';
 
 export interface SshTarget {
   host: string;
@@ -138,5 +139,5 @@ export function expandPath(path: string, tokens: { h: string; r?: string | undef
         return userInfo().username;
     }
   });
-  return expanded === '~' ? home : expanded.startsWith('~/') ? join(home, expanded.slice(2)) : expanded;
+  return expandHome(expanded, home);
 }

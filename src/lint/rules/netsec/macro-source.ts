@@ -59,8 +59,9 @@ function resolveNetsecMacrosPerVm(envelope: DescriptorTarget['envelope']): Array
   const sectionsFor = new Map<string, ProductSection[]>();
   for (const { node, parents } of contentWithParents(envelope.content))
     if (node.kind === 'VirtualSystem') sectionsFor.set(node.id, [...node.productSections, ...parents.flatMap((p) => p.productSections)]);
-  return netsecOf(envelope).view.bindings.flatMap((b) => {
-    const requests = bindingMacroRequests(b);
+  const { view } = netsecOf(envelope);
+  return view.bindings.flatMap((b) => {
+    const requests = bindingMacroRequests(b, view.filtersFor(b.nic.vs.id));
     if (requests.length === 0) return [];
     const sections = sectionsFor.get(b.nic.vs.id) ?? [];
     return resolveMacros(requests, { ovf: { sections }, generate: true }, { tenant: 'lint', vm: b.nic.vs.id }).diagnostics.map((diagnostic) => ({ diagnostic, sections }));
