@@ -197,6 +197,10 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     return failAll(message);
   }
   phase = 'preflight';
+  const withUsage = (r: HostResult): HostResult => {
+    const u = t.usage?.();
+    return u ? { ...r, host: { ...r.host, remoteSessions: u.sessions, remoteSteps: u.steps } } : r;
+  };
   try {
     const disks = withDiskMode(
       units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain))),
@@ -224,10 +228,10 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     const runnable = (v: RenderedVm) => !unsupported.has(v.name);
     const plan = planHost({ filters: filtersFor(units, runnable), vms, disks }, facts, { force: req.force, start: req.start, unsupported });
     plan.problems.push(...facts.problems, ...preflight(vms.filter(runnable), facts, req.start === true));
-    if (plan.problems.length > 0) return { ...failAll(`preflight: ${plan.problems.join('; ')}`), plan: { host, plan } };
-    if (req.dryRun) return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: 0, vms: vms.length }, vms: [], plan: { host, plan } };
+    if (plan.problems.length > 0) return withUsage({ ...failAll(`preflight: ${plan.problems.join('; ')}`), plan: { host, plan } });
+    if (req.dryRun) return withUsage({ host: { host, status: 'ok', seconds: seconds(), bytesUploaded: 0, vms: vms.length }, vms: [], plan: { host, plan } });
     phase = 'apply';
-    if (req.signal?.aborted) return { ...failAll('interrupted (signal) before anything was changed on this host'), plan: { host, plan } };
+    if (req.signal?.aborted) return withUsage({ ...failAll('interrupted (signal) before anything was changed on this host'), plan: { host, plan } });
     const outcome = await executeHostPlan(plan, {
       transport: t,
       host,
@@ -247,9 +251,9 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     // Every VM waited for the host's facts and preflight (one round trip for all): the first bar of its lane.
     for (const o of outcome.vms) o.steps = [preflightStep, ...(o.steps ?? [])];
     const resumed = outcome.resumed.length > 0 ? { resumed: outcome.resumed } : {};
-    return { host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, ...resumed, vms: vms.length }, vms: outcome.vms, plan: { host, plan } };
+    return withUsage({ host: { host, status: 'ok', seconds: seconds(), bytesUploaded: outcome.bytesUploaded, ...resumed, vms: vms.length }, vms: outcome.vms, plan: { host, plan } });
   } catch (e) {
-    return failAll((e as Error).message);
+    return withUsage(failAll((e as Error).message));
   } finally {
     await t.close().catch(() => undefined);
   }

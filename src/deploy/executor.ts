@@ -17,7 +17,7 @@ import { Readable } from 'node:stream';
 import { ovfEnvIso } from '../render/ovf-env.js';
 import type { HostPlan, ImageStep, VmPlan } from './plan.js';
 import { execBatch } from './batch.js';
-import { cleanupTemps } from './ssh/put.js';
+import { cleanupTemps, putBytes } from './ssh/put.js';
 import { StepRunner, type StepDuration } from './step-runner.js';
 import { convertSteps, isoUploadStep, startSteps, STEP_TIMEOUT_MS, vmApplySteps, vmDirectory, type RemoteStep } from './steps.js';
 import type { Transport } from './transport.js';
@@ -254,7 +254,8 @@ async function applyVm(vm: VmPlan, ctx: ExecuteContext, out: HostOutcome, ready:
         if (mkdir!.code !== 0) throw new Error(`creating ${vmDir}: ${mkdir!.output.trim()}`);
         const { bytes, sha } = await iso;
         if (!(remote!.code === 0 && remote!.output.startsWith(sha))) {
-          const r = await ctx.transport.put(Readable.from([bytes]), env.isoPath, { expectedSha256: sha });
+          // Through the host's worker (one exec with stdin), not a session of its own.
+          const r = await putBytes(ctx.transport, bytes, env.isoPath, { expectedSha256: sha });
           out.bytesUploaded += r.bytes;
           sent.bytes += r.bytes;
           steps.record(isoUploadStep(env.isoPath));

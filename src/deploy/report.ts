@@ -12,6 +12,10 @@ export interface HostReport {
   /** Uploads that continued where a cut transfer left off ("resumed at N bytes"). */
   resumed?: Array<{ href: string; resumedAt: number }>;
   vms: number;
+  /** Exec sessions opened on the host (each one a login shell): the remote worker, one per image upload; constant in the number of VMs. */
+  remoteSessions?: number;
+  /** Commands the host's remote worker ran (its own count): batches, step lists, small uploads. */
+  remoteSteps?: number;
 }
 
 export interface RunReport {

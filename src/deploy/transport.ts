@@ -68,6 +68,16 @@ export interface PutOptions {
   signal?: AbortSignal;
 }
 
+/** What a transport did on its host: the run report's `remoteSessions` and `remoteSteps`. */
+export interface TransportUsage {
+  /** Exec sessions opened (each one is a login shell on the host): the worker, uploads, and any exec that did not go through the worker. */
+  sessions: number;
+  /** Commands the remote worker ran (its own count). */
+  steps: number;
+  /** Set when execs do not go through a worker, and why. */
+  worker?: string;
+}
+
 export interface Transport {
   /** `user@host:port`, for messages and reports. */
   readonly label: string;
@@ -85,4 +95,6 @@ export interface Transport {
    */
   put(data: Readable, remotePath: string, opts?: PutOptions): Promise<PutResult>;
   close(): Promise<void>;
+  /** Remote sessions and steps so far, for the run report (transports without sessions leave it out). */
+  usage?(): TransportUsage;
 }

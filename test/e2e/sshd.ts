@@ -122,10 +122,11 @@ function descendants(root: number): number[] {
   return out;
 }
 
-function sshdConfig(root: string, host: SshdHost, logLevel: string, plainShell: boolean): string {
+function sshdConfig(root: string, host: SshdHost, logLevel: string, plainShell: boolean, extra: readonly string[] = []): string {
   return [
     // SHLVL=1: bash then skips root's ~/.bashrc for ssh commands (see startSshds' plainShell).
     ...(plainShell ? ['SetEnv SHLVL=1'] : []),
+    ...extra,
     `Port ${host.port}`,
     'ListenAddress 127.0.0.1',
     `HostKey ${host.hostKey}`,
@@ -150,7 +151,10 @@ function sshdConfig(root: string, host: SshdHost, logLevel: string, plainShell: 
  * the kill can land in a login shell that is running the rc file, and what that leaves behind
  * (pyenv's rehash lock, on this machine) would stall every later ssh command by 60 s.
  */
-export async function startSshds(n: number, opts: { logLevel?: string; plainShell?: boolean; wrap?: (i: number, host: SshdHost) => string[] | undefined } = {}): Promise<SshdCluster | undefined> {
+export async function startSshds(
+  n: number,
+  opts: { logLevel?: string; plainShell?: boolean; wrap?: (i: number, host: SshdHost) => string[] | undefined; /** More sshd_config lines for every host. */ config?: readonly string[] } = {},
+): Promise<SshdCluster | undefined> {
   if (!requireSshd('SSH end-to-end tests')) return undefined;
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const root = mkdtempSync(join(tmpdir(), 'ovfpipe-sshd-'));
@@ -171,7 +175,7 @@ export async function startSshds(n: number, opts: { logLevel?: string; plainShel
   const start = async (i: number) => {
     const host = hosts[i]!;
     const cfg = join(host.dir, 'sshd_config');
-    writeFileSync(cfg, sshdConfig(root, host, opts.logLevel ?? 'VERBOSE', opts.plainShell === true));
+    writeFileSync(cfg, sshdConfig(root, host, opts.logLevel ?? 'VERBOSE', opts.plainShell === true, opts.config));
     run(SSHD, ['-t', '-f', cfg]);
     // -D: stay in the foreground, so the pid we hold is the listener's.
     // setpriv --pdeathsig: the kernel kills the listener if this test process

@@ -188,6 +188,41 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
   }
 }
 
+/** putBytes takes at most this much: a payload that large should stream (put). */
+export const MAX_PUT_BYTES = 16 << 20;
+
+/**
+ * A small payload (the OVF environment ISO of a VM) sent as the stdin of one
+ * exec of the same upload script as put: written to a temporary name, hashed
+ * back, compared with `expectedSha256`, renamed and synced, or removed. An
+ * exec goes through the host's remote worker (worker.ts), so this opens no
+ * session of its own: per-VM files cost no login shell.
+ */
+export async function putBytes(t: Pick<Transport, 'exec' | 'label'>, bytes: Buffer, remotePath: string, opts: { expectedSha256: string; mode?: number; durable?: boolean }): Promise<PutResult> {
+  checkRemotePath(remotePath);
+  const expected = opts.expectedSha256.toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(expected)) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: expectedSha256 is not a sha256: ${JSON.stringify(opts.expectedSha256)}`);
+  if (bytes.length > MAX_PUT_BYTES) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: ${bytes.length} bytes is too large to send in one command; stream it with put`);
+  const tmp = `${remotePath}${TEMP_MARKER}${randomBytes(8).toString('hex')}`;
+  const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
+  const argv = ['bash', '-c', uploadScript('after-write'), 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected, '', '', '', '', ''];
+  const what = `${t.label}: upload of ${remotePath}`;
+  let r: ExecResult;
+  try {
+    r = await t.exec(argv, { stdin: bytes, timeoutMs: 300_000, allowFailure: true });
+  } catch (e) {
+    // Lost connection or timeout: the script may not have cleaned up.
+    await t.exec(['rm', '-f', '--', tmp], { timeoutMs: 15_000, allowFailure: true }).catch(() => undefined);
+    throw e;
+  }
+  const tail = r.stderr.trim().slice(-2000);
+  if (r.code === 4) throw new OvfpipeError('OVFPIPE_DIGEST', `${what}: ${tail || 'sha256 mismatch'}; nothing was installed`);
+  if (r.code !== 0) throw new OvfpipeError('OVFPIPE_REMOTE', `${what} failed: remote exit ${r.code}: ${tail}`);
+  const m = /^([0-9a-f]{64})\ninstalled\n/.exec(r.stdout);
+  if (!m) throw new OvfpipeError('OVFPIPE_REMOTE', `${what}: unexpected remote output: ${JSON.stringify(r.stdout.slice(0, 200))}`);
+  return { bytes: bytes.length, sha256: m[1]!, remoteSha256: m[1]! };
+}
+
 function interrupted(host: UploadHost, remotePath: string, signal: AbortSignal | undefined, bytes: number): void {
   if (signal?.aborted) throw new OvfpipeError('OVFPIPE_INTERRUPTED', `${host.label}: upload of ${remotePath} interrupted after ${bytes} bytes`);
 }

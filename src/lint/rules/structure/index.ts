@@ -12,6 +12,7 @@ import resourceType from './resource-type.js';
 import sectionInfo from './section-info.js';
 import uniqueIds from './unique-ids.js';
 import virtualHardware from './virtual-hardware.js';
+import xsdTypes from './xsd-types.js';
 
 export const structureRules: Rule<LintTarget>[] = [
   referencesFile,
@@ -27,4 +28,5 @@ export const structureRules: Rule<LintTarget>[] = [
   virtualHardware,
   requiredSection,
   elementNamespace,
+  xsdTypes,
 ];
