@@ -39,7 +39,9 @@ export default defineRule<DescriptorTarget>({
       // them, and many real exports leave them required; a KVM deploy ignores them.
       // Other vendors' sections, and elements that are not sections at all, are
       // warnings too; only an unknown section in an OVF namespace is an error.
-      const vmware = u.ns === NS.vmw || !u.local.endsWith('Section');
+      // A generic <Section xsi:type=…> is a section whatever its type is called.
+      const notASection = u.element.local !== 'Section' && !u.local.endsWith('Section');
+      const vmware = u.ns === NS.vmw || notASection;
       const vendor = !vmware && u.ns !== '' && !isOvfNamespace(u.ns);
       ctx.report({
         messageId: vmware ? 'vendorRequired' : vendor ? 'otherVendorRequired' : 'unknownRequired',
