@@ -177,6 +177,23 @@ describe('an empty ovf:capacityAllocationUnits', () => {
   });
 });
 
+describe('sizes past 2^53', () => {
+  const base = fixture('vcloud-collection-shared-id.ovf');
+  it('are errors that say so, not "not an unsigned integer"', async () => {
+    const ds = await lintText(base.replace('ovf:size="68608"', 'ovf:size="9223372036854775807"').replace('ovf:diskId="vmdisk1"', 'ovf:diskId="vmdisk1" ovf:populatedSize="9223372036854775807"'));
+    expect(
+      errors(ds)
+        .filter((d) => d.ruleId !== 'xsd-types')
+        .map((d) => d.message),
+    ).toEqual([
+      "File 'file1' ovf:size '9223372036854775807' is more than 2^53 bytes, past what ovfpipe (and any real disk) handles exactly",
+      "Disk 'vmdisk1' populatedSize '9223372036854775807' is more than 2^53 bytes, past what ovfpipe (and any real disk) handles exactly",
+    ]);
+    const negative = await lintText(base.replace('ovf:size="68608"', 'ovf:size="-2"'));
+    expect(of(negative, 'references-file').map((d) => d.message)).toEqual(["File 'file1' ovf:size '-2' is not an unsigned integer"]);
+  });
+});
+
 describe('a capacity of 0 cannot be deployed: an error', () => {
   const base = fixture('vcloud-collection-shared-id.ovf');
   it('a capacity of 0', async () => {

@@ -28,6 +28,7 @@ export default defineRule<DescriptorTarget>({
       zeroCapacity: "Disk '{{id}}' has a capacity of 0 bytes",
       populatedTooBig: "Disk '{{id}}' populatedSize {{populated}} exceeds its capacity of {{capacity}} bytes",
       badPopulated: "Disk '{{id}}' populatedSize '{{populated}}' is not an unsigned integer",
+      populatedTooLarge: "Disk '{{id}}' populatedSize '{{populated}}' is more than 2^53 bytes, past what ovfpipe (and any real disk) handles exactly",
       unknownFileRef: "Disk '{{id}}' fileRef '{{ref}}' names no File in References",
       unknownParent: "Disk '{{id}}' parentRef '{{ref}}' names no Disk",
     },
@@ -54,7 +55,8 @@ export default defineRule<DescriptorTarget>({
       // A disk of 0 bytes holds nothing, nor the image it names: ovfpipe cannot deploy it faithfully (an error under the contract).
       else if (d.capacityBytes === 0) ctx.report({ messageId: 'zeroCapacity', data: { id }, ...at });
       checkUnits(d, at, ctx);
-      if (d.populatedSizeText !== undefined && d.populatedSize === undefined) ctx.report({ messageId: 'badPopulated', data: { id, populated: d.populatedSizeText }, ...at });
+      if (d.populatedSizeText !== undefined && d.populatedSize === undefined)
+        ctx.report({ messageId: /^\s*\d+\s*$/.test(d.populatedSizeText) ? 'populatedTooLarge' : 'badPopulated', data: { id, populated: abbreviate(d.populatedSizeText) }, ...at });
       else if (d.populatedSize !== undefined && d.capacityBytes !== undefined && d.populatedSize > d.capacityBytes)
         ctx.report({ messageId: 'populatedTooBig', data: { id, populated: d.populatedSize, capacity: d.capacityBytes }, ...at });
       // An empty fileRef (seen in vCenter exports) means "no file": an empty disk.

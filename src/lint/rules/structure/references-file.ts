@@ -2,6 +2,7 @@
  * DSP0243 §7.1: each File in References has a unique ovf:id and an ovf:href;
  * ovf:size is an unsigned integer; href is relative and may not escape the package.
  */
+import { abbreviate } from '../../../strings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -18,6 +19,7 @@ export default defineRule<DescriptorTarget>({
       unsafeHref: "File '{{id}}' href '{{href}}' is absolute or escapes the package",
       remoteHref: "File '{{id}}' href '{{href}}' is a URL; ovfpipe only reads files inside the package",
       badSize: "File '{{id}}' ovf:size '{{size}}' is not an unsigned integer",
+      sizeTooLarge: "File '{{id}}' ovf:size '{{size}}' is more than 2^53 bytes, past what ovfpipe (and any real disk) handles exactly",
       badCompression: "File '{{id}}' ovf:compression '{{compression}}' is not 'gzip' or 'identity'",
       duplicateHref: "href '{{href}}' is referenced by more than one File",
     },
@@ -37,7 +39,8 @@ export default defineRule<DescriptorTarget>({
       else if (isUnsafeHref(f.href)) ctx.report({ messageId: 'unsafeHref', data: { id: f.id, href: f.href }, ...at });
       else if (hrefs.has(f.href)) ctx.report({ messageId: 'duplicateHref', data: { href: f.href }, ...at });
       hrefs.add(f.href);
-      if (f.sizeText !== undefined && f.size === undefined) ctx.report({ messageId: 'badSize', data: { id: f.id, size: f.sizeText }, ...at });
+      if (f.sizeText !== undefined && f.size === undefined)
+        ctx.report({ messageId: /^\s*\d+\s*$/.test(f.sizeText) ? 'sizeTooLarge' : 'badSize', data: { id: f.id, size: abbreviate(f.sizeText) }, ...at });
       if (f.compression !== undefined && f.compression !== 'gzip' && f.compression !== 'identity') ctx.report({ messageId: 'badCompression', data: { id: f.id, compression: f.compression }, ...at });
     }
   },
