@@ -3,7 +3,7 @@
  * Named exports only.
  */
 export { openPackage, type OpenPackageOptions } from './package/open.js';
-export type { PackageReader, MemberInfo, PackageKind } from './package/reader.js';
+export type { PackageReader, MemberInfo, PackageKind, OutsideReference } from './package/reader.js';
 export { parseDescriptor, parseEnvelope } from './ovf/parser.js';
 export * from './ovf/model.js';
 export { ResourceType } from './ovf/cim.js';
@@ -18,10 +18,10 @@ export type { Rule, RuleMeta, LintTarget } from './lint/rule.js';
 export { formatResults } from './lint/formatters/index.js';
 export { mergeLintConfig, parseRuleOption } from './lint/config.js';
 export { loadLintConfig } from './actions/lint-config.js';
-export { verifyPath, type VerifyReport } from './actions/verify.js';
+export { verifyPath, loadTrust, type VerifyReport, type VerifyPathOptions } from './actions/verify.js';
 export { verifyPackage } from './package/verify.js';
 export { parseManifest } from './package/manifest.js';
-export { parseCertificateFile, verifyManifestSignature, signManifest } from './package/certificate.js';
+export { parseCertificateFile, verifyManifestSignature, signManifest, checkSignerTrust, parseFingerprint, type TrustOptions, type SignerTrust } from './package/certificate.js';
 export { inspectPackage, type InspectReport } from './actions/inspect.js';
 export type { Diagnostic, Severity } from './diagnostics/diagnostic.js';
 export { OvfpipeError, type ErrorCode } from './diagnostics/errors.js';

@@ -4,8 +4,8 @@
  * them. Loading problems become diagnostics; only a path that cannot be read
  * at all is thrown (a usage error).
  */
-import { lstat, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { isOvfpipeError, OvfpipeError } from '../diagnostics/errors.js';
 import { parseEnvelope } from '../ovf/parser.js';
@@ -88,7 +88,9 @@ export async function loadTarget(path: string, options: LintFilesOptions = {}): 
   try {
     if (name === undefined || !envelope) return { diagnostics: opened.diagnostics };
     const file = memberFile(path, name, reader.kind === 'directory', st.isDirectory());
-    const pkg = options.descriptorOnly ? undefined : await readPackageFacts(reader, name, MAX_MANIFEST_BYTES);
+    const linkedOutside = opened.outside.filter((o) => o.reason === 'symlink').map((o) => o.name);
+    const facts = options.descriptorOnly ? undefined : await readPackageFacts(reader, name, MAX_MANIFEST_BYTES);
+    const pkg = facts && linkedOutside.length > 0 ? { ...facts, linkedOutside } : facts;
     return { target: { scope: 'descriptor', file, envelope, package: pkg, catalog: options.catalog } };
   } finally {
     await reader.close();
@@ -119,17 +121,30 @@ async function siblingFacts(path: string, env: Envelope): Promise<PackageFacts> 
   const stem = descriptorName.replace(/\.ovf$/i, '');
   const names = [descriptorName, `${stem}.mf`, `${stem}.cert`, ...env.references.flatMap((f) => memberNamesFor(f))];
   const members: MemberInfo[] = [];
+  const linkedOutside: string[] = [];
   for (const name of new Set(names)) {
     if (name === '' || isUnsafeHref(name)) continue;
     const st = await lstat(join(dir, name)).catch(() => undefined);
-    // Links and devices are not package members (and are never followed).
+    // Devices are not package members; a link is one only while it stays inside the folder (as verify reads it).
     if (st?.isFile()) members.push({ name, size: st.size, index: members.length });
+    else if (st?.isSymbolicLink()) {
+      const target = await linkTarget(dir, name);
+      if (target?.inside) members.push({ name, size: target.size, index: members.length });
+      else if (target) linkedOutside.push(name);
+    }
   }
   const manifest = members.find((m) => m.name === `${stem}.mf`);
   const cert = members.find((m) => m.name === `${stem}.cert`);
   let manifestText: string | undefined;
   if (manifest && manifest.size <= MAX_MANIFEST_BYTES) manifestText = await readFile(join(dir, manifest.name), 'utf8');
-  return { kind: 'directory', members, descriptorName, manifestName: manifest?.name, manifestText, certificateName: cert?.name };
+  return { kind: 'directory', members, descriptorName, manifestName: manifest?.name, manifestText, certificateName: cert?.name, ...(linkedOutside.length > 0 ? { linkedOutside } : {}) };
+}
+
+/** Where the link at `dir/name` leads: a regular file's size, and whether it is inside `dir`; undefined when it leads to no file. */
+async function linkTarget(dir: string, name: string): Promise<{ size: number; inside: boolean } | undefined> {
+  const [real, root] = await Promise.all([realpath(join(dir, name)).catch(() => undefined), realpath(dir)]);
+  const st = real === undefined ? undefined : await stat(real).catch(() => undefined);
+  return st?.isFile() ? { size: st.size, inside: real!.startsWith(root + sep) } : undefined;
 }
 
 /** A chunked File (DSP0243 §5.2, ovf:chunkSize) is stored as href.000000000, href.000000001, … */

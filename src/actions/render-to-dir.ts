@@ -33,6 +33,8 @@ export interface RenderToDirRequest {
   storageRoot?: string;
   configuration?: string;
   options: RenderOptions;
+  /** Read References files outside the package's folder (`--allow-outside-refs`). */
+  allowOutsideRefs?: boolean;
 }
 
 export interface RenderToDirResult {
@@ -81,7 +83,7 @@ async function readInput(req: RenderToDirRequest): Promise<{ envelope: Envelope;
     if (!parsed.envelope) throw new OvfpipeError('OVFPIPE_PACKAGE', `${req.pkg}: ${parsed.diagnostics[0]?.message ?? 'not an OVF descriptor'}`);
     return { envelope: parsed.envelope, digests: new Map(), packageName };
   }
-  const d = await loadDescriptor(req.pkg);
+  const d = await loadDescriptor(req.pkg, { outsideRefs: req.descriptorOnly ? 'ignore' : req.allowOutsideRefs ? 'allow' : 'refuse' });
   try {
     const digests = req.descriptorOnly ? new Map<string, string>() : await imageDigests(d.reader, d.descriptorName, d.envelope);
     return { envelope: d.envelope, digests, packageName };

@@ -35,7 +35,16 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
     }
     const connect = connectorFrom(f);
     const { options, configuration } = renderSettings(settingsFromFlags(f as unknown as Record<string, unknown>));
-    prepared = await packageTargets({ pkg: input, tenant: f.tenant!, vars, hosts: f.host, options, configuration, job: { connect, connectUri: f.connect, storageRoot: f.storage, log } });
+    prepared = await packageTargets({
+      pkg: input,
+      tenant: f.tenant!,
+      vars,
+      hosts: f.host,
+      options,
+      configuration,
+      allowOutsideRefs: f.allowOutsideRefs,
+      job: { connect, connectUri: f.connect, storageRoot: f.storage, log },
+    });
   }
   printDiagnostics(prepared.diagnostics, io);
   if (hasErrors(prepared.diagnostics)) return EXIT.problems;

@@ -12,6 +12,7 @@ import { failureLines, reportJson, runFailed, summaryLine } from '../deploy/repo
 import type { VarsFile } from '../macros/vars.js';
 import { renderSettings, settingsFromFlags } from '../render/option-table.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
+import { parseDiskMode } from './disk-mode.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
   if (!path) return undefined;
@@ -38,8 +39,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);
   if (!Number.isInteger(perHost) || perHost < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--per-host '${f.perHost}': expected a positive integer`);
   const { options, configuration } = renderSettings(settingsFromFlags(f));
-  const diskMode = f.diskMode ?? 'convert';
-  if (diskMode !== 'convert' && diskMode !== 'backing') throw new OvfpipeError('OVFPIPE_USAGE', `--disk-mode '${diskMode}': expected convert or backing`);
+  const diskMode = parseDiskMode(f.diskMode) ?? 'convert';
   const progress = createProgress(io.stderr);
   const log = (line: string) => progress.log(line);
   const r = await deploy({
@@ -55,6 +55,7 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     parallel,
     perHost,
     dryRun: f.dryRun,
+    allowOutsideRefs: f.allowOutsideRefs,
     log,
     ...(io.signal ? { signal: io.signal } : {}),
   }).finally(() => progress.stop());
@@ -156,6 +157,8 @@ export interface DeployFlags {
   dryRun?: boolean;
   /** convert | backing (deploy only). */
   diskMode?: string;
+  /** --allow-outside-refs (deploy, audit). */
+  allowOutsideRefs?: boolean;
   /** Render options (render/option-table.ts), by commander's camelCase keys. */
   [renderOption: string]: unknown;
 }

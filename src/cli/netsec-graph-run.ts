@@ -22,7 +22,7 @@ export interface GraphFlags {
 export async function netsecGraphCommand(pkg: string, f: GraphFlags, io: CliIo): Promise<number> {
   if (!['dot', 'mermaid', 'svg'].includes(f.format)) throw new OvfpipeError('OVFPIPE_USAGE', `--format '${f.format}': expected dot, mermaid or svg`);
   if (f.vars && !f.tenant) throw new OvfpipeError('OVFPIPE_USAGE', '--vars needs --tenant');
-  const d = await loadDescriptor(pkg);
+  const d = await loadDescriptor(pkg, { outsideRefs: 'ignore' });
   await d.reader.close();
   let graph: FilterGraph;
   if (f.tenant) {

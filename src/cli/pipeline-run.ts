@@ -6,6 +6,7 @@ import { hostPlans, hostPlansText, offlinePlan, offlinePlanText } from '../pipel
 import { destroyPipeline, preparePipeline, runPipeline } from '../pipeline/run.js';
 import { createProgress } from '../deploy/progress.js';
 import type { RenderSettings } from '../render/option-table.js';
+import type { DiskMode } from '../deploy/deploy.js';
 import { parseShard } from './shard.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
 import { planAsRunReport } from '../deploy/report-html/from-runs.js';
@@ -22,12 +23,12 @@ function shardName(shard: { index: number; count: number } | undefined): { shard
 
 export async function planCommand(
   file: string,
-  o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean; html?: string; renderDefaults?: RenderSettings },
+  o: { offline?: boolean; shard?: { index: number; count: number }; json?: boolean; html?: string; renderDefaults?: RenderSettings; diskMode?: DiskMode },
   io: CliIo,
   log: (l: string) => void,
 ): Promise<number> {
   if (o.offline) {
-    const prepared = await preparePipeline({ file, shard: o.shard, renderDefaults: o.renderDefaults });
+    const prepared = await preparePipeline({ file, shard: o.shard, renderDefaults: o.renderDefaults, ...(o.diskMode ? { diskMode: o.diskMode } : {}) });
     printDiagnostics(prepared.diagnostics, io);
     if (!('units' in prepared) || hasErrors(prepared.diagnostics)) return EXIT.problems;
     await prepared.close();
@@ -43,7 +44,7 @@ export async function planCommand(
     io.stdout.write(o.json ? `${JSON.stringify({ offline: true, hosts }, null, 2)}\n` : offlinePlanText(hosts));
     return EXIT.ok;
   }
-  const r = await runPipeline({ file, shard: o.shard, dryRun: true, log, renderDefaults: o.renderDefaults });
+  const r = await runPipeline({ file, shard: o.shard, dryRun: true, log, renderDefaults: o.renderDefaults, ...(o.diskMode ? { diskMode: o.diskMode } : {}) });
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   if (o.html)
@@ -61,13 +62,22 @@ export async function planCommand(
 
 export async function applyCommand(
   file: string,
-  o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean; html?: string; renderDefaults?: RenderSettings },
+  o: { shard?: { index: number; count: number }; report?: string; junit?: string; json?: boolean; html?: string; renderDefaults?: RenderSettings; diskMode?: DiskMode },
   io: CliIo,
   plainLog: (l: string) => void,
 ): Promise<number> {
   const progress = createProgress(io.stderr);
   const log = io.stderr.isTTY ? (l: string) => progress.log(l) : plainLog;
-  const r = await runPipeline({ file, shard: o.shard, dryRun: false, log, progress, renderDefaults: o.renderDefaults, ...(io.signal ? { signal: io.signal } : {}) }).finally(() => progress.stop());
+  const r = await runPipeline({
+    file,
+    shard: o.shard,
+    dryRun: false,
+    log,
+    progress,
+    renderDefaults: o.renderDefaults,
+    ...(o.diskMode ? { diskMode: o.diskMode } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+  }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   for (const line of failureLines(r.report)) log(line);

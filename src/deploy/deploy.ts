@@ -51,6 +51,8 @@ export interface DeployRequest {
   diskMode?: DiskMode;
   /** First abort: no new work, uploads cut (partials kept), VMs not applied rolled back and reported failed. */
   signal?: AbortSignal;
+  /** Read References files outside the package's folder (`--allow-outside-refs`); refused otherwise. */
+  allowOutsideRefs?: boolean;
 }
 
 export interface DeployResult {
@@ -83,7 +85,7 @@ export async function renderForDeploy(loaded: LoadedDescriptor, req: Pick<Deploy
 
 export async function deploy(req: DeployRequest): Promise<DeployResult> {
   const startedAt = new Date();
-  const loaded = await loadDescriptor(req.pkg);
+  const loaded = await loadDescriptor(req.pkg, { outsideRefs: req.allowOutsideRefs ? 'allow' : 'refuse' });
   try {
     const rendered = await renderForDeploy(loaded, req);
     // A VM whose document is unusable (render-disk) fails alone; any other render error stops the run.
@@ -137,6 +139,8 @@ export interface HostUnit {
   result: RenderResult;
   vms: RenderedVm[];
   reader: PackageReader;
+  /** This unit's disk mode (a pipeline deployment's `diskMode`); default: the job's. */
+  diskMode?: DiskMode;
 }
 
 export interface HostJob {
@@ -202,9 +206,11 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     return u ? { ...r, host: { ...r.host, remoteSessions: u.sessions, remoteSteps: u.steps } } : r;
   };
   try {
-    const disks = withDiskMode(
-      units.flatMap((u) => u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain))),
-      req.diskMode,
+    const disks = units.flatMap((u) =>
+      withDiskMode(
+        u.result.disks.filter((d) => u.vms.some((v) => v.name === d.domain)),
+        u.diskMode ?? req.diskMode,
+      ),
     );
     const readers = new Map<string, PackageReader>();
     for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);

@@ -25,7 +25,8 @@ export interface DestroyResult {
 }
 
 export async function destroy(req: DestroyRequest): Promise<DestroyResult> {
-  const loaded = await loadDescriptor(req.pkg);
+  // Names only: no file of the package is read.
+  const loaded = await loadDescriptor(req.pkg, { outsideRefs: 'ignore' });
   await loaded.reader.close();
   // Names only: digests do not matter for removal.
   const r = renderPackage({

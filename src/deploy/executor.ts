@@ -80,12 +80,13 @@ export async function executeHostPlan(plan: HostPlan, ctx: ExecuteContext): Prom
   const images = (async () => {
     const failed = new Map<string, string>();
     for (const img of plan.images) {
-      const times: StepTiming[] = [];
+      // An image may have two steps (kept as uploaded for one deployment, converted for another): one lane entry, bytes summed.
+      const times = shared.get(img.sha256) ?? [];
       shared.set(img.sha256, times);
       const before = out.bytesUploaded;
       const started = Date.now();
-      const err = await placeImage(img, ctx, out);
-      imageBytes.set(img.sha256, out.bytesUploaded - before);
+      const err = failed.get(img.sha256) ?? (await placeImage(img, ctx, out));
+      imageBytes.set(img.sha256, (imageBytes.get(img.sha256) ?? 0) + out.bytesUploaded - before);
       if (img.upload || img.convert)
         times.push({ id: img.upload ? 'upload' : 'convert', start: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, ...(err ? { error: err } : {}) });
       if (err) failed.set(img.sha256, err);
@@ -208,6 +209,7 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
         ctx.log?.(`${ctx.host}: ${img.href}: resumed at ${r.resumedAt} bytes`);
       }
     } else if (img.convert) {
+      if (ctx.signal?.aborted) throw new Error(INTERRUPTED);
       // The raw image is in the store already (an earlier ovfpipe kept it): checked, converted to a
       // temporary name unique to this run, then renamed, so a half-converted base never looks
       // complete and hosts sharing one store (NFS) never write the same temporary file.

@@ -58,12 +58,17 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
   const plan: HostPlan = { filters: [], images: [], vms: [], bytesToSend: 0, problems: [] };
   for (const filter of desired.filters) plan.filters.push({ filter, ...filterAction(filter, facts, opts.force) });
   const images = new Map<string, ImageStep>();
+  // Keys whose base some disk needs this run: a CD-ROM, or a disk whose overlay is still to be made.
+  const needed = new Set<string>();
   for (const d of desired.disks) {
     if (opts.unsupported?.has(d.domain)) continue;
     // Disks get a qcow2 base (converted if need be); a CD-ROM image from the package is stored as it is.
     if (!d.sha256 || !d.storedPath || (d.device === 'disk' && !d.basePath)) continue;
-    if (images.has(d.sha256)) continue;
     const basePath = d.basePath ?? d.storedPath;
+    // One step per image and base: a host may hold one image both converted and as uploaded (--disk-mode per deployment).
+    const key = `${d.sha256}\u0000${basePath}`;
+    if (d.device !== 'disk' || !facts.existing.has(d.overlayPath)) needed.add(key);
+    if (images.has(key)) continue;
     const storedName = d.storedPath.split('/').pop()!;
     const baseName = basePath.split('/').pop()!;
     const haveBase = facts.images.has(baseName);
@@ -80,16 +85,32 @@ export function planHost(desired: { filters: ScopedFilter[]; vms: RenderedVm[]; 
     };
     const target = (step.convert ? basePath : d.storedPath).split('/').pop()!;
     if (step.upload && facts.images.has(`${target}${PARTIAL_MARKER}${d.sha256}`)) step.partial = true;
-    images.set(d.sha256, step);
-    if (step.upload) plan.bytesToSend += step.bytes ?? 0;
+    images.set(key, step);
   }
-  plan.images = [...images.values()];
+  // Overlays that exist keep the base they were made on. A backing-mode image that no overlay of this run needs
+  // is not sent when the store holds its conversion (the VMs were made in convert mode: a pipeline whose diskMode
+  // changed). The other way round the conversion still runs (no upload): the raw file may be what an earlier
+  // version left under overlays that name the missing qcow2.
+  for (const [key, step] of images) if (!needed.has(key) && !step.convert && step.upload && facts.images.has(`${step.sha256}.qcow2`)) images.set(key, { ...step, upload: false, partial: undefined });
+  plan.images = sendOnce([...images.values()]);
+  for (const step of plan.images) if (step.upload) plan.bytesToSend += step.bytes ?? 0;
   const unknownDigest = desired.disks.filter((d) => d.href && !d.sha256);
   for (const d of unknownDigest) plan.problems.push(`${d.domain}: the digest of ${d.href} is unknown (rendered with --descriptor-only?)`);
   for (const vm of desired.vms) plan.vms.push(vmPlan(vm, desired.disks, facts, opts));
   if (facts.freeBytes !== undefined && plan.bytesToSend * 2 > facts.freeBytes)
     plan.problems.push(`not enough space in ${facts.storageRoot}: ${facts.freeBytes} bytes free, ${plan.bytesToSend * 2} needed (images and their conversion)`);
   return plan;
+}
+
+/**
+ * An image wanted both as uploaded (a backing-mode base) and converted is
+ * sent once: the upload that keeps it comes first, and the conversion then
+ * reads the stored file (executor: images are placed in plan order).
+ */
+function sendOnce(steps: ImageStep[]): ImageStep[] {
+  const kept = new Set(steps.filter((s) => s.basePath === s.storedPath).map((s) => s.sha256));
+  const out = steps.map(({ partial, ...s }) => (s.convert && s.upload && kept.has(s.sha256) ? { ...s, upload: false } : { ...s, ...(partial ? { partial } : {}) }));
+  return [...out.filter((s) => s.basePath === s.storedPath), ...out.filter((s) => s.basePath !== s.storedPath)];
 }
 
 function filterAction(f: ScopedFilter, facts: HostFacts, force = false): { action: FilterAction; reason?: string } {

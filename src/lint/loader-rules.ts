@@ -21,6 +21,8 @@ export const verifyRules: readonly RuleMeta[] = [
   reportedRuleMeta('manifest-digest', 'package', 'verify: every member digest equals the one in the manifest (SHA1, SHA256 or SHA512)', 'mismatch'),
   reportedRuleMeta('member-size', 'package', 'verify: every member has the size its container and References declare', 'mismatch'),
   reportedRuleMeta('certificate-signature', 'package', 'verify: the .cert signature over the manifest is valid; the signer and validity window are reported', 'invalid'),
+  reportedRuleMeta('certificate-trust', 'package', 'verify --trust/--signer: the signer chains to a trusted certificate and/or has a pinned fingerprint', 'untrusted'),
+  reportedRuleMeta('reference-outside', 'package', "verify, render, deploy, pack: no References file outside the package's folder is read without --allow-outside-refs", 'outside'),
   reportedRuleMeta('package-descriptor', 'package', 'verify: the package has exactly one .ovf descriptor at its top level', 'missing'),
   reportedRuleMeta('member-read', 'package', 'verify: every member reads to its end (no truncation, corrupt compression or I/O error)'),
 ];

@@ -13,11 +13,14 @@ export abstract class BaseReader implements PackageReader {
   readonly descriptorName: string | undefined;
   private readonly byName: Map<string, MemberInfo>;
 
+  protected readonly members: MemberInfo[];
+
   protected constructor(
     readonly path: string,
-    protected readonly members: readonly MemberInfo[],
+    members: readonly MemberInfo[],
     descriptorName?: string,
   ) {
+    this.members = [...members];
     this.byName = new Map(members.map((m) => [m.name, m]));
     this.descriptorName = descriptorName ?? findDescriptor(members.map((m) => m.name));
   }
@@ -28,6 +31,14 @@ export abstract class BaseReader implements PackageReader {
 
   has(name: string): boolean {
     return this.byName.has(name);
+  }
+
+  /** Adds a member after indexing (a directory reader admitting the files References name). */
+  protected addMember(name: string, size: number): void {
+    if (this.byName.has(name)) return;
+    const m = { name, size, index: this.members.length };
+    this.members.push(m);
+    this.byName.set(name, m);
   }
 
   protected member(name: string): MemberInfo {

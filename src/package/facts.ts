@@ -16,6 +16,8 @@ export interface PackageFacts {
   manifestName?: string;
   manifestText?: string;
   certificateName?: string;
+  /** References members that exist only through a symbolic link leading out of the package's folder (not members). */
+  linkedOutside?: readonly string[];
 }
 
 /** Default limit on the manifest read into memory (a manifest line is ~100 bytes per file). */

@@ -28,12 +28,13 @@ export interface ExpandedReference<R extends FileReference = FileReference> {
 
 /**
  * Maps each reference to the member names it needs. External URLs (and
- * hrefs that would leave the package) are left out: they are not members.
+ * hrefs that would leave the package, unless `allowOutside`: then they name
+ * the files the reader admitted) are left out: they are not members.
  */
-export function expandReferences<R extends FileReference>(refs: readonly R[], descriptorName: string, memberNames: ReadonlySet<string>): ExpandedReference<R>[] {
+export function expandReferences<R extends FileReference>(refs: readonly R[], descriptorName: string, memberNames: ReadonlySet<string>, allowOutside = false): ExpandedReference<R>[] {
   const out: ExpandedReference<R>[] = [];
   for (const ref of refs) {
-    const base = resolveHref(descriptorName, ref.href);
+    const base = resolveHref(descriptorName, ref.href, allowOutside);
     if (base === undefined) continue;
     const chunked = ref.chunkSize !== undefined && ref.chunkSize > 0;
     const compressed = ref.compression !== undefined && ref.compression !== '' && ref.compression !== 'identity';
@@ -53,12 +54,17 @@ function chunkNames(base: string, ref: FileReference, memberNames: ReadonlySet<s
   return [...names].sort();
 }
 
-/** Resolves a manifest entry name to a member name: entries are relative to the manifest's directory. */
-export function manifestMemberName(manifestName: string, entryName: string): string | undefined {
+/**
+ * Resolves a manifest entry name to a member name: entries are relative to
+ * the manifest's directory. With `allowOutside`, an entry that climbs out
+ * (`../disks/a.vmdk`) resolves as its References href does; it names a
+ * member only when the reader admitted that file.
+ */
+export function manifestMemberName(manifestName: string, entryName: string, allowOutside = false): string | undefined {
   try {
     return normaliseMemberName(dirOf(manifestName) + entryName, entryName);
   } catch {
-    return undefined;
+    return allowOutside ? resolveHref(manifestName, entryName, true) : undefined;
   }
 }
 
@@ -70,11 +76,11 @@ export interface ManifestCoverage {
 }
 
 /** DSP0243 §5.1: the manifest lists the descriptor and every file in References, and nothing that is not there. */
-export function checkManifestCoverage(entries: readonly ManifestEntry[], manifestName: string, required: readonly string[], memberNames: ReadonlySet<string>): ManifestCoverage {
+export function checkManifestCoverage(entries: readonly ManifestEntry[], manifestName: string, required: readonly string[], memberNames: ReadonlySet<string>, allowOutside = false): ManifestCoverage {
   const listed = new Set<string>();
   const unknown: ManifestEntry[] = [];
   for (const e of entries) {
-    const name = manifestMemberName(manifestName, e.name);
+    const name = manifestMemberName(manifestName, e.name, allowOutside);
     if (name !== undefined && memberNames.has(name)) listed.add(name);
     else unknown.push(e);
   }

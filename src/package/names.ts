@@ -4,6 +4,7 @@
  * (absolute paths, `..`, drive letters, backslashes) is refused rather than
  * "cleaned", as node-tar's strict mode does.
  */
+import { posix } from 'node:path';
 import { archiveError } from './limits.js';
 
 const MAX_NAME_LENGTH = 4096;
@@ -40,14 +41,24 @@ export function dirOf(name: string): string {
   return i === -1 ? '' : name.slice(0, i + 1);
 }
 
-/**
- * Resolves a References `ovf:href` against the descriptor's directory
- * (DSP0243 §7.1: relative URIs are relative to the descriptor). Returns
- * undefined for absolute URLs (`http:`, `file:` …) and hrefs that would
- * leave the package.
- */
-export function resolveHref(descriptorName: string, href: string): string | undefined {
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(href) || href.startsWith('/')) return undefined;
+/** Where a References `ovf:href` points (DSP0243 §7.1: relative URIs are relative to the descriptor). */
+export type HrefTarget =
+  /** A member name inside the package. */
+  | { kind: 'member'; name: string }
+  /**
+   * A file outside the package's folder: a relative href that climbs out
+   * (`../disks/a.vmdk`) or an absolute path. `name` is the path relative to
+   * the package root (`../disks/a.vmdk`), or the absolute path.
+   */
+  | { kind: 'outside'; name: string }
+  /** A URL (`http:`, `file:` …): not a file of the package. */
+  | { kind: 'external' }
+  /** Not a usable file name (control characters, backslashes, drive letters, empty). */
+  | { kind: 'invalid' };
+
+/** Classifies an href against the descriptor's member name. Pure: nothing is read. */
+export function classifyHref(descriptorName: string, href: string): HrefTarget {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(href) && !/^[A-Za-z]:[\\/]/.test(href)) return { kind: 'external' };
   let decoded = href;
   try {
     decoded = decodeURIComponent(href);
@@ -55,10 +66,27 @@ export function resolveHref(descriptorName: string, href: string): string | unde
     // A malformed %-escape is kept literally; the member lookup will then simply miss.
   }
   try {
-    return normaliseMemberName(dirOf(descriptorName) + decoded, href);
+    return { kind: 'member', name: normaliseMemberName(dirOf(descriptorName) + decoded, href) };
   } catch {
-    return undefined;
+    // Not a plain member name: outside the package, or not a file name at all.
   }
+  if (decoded === '' || decoded.includes('\\') || /[\u0000-\u001f\u007f]/.test(decoded) || /^[A-Za-z]:/.test(decoded)) return { kind: 'invalid' };
+  if (decoded.startsWith('/')) return { kind: 'outside', name: posix.normalize(decoded) };
+  const name = posix.normalize(dirOf(descriptorName) + decoded);
+  return name.startsWith('../') ? { kind: 'outside', name } : { kind: 'invalid' };
+}
+
+/**
+ * Resolves a References `ovf:href` to a member name. Returns undefined for
+ * absolute URLs (`http:`, `file:` …) and for hrefs that would leave the
+ * package, unless `allowOutside` (`--allow-outside-refs`): then the outside
+ * name of `classifyHref` is returned, which names a member only when the
+ * reader admitted that file.
+ */
+export function resolveHref(descriptorName: string, href: string, allowOutside = false): string | undefined {
+  const target = classifyHref(descriptorName, href);
+  if (target.kind === 'member' || (allowOutside && target.kind === 'outside')) return target.name;
+  return undefined;
 }
 
 /** Finds the single descriptor: the one `.ovf` member at the shallowest level, when exactly one is there. */
@@ -72,19 +100,20 @@ export function findDescriptor(names: readonly string[]): string | undefined {
 }
 
 /**
- * The manifest or certificate that belongs to a descriptor: same base name
- * with `.mf`/`.cert` (DSP0243 §5.1), or failing that the only such member
- * beside it.
+ * The manifest or certificate of a descriptor: the member with the
+ * descriptor's base name and `.mf`/`.cert` (DSP0243 §5.1), and no other.
+ * Any other `.mf` (virt-v2v writes one per disk) or `.cert` is an ordinary
+ * member. The extension's case is not significant.
  */
 export function findCompanion(names: readonly string[], descriptorName: string | undefined, ext: 'mf' | 'cert'): string | undefined {
-  if (descriptorName === undefined) {
-    const all = names.filter((n) => extensionOf(n) === ext);
-    return all.length === 1 ? all[0] : undefined;
-  }
-  const stem = descriptorName.slice(0, descriptorName.length - '.ovf'.length);
-  const exact = names.find((n) => n === `${stem}.${ext}`) ?? names.find((n) => n.toLowerCase() === `${stem}.${ext}`.toLowerCase());
-  if (exact) return exact;
-  const dir = dirOf(descriptorName);
-  const beside = names.filter((n) => extensionOf(n) === ext && dirOf(n) === dir);
-  return beside.length === 1 ? beside[0] : undefined;
+  if (descriptorName === undefined) return undefined;
+  const stem = descriptorStem(descriptorName);
+  const wanted = `${stem}.${ext}`;
+  return names.find((n) => n === wanted) ?? names.find((n) => n.length === wanted.length && n.startsWith(stem) && n.slice(stem.length).toLowerCase() === `.${ext}`);
+}
+
+/** The descriptor's name without its extension: the manifest and certificate are `<stem>.mf` and `<stem>.cert`. */
+export function descriptorStem(descriptorName: string): string {
+  const ext = extensionOf(descriptorName);
+  return ext === '' ? descriptorName : descriptorName.slice(0, descriptorName.length - ext.length - 1);
 }

@@ -22,7 +22,8 @@ import { attrAny, type XmlElement } from '../xml/element.js';
 import { decodeXmlBytes, DEFAULT_XML_LIMITS } from '../xml/parse.js';
 import { signManifest } from './certificate.js';
 import { formatManifestLine, NODE_HASH, type DigestAlgorithm } from './manifest.js';
-import { dirOf, resolveHref } from './names.js';
+import { posix } from 'node:path';
+import { classifyHref, dirOf, findCompanion, resolveHref } from './names.js';
 import { openPackage } from './open.js';
 import type { PackageReader } from './reader.js';
 import { ensureOutputFree, writeFileAtomically, writeTar, type TarEntry } from './tar-writer.js';
@@ -41,6 +42,12 @@ export interface PackOptions {
   fixSizes?: boolean;
   /** Modification time of every member, in seconds since the epoch (default 0; the CLI passes SOURCE_DATE_EPOCH). */
   mtime?: number;
+  /**
+   * Pack References files outside the package's folder (`--allow-outside-refs`):
+   * each is stored under its own file name, and its ovf:href rewritten to
+   * that name. Without it such a package is refused.
+   */
+  allowOutsideRefs?: boolean;
 }
 
 export interface PackedMember {
@@ -70,10 +77,12 @@ export interface PackResult {
   sizes: SizeChange[];
   /** Things left as they were, e.g. external References and sizes of compressed files. */
   notes: string[];
+  /** What the user should know before shipping the OVA, e.g. that the input's signature was dropped. */
+  warnings: string[];
 }
 
 export interface PackProblem {
-  code: 'descriptor' | 'missing-file' | 'size-mismatch' | 'bad-href' | 'duplicate-member' | 'chunk-layout';
+  code: 'descriptor' | 'missing-file' | 'size-mismatch' | 'bad-href' | 'outside-file' | 'duplicate-member' | 'chunk-layout';
   message: string;
 }
 
@@ -105,7 +114,10 @@ interface Plan {
   members: PlannedMember[];
   /** Sizes to write, with the File each belongs to. */
   sizeEdits: Array<{ ref: FileRef; change: SizeChange }>;
+  /** Hrefs to write: an outside file packed under its own name. */
+  hrefEdits: Array<{ ref: FileRef; href: string }>;
   notes: string[];
+  warnings: string[];
 }
 
 /**
@@ -124,7 +136,8 @@ export async function packPackage(input: string, options: PackOptions): Promise<
   if (options.sign) signManifest(Buffer.from('probe'), options.sign.key, options.sign.certificate, algorithm, 'probe.mf');
   const reader = await openPackage(input);
   try {
-    const plan = await planPack(reader, input, options.fixSizes ?? false);
+    const plan = await planPack(reader, input, options.fixSizes ?? false, options.allowOutsideRefs ?? false);
+    if (!options.sign) signatureDropped(reader, plan);
     const digests = await hashMembers(reader, plan.members, algorithm);
     const files = plan.members.map((m, i) => ({ name: m.name, size: m.size, digest: digests[i]! }));
     const head = companionFiles(plan, files, algorithm, options.sign);
@@ -142,6 +155,7 @@ export async function packPackage(input: string, options: PackOptions): Promise<
       members: [...head.map(({ name, size, digest }) => ({ name, size, digest })), ...files],
       sizes: plan.sizeEdits.map((e) => e.change),
       notes: plan.notes,
+      warnings: plan.warnings,
     };
   } finally {
     await reader.close();
@@ -158,7 +172,14 @@ function companionFiles(plan: Plan, files: readonly PackedMember[], algorithm: D
   return [descriptor, manifest, member(`${plan.stem}.cert`, Buffer.from(signManifest(manifest.bytes, sign.key, sign.certificate, algorithm, manifestName)))];
 }
 
-async function planPack(reader: PackageReader, input: string, fixSizes: boolean): Promise<Plan> {
+/** pack writes a new manifest, so a signature the input carried no longer applies: say so unless the OVA is signed anew. */
+function signatureDropped(reader: PackageReader, plan: Plan): void {
+  const names = reader.list().map((m) => m.name);
+  const cert = findCompanion(names, reader.descriptorName, 'cert');
+  if (cert !== undefined) plan.warnings.push(`the input is signed (${cert}), but the OVA is not: pack writes a new manifest and drops the old signature; pass --sign and --cert to sign it`);
+}
+
+async function planPack(reader: PackageReader, input: string, fixSizes: boolean, allowOutside: boolean): Promise<Plan> {
   const source = reader.descriptorName;
   if (source === undefined) throw new PackRefusedError(input, [{ code: 'descriptor', message: 'package holds no single .ovf descriptor at its top level' }]);
   const bytes = await reader.readSmall(source, DEFAULT_XML_LIMITS.maxBytes);
@@ -169,6 +190,7 @@ async function planPack(reader: PackageReader, input: string, fixSizes: boolean)
       parsed.diagnostics.map((d) => ({ code: 'descriptor', message: `${d.file ?? source}:${d.line}:${d.column}: ${d.message}` })),
     );
   const envelope = parsed.envelope;
+  const outside = new Map((await reader.admitReferences?.(envelope.references, { allowOutside }))?.map((o) => [o.index, o]));
   // DSP0243 §5.1: the descriptor is `.ovf`; one opened by content under another name gets that extension in the OVA.
   const found = source.slice(dirOf(source).length);
   const descriptor = /\.ovf$/i.test(found) ? found : `${found.replace(/\.[^.]*$/, '')}.ovf`;
@@ -176,17 +198,26 @@ async function planPack(reader: PackageReader, input: string, fixSizes: boolean)
   const sizes = new Map(reader.list().map((m) => [m.name, m.size]));
   const taken = new Set([descriptor, `${stem}.mf`, `${stem}.cert`]);
   const problems: PackProblem[] = [];
-  const plan: Plan = { descriptor, stem, descriptorBytes: bytes, members: [], sizeEdits: [], notes: [] };
-  for (const ref of envelope.references) {
+  const plan: Plan = { descriptor, stem, descriptorBytes: bytes, members: [], sizeEdits: [], hrefEdits: [], notes: [], warnings: [] };
+  for (const [index, ref] of envelope.references.entries()) {
     const label = `File '${ref.id || ref.href}' (${ref.href})`;
-    if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref.href)) {
+    const target = classifyHref(source, ref.href);
+    if (target.kind === 'external') {
       plan.notes.push(`${label} is an external URL; it is not packed`);
       continue;
     }
-    const members = referencedMembers(ref, source, sizes, label, problems);
+    const out = outside.get(index);
+    if (out && !out.admitted) {
+      problems.push({ code: 'outside-file', message: `${label}: the file is outside the package's folder (${out.name}); pass --allow-outside-refs to pack a copy under its own name` });
+      continue;
+    }
+    // An href that climbs out is stored under its own file name, and the href rewritten to it.
+    const climbsOut = target.kind === 'outside';
+    const members = referencedMembers(ref, source, sizes, label, problems, allowOutside);
     if (members === undefined) continue;
+    if (climbsOut) plan.hrefEdits.push({ ref, href: posix.basename(target.name) });
     for (const m of members) {
-      const name = m.slice(dirOf(source).length);
+      const name = climbsOut ? posix.basename(m) : m.slice(dirOf(source).length);
       if (taken.has(name))
         problems.push({ code: 'duplicate-member', message: `${label}: member "${name}" is already in the OVA (referenced twice, or named like the descriptor, manifest or certificate)` });
       taken.add(name);
@@ -202,15 +233,15 @@ async function planPack(reader: PackageReader, input: string, fixSizes: boolean)
     );
   }
   if (problems.length > 0) throw new PackRefusedError(input, problems);
-  plan.descriptorBytes = rewriteSizes(bytes, envelope, plan.sizeEdits, source);
+  plan.descriptorBytes = rewriteSizes(bytes, envelope, plan.sizeEdits, plan.hrefEdits, source);
   return plan;
 }
 
 const isCompressed = (ref: FileRef): boolean => ref.compression !== undefined && ref.compression !== '' && ref.compression !== 'identity';
 
 /** The members that store a File (DSP0243 §7.1: one, or chunks `href.000000000`…), or undefined after recording why not. */
-function referencedMembers(ref: FileRef, descriptor: string, sizes: ReadonlyMap<string, number>, label: string, problems: PackProblem[]): string[] | undefined {
-  const base = ref.href === '' ? undefined : resolveHref(descriptor, ref.href);
+function referencedMembers(ref: FileRef, descriptor: string, sizes: ReadonlyMap<string, number>, label: string, problems: PackProblem[], allowOutside: boolean): string[] | undefined {
+  const base = ref.href === '' ? undefined : resolveHref(descriptor, ref.href, allowOutside);
   if (base === undefined) {
     problems.push({ code: 'bad-href', message: ref.href === '' ? `${label} has no ovf:href` : `${label}: the href points outside the package` });
     return undefined;
@@ -302,29 +333,43 @@ function encodeText(text: string, encoding: TextEncoding): Buffer {
 /**
  * Writes each size into its File start tag: the value of an existing
  * ovf:size is replaced, or a size attribute (with the prefix the href uses)
- * is inserted right after ovf:href. Nothing else in the text changes.
+ * is inserted right after ovf:href; and each new href over the old one.
+ * Nothing else in the text changes.
  */
-function rewriteSizes(bytes: Buffer, envelope: Envelope, edits: Plan['sizeEdits'], file: string): Buffer {
-  if (edits.length === 0) return bytes;
+function rewriteSizes(bytes: Buffer, envelope: Envelope, edits: Plan['sizeEdits'], hrefEdits: Plan['hrefEdits'], file: string): Buffer {
+  if (edits.length === 0 && hrefEdits.length === 0) return bytes;
   const decoded = decodeXmlBytes(bytes);
   const encoding = encodingOf(bytes);
   if (!decoded.ok || !encodeText(decoded.text, encoding).equals(bytes))
-    throw new OvfpipeError('OVFPIPE_PACKAGE', `${file}: the descriptor's encoding cannot be rewritten byte for byte; write the ovf:size values by hand`, { where: file });
+    throw new OvfpipeError('OVFPIPE_PACKAGE', `${file}: the descriptor's encoding cannot be rewritten byte for byte; write the ovf:size and ovf:href values by hand`, { where: file });
   const files = new Map(
     envelope.root.children
       .filter((s) => s.local === 'References')
       .flatMap((s) => s.children.filter((f) => f.local === 'File'))
       .map((f) => [`${f.line}:${f.column}`, f]),
   );
+  const element = (ref: FileRef) => files.get(`${ref.loc.line}:${ref.loc.column}`);
   let text = decoded.text;
-  const splices = edits.map((e) => sizeSplice(text, files.get(`${e.ref.loc.line}:${e.ref.loc.column}`), envelope.ns, e.change.size, file)).sort((a, b) => b.at - a.at);
+  const splices = [...edits.map((e) => sizeSplice(text, element(e.ref), envelope.ns, e.change.size, file)), ...hrefEdits.map((e) => hrefSplice(text, element(e.ref), envelope.ns, e.href, file))].sort(
+    (a, b) => b.at - a.at,
+  );
   for (const s of splices) text = text.slice(0, s.at) + s.insert + text.slice(s.at + s.remove);
   const out = encodeText(text, encoding);
   const reparsed = parseDescriptor(out, file).envelope;
-  const written = new Map(reparsed?.references.map((r) => [`${r.id}\u0000${r.href}`, r.size]) ?? []);
-  if (edits.some((e) => written.get(`${e.ref.id}\u0000${e.ref.href}`) !== e.change.size))
-    throw new OvfpipeError('OVFPIPE_INTERNAL', `${file}: writing ovf:size into the descriptor went wrong`, { where: file });
+  const index = new Map(envelope.references.map((r, i) => [r, i]));
+  const written = (ref: FileRef) => reparsed?.references[index.get(ref)!];
+  if (edits.some((e) => written(e.ref)?.size !== e.change.size) || hrefEdits.some((e) => written(e.ref)?.href !== e.href))
+    throw new OvfpipeError('OVFPIPE_INTERNAL', `${file}: writing ovf:size or ovf:href into the descriptor went wrong`, { where: file });
   return out;
+}
+
+/** Replaces the value of a File's ovf:href. */
+function hrefSplice(text: string, el: XmlElement | undefined, ns: string, href: string, file: string): { at: number; remove: number; insert: string } {
+  const attr = el && attrAny(el, 'href', [ns]);
+  const target = el && attr ? startTagAttributes(text, el.start).find((s) => s.qname === attr.qname) : undefined;
+  if (!target) throw new OvfpipeError('OVFPIPE_INTERNAL', `${file}: cannot locate a References/File start tag`, { where: file });
+  const escaped = href.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return { at: target.valueStart, remove: target.valueEnd - target.valueStart, insert: escaped };
 }
 
 function sizeSplice(text: string, el: XmlElement | undefined, ns: string, size: number, file: string): { at: number; remove: number; insert: string } {

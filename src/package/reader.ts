@@ -28,6 +28,26 @@ export interface MemberRange {
 /** Called once per member by `PackageReader.walk`; must consume (or destroy) `data` before resolving. */
 export type MemberVisitor = (member: MemberInfo, data: Readable) => Promise<void>;
 
+/** What a reader needs of a References/File to admit it (DSP0243 §7.1). */
+export interface ReferenceToAdmit {
+  href: string;
+  size?: number;
+  chunkSize?: number;
+}
+
+/** A References file outside the package's folder (or, in an archive, a name no member can have). */
+export interface OutsideReference {
+  /** Position of the File in References. */
+  index: number;
+  href: string;
+  /** The href resolved against the package root: `../disks/a.vmdk`, or an absolute path. */
+  name: string;
+  /** climbs-out: `..` leaves the folder; absolute: an absolute path; symlink: a link (or a linked folder) that leads outside; archive: inside an OVA or zip. */
+  reason: 'climbs-out' | 'absolute' | 'symlink' | 'archive';
+  /** True when the file was admitted as a member (`--allow-outside-refs`) and can be read. */
+  admitted: boolean;
+}
+
 export interface PackageReader {
   readonly kind: PackageKind;
   /** The path that was opened. */
@@ -54,5 +74,12 @@ export interface PackageReader {
    * `walkMembers` from `walk.ts`, which falls back to `open` per member.
    */
   walk?(visit: MemberVisitor): Promise<void>;
+  /**
+   * Directory forms only: makes the files References name members (a bare
+   * descriptor is indexed as just itself and its `<stem>.mf`/`<stem>.cert`),
+   * and reports the ones outside the package's folder. Those are admitted
+   * only with `allowOutside` (`--allow-outside-refs`); never otherwise.
+   */
+  admitReferences?(refs: readonly ReferenceToAdmit[], options: { allowOutside: boolean }): Promise<OutsideReference[]>;
   close(): Promise<void>;
 }

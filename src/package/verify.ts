@@ -6,18 +6,23 @@
  * node:crypto hashes, never buffered. A tar OVA is read in archive order, so
  * the disk reads sequentially; a gzip OVA is decompressed once.
  *
+ * The manifest is `<stem>.mf` and the certificate `<stem>.cert`, named
+ * after the descriptor (DSP0243 §5.1). Any other `.mf` (virt-v2v writes one
+ * per disk) is an ordinary member, but the digests it gives for members are
+ * checked too.
+ *
  * Problems carry these rule ids: manifest-format, manifest-complete,
  * manifest-digest, reference-file-present, member-size, ova-member-order,
- * certificate-signature, package-descriptor, member-read.
+ * certificate-signature, certificate-trust, package-descriptor, member-read.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
-import { verifyManifestSignature, type CertificateReport } from './certificate.js';
+import { verifyManifestSignature, type CertificateReport, type TrustOptions } from './certificate.js';
 import { checkManifestCoverage, checkOvaOrder, expandReferences, manifestMemberName, type FileReference } from './layout.js';
 import { NODE_HASH, parseManifest, type DigestAlgorithm, type ManifestEntry } from './manifest.js';
-import { findCompanion } from './names.js';
+import { extensionOf, findCompanion } from './names.js';
 import { readRange } from './file-range-stream.js';
 import type { MemberInfo, MemberRange, PackageKind, PackageReader } from './reader.js';
 
@@ -54,6 +59,10 @@ export interface VerifyOptions {
   now?: Date;
   /** The descriptor to verify, when the reader could not pick one (several `.ovf` at the top). */
   descriptorName?: string;
+  /** References files outside the package's folder were admitted (`--allow-outside-refs`): check them as members. */
+  allowOutside?: boolean;
+  /** Trust anchors and pinned fingerprints for the signer; with either, an untrusted signer (or no signature) is an error. */
+  trust?: TrustOptions;
 }
 
 interface Context {
@@ -66,6 +75,9 @@ interface Context {
   entries: Map<string, ManifestEntry>;
   /** Every parsed entry, including names that resolve to no member (for coverage). */
   allEntries: ManifestEntry[];
+  /** Entries of the other `.mf` members, by the member they name. */
+  otherEntries: Map<string, Array<{ manifest: string; entry: ManifestEntry }>>;
+  allowOutside: boolean;
 }
 
 /** Verifies a package against its manifest, References and certificate. Package problems are returned, not thrown. */
@@ -80,23 +92,28 @@ export async function verifyPackage(reader: PackageReader, refs: readonly FileRe
     certificateName: findCompanion([...names], descriptor, 'cert'),
     entries: new Map(),
     allEntries: [],
+    otherEntries: new Map(),
+    allowOutside: options.allowOutside ?? false,
   };
   if (descriptor === undefined) ctx.problems.push(diagnostic('package-descriptor', 'error', 'package has no single .ovf descriptor at its top level'));
   const manifestProblems = await loadManifest(ctx, maxSmall);
-  const expanded = descriptor === undefined ? [] : expandReferences(refs, descriptor, names);
+  await loadOtherManifests(ctx, maxSmall);
+  const expanded = descriptor === undefined ? [] : expandReferences(refs, descriptor, names, ctx.allowOutside);
   const referenced = expanded.flatMap((e) => e.members);
   const expectedSize = new Map(expanded.filter((e) => e.sizeComparable).map((e) => [e.members[0]!, e.ref.size!]));
   // Only the package's own files are read: members nothing names (say, the rest of a
   // Downloads folder around a bare descriptor) are left to the unreferenced-member rule.
-  const wanted = new Set([...(descriptor ? [descriptor] : []), ...referenced, ...ctx.entries.keys()]);
+  const wanted = new Set([...(descriptor ? [descriptor] : []), ...referenced, ...ctx.entries.keys(), ...ctx.otherEntries.keys()]);
   const hashed = await hashMembers(ctx, wanted);
   const files = buildFiles(ctx, hashed, expectedSize);
   for (const e of expanded)
     for (const m of e.members) if (!names.has(m)) ctx.problems.push(diagnostic('reference-file-present', 'error', `"${m}" is in References (${e.ref.href}) but not in the package`, {}, m));
-  const coverage = ctx.manifestName ? checkManifestCoverage(ctx.allEntries, ctx.manifestName, descriptor ? [descriptor, ...referenced] : referenced, names) : { unlisted: [], unknown: [] };
+  const coverage = ctx.manifestName
+    ? checkManifestCoverage(ctx.allEntries, ctx.manifestName, descriptor ? [descriptor, ...referenced] : referenced, names, ctx.allowOutside)
+    : { unlisted: [], unknown: [] };
   reportCoverage(ctx, coverage.unlisted, coverage.unknown);
   const order = checkOrder(ctx, descriptor, referenced);
-  const signature = await checkSignature(ctx, maxSmall, options.now);
+  const signature = await checkSignature(ctx, maxSmall, options.now, options.trust);
   return {
     ok: !hasErrors(ctx.problems),
     kind: reader.kind,
@@ -133,10 +150,43 @@ async function loadManifest(ctx: Context, maxSmall: number): Promise<Diagnostic[
   ctx.problems.push(...diags);
   ctx.allEntries = parsed.entries;
   for (const e of parsed.entries) {
-    const member = manifestMemberName(file, e.name);
+    const member = manifestMemberName(file, e.name, ctx.allowOutside);
     if (member !== undefined) ctx.entries.set(member, e);
   }
   return diags;
+}
+
+/**
+ * The other `.mf` members are not the package manifest; their lines that
+ * name members are checked all the same. Lines that do not parse, or name
+ * nothing in the package, are not this package's business.
+ */
+async function loadOtherManifests(ctx: Context, maxSmall: number): Promise<void> {
+  for (const m of ctx.reader.list()) {
+    if (m.name === ctx.manifestName || extensionOf(m.name) !== 'mf' || m.size > maxSmall) continue;
+    let text: string;
+    try {
+      text = (await ctx.reader.readSmall(m.name, maxSmall)).toString('utf8');
+    } catch {
+      continue;
+    }
+    for (const entry of parseManifest(text).entries) {
+      const member = manifestMemberName(m.name, entry.name);
+      if (member === undefined || !ctx.reader.has(member)) continue;
+      const list = ctx.otherEntries.get(member) ?? [];
+      list.push({ manifest: m.name, entry });
+      ctx.otherEntries.set(member, list);
+    }
+  }
+}
+
+/** Every digest the manifests ask of a member, and SHA-256 always. */
+function algorithmsFor(ctx: Context, name: string): Set<DigestAlgorithm> {
+  const out = new Set<DigestAlgorithm>(['SHA256']);
+  const entry = ctx.entries.get(name);
+  if (entry) out.add(entry.algorithm);
+  for (const o of ctx.otherEntries.get(name) ?? []) out.add(o.entry.algorithm);
+  return out;
 }
 
 interface Hashed {
@@ -151,11 +201,8 @@ async function hashMembers(ctx: Context, wanted: ReadonlySet<string>): Promise<H
   const out: Hashed[] = [];
   const visit = async (member: MemberInfo, data: Readable): Promise<void> => {
     if (skip(member.name)) return void (await drain(data));
-    const algorithms = new Set<DigestAlgorithm>(['SHA256']);
-    const entry = ctx.entries.get(member.name);
-    if (entry) algorithms.add(entry.algorithm);
     try {
-      out.push({ member, ...(await hashStream(data, algorithms)) });
+      out.push({ member, ...(await hashStream(data, algorithmsFor(ctx, member.name))) });
     } catch (e) {
       failed(e, member.name);
     }
@@ -173,9 +220,8 @@ async function hashMembers(ctx: Context, wanted: ReadonlySet<string>): Promise<H
     if (skip(m.name)) continue;
     if (ctx.reader.openRange && m.size > 0) {
       // A stored member (tar, directory): read by range, no stream (readRange).
-      const algorithms = new Set<DigestAlgorithm>(['SHA256', ...(ctx.entries.has(m.name) ? [ctx.entries.get(m.name)!.algorithm] : [])]);
       try {
-        out.push({ member: m, ...(await hashRange(await ctx.reader.openRange(m.name), m.name, algorithms)) });
+        out.push({ member: m, ...(await hashRange(await ctx.reader.openRange(m.name), m.name, algorithmsFor(ctx, m.name))) });
       } catch (e) {
         failed(e, m.name);
       }
@@ -249,6 +295,19 @@ function statusOf(ctx: Context, file: VerifiedFile, h: Hashed, entry: ManifestEn
     ctx.problems.push(diagnostic('member-size', 'error', `"${file.name}" is ${h.size} bytes but References says ovf:size="${file.expectedSize}"`, at, file.name));
     status = 'size-mismatch';
   }
+  for (const { manifest, entry: other } of ctx.otherEntries.get(file.name) ?? [])
+    if (h.digests[other.algorithm] !== other.digest) {
+      ctx.problems.push(
+        diagnostic(
+          'manifest-digest',
+          'error',
+          `${other.algorithm} of "${file.name}" is ${h.digests[other.algorithm]}, ${manifest} says ${other.digest}`,
+          { file: manifest, line: other.line },
+          file.name,
+        ),
+      );
+      status = 'mismatch';
+    }
   if (entry && h.digests[entry.algorithm] !== entry.digest) {
     const where = ctx.manifestName ? { file: ctx.manifestName, line: entry.line } : at;
     ctx.problems.push(diagnostic('manifest-digest', 'error', `${entry.algorithm} of "${file.name}" is ${h.digests[entry.algorithm]}, manifest says ${entry.digest}`, where, file.name));
@@ -273,8 +332,12 @@ function checkOrder(ctx: Context, descriptor: string | undefined, referenced: re
   return { ok: problems.length === 0, problems: problems.map((p) => p.message) };
 }
 
-async function checkSignature(ctx: Context, maxSmall: number, now: Date | undefined): Promise<VerifyReport['signature']> {
-  if (!ctx.certificateName) return undefined;
+async function checkSignature(ctx: Context, maxSmall: number, now: Date | undefined, trust: TrustOptions | undefined): Promise<VerifyReport['signature']> {
+  const trustAsked = (trust?.anchors?.length ?? 0) > 0 || (trust?.pins?.length ?? 0) > 0;
+  if (!ctx.certificateName) {
+    if (trustAsked) ctx.problems.push(diagnostic('certificate-trust', 'error', 'package is not signed (no certificate), but --trust or --signer asks for a trusted signer'));
+    return undefined;
+  }
   const file = ctx.certificateName;
   if (!ctx.manifestBytes) {
     ctx.problems.push(diagnostic('certificate-signature', 'error', 'package has a certificate but no readable manifest to check it against', { file }));
@@ -288,8 +351,9 @@ async function checkSignature(ctx: Context, maxSmall: number, now: Date | undefi
     return undefined;
   }
   const baseName = ctx.manifestName!.slice(ctx.manifestName!.lastIndexOf('/') + 1);
-  const { problems, ...report } = verifyManifestSignature(text, ctx.manifestBytes, { manifestName: baseName, now });
+  const { problems, ...report } = verifyManifestSignature(text, ctx.manifestBytes, { manifestName: baseName, now, trust });
   if (!report.valid) ctx.problems.push(diagnostic('certificate-signature', 'error', `signature is not valid: ${problems.join('; ')}`, { file }));
   else for (const p of problems) ctx.problems.push(diagnostic('certificate-signature', 'warning', p, { file }));
+  if (report.trust?.status === 'untrusted') ctx.problems.push(diagnostic('certificate-trust', 'error', report.trust.message, { file }));
   return report;
 }

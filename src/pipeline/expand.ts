@@ -32,6 +32,8 @@ export interface Instance {
   settings: RenderSettings;
   /** The deployment's own render options (a host's network mappings go between the defaults and these). */
   deploymentSettings: RenderSettings;
+  /** The deployment's diskMode, else the pipeline default's (undefined: convert). */
+  diskMode?: Deployment['diskMode'];
 }
 
 export function expandInstances(p: Pipeline, at?: PipelineLocator): Instance[] {
@@ -50,6 +52,7 @@ export function expandInstances(p: Pipeline, at?: PipelineLocator): Instance[] {
           vmHints: Object.fromEntries(Object.entries(d.vms ?? {}).map(([vs, v]) => [vs, { host: v.host, group: v.group }])),
           settings: mergeSettings(p.defaults, d),
           deploymentSettings: mergeSettings(d),
+          ...((d.diskMode ?? p.defaults?.diskMode) ? { diskMode: d.diskMode ?? p.defaults?.diskMode } : {}),
         });
   return out;
 }

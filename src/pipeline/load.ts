@@ -13,6 +13,7 @@ import { readPipelineFile } from '../actions/pipeline-file.js';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseLocatedYaml, schemaDiagnostics, type YamlPath } from '../macros/yaml-input.js';
 import type { RenderSettings } from '../render/option-table.js';
+import type { DiskMode } from '../deploy/deploy.js';
 import { withRenderOptions } from './schema-render-options.js';
 
 export const PIPELINE_RULE_ID = 'pipeline-file';
@@ -42,13 +43,17 @@ export interface Deployment extends RenderSettings {
   vms?: Record<string, { vars?: Vars; host?: string; group?: string }>;
   host?: string;
   group?: string;
+  /** convert (default) or backing, over `defaults.diskMode` (deploy --disk-mode). */
+  diskMode?: DiskMode;
 }
 
 export interface Pipeline {
   version: 1;
-  packages: Record<string, { path: string }>;
+  packages: Record<string, { path: string; allowOutsideRefs?: boolean }>;
+  /** The verify stage's signer check: trusted certificate files (relative to the pipeline file) and pinned fingerprints. */
+  verify?: { trust?: string[]; signer?: string[] };
   inventory?: { defaults?: SshSettings; catalog?: string; hosts?: Record<string, PipelineHost> };
-  defaults?: RenderSettings & { vars?: Vars; start?: boolean; perHost?: number; parallel?: number };
+  defaults?: RenderSettings & { vars?: Vars; start?: boolean; perHost?: number; parallel?: number; diskMode?: DiskMode };
   tenants?: Record<string, { vars?: Vars; deployments: Deployment[] }>;
   stages?: Array<'lint' | 'verify' | 'render' | 'deploy'>;
 }

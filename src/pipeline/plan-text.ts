@@ -49,7 +49,8 @@ export interface HostPlanSummary {
   error?: string;
   vms?: Array<{ name: string; action: string; reason?: string }>;
   filters?: Array<{ name: string; action: string }>;
-  uploads?: Array<{ href: string; bytes?: number }>;
+  /** Images sent; `kept`: stored as uploaded (a backing-mode base) or converted to qcow2. */
+  uploads?: Array<{ href: string; bytes?: number; kept: 'as-uploaded' | 'converted' }>;
 }
 
 /** What each host's plan would do (`plan` against real hosts). */
@@ -59,7 +60,7 @@ export function hostPlans(plans: ReadonlyArray<{ host: string; plan?: HostPlan; 
     error: p.error,
     vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })),
     filters: p.plan?.filters.map((f) => ({ name: f.filter.name, action: f.action })),
-    uploads: p.plan?.images.filter((i) => i.upload).map((i) => ({ href: i.href, bytes: i.bytes })),
+    uploads: p.plan?.images.filter((i) => i.upload).map((i) => ({ href: i.href, bytes: i.bytes, kept: i.convert ? ('converted' as const) : ('as-uploaded' as const) })),
   }));
 }
 
@@ -69,7 +70,7 @@ export function hostPlansText(hosts: readonly HostPlanSummary[]): string {
     lines.push(`${h.host}${h.error ? `: ERROR ${h.error}` : ''}`);
     for (const v of h.vms ?? []) lines.push(`  ${v.action.padEnd(9)} ${v.name}${v.reason ? ` (${v.reason})` : ''}`);
     for (const f of h.filters ?? []) lines.push(`  ${f.action.padEnd(9)} nwfilter ${f.name}`);
-    for (const u of h.uploads ?? []) lines.push(`  upload    ${u.href} (${u.bytes ?? '?'} bytes)`);
+    for (const u of h.uploads ?? []) lines.push(`  upload    ${u.href} (${u.bytes ?? '?'} bytes${u.kept === 'converted' ? ', converted to qcow2' : ', kept as uploaded'})`);
   }
   return lines.map((l) => `${l}\n`).join('');
 }

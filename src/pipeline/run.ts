@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import PQueue from 'p-queue';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { hostConnector } from '../deploy/connect.js';
-import { abortName, deployHost, type HostUnit } from '../deploy/deploy.js';
+import { abortName, deployHost, type DiskMode, type HostUnit } from '../deploy/deploy.js';
 import { destroyOnHost, type DestroyResult } from '../deploy/destroy.js';
 import type { HostPlan } from '../deploy/plan.js';
 import type { RunReport } from '../deploy/report.js';
@@ -32,6 +32,8 @@ export interface PipelineRunOptions {
   signal?: AbortSignal;
   /** Render options from the command line (plan/apply flags): they replace the file's `defaults` of the same name. */
   renderDefaults?: RenderSettings;
+  /** --disk-mode on plan/apply: replaces `defaults.diskMode` (a deployment's own still wins, as render options do). */
+  diskMode?: DiskMode;
 }
 
 export interface PreparedPipeline {
@@ -54,6 +56,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
   if (!loaded.pipeline) return { diagnostics: loaded.diagnostics };
   const p = loaded.pipeline;
   if (opts.renderDefaults) p.defaults = { ...p.defaults, ...mergeSettings(p.defaults, opts.renderDefaults) };
+  if (opts.diskMode) p.defaults = { ...p.defaults, diskMode: opts.diskMode };
   const ctx: StageContext = {
     loaded,
     pipeline: p,
@@ -71,7 +74,14 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     for (const d of ctx.packages.values()) await d.reader.close();
   };
   try {
-    for (const stage of selectedStages(p)) await stage.run(ctx);
+    for (const stage of selectedStages(p)) {
+      // A signal during the local stages (verifying a large package takes a while): no later stage starts, no host is touched.
+      if (opts.signal?.aborted) {
+        opts.log?.(`interrupted (${abortName(opts.signal)}) before the ${stage.name} stage: nothing deployed`);
+        break;
+      }
+      await stage.run(ctx);
+    }
   } catch (e) {
     await close();
     throw e;

@@ -7,7 +7,9 @@
  */
 import { lintFiles } from '../actions/lint-files.js';
 import { loadCatalogFile } from '../actions/catalog-file.js';
-import { verifyPath } from '../actions/verify.js';
+import { loadTrust, verifyPath } from '../actions/verify.js';
+import { isOvfpipeError } from '../diagnostics/errors.js';
+import type { TrustOptions } from '../package/certificate.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { HostUnit } from '../deploy/deploy.js';
 import { groupsOffering } from '../netsec/catalog/match.js';
@@ -15,7 +17,7 @@ import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { netsecOf } from '../netsec/view.js';
 import type { Envelope } from '../ovf/model.js';
 import { imageDigests } from '../package/image-digests.js';
-import { loadDescriptor, type LoadedDescriptor } from '../package/open-descriptor.js';
+import { DescriptorError, loadDescriptor, type LoadedDescriptor } from '../package/open-descriptor.js';
 import { mergeSettings, renderSettings, type RenderSettings } from '../render/option-table.js';
 import { packageNetworks, renderPackage, type RenderResult } from '../render/render-package.js';
 import { resolve } from 'node:path';
@@ -46,6 +48,8 @@ export interface StageContext {
   /** Package name → its absolute path. */
   paths: Map<string, string>;
   packages: Map<string, OpenPackage>;
+  /** Packages the open stage refused with a diagnostic (render skips their deployments). */
+  unopened?: Set<string>;
   storageRoot: string;
   renders: RenderedInstance[];
   hosts: Map<string, PipelineHost>;
@@ -67,6 +71,28 @@ function pipelineProblem(ctx: StageContext, path: YamlPath, message: string, loc
   ctx.diagnostics.push(diagnostic(PIPELINE_RULE_ID, 'error', message, ctx.loaded.locate(path), locator));
 }
 
+/** `verify: { trust, signer }`: certificate files relative to the pipeline file; a bad entry is an error at its YAML node (undefined then). */
+async function pipelineTrust(ctx: StageContext): Promise<TrustOptions | undefined> {
+  const spec = ctx.pipeline.verify ?? {};
+  const anchors: string[] = [];
+  const pins: string[] = [];
+  let bad = false;
+  const attempt = async (path: YamlPath, load: () => Promise<TrustOptions>) => {
+    try {
+      const t = await load();
+      anchors.push(...(t.anchors ?? []));
+      pins.push(...(t.pins ?? []));
+    } catch (e) {
+      if (!isOvfpipeError(e)) throw e;
+      pipelineProblem(ctx, path, `verify: ${e.message}`);
+      bad = true;
+    }
+  };
+  for (const [i, file] of (spec.trust ?? []).entries()) await attempt(['verify', 'trust', i], () => loadTrust([resolve(ctx.loaded.baseDir, file)]));
+  for (const [i, pin] of (spec.signer ?? []).entries()) await attempt(['verify', 'signer', i], () => loadTrust([], [pin]));
+  return bad ? undefined : { anchors, pins };
+}
+
 export const PIPELINE_STAGES: readonly Stage[] = [
   {
     name: 'lint',
@@ -79,8 +105,10 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'verify',
     optional: true,
     async run(ctx) {
-      for (const path of ctx.paths.values()) {
-        const v = await verifyPath(path);
+      const trust = await pipelineTrust(ctx);
+      if (trust === undefined) return;
+      for (const [name, path] of ctx.paths) {
+        const v = await verifyPath(path, { trust, allowOutsideRefs: ctx.pipeline.packages[name]?.allowOutsideRefs });
         if (!v.ok) ctx.diagnostics.push(...v.problems.filter((d) => d.severity === 'error'));
       }
     },
@@ -89,7 +117,16 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'open',
     async run(ctx) {
       for (const [name, path] of ctx.paths) {
-        const d = await loadDescriptor(path);
+        let d: LoadedDescriptor;
+        try {
+          d = await loadDescriptor(path, { outsideRefs: ctx.pipeline.packages[name]?.allowOutsideRefs ? 'allow' : 'refuse' });
+        } catch (e) {
+          // Files outside the package's folder are a finding about the package (verify may have reported them already), not a crash.
+          if (!(e instanceof DescriptorError) || !e.diagnostics.every((x) => x.ruleId === 'reference-outside')) throw e;
+          for (const x of e.diagnostics) if (!ctx.diagnostics.some((y) => y.ruleId === x.ruleId && y.message === x.message)) ctx.diagnostics.push(x);
+          (ctx.unopened ??= new Set()).add(name);
+          continue;
+        }
         ctx.packages.set(name, { ...d, digests: await imageDigests(d.reader, d.descriptorName, d.envelope) });
         ctx.log?.(`package ${name}: ${path}`);
       }
@@ -137,6 +174,7 @@ export const PIPELINE_STAGES: readonly Stage[] = [
       for (const inst of expandInstances(ctx.pipeline, ctx.loaded)) {
         const pkg = ctx.packages.get(inst.packageName);
         if (!pkg) {
+          if (ctx.unopened?.has(inst.packageName)) continue;
           const close = didYouMean(inst.packageName, ctx.packages.keys());
           const known = [...ctx.packages.keys()].sort().join(', ') || '(none)';
           pipelineProblem(
@@ -232,7 +270,7 @@ export const PIPELINE_STAGES: readonly Stage[] = [
           if (!d) continue;
           const list = ctx.units.get(host) ?? [];
           let unit = list.find((u) => u.result === result);
-          if (!unit) list.push((unit = { result, vms: [], reader: ctx.packages.get(r.pkg)!.reader }));
+          if (!unit) list.push((unit = { result, vms: [], reader: ctx.packages.get(r.pkg)!.reader, ...(r.hints.diskMode ? { diskMode: r.hints.diskMode } : {}) }));
           unit.vms.push(d);
           ctx.units.set(host, list);
         }

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostFacts } from '../../src/deploy/facts.js';
 import { planHost, type HostPlan } from '../../src/deploy/plan.js';
+import { withDiskMode } from '../../src/deploy/deploy.js';
 import { convertSteps, hostPlanSteps, type RemoteStep, vmApplySteps } from '../../src/deploy/steps.js';
 import { type Desired, loadDesired, loadFacts } from './recorded-facts.js';
 
@@ -242,5 +243,53 @@ describe('planHost where the names are taken', () => {
       ['refuse', "domain rec-web belongs to tenant 'rec'"],
       ['refuse', "domain rec-db belongs to tenant 'rec'"],
     ]);
+  });
+});
+
+describe('planHost with --disk-mode backing', () => {
+  const backing = (d: Desired): Desired => ({ ...d, disks: withDiskMode(d.disks, 'backing') });
+
+  it('uploads the image once as it is, converts nothing, and lays each overlay on the upload in its own format', () => {
+    const plan = planHost(backing(rec()), empty(), {});
+    expect(plan.images).toEqual([{ sha256: SHA, href: 'app-disk1.vmdk', sourceFormat: 'vmdk', bytes: 131072, storedPath: VMDK, basePath: VMDK, upload: true, convert: false }]);
+    const overlay = hostPlanSteps(plan, URI, 'u1').vms[0]!.steps.find((s) => s.id.startsWith('overlay:'))!;
+    expect(overlay.argv).toEqual(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'vmdk', '-b', VMDK, '--', `${ROOT}/vms/rec-web/web-disk.qcow2`]);
+  });
+
+  it('sends an image wanted both ways (one deployment backing, one converting) once: the kept upload first, then a conversion of the stored file', () => {
+    const mixed: Desired = { ...rec(), disks: [...withDiskMode(rec().disks.slice(0, 1), 'backing'), ...rec().disks.slice(1)] };
+    const plan = planHost(mixed, empty(), {});
+    expect(plan.images.map((i) => [i.basePath, i.upload, i.convert])).toEqual([
+      [VMDK, true, false],
+      [BASE, false, true],
+    ]);
+    expect(plan.bytesToSend).toBe(131072);
+    // The conversion reads the stored upload (steps.ts convertSteps), after the upload placed it.
+    expect(ids(hostPlanSteps(plan, URI, 'u1').images[0]!.steps)).toEqual(['check-image', 'convert', 'install', 'sync']);
+  });
+
+  it('plans nothing to send once the upload is in the store', () => {
+    const facts: HostFacts = { ...empty(), images: new Set([`${SHA}.vmdk`]) };
+    expect(planHost(backing(rec()), facts, {}).images.map((i) => [i.upload, i.convert])).toEqual([[false, false]]);
+  });
+});
+
+describe('planHost when the disk mode changed after a deploy', () => {
+  it('sends and converts nothing for VMs whose overlays exist on the other form of the image', () => {
+    // Deployed in convert mode (the store holds <sha256>.qcow2, the overlays exist), now planned in backing mode.
+    const plan = planHost({ ...rec(), disks: withDiskMode(rec().disks, 'backing') }, deployed(), {});
+    expect(actions(plan).vms).toEqual([
+      ['rec-web', 'unchanged'],
+      ['rec-db', 'unchanged'],
+    ]);
+    expect(plan.images.map((i) => [i.basePath, i.upload, i.convert])).toEqual([[VMDK, false, false]]);
+    expect(plan.bytesToSend).toBe(0);
+  });
+
+  it('still sends the image when an overlay is to be made on it', () => {
+    const facts = deployed();
+    facts.existing.delete(`${ROOT}/vms/rec-db/db-disk.qcow2`);
+    const plan = planHost({ ...rec(), disks: withDiskMode(rec().disks, 'backing') }, facts, {});
+    expect(plan.images.map((i) => [i.basePath, i.upload, i.convert])).toEqual([[VMDK, true, false]]);
   });
 });

@@ -53,7 +53,8 @@ describe.skipIf(!live)('an upload cut by a dying sshd', () => {
     const request = () => ({
       pkg,
       tenant,
-      vars: parseVarsYaml('ip: 10.0.0.5\nadmin_password: x\n').vars,
+      // A flat vars file belongs to the tenant it is read for (vars-key refuses a tenant it does not name).
+      vars: parseVarsYaml('ip: 10.0.0.5\nadmin_password: x\n', { tenant }).vars,
       hosts: [`ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`],
       connect: hostConnector({ identity: cluster!.clientKey, knownHosts: cluster!.knownHostsFile, retries: 0 }),
       connectUri: 'qemu:///system',

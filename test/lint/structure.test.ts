@@ -42,8 +42,12 @@ describe('structure rules', () => {
   });
 
   it('flag duplicate File ids and hrefs that escape the package', () => {
-    const d = lint(descriptor({ refs: '<File ovf:id="f1" ovf:href="d.vmdk"/><File ovf:id="f1" ovf:href="../../etc/passwd"/>' }));
-    expect(d.map((x) => x.message)).toEqual(expect.arrayContaining([expect.stringMatching(/used more than once/), expect.stringMatching(/escapes the package/)]));
+    const d = lint(descriptor({ refs: '<File ovf:id="f1" ovf:href="d.vmdk"/><File ovf:id="f1" ovf:href="../../etc/passwd"/><File ovf:id="f3" ovf:href="/etc/shadow"/>' }));
+    expect(d.map((x) => x.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/used more than once/), expect.stringMatching(/not portable/), expect.stringMatching(/escapes the package/)]),
+    );
+    expect(d.find((x) => x.messageId === 'notPortable')?.severity).toBe('warning');
+    expect(d.find((x) => x.messageId === 'unsafeHref')?.data).toMatchObject({ href: '/etc/shadow' });
     expect(d[0]!.line).toBe(3);
     expect(d[0]!.locator).toMatch(/^References\/File\[/);
   });

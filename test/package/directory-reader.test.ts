@@ -49,15 +49,28 @@ describe('directory package', () => {
     expect(r.descriptorName).toBeUndefined();
   });
 
-  it('refuses a symbolic link inside the package, naming it', async () => {
+  it('neither lists nor follows a symbolic link inside the package (only References can admit one, outside-refs.test.ts)', async () => {
     symlinkSync('/etc/passwd', tmp.file('pkg/disks/evil.vmdk'));
-    const e = await expectOvfError(openPackage(tmp.file('pkg')), 'OVFPIPE_ARCHIVE', /"disks\/evil.vmdk" is a symbolic link/);
-    expect(e.where).toBe('disks/evil.vmdk');
+    const r = await openPackage(tmp.file('pkg'));
+    expect(r.has('disks/evil.vmdk')).toBe(false);
+    expect(r.list().map((m) => m.name)).toEqual(['disks/disk1.vmdk', 'vm.mf', 'vm.ovf']);
+    await expectOvfError(r.open('disks/evil.vmdk'), 'OVFPIPE_ARCHIVE', /no member named "disks\/evil.vmdk"/);
   });
 
-  it('refuses a FIFO inside the package', async () => {
+  it('refuses a FIFO inside a directory package', async () => {
     execFileSync('mkfifo', [tmp.file('pkg/pipe')]);
-    await expectOvfError(openPackage(tmp.file('pkg/vm.ovf')), 'OVFPIPE_ARCHIVE', /"pipe" is a FIFO/);
+    await expectOvfError(openPackage(tmp.file('pkg')), 'OVFPIPE_ARCHIVE', /"pipe" is a FIFO/);
+  });
+
+  it('indexes a bare descriptor as itself and its <stem>.mf/.cert, never the rest of the folder', async () => {
+    execFileSync('mkfifo', [tmp.file('pkg/pipe')]);
+    symlinkSync(tmp.file('nowhere'), tmp.file('pkg/dangling'));
+    mkdirSync(tmp.file('pkg/node_modules/a/b'), { recursive: true });
+    writeFileSync(tmp.file('pkg/node_modules/a/b/x.js'), 'x');
+    writeFileSync(tmp.file('pkg/vm.cert'), 'c');
+    writeFileSync(tmp.file('pkg/other.mf'), 'SHA256(vm.ovf)= 00\n');
+    const r = await openPackage(tmp.file('pkg/vm.ovf'));
+    expect(r.list().map((m) => m.name)).toEqual(['vm.ovf', 'vm.mf', 'vm.cert']);
   });
 
   it('refuses a member replaced by a symlink after indexing', async () => {

@@ -47,6 +47,34 @@ describe('pipeline file', () => {
     expect(inst[0]!.vars.tenants.get('t1')!.vars.get('ip')!.value).toBe('10.0.0.5');
   });
 
+  it('takes diskMode in defaults and per deployment (the deployment wins), and refuses any other value at its line', () => {
+    const text = `version: 1
+packages:
+  web: { path: ../../examples/secure-web }
+inventory:
+  hosts:
+    a: { address: x }
+defaults: { diskMode: backing }
+tenants:
+  t1:
+    deployments:
+      - package: web
+        names: [a]
+        diskMode: convert
+      - package: web
+        names: [b]
+`;
+    const r = parsePipeline(text, 'p.yaml', {});
+    expect(r.diagnostics).toEqual([]);
+    expect(expandInstances(r.pipeline!).map((i) => [i.instance, i.diskMode])).toEqual([
+      ['a', 'convert'],
+      ['b', 'backing'],
+    ]);
+    const bad = parsePipeline(text.replace('diskMode: convert', 'diskMode: thin'), 'p.yaml', {});
+    expect(bad.pipeline).toBeUndefined();
+    expect(bad.diagnostics).toMatchObject([{ ruleId: 'pipeline-file', line: 13, message: expect.stringMatching(/diskMode: must be one of 'convert', 'backing'/) }]);
+  });
+
   it('refuses two deployments that would give domains the same name', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');
@@ -89,6 +117,19 @@ describe('pipeline stages', () => {
     expect(PIPELINE_STAGES.map((s) => s.name)).toEqual(['lint', 'verify', 'open', 'storage', 'mappings', 'vars', 'render', 'names', 'catalog', 'placement', 'deploy', 'shard']);
     expect(selectedStages(p).map((s) => s.name)).toEqual(PIPELINE_STAGES.map((s) => s.name));
     expect(selectedStages({ ...p, stages: ['verify', 'render'] }).map((s) => s.name)).toEqual(['verify', 'open', 'storage', 'mappings', 'vars', 'render', 'names', 'catalog', 'placement', 'shard']);
+  });
+});
+
+describe('a signal during the local stages', () => {
+  it('starts no later stage and touches no host: the report is empty and says what stopped it', async () => {
+    const { runPipeline } = await import('../../src/pipeline/run.js');
+    const controller = new AbortController();
+    controller.abort('SIGINT');
+    const lines: string[] = [];
+    // The example's hosts (kvm-a/kvm-b.example.net) do not exist: reaching the deploy stage would fail on them.
+    const r = await runPipeline({ file: 'examples/provision/pipeline.yaml', env: {}, dryRun: false, signal: controller.signal, log: (l) => lines.push(l) });
+    expect(r.report).toMatchObject({ vms: [], hosts: [], bytesUploaded: 0, interrupted: 'SIGINT' });
+    expect(lines).toEqual(['interrupted (SIGINT) before the lint stage: nothing deployed']);
   });
 });
 

@@ -10,6 +10,7 @@ export interface AuditFlags extends HostFlags {
   vars?: string;
   shard?: string;
   repair?: boolean;
+  allowOutsideRefs?: boolean;
   json?: boolean;
   sarif?: string;
   junit?: string;
@@ -37,7 +38,8 @@ export function registerAudit(program: Command, io: CliIo, setExit: (code: numbe
       .option('--sarif <file>', 'write the drift as SARIF 2.1.0')
       .option('--junit <file>', 'write the audit as JUnit XML')
       .option('--html <file>', 'write the audit as a self-contained HTML page (VMs per host, drift per VM and whether it was repaired)')
-      .option('--parallel <n>', 'hosts audited at once', '8'),
+      .option('--parallel <n>', 'hosts audited at once', '8')
+      .option('--allow-outside-refs', "read References files outside the package's folder (hrefs with .., absolute paths, links that lead out); refused without it"),
   )
     .addHelpText('after', '\nExit codes: 0 every VM proven in force; 1 drift, or a host unreachable, or rules that cannot be verified; 2 usage.\n')
     .action(async (input: string, f: AuditFlags) => {

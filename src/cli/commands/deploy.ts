@@ -3,6 +3,7 @@ import { OvfpipeError } from '../../diagnostics/errors.js';
 import { addRenderOptions } from '../../render/option-table.js';
 import type { DeployFlags } from '../deploy-run.js';
 import { collect, EXIT, type CliIo } from '../io.js';
+import { DISK_MODE_HELP } from '../disk-mode.js';
 
 /** --host, --tenant and the SSH/libvirt flags; `required` false where a pipeline file may stand instead (destroy, audit). */
 export function hostOptions(c: Command, required = true): Command {
@@ -31,7 +32,8 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     .option('--parallel <n>', 'hosts worked on at once (global limit)', '8')
     .option('--per-host <n>', 'VMs worked on at once on one host', '1')
     .option('--dry-run', 'gather facts and print the plan; change nothing')
-    .option('--disk-mode <mode>', 'convert (each image converted once to qcow2, overlays on it) | backing (overlays directly on the verified upload, no conversion)', 'convert')
+    .option('--allow-outside-refs', "read References files outside the package's folder (hrefs with .., absolute paths, links that lead out); refused without it")
+    .option('--disk-mode <mode>', DISK_MODE_HELP, 'convert')
     .action(async (pkg: string, f: DeployFlags) => {
       const { runDeploy } = await import('../deploy-run.js');
       const code = await runDeploy(pkg, f, io);

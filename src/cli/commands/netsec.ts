@@ -11,7 +11,7 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
     .option('--json', 'print as JSON')
     .action(async (pkg: string, opts: { json?: boolean }) => {
       const [{ loadDescriptor }, { netsecReport, renderNetsecText }] = await Promise.all([import('../../package/open-descriptor.js'), import('../../netsec/show.js')]);
-      const d = await loadDescriptor(pkg);
+      const d = await loadDescriptor(pkg, { outsideRefs: 'ignore' });
       await d.reader.close();
       const report = netsecReport(d.envelope);
       io.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderNetsecText(report));

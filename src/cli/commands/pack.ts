@@ -15,6 +15,7 @@ interface PackFlags {
   fixSizes?: boolean;
   force?: boolean;
   json?: boolean;
+  allowOutsideRefs?: boolean;
 }
 
 export function registerPack(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -28,6 +29,10 @@ export function registerPack(program: Command, io: CliIo, setExit: (code: number
     .option('--cert <cert.pem>', 'X.509 certificate (PEM) of the signing key, written into the .cert')
     .option('--fix-sizes', 'write the real size over a wrong ovf:size instead of refusing')
     .option('--force', 'replace OUT if it exists')
+    .option(
+      '--allow-outside-refs',
+      "pack References files outside the package's folder (hrefs with .., absolute paths, links that lead out) under their own names, rewriting the hrefs; refused without it",
+    )
     .option('--json', 'print the result as JSON')
     .action(async (pkg: string, opts: PackFlags) => {
       if (Boolean(opts.sign) !== Boolean(opts.cert)) throw new OvfpipeError('OVFPIPE_USAGE', '--sign and --cert go together');
@@ -39,8 +44,10 @@ export function registerPack(program: Command, io: CliIo, setExit: (code: number
         sign,
         force: opts.force,
         fixSizes: opts.fixSizes,
+        allowOutsideRefs: opts.allowOutsideRefs,
         mtime: sourceDateEpoch(io.env['SOURCE_DATE_EPOCH']),
       });
+      for (const w of result.warnings) io.stderr.write(`ovfpipe: warning: ${w}\n`);
       io.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderText(opts.output, result));
       setExit(EXIT.ok);
     });

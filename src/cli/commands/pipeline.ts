@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { collect, EXIT, type CliIo } from '../io.js';
 import { parseShard } from '../shard.js';
+import { DISK_MODE_HELP, parseDiskMode } from '../disk-mode.js';
 import { addRenderOptions, renderSettings, settingsFromFlags, type RenderSettings } from '../../render/option-table.js';
 
 /** Render option flags as pipeline defaults; out-of-range values are usage errors here, before any work. */
@@ -18,12 +19,13 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
       .description("print, per host, what apply would create, update or leave unchanged (connects read-only; --offline: placement and rendering only); render option flags replace the file's defaults")
       .argument('<pipeline.yaml>', 'pipeline file')
       .option('--offline', 'do not connect: show placement and the rendered VMs and filters')
+      .option('--disk-mode <mode>', `${DISK_MODE_HELP}; replaces defaults.diskMode`)
       .option('--shard <i/n>', 'only this shard of the hosts')
       .option('--json', 'print as JSON')
       .option('--html <file>', 'also write the plan as a self-contained HTML report'),
-  ).action(async (file: string, o: { offline?: boolean; shard?: string; json?: boolean; html?: string }) => {
+  ).action(async (file: string, o: { offline?: boolean; shard?: string; json?: boolean; html?: string; diskMode?: string }) => {
     const { planCommand } = await import('../pipeline-run.js');
-    setExit(await planCommand(file, { offline: o.offline, shard: parseShard(o.shard), json: o.json, html: o.html, renderDefaults: renderFlags(o) }, io, log));
+    setExit(await planCommand(file, { offline: o.offline, shard: parseShard(o.shard), json: o.json, html: o.html, renderDefaults: renderFlags(o), diskMode: parseDiskMode(o.diskMode) }, io, log));
   });
   addRenderOptions(
     program
@@ -32,13 +34,21 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
       .argument('<pipeline.yaml>', 'pipeline file'),
   )
     .option('--shard <i/n>', 'only this shard of the hosts (one CI runner each; join reports with `report merge`)')
+    .option('--disk-mode <mode>', `${DISK_MODE_HELP}; replaces defaults.diskMode`)
     .option('--report <file>', 'write the run report as JSON')
     .option('--junit <file>', 'write the run report as JUnit XML')
     .option('--json', 'print the run report as JSON on stdout')
     .option('--html <file>', 'write the run report as a self-contained HTML page (timeline, VMs, placement, filter graphs)')
-    .action(async (file: string, o: { shard?: string; report?: string; junit?: string; json?: boolean; html?: string }) => {
+    .action(async (file: string, o: { shard?: string; report?: string; junit?: string; json?: boolean; html?: string; diskMode?: string }) => {
       const { applyCommand } = await import('../pipeline-run.js');
-      setExit(await applyCommand(file, { shard: parseShard(o.shard), report: o.report, junit: o.junit, json: o.json, html: o.html, renderDefaults: renderFlags(o) }, io, log));
+      setExit(
+        await applyCommand(
+          file,
+          { shard: parseShard(o.shard), report: o.report, junit: o.junit, json: o.json, html: o.html, renderDefaults: renderFlags(o), diskMode: parseDiskMode(o.diskMode) },
+          io,
+          log,
+        ),
+      );
     });
   const report = program.command('report').description('run reports');
   report

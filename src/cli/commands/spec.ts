@@ -9,7 +9,7 @@ export function registerSpec(program: Command, io: CliIo): void {
     .option('--json', 'print the entries as JSON instead (each with the VirtualSystems that use it)')
     .action(async (pkg: string, opts: { json?: boolean }) => {
       const [{ loadDescriptor }, { collectSpec, renderSpecYaml }] = await Promise.all([import('../../package/open-descriptor.js'), import('../../render/spec.js')]);
-      const d = await loadDescriptor(pkg);
+      const d = await loadDescriptor(pkg, { outsideRefs: 'ignore' });
       await d.reader.close();
       io.stdout.write(opts.json ? `${JSON.stringify(collectSpec(d.envelope), null, 2)}\n` : renderSpecYaml(pkg, d.envelope));
     });

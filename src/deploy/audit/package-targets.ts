@@ -19,10 +19,12 @@ export interface PackageAuditRequest {
   options: RenderOptions;
   configuration?: string;
   job: HostJob;
+  /** Read References files outside the package's folder (`--allow-outside-refs`). */
+  allowOutsideRefs?: boolean;
 }
 
 export async function packageTargets(req: PackageAuditRequest): Promise<{ targets: AuditTarget[]; diagnostics: Diagnostic[]; close(): Promise<void> }> {
-  const loaded = await loadDescriptor(req.pkg);
+  const loaded = await loadDescriptor(req.pkg, { outsideRefs: req.allowOutsideRefs ? 'allow' : 'refuse' });
   const close = () => loaded.reader.close();
   try {
     const result = await renderForDeploy(loaded, { ...req, storageRoot: req.job.storageRoot });
