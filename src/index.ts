@@ -62,7 +62,7 @@ export { deploy, type DeployRequest } from './deploy/deploy.js';
 export { destroy } from './deploy/destroy.js';
 export { probeHost } from './deploy/probe.js';
 export { planHost } from './deploy/plan.js';
-export { reportJson, reportJunit, mergeReports, type RunReport } from './deploy/report.js';
+export { reportJson, reportJunit, mergeReports, type RunReport, type RunCheck } from './deploy/report.js';
 export type { Transport } from './deploy/transport.js';
 export { connectSsh } from './deploy/ssh/ssh-transport.js';
 export { hostConnector } from './deploy/connect.js';

@@ -14,6 +14,8 @@ import { createHash } from 'node:crypto';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { runRules } from '../lint/engine.js';
+import { lintFilterElement } from '../lint/lint-nwfilter.js';
+import { readNetworkSecurity } from '../netsec/read-section.js';
 import { loadDescriptor, DescriptorError } from '../package/open-descriptor.js';
 import { parseDescriptor } from '../ovf/parser.js';
 import type { Envelope } from '../ovf/model.js';
@@ -23,6 +25,7 @@ import { parseBindingSpec } from '../netsec/binding-spec.js';
 import { embedIntoDescriptor, type EmbedAdditions } from '../netsec/embed.js';
 import type { EmbeddedFilter } from '../netsec/model.js';
 import { parsePortProfileYaml } from '../netsec/profiles/index.js';
+import { ioReason } from './files.js';
 import { expandHome } from '../paths.js';
 
 export interface EmbedRequest {
@@ -39,6 +42,8 @@ export interface EmbedResult {
   written: string[];
   /** New errors the additions would introduce; nothing is written when non-empty. */
   refused: Diagnostic[];
+  /** `filter NAME` / `port profile NAME` the package already carried under a name an input gives again: replaced by the input. */
+  replaced: string[];
 }
 
 const CHECKED_FAMILIES = new Set(['nwfilter', 'virtualport', 'binding', 'policy']);
@@ -53,7 +58,7 @@ export async function embedPackage(request: EmbedRequest): Promise<EmbedResult> 
     profiles: request.profiles.map((f) => expandHome(f)),
   };
   const { additions, problems } = await readAdditions(req);
-  if (problems.length > 0) return { written: [], refused: problems };
+  if (problems.length > 0) return { written: [], refused: problems, replaced: [] };
   const loaded = await loadDescriptor(req.pkg);
   try {
     if (loaded.reader.kind !== 'directory')
@@ -62,14 +67,15 @@ export async function embedPackage(request: EmbedRequest): Promise<EmbedResult> 
     const after = parseDescriptor(text, loaded.descriptorName);
     if (!after.envelope) throw new DescriptorError(req.out, after.diagnostics);
     const refused = newErrors(loaded.envelope, after.envelope, loaded.descriptorName);
-    if (refused.length > 0) return { written: [], refused };
+    if (refused.length > 0) return { written: [], refused, replaced: [] };
+    const replaced = replacedNames(loaded.envelope, additions);
     const isDirectory = (await stat(req.pkg)).isDirectory();
     await prepareOutput(req, isDirectory);
     if (!isDirectory) {
       await writeFile(req.out, text);
-      return { written: [req.out], refused: [] };
+      return { written: [req.out], refused: [], replaced };
     }
-    return { written: await writeDirectory(req.out, loaded, text), refused: [] };
+    return { written: await writeDirectory(req.out, loaded, text), refused: [], replaced };
   } finally {
     await loaded.reader.close();
   }
@@ -102,7 +108,7 @@ async function readInput(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (e) {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot read ${path}: ${(e as Error).message}`, { where: path, cause: e });
+    throw new OvfpipeError('OVFPIPE_IO', `cannot read ${path}: ${ioReason(e)}`, { where: path, cause: e });
   }
 }
 
@@ -116,7 +122,22 @@ async function readFilterFile(path: string, problems: Diagnostic[]): Promise<Emb
   if (xml.root.local !== 'filter' || xml.root.ns !== '') return fail(`root element is <${xml.root.qname}>, not a libvirt <filter>`);
   const name = xml.root.attributes.find((a) => a.local === 'name')?.value ?? '';
   if (!name) return fail('<filter> has no name', xml.root.line, xml.root.column);
+  // Checked as the file it is, so an error points at this file's line, not at where it would land in the output.
+  // (A reference to a filter that is not in this file is only a warning here; the embedded package is linted after.)
+  const errors = lintFilterElement(xml.root, path).filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    problems.push(...errors);
+    return undefined;
+  }
   return { name, element: xml.root };
+}
+
+/** The filters and port profiles the package already carries that an input replaces (same name). */
+function replacedNames(env: Envelope, add: EmbedAdditions): string[] {
+  const sections = readNetworkSecurity(env).sections;
+  const filters = new Set(sections.flatMap((s) => s.filters.map((f) => f.name)));
+  const profiles = new Set(sections.flatMap((s) => s.profiles.map((p) => p.name)));
+  return [...add.filters.filter((f) => filters.has(f.name)).map((f) => `filter ${f.name}`), ...add.profiles.filter((p) => profiles.has(p.name)).map((p) => `port profile ${p.name}`)];
 }
 
 function errorKey(d: Diagnostic): string {

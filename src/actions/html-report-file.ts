@@ -3,7 +3,7 @@ import type { AuditResult } from '../deploy/audit/model.js';
 import type { RunReport } from '../deploy/report.js';
 import { buildHtmlReport } from '../deploy/report-html/build.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
-import { readTextFile, writeTextFile } from './files.js';
+import { readTextFile, writeTextFile, ioReason } from './files.js';
 
 export async function writeHtmlReportFile(file: string, reports: readonly RunReport[], opts: { audit?: AuditResult; sources?: string[] } = {}): Promise<void> {
   await writeTextFile(file, await buildHtmlReport(reports, opts));
@@ -15,6 +15,6 @@ export async function readAuditFile(file: string): Promise<AuditResult> {
     if (!Array.isArray(r.hosts)) throw new Error('no hosts');
     return r;
   } catch (e) {
-    throw new OvfpipeError('OVFPIPE_USAGE', `cannot read audit ${file}: ${(e as Error).message}`);
+    throw new OvfpipeError('OVFPIPE_USAGE', `cannot read audit ${file}: ${ioReason(e).replace(/\s+/g, ' ')}`);
   }
 }

@@ -1,5 +1,6 @@
 /** Finds and reads the lint configuration file (the IO end of lint/config.ts, which parses and validates it). */
 import { readFile } from 'node:fs/promises';
+import { ioReason } from './files.js';
 import { dirname, join } from 'node:path';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import { CONFIG_FILE_NAMES, parseLintConfig, type ResolvedLintConfig } from '../lint/config.js';
@@ -10,7 +11,7 @@ async function readIfPresent(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new OvfpipeError('OVFPIPE_USAGE', `cannot read lint configuration ${path}: ${(e as Error).message}`, { cause: e });
+    throw new OvfpipeError('OVFPIPE_USAGE', `cannot read lint configuration ${path}: ${ioReason(e)}`, { cause: e });
   }
 }
 

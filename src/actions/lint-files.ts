@@ -20,7 +20,9 @@ import { loadCatalogFile } from './catalog-file.js';
 import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { parseXml, DEFAULT_XML_LIMITS } from '../xml/parse.js';
 import { runRules, type LintConfig, type LintResult } from '../lint/engine.js';
+import { lintFilterSet, type FilterSource } from '../lint/lint-nwfilter.js';
 import type { LintTarget, PackageFacts } from '../lint/rule.js';
+import { ioReason } from './files.js';
 import { expandHome } from '../paths.js';
 
 export interface LintFilesOptions {
@@ -43,22 +45,36 @@ export async function lintFiles(paths: readonly string[], options: LintFilesOpti
   if (catalogResult && !catalogResult.catalog) return [{ file: options.config!.catalog!, diagnostics: catalogResult.diagnostics }];
   if (catalogResult) options = { ...options, catalog: catalogResult.catalog };
   const results: LintResult[] = new Array(paths.length);
+  // Standalone nwfilter documents are linted together after loading, as one filter library: a filterref to a
+  // filter given in the same run is known, and cycles and duplicate names across the files are found.
+  const filters: Array<{ index: number; source: FilterSource }> = [];
   let next = 0;
   const worker = async () => {
     while (next < paths.length) {
       const i = next++;
-      results[i] = await lintOne(expandHome(paths[i]!), options);
+      const r = await lintOne(expandHome(paths[i]!), options);
+      if ('source' in r) filters.push({ index: i, source: r.source });
+      else results[i] = r;
     }
   };
   await Promise.all(Array.from({ length: Math.min(LOAD_CONCURRENCY, paths.length) }, worker));
+  filters.sort((a, b) => a.index - b.index);
+  const set = lintFilterSet(
+    filters.map((f) => f.source),
+    options.config ?? {},
+  );
+  filters.forEach((f, i) => (results[f.index] = set[i]!));
   return results;
 }
 
-async function lintOne(path: string, options: LintFilesOptions): Promise<LintResult> {
+async function lintOne(path: string, options: LintFilesOptions): Promise<LintResult | { source: FilterSource }> {
   try {
     const loaded = await loadTarget(path, options);
     if ('diagnostics' in loaded) return { file: path, diagnostics: loaded.diagnostics };
-    return { file: path, diagnostics: runRules(loaded.target, options.config ?? {}) };
+    if (loaded.target.scope === 'nwfilter') return { source: { file: loaded.target.file, root: loaded.target.root } };
+    // The descriptor's own path, in every format: clickable for a directory or a bare .ovf, `pkg.ova!/x.ovf` in an archive.
+    const file = loaded.target.file;
+    return { file, ...(file !== path && file.startsWith(`${path}${ARCHIVE_MEMBER}`) ? { archive: path } : {}), diagnostics: runRules(loaded.target, options.config ?? {}) };
   } catch (e) {
     if (isOvfpipeError(e) && e.code === 'OVFPIPE_IO') throw e;
     return { file: path, diagnostics: [loadFailure(path, e)] };
@@ -70,7 +86,7 @@ type Loaded = { target: LintTarget } | { diagnostics: Diagnostic[] };
 /** Loads one path into a lint target. Exposed for commands that lint as part of a larger job. */
 export async function loadTarget(path: string, options: LintFilesOptions = {}): Promise<Loaded> {
   const st = await stat(path).catch((e: Error) => {
-    throw new OvfpipeError('OVFPIPE_IO', `cannot open ${path}: ${e.message}`, { where: path, cause: e });
+    throw new OvfpipeError('OVFPIPE_IO', `cannot open ${path}: ${ioReason(e)}`, { where: path, cause: e });
   });
   const maxBytes = options.maxDescriptorBytes ?? DEFAULT_XML_LIMITS.maxBytes;
   // A single XML file is either a standalone nwfilter or a bare descriptor.
@@ -97,9 +113,12 @@ export async function loadTarget(path: string, options: LintFilesOptions = {}): 
   }
 }
 
-/** How lint names a packaged descriptor: the path inside a directory, `archive#member` inside an OVA or zip. */
+/** Between an archive's path and a member's name (`pkg.ova!/x.ovf`), as Java's jar: URLs and many editors write it. */
+export const ARCHIVE_MEMBER = '!/';
+
+/** How lint names a packaged descriptor: the path inside a directory, `archive!/member` inside an OVA or zip. */
 function memberFile(path: string, name: string, inDirectory: boolean, pathIsDirectory: boolean): string {
-  return inDirectory ? joinPath(path, name, pathIsDirectory) : `${path}#${name}`;
+  return inDirectory ? joinPath(path, name, pathIsDirectory) : `${path}${ARCHIVE_MEMBER}${name}`;
 }
 
 async function descriptorTarget(file: string, root: XmlElement, facts: ((env: Envelope) => Promise<PackageFacts>) | undefined, catalog: ProfileCatalog | undefined): Promise<Loaded> {

@@ -1,5 +1,6 @@
 /** Reads a port profile file (the IO end of netsec/profiles/yaml.ts, used by `netsec embed`). */
 import { readFile } from 'node:fs/promises';
+import { ioReason } from './files.js';
 import { formatDiagnosticLines } from '../diagnostics/format.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import type { PortProfile } from '../netsec/model.js';
@@ -15,7 +16,7 @@ export async function loadProfileFile(path: string): Promise<PortProfile> {
   try {
     text = await readFile(expandHome(path), 'utf8');
   } catch (e) {
-    throw new OvfpipeError('OVFPIPE_USAGE', `cannot read port profile ${path}: ${(e as Error).message}`, { cause: e });
+    throw new OvfpipeError('OVFPIPE_USAGE', `cannot read port profile ${path}: ${ioReason(e)}`, { cause: e });
   }
   const parsed = parsePortProfileYaml(text, { file: path });
   const errors = parsed.diagnostics.filter((d) => d.severity === 'error');

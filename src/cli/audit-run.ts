@@ -1,5 +1,5 @@
 /** The audit command's body (loaded on use). Thin: the work is in src/deploy/audit/. */
-import { writeTextFile } from '../actions/files.js';
+import { checkOutputPaths, writeTextFile } from '../actions/files.js';
 import { loadVarsFile } from '../actions/vars-file.js';
 import { hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
@@ -23,8 +23,14 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
   const parallel = Number(f.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--parallel '${f.parallel}': expected a positive integer`);
   const log = (line: string) => io.stderr.write(`${line}\n`);
+  // The outputs are checked before any host is audited: a run must not end by failing to write what it found.
+  await checkOutputPaths([
+    { path: f.sarif, what: 'SARIF output' },
+    { path: f.junit, what: 'JUnit report' },
+    { path: f.html, what: 'HTML report' },
+  ]);
   let prepared;
-  if (isPipeline) prepared = await pipelineTargets({ file: input, shard: parseShard(f.shard), log });
+  if (isPipeline) prepared = await pipelineTargets({ file: input, shard: parseShard(f.shard, io.env), log });
   else {
     let vars;
     if (f.vars) {
@@ -51,8 +57,8 @@ export async function runAudit(input: string, isPipeline: boolean, f: AuditFlags
   try {
     const r = await auditTargets(prepared.targets, { repair: f.repair, parallel, log });
     io.stdout.write(f.json ? auditJson(r) : auditText(r));
-    if (f.sarif) await writeTextFile(f.sarif, auditSarif(r, artifactUri(input, io.cwd)));
-    if (f.junit) await writeTextFile(f.junit, auditJunit(r));
+    if (f.sarif) await writeTextFile(f.sarif, auditSarif(r, artifactUri(input, io.cwd)), 'SARIF output');
+    if (f.junit) await writeTextFile(f.junit, auditJunit(r), 'JUnit report');
     if (f.html) {
       const [{ writeHtmlReportFile }, { auditAsRunReport }] = await Promise.all([import('../actions/html-report-file.js'), import('../deploy/report-html/from-runs.js')]);
       await writeHtmlReportFile(f.html, [auditAsRunReport(r, { pipeline: input })], { audit: r });

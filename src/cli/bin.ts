@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 import { EXIT, processIo } from './io.js';
-import { main } from './main.js';
+import { main, unexpectedErrorText } from './main.js';
+
+// An error no command caught (a stream's late 'error', a stray rejection) ends the run with one line and exit 2,
+// not a Node stack trace: the stack only with OVFPIPE_DEBUG=1.
+const die = (e: unknown) => {
+  process.stderr.write(`${unexpectedErrorText(e, process.env['OVFPIPE_DEBUG'])}\n`);
+  process.exit(EXIT.usage);
+};
+process.on('uncaughtException', die);
+process.on('unhandledRejection', die);
 
 // A reader that stops early (`ovfpipe plan … | head`) is not an error: end quietly, as Unix tools do.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

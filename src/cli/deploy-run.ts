@@ -1,5 +1,6 @@
 /** The deploy/destroy/probe commands' bodies (loaded on use). Thin: the work is in src/deploy/. */
 import { writeRunReportFiles } from '../actions/run-report-files.js';
+import { checkOutputPaths } from '../actions/files.js';
 import { loadVarsFile } from '../actions/vars-file.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
@@ -11,7 +12,9 @@ import { type HypervisorCapabilities, probeHost } from '../deploy/probe.js';
 import { failureLines, reportJson, runFailed, summaryLine } from '../deploy/report.js';
 import type { VarsFile } from '../macros/vars.js';
 import { renderSettings, settingsFromFlags } from '../render/option-table.js';
+import { hostPlans, hostPlansText } from '../pipeline/plan-text.js';
 import { EXIT, printDiagnostics, type CliIo } from './io.js';
+import { VERSION } from '../version.js';
 import { parseDiskMode } from './disk-mode.js';
 
 async function loadVars(path: string | undefined, tenant: string, io: CliIo): Promise<VarsFile | undefined | 'failed'> {
@@ -40,6 +43,11 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
   if (!Number.isInteger(perHost) || perHost < 1) throw new OvfpipeError('OVFPIPE_USAGE', `--per-host '${f.perHost}': expected a positive integer`);
   const { options, configuration } = renderSettings(settingsFromFlags(f));
   const diskMode = parseDiskMode(f.diskMode) ?? 'convert';
+  await checkOutputPaths([
+    { path: f.report, what: 'report' },
+    { path: f.junit, what: 'JUnit report' },
+    { path: f.html, what: 'HTML report' },
+  ]);
   const progress = createProgress(io.stderr);
   const log = (line: string) => progress.log(line);
   const r = await deploy({
@@ -60,23 +68,43 @@ export async function runDeploy(pkg: string, f: DeployFlags, io: CliIo): Promise
     ...(io.signal ? { signal: io.signal } : {}),
   }).finally(() => progress.stop());
   printDiagnostics(r.diagnostics, io);
-  // A VM that could not be rendered is in the report as failed; without a report there is nothing more to say.
-  if (hasErrors(r.diagnostics) && r.report.vms.length === 0) return EXIT.problems;
+  // A VM that could not be rendered is in the report as failed. When nothing rendered, the reports still say why:
+  // one failed render check for the package, carrying its diagnostics (evidence on red as on green).
+  if (hasErrors(r.diagnostics) && r.report.vms.length === 0) {
+    if (f.dryRun) return EXIT.problems;
+    const stopped = {
+      ...r.report,
+      pipeline: pkg,
+      version: VERSION,
+      checks: [{ stage: 'render', kind: 'package' as const, name: pkg, file: pkg, status: 'failed' as const, diagnostics: r.diagnostics }],
+    };
+    io.stderr.write(`stopped before deploy; failed: render of package ${pkg}\n`);
+    if (f.json) io.stdout.write(reportJson(stopped));
+    await writeRunReportFiles(stopped, f);
+    if (f.html) {
+      const { writeHtmlReportFile } = await import('../actions/html-report-file.js');
+      await writeHtmlReportFile(f.html, [stopped]);
+    }
+    return EXIT.problems;
+  }
   if (f.dryRun) {
-    io.stdout.write(
-      `${JSON.stringify(
-        r.plans.map((p) => ({
-          host: p.host,
-          error: p.error,
-          filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })),
-          images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })),
-          vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })),
-        })),
-        null,
-        2,
-      )}\n`,
-    );
-    return r.plans.some((p) => p.error) || hasErrors(r.diagnostics) ? EXIT.problems : EXIT.ok;
+    // Human unless --json: the same per-host text as `plan`.
+    if (!f.json) io.stdout.write(hostPlansText(hostPlans(r.plans)));
+    else
+      io.stdout.write(
+        `${JSON.stringify(
+          r.plans.map((p) => ({
+            host: p.host,
+            error: p.error,
+            filters: p.plan?.filters.map((x) => ({ name: x.filter.name, action: x.action })),
+            images: p.plan?.images.map((i) => ({ href: i.href, upload: i.upload, convert: i.convert })),
+            vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })),
+          })),
+          null,
+          2,
+        )}\n`,
+      );
+    return r.plans.some((p) => p.error || p.plan?.problems.length) || hasErrors(r.diagnostics) ? EXIT.problems : EXIT.ok;
   }
   for (const line of failureLines(r.report)) log(line);
   log(summaryLine(r.report));

@@ -197,7 +197,8 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
   } catch (e) {
     // Keep the error code (OVFPIPE_HOSTKEY_UNKNOWN, …) in the report: CI jobs match on it.
     const message = isOvfpipeError(e) ? `${e.message} [${e.code}]` : (e as Error).message;
-    req.log?.(`${host}: cannot connect: ${message}`);
+    // A dry run (plan) prints the host's error with its plan; logging it here too would say it twice.
+    if (!req.dryRun) req.log?.(`${host}: cannot connect: ${message}`);
     return failAll(message);
   }
   phase = 'preflight';

@@ -11,7 +11,10 @@ import { abbreviate } from '../strings.js';
 
 /** The diagnostics of one file. */
 export interface LintResult {
+  /** The descriptor's path (`dir/x.ovf`; `pkg.ova!/x.ovf` inside an archive), the nwfilter file, or the path given when nothing could be loaded. */
   file: string;
+  /** The archive (OVA, zip) the descriptor is a member of. */
+  archive?: string;
   diagnostics: Diagnostic[];
 }
 

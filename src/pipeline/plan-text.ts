@@ -47,6 +47,8 @@ export function offlinePlanText(hosts: readonly OfflineHostSummary[]): string {
 export interface HostPlanSummary {
   host: string;
   error?: string;
+  /** Preflight problems that would stop apply on this host (missing bridge, no space, …). */
+  problems?: string[];
   vms?: Array<{ name: string; action: string; reason?: string }>;
   filters?: Array<{ name: string; action: string }>;
   /** Images sent; `kept`: stored as uploaded (a backing-mode base) or converted to qcow2. */
@@ -58,6 +60,7 @@ export function hostPlans(plans: ReadonlyArray<{ host: string; plan?: HostPlan; 
   return plans.map((p) => ({
     host: p.host,
     error: p.error,
+    ...(p.plan?.problems.length ? { problems: p.plan.problems } : {}),
     vms: p.plan?.vms.map((v) => ({ name: v.vm.name, action: v.action, reason: v.reason })),
     filters: p.plan?.filters.map((f) => ({ name: f.filter.name, action: f.action })),
     uploads: p.plan?.images.filter((i) => i.upload).map((i) => ({ href: i.href, bytes: i.bytes, kept: i.convert ? ('converted' as const) : ('as-uploaded' as const) })),
@@ -68,6 +71,7 @@ export function hostPlansText(hosts: readonly HostPlanSummary[]): string {
   const lines: string[] = [];
   for (const h of hosts) {
     lines.push(`${h.host}${h.error ? `: ERROR ${h.error}` : ''}`);
+    for (const problem of h.problems ?? []) lines.push(`  PROBLEM   ${problem}`);
     for (const v of h.vms ?? []) lines.push(`  ${v.action.padEnd(9)} ${v.name}${v.reason ? ` (${v.reason})` : ''}`);
     for (const f of h.filters ?? []) lines.push(`  ${f.action.padEnd(9)} nwfilter ${f.name}`);
     for (const u of h.uploads ?? []) lines.push(`  upload    ${u.href} (${u.bytes ?? '?'} bytes${u.kept === 'converted' ? ', converted to qcow2' : ', kept as uploaded'})`);

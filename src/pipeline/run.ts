@@ -12,7 +12,8 @@ import { hostConnector } from '../deploy/connect.js';
 import { abortName, deployHost, type DiskMode, type HostUnit } from '../deploy/deploy.js';
 import { destroyOnHost, type DestroyResult } from '../deploy/destroy.js';
 import type { HostPlan } from '../deploy/plan.js';
-import type { RunReport } from '../deploy/report.js';
+import type { RunCheck, RunReport } from '../deploy/report.js';
+import { check } from './checks.js';
 import { securityOf, type PlacementEntry, type TenantSecurity } from '../deploy/report-security.js';
 import { VERSION } from '../version.js';
 import type { Transport } from '../deploy/transport.js';
@@ -47,13 +48,15 @@ export interface PreparedPipeline {
   /** For the run report: where each VM goes and why, and each tenant's filters and NICs. */
   placementEntries: PlacementEntry[];
   security: TenantSecurity[];
+  /** What each local stage found per package and VM. */
+  checks: RunCheck[];
   close(): Promise<void>;
 }
 
 /** Loads the pipeline and runs its local stages (PIPELINE_STAGES): checks, render, placement. Touches no host. */
-export async function preparePipeline(opts: PipelineRunOptions): Promise<PreparedPipeline | { diagnostics: Diagnostic[] }> {
+export async function preparePipeline(opts: PipelineRunOptions): Promise<PreparedPipeline | { diagnostics: Diagnostic[]; checks: RunCheck[] }> {
   const loaded = await loadPipeline(opts.file, opts.env);
-  if (!loaded.pipeline) return { diagnostics: loaded.diagnostics };
+  if (!loaded.pipeline) return { diagnostics: loaded.diagnostics, checks: [check('pipeline', 'pipeline', opts.file, loaded.diagnostics, { file: opts.file })] };
   const p = loaded.pipeline;
   if (opts.renderDefaults) p.defaults = { ...p.defaults, ...mergeSettings(p.defaults, opts.renderDefaults) };
   if (opts.diskMode) p.defaults = { ...p.defaults, diskMode: opts.diskMode };
@@ -69,6 +72,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     renders: [],
     hosts: new Map(Object.entries(p.inventory?.hosts ?? {})),
     units: new Map(),
+    checks: [],
   };
   const close = async () => {
     for (const d of ctx.packages.values()) await d.reader.close();
@@ -96,8 +100,27 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     storageRoot: ctx.storageRoot,
     placementEntries: placementEntries(ctx),
     security: securityOf(ctx.renders.map((r) => r.result)),
+    checks: withPipelineCheck(opts.file, ctx),
     close,
   };
+}
+
+/**
+ * The pipeline file's own case: the diagnostics no package or VM check carries (schema, names, placement,
+ * catalog), failed when any of them is an error.
+ */
+function withPipelineCheck(file: string, ctx: StageContext): RunCheck[] {
+  const carried = new Set(ctx.checks.flatMap((c) => c.diagnostics));
+  return [
+    check(
+      'pipeline',
+      'pipeline',
+      file,
+      ctx.diagnostics.filter((d) => !carried.has(d)),
+      { file },
+    ),
+    ...ctx.checks,
+  ];
 }
 
 function connectorFor(p: Pipeline, host: PipelineHost): () => Promise<Transport> {
@@ -116,12 +139,25 @@ export interface PipelineRun {
 export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }): Promise<PipelineRun> {
   const startedAt = new Date();
   const prepared = await preparePipeline(opts);
-  const empty: RunReport = { vms: [], hosts: [], bytesUploaded: 0 };
-  if (!('units' in prepared) || hasErrors(prepared.diagnostics)) return { diagnostics: prepared.diagnostics, report: empty, plans: [] };
+  // The report of a run that stops before deploy (a stage failed, or a gate without a deploy stage): the checks, no hosts.
+  const localOnly = (): RunReport => ({
+    checks: prepared.checks,
+    vms: [],
+    hosts: [],
+    bytesUploaded: 0,
+    pipeline: opts.file,
+    ...(opts.shard ? { shard: `${opts.shard.index}/${opts.shard.count}` } : {}),
+    startedAt: startedAt.toISOString(),
+    seconds: (Date.now() - startedAt.getTime()) / 1000,
+    version: VERSION,
+    ...('units' in prepared ? { placement: prepared.placementEntries, security: prepared.security } : {}),
+    ...(opts.signal?.aborted ? { interrupted: abortName(opts.signal) } : {}),
+  });
+  if (!('units' in prepared) || hasErrors(prepared.diagnostics)) return { diagnostics: prepared.diagnostics, report: localOnly(), plans: [] };
   const { pipeline: p } = prepared;
   try {
     // A pipeline without a deploy stage is a gate (image release): the checks and the render already ran.
-    if (!(p.stages ?? ['deploy']).includes('deploy')) return { diagnostics: prepared.diagnostics, report: empty, plans: [] };
+    if (!(p.stages ?? ['deploy']).includes('deploy')) return { diagnostics: prepared.diagnostics, report: localOnly(), plans: [] };
     const queue = new PQueue({ concurrency: p.defaults?.parallel ?? 8 });
     const names = [...prepared.units.keys()].sort();
     opts.progress?.planned(names.reduce((n, h) => n + prepared.units.get(h)!.reduce((m, u) => m + u.vms.length, 0), 0));
@@ -145,6 +181,7 @@ export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }
       ),
     );
     const report: RunReport = {
+      checks: prepared.checks,
       vms: results.flatMap((r) => r.vms),
       hosts: results.map((r) => r.host),
       bytesUploaded: results.reduce((n, r) => n + r.host.bytesUploaded, 0),

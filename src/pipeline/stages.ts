@@ -10,14 +10,16 @@ import { loadCatalogFile } from '../actions/catalog-file.js';
 import { loadTrust, verifyPath } from '../actions/verify.js';
 import { isOvfpipeError } from '../diagnostics/errors.js';
 import type { TrustOptions } from '../package/certificate.js';
-import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { diagnostic, hasErrors, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { RunCheck } from '../deploy/report.js';
+import { check, onPackage, renderChecks } from './checks.js';
 import type { HostUnit } from '../deploy/deploy.js';
 import { groupsOffering } from '../netsec/catalog/match.js';
 import type { ProfileCatalog } from '../netsec/catalog/model.js';
 import { netsecOf } from '../netsec/view.js';
 import type { Envelope } from '../ovf/model.js';
 import { imageDigests } from '../package/image-digests.js';
-import { DescriptorError, loadDescriptor, type LoadedDescriptor } from '../package/open-descriptor.js';
+import { loadDescriptor, type LoadedDescriptor } from '../package/open-descriptor.js';
 import { mergeSettings, renderSettings, type RenderSettings } from '../render/option-table.js';
 import { packageNetworks, renderPackage, type RenderResult } from '../render/render-package.js';
 import { resolve } from 'node:path';
@@ -57,6 +59,8 @@ export interface StageContext {
   placement?: Placement;
   /** Host name → the render units to deploy there (this shard's hosts only). */
   units: Map<string, HostUnit[]>;
+  /** Per stage, what it found for each package and VM (the run report's `checks`). */
+  checks: RunCheck[];
 }
 
 export interface Stage {
@@ -98,7 +102,11 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'lint',
     optional: true,
     async run(ctx) {
-      for (const path of ctx.paths.values()) for (const r of await lintFiles([path])) ctx.diagnostics.push(...r.diagnostics.filter((d) => d.severity === 'error'));
+      for (const [name, path] of ctx.paths) {
+        const found = await onPackage(path, async () => (await lintFiles([path])).flatMap((r) => r.diagnostics));
+        ctx.checks.push(check('lint', 'package', name, found, { file: path }));
+        ctx.diagnostics.push(...found.filter((d) => d.severity === 'error'));
+      }
     },
   },
   {
@@ -108,8 +116,9 @@ export const PIPELINE_STAGES: readonly Stage[] = [
       const trust = await pipelineTrust(ctx);
       if (trust === undefined) return;
       for (const [name, path] of ctx.paths) {
-        const v = await verifyPath(path, { trust, allowOutsideRefs: ctx.pipeline.packages[name]?.allowOutsideRefs });
-        if (!v.ok) ctx.diagnostics.push(...v.problems.filter((d) => d.severity === 'error'));
+        const found = await onPackage(path, async () => (await verifyPath(path, { trust, allowOutsideRefs: ctx.pipeline.packages[name]?.allowOutsideRefs })).problems);
+        ctx.checks.push(check('verify', 'package', name, found, { file: path }));
+        ctx.diagnostics.push(...found.filter((d) => d.severity === 'error'));
       }
     },
   },
@@ -117,18 +126,20 @@ export const PIPELINE_STAGES: readonly Stage[] = [
     name: 'open',
     async run(ctx) {
       for (const [name, path] of ctx.paths) {
-        let d: LoadedDescriptor;
-        try {
-          d = await loadDescriptor(path, { outsideRefs: ctx.pipeline.packages[name]?.allowOutsideRefs ? 'allow' : 'refuse' });
-        } catch (e) {
-          // Files outside the package's folder are a finding about the package (verify may have reported them already), not a crash.
-          if (!(e instanceof DescriptorError) || !e.diagnostics.every((x) => x.ruleId === 'reference-outside')) throw e;
-          for (const x of e.diagnostics) if (!ctx.diagnostics.some((y) => y.ruleId === x.ruleId && y.message === x.message)) ctx.diagnostics.push(x);
-          (ctx.unopened ??= new Set()).add(name);
-          continue;
-        }
-        ctx.packages.set(name, { ...d, digests: await imageDigests(d.reader, d.descriptorName, d.envelope) });
-        ctx.log?.(`package ${name}: ${path}`);
+        // A package that cannot be opened (files outside its folder without allowOutsideRefs, a broken descriptor) is a
+        // finding about that package, not a crash; its VMs are not rendered.
+        const found = await onPackage(path, async () => {
+          const d = await loadDescriptor(path, { outsideRefs: ctx.pipeline.packages[name]?.allowOutsideRefs ? 'allow' : 'refuse' });
+          ctx.packages.set(name, { ...d, digests: await imageDigests(d.reader, d.descriptorName, d.envelope) });
+          ctx.log?.(`package ${name}: ${path}`);
+          return [];
+        });
+        if (!hasErrors(found)) continue;
+        (ctx.unopened ??= new Set()).add(name);
+        // A package lint or verify already failed: its errors are reported once, by that stage.
+        if (ctx.checks.some((c) => c.kind === 'package' && c.name === name && c.status === 'failed')) continue;
+        ctx.checks.push(check('open', 'package', name, found, { file: path }));
+        ctx.diagnostics.push(...found);
       }
     },
   },
@@ -173,6 +184,13 @@ export const PIPELINE_STAGES: readonly Stage[] = [
       if (!ctx.storageRoot.startsWith('/')) return; // reported by the storage stage; every disk path would be wrong
       for (const inst of expandInstances(ctx.pipeline, ctx.loaded)) {
         const pkg = ctx.packages.get(inst.packageName);
+        if (!pkg && ctx.paths.has(inst.packageName)) {
+          // Unreadable (its lint/verify/open check says why): its VMs are still cases of the run, not rendered.
+          const name = [inst.tenant, inst.instance ?? inst.packageName].join('/');
+          const why = diagnostic(PIPELINE_RULE_ID, 'error', `not rendered: package ${inst.packageName} cannot be read (see its lint, verify or open check)`, {}, `tenants.${inst.tenant}`);
+          ctx.checks.push(check('render', 'vm', name, [why], { tenant: inst.tenant, file: ctx.paths.get(inst.packageName) }));
+          continue;
+        }
         if (!pkg) {
           if (ctx.unopened?.has(inst.packageName)) continue;
           const close = didYouMean(inst.packageName, ctx.packages.keys());
@@ -187,6 +205,7 @@ export const PIPELINE_STAGES: readonly Stage[] = [
         }
         const result = renderInstance(ctx, inst, mergeSettings(forPackage(ctx.pipeline.defaults, pkg.envelope), inst.deploymentSettings));
         ctx.diagnostics.push(...result.diagnostics);
+        ctx.checks.push(...renderChecks(inst, ctx.paths.get(inst.packageName), pkg.envelope, result));
         ctx.renders.push({ result, pkg: inst.packageName, hints: inst });
       }
     },

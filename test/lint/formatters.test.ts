@@ -5,7 +5,10 @@ import { isOvfpipeError } from '../../src/diagnostics/errors.js';
 import type { LintResult } from '../../src/lint/engine.js';
 import { artifactUri, formatResults, escapeXml, FORMAT_NAMES, type FormatName } from '../../src/lint/formatters/index.js';
 import type { RuleMeta } from '../../src/lint/rule.js';
-import { VERSION } from '../../src/version.js';
+import { REPOSITORY_URL, VERSION, repositoryUrl } from '../../src/version.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { allRuleMetas } from '../../src/lint/registry.js';
+import { auditSarif } from '../../src/deploy/audit/format.js';
 import { attr, children, type XmlElement } from '../../src/xml/element.js';
 import { parseXml } from '../../src/xml/parse.js';
 
@@ -104,7 +107,9 @@ describe('sarif', () => {
     const { driver } = log.runs[0]!.tool;
     expect(driver['name']).toBe('ovfpipe');
     expect(driver['version']).toBe('1.2.3');
-    expect(driver['informationUri']).toMatch(/^https:\/\//);
+    // package.json names no repository: no informationUri rather than a link to a page that does not exist.
+    expect(driver['informationUri']).toBe(REPOSITORY_URL);
+    expect(sarif(RESULTS, { informationUri: 'https://example.org/ovfpipe' }).runs[0]!.tool.driver['informationUri']).toBe('https://example.org/ovfpipe');
   });
 
   it("defaults the driver version to the package's own", () => {
@@ -113,18 +118,48 @@ describe('sarif', () => {
   });
 
   it('describes every rule from the metadata, plus ids reported without metadata', () => {
-    const { rules } = sarif().runs[0]!.tool.driver;
+    const { rules } = sarif(RESULTS, { docsBaseUri: 'https://example.org/repo/blob/HEAD/docs/rules' }).runs[0]!.tool.driver;
     expect(rules.map((r) => r['id'])).toEqual(['property-key', 'property-type', 'property-configuration', 'policy-nic-filter', 'internal-error']);
     expect(rules[0]).toEqual({
       id: 'property-key',
       shortDescription: { text: 'Keys are unique' },
       defaultConfiguration: { level: 'error' },
-      helpUri: 'https://unpkg.com/ovfpipe@1.2.3/docs/rules/property-key.md',
+      helpUri: 'https://example.org/repo/blob/HEAD/docs/rules/property-key.md',
       properties: { tags: ['properties'] },
     });
     expect(rules[2]!['defaultConfiguration']).toEqual({ level: 'warning' });
     expect(rules[3]!['defaultConfiguration']).toEqual({ level: 'none', enabled: false });
     for (const r of rules.slice(0, 4)) expect(r['helpUri']).toMatch(new RegExp(`docs/rules/${r['id']}\\.md$`));
+  });
+
+  it('links rule help only to pages that exist: docs/rules/<id>.md of the repository package.json names, or no helpUri at all', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { repository?: string | { url?: string } };
+    const metas = allRuleMetas();
+    const rules = (JSON.parse(formatResults('sarif', [], { rules: metas })) as Sarif).runs[0]!.tool.driver.rules;
+    expect(rules).toHaveLength(metas.length);
+    const base = repositoryUrl(pkg.repository);
+    for (const r of rules) {
+      // Every registered rule has its page, whichever host serves it.
+      expect(existsSync(`docs/rules/${r['id']}.md`), `docs/rules/${r['id']}.md`).toBe(true);
+      if (base === undefined) expect(r).not.toHaveProperty('helpUri');
+      else expect(r['helpUri']).toBe(`${base}/blob/HEAD/docs/rules/${r['id']}.md`);
+    }
+    // The audit's SARIF follows the same rule: its links, when any, go to docs/audit.md anchors that exist.
+    const audit = JSON.parse(auditSarif({ hosts: [] } as never, 'p.yaml')) as Sarif;
+    const anchors = new Set([...readFileSync('docs/audit.md', 'utf8').matchAll(/<a id="([a-z-]+)"><\/a>/g)].map((m) => m[1]));
+    for (const r of audit.runs[0]!.tool.driver.rules) {
+      expect(anchors.has(r['id'] as string), `docs/audit.md#${r['id']}`).toBe(true);
+      if (base === undefined) expect(r).not.toHaveProperty('helpUri');
+      else expect(r['helpUri']).toBe(`${base}/blob/HEAD/docs/audit.md#${r['id']}`);
+    }
+  });
+
+  it('reads the repository from package.json forms, and only as an https address', () => {
+    expect(repositoryUrl('github:acme/ovfpipe')).toBe('https://github.com/acme/ovfpipe');
+    expect(repositoryUrl('acme/ovfpipe')).toBe('https://github.com/acme/ovfpipe');
+    expect(repositoryUrl({ url: 'git+https://gitlab.example.org/tools/ovfpipe.git' })).toBe('https://gitlab.example.org/tools/ovfpipe');
+    expect(repositoryUrl({ url: 'git@github.com:acme/ovfpipe.git' })).toBeUndefined();
+    expect(repositoryUrl(undefined)).toBeUndefined();
   });
 
   it('gives each result a rule index, a level, a message, a relative location and a logical locator', () => {
@@ -147,7 +182,11 @@ describe('sarif', () => {
   });
 
   it('points a descriptor inside an archive at the archive, without a region', () => {
-    const inOva: LintResult = { file: 'out/app.ova', diagnostics: [diag({ file: 'out/app.ova#app.ovf', ruleId: 'property-key', severity: 'error', message: 'm', line: 4, column: 2 })] };
+    const inOva: LintResult = {
+      file: 'out/app.ova!/app.ovf',
+      archive: 'out/app.ova',
+      diagnostics: [diag({ file: 'out/app.ova!/app.ovf', ruleId: 'property-key', severity: 'error', message: 'm', line: 4, column: 2 })],
+    };
     expect(sarif([inOva]).runs[0]!.results[0]!['locations'][0].physicalLocation).toEqual({ artifactLocation: { uri: 'out/app.ova' } });
   });
 
@@ -166,26 +205,42 @@ describe('junit', () => {
     return r.root;
   };
 
-  it('parses back: a suite per file, a failing case per error or warning, a passing case for a clean file', () => {
+  it('parses back: a suite per file, a failing case per error, warnings and info in system-out of a passing case', () => {
     const root = parse(formatResults('junit', RESULTS));
     expect(root.local).toBe('testsuites');
-    expect([attr(root, 'tests'), attr(root, 'failures')]).toEqual(['4', '3']);
+    expect([attr(root, 'tests'), attr(root, 'failures')]).toEqual(['4', '2']);
     const suites = children(root, 'testsuite');
     expect(suites.map((s) => [attr(s, 'name'), attr(s, 'tests'), attr(s, 'failures')])).toEqual([
-      ['pkgs/web.ovf', '3', '3'],
+      ['pkgs/web.ovf', '3', '2'],
       ['pkgs/db.ovf', '1', '0'],
     ]);
     const cases = children(suites[0]!, 'testcase');
-    expect(cases.map((c) => attr(children(c, 'failure')[0]!, 'type'))).toEqual(['property-key', 'property-type', 'internal-error']);
+    expect(cases.slice(0, 2).map((c) => attr(children(c, 'failure')[0]!, 'type'))).toEqual(['property-key', 'internal-error']);
     expect(attr(cases[0]!, 'name')).toBe('property-key 12:5 VirtualSystem[web]/ProductSection/Property[key=a:b]');
+    const passing = cases[2]!;
+    expect(children(passing, 'failure')).toEqual([]);
+    const out = children(passing, 'system-out')[0]!.text;
+    expect(out).toContain('pkgs/web.ovf:30:7: warning:');
+    expect(out).toContain('[property-type]');
+    expect(out).toContain('pkgs/web.ovf:3:1: info: first is default [property-configuration]');
     const clean = children(suites[1]!, 'testcase');
     expect(clean).toHaveLength(1);
     expect(children(clean[0]!, 'failure')).toEqual([]);
+    expect(children(clean[0]!, 'system-out')).toEqual([]);
+  });
+
+  it('under --strict, warnings are failures too (the report fails exactly when the exit code does); info stays in system-out', () => {
+    const root = parse(formatResults('junit', RESULTS, { strict: true }));
+    expect([attr(root, 'tests'), attr(root, 'failures')]).toEqual(['5', '3']);
+    const cases = children(children(root, 'testsuite')[0]!, 'testcase');
+    expect(cases.slice(0, 3).map((c) => attr(children(c, 'failure')[0]!, 'type'))).toEqual(['property-key', 'property-type', 'internal-error']);
+    expect(children(cases[3]!, 'system-out')[0]!.text).toContain('info: first is default');
+    expect(children(cases[3]!, 'system-out')[0]!.text).not.toContain('warning');
   });
 
   it('escapes every value: markup in messages survives the round trip, characters XML cannot hold become U+FFFD', () => {
     const root = parse(formatResults('junit', RESULTS));
-    const failure = children(children(children(root, 'testsuite')[0]!, 'testcase')[1]!, 'failure')[0]!;
+    const failure = children(children(children(parse(formatResults('junit', RESULTS, { strict: true })), 'testsuite')[0]!, 'testcase')[1]!, 'failure')[0]!;
     const expected = TRICKY.replace('\u0001', '\uFFFD');
     expect(attr(failure, 'message')).toBe(expected);
     expect(failure.text).toContain(expected);

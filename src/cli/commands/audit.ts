@@ -32,7 +32,7 @@ export function registerAudit(program: Command, io: CliIo, setExit: (code: numbe
       false,
     )
       .option('--vars <file>', 'package: vars YAML')
-      .option('--shard <i/n>', 'pipeline: only this shard of the hosts')
+      .option('--shard <i/n|auto>', 'pipeline: only this shard of the hosts (auto: from GitLab CI_NODE_INDEX/CI_NODE_TOTAL or a Kubernetes Indexed Job)')
       .option('--repair', 'redefine drifted filters, re-create bindings, re-apply domains (only what ovfpipe owns), then audit again')
       .option('--json', 'print the result as JSON')
       .option('--sarif <file>', 'write the drift as SARIF 2.1.0')

@@ -9,7 +9,8 @@ import { DISK_MODE_HELP } from '../disk-mode.js';
 export function hostOptions(c: Command, required = true): Command {
   const opt = (flags: string, text: string, fn?: (v: string, p: string[]) => string[], dflt?: string[]) =>
     required ? c.requiredOption(flags, text, fn as never, dflt as never) : c.option(flags, text, fn as never, dflt as never);
-  opt('--host <ssh://user@host[:port]>', 'target host: ssh URL or ~/.ssh/config alias (repeatable; VMs are placed round-robin)', collect, []);
+  // No default list where the flag is required: commander counts a default as given, and an empty host list is not a deploy.
+  opt('--host <ssh://user@host[:port]>', 'target host: ssh URL or ~/.ssh/config alias (repeatable; VMs are placed round-robin)', collect, required ? undefined : []);
   opt('-t, --tenant <name>', 'tenant');
   return c
     .option('-i, --identity <key>', 'private key file (default: ssh-agent via SSH_AUTH_SOCK, or IdentityFile from ssh config)')
@@ -47,7 +48,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
     false,
   )
     .option('--vars <file>', 'vars YAML (for domain names set in vars)')
-    .option('--shard <i/n>', 'pipeline: only this shard of the hosts')
+    .option('--shard <i/n|auto>', 'pipeline: only this shard of the hosts (auto: from GitLab CI_NODE_INDEX/CI_NODE_TOTAL or a Kubernetes Indexed Job)')
     .option('--json', 'print the report as JSON')
     .action(async (pkg: string, f: DeployFlags & { shard?: string }) => {
       if (/\.ya?ml$/i.test(pkg)) {
@@ -63,7 +64,7 @@ export function registerDeploy(program: Command, io: CliIo, setExit: (code: numb
   hosts
     .command('probe')
     .description("report each host's capabilities: libvirt and qemu-img versions, KVM, free space, bridges, networks, filters, lldpad")
-    .requiredOption('--host <ssh://user@host[:port]>', 'host (repeatable)', collect, [])
+    .requiredOption('--host <ssh://user@host[:port]>', 'host (repeatable)', collect)
     .option('-i, --identity <key>', 'private key file')
     .option('--known-hosts <file>', 'known_hosts file')
     .option('--fingerprint <SHA256:...>', 'pinned host key fingerprint')

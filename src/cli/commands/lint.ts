@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import type { FormatName } from '../../lint/formatters/index.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import { collect, EXIT, useColor, type CliIo } from '../io.js';
+
+/** The names of lint/formatters (checked before any work; the formatters load on use). */
+const FORMATS = ['stylish', 'json', 'sarif', 'junit'];
 
 export function registerLint(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
@@ -24,14 +28,15 @@ export function registerLint(program: Command, io: CliIo, setExit: (code: number
         import('../../lint/formatters/index.js'),
         import('../../lint/registry.js'),
       ]);
+      if (!FORMATS.includes(opts.format)) throw new OvfpipeError('OVFPIPE_USAGE', `--format '${opts.format}': expected ${FORMATS.join(', ')}`);
+      const { checkOutputPaths, writeTextFile } = await import('../../actions/files.js');
+      await checkOutputPaths([{ path: opts.output, what: 'lint output' }]);
       const fromFile = await loadLintConfig(opts.config, io.cwd);
       const config = mergeLintConfig(fromFile, { rules: Object.fromEntries(opts.rule.map(parseRuleOption)), strict: opts.strict, catalog: opts.catalog });
       const results = await lintFiles(paths, { descriptorOnly: opts.descriptorOnly, config });
-      const text = formatResults(opts.format as FormatName, results, { color: !opts.output && useColor(io), rules: allRuleMetas(), cwd: io.cwd });
-      if (opts.output) {
-        const { writeTextFile } = await import('../../actions/files.js');
-        await writeTextFile(opts.output, text);
-      } else io.stdout.write(text);
+      const text = formatResults(opts.format as FormatName, results, { color: !opts.output && useColor(io), rules: allRuleMetas(), cwd: io.cwd, strict: config.strict });
+      if (opts.output) await writeTextFile(opts.output, text, 'lint output');
+      else io.stdout.write(text);
       setExit(lintFailed(results, config.strict) ? EXIT.problems : EXIT.ok);
     });
 }

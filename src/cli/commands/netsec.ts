@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { SyncFlags } from '../netsec-sync.js';
+import { OvfpipeError } from '../../diagnostics/errors.js';
 import { collect, EXIT, printDiagnostics, type CliIo } from '../io.js';
 
 export function registerNetsec(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -40,6 +41,7 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
     .option('--vs <id>', 'put the metadata inside this VirtualSystem instead of at package level')
     .option('--force', 'overwrite OUT if it exists')
     .action(async (pkg: string, opts: { output: string; filter: string[]; profile: string[]; bind: string[]; vs?: string; force?: boolean }) => {
+      if (opts.filter.length + opts.profile.length + opts.bind.length === 0) throw new OvfpipeError('OVFPIPE_USAGE', 'netsec embed: nothing to embed: give --filter, --profile or --bind');
       const { embedPackage } = await import('../../actions/embed-package.js');
       const result = await embedPackage({ pkg, out: opts.output, filters: opts.filter, profiles: opts.profile, bindings: opts.bind, virtualSystemId: opts.vs, force: opts.force });
       printDiagnostics(result.refused, io);
@@ -48,6 +50,7 @@ export function registerNetsec(program: Command, io: CliIo, setExit: (code: numb
         setExit(EXIT.problems);
         return;
       }
+      for (const r of result.replaced) io.stderr.write(`ovfpipe: replaced ${r}: the package already carried one of that name\n`);
       io.stdout.write(`wrote ${result.written.join(', ')}\n`);
     });
   netsec

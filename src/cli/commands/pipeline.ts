@@ -20,12 +20,14 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
       .argument('<pipeline.yaml>', 'pipeline file')
       .option('--offline', 'do not connect: show placement and the rendered VMs and filters')
       .option('--disk-mode <mode>', `${DISK_MODE_HELP}; replaces defaults.diskMode`)
-      .option('--shard <i/n>', 'only this shard of the hosts')
+      .option('--shard <i/n|auto>', 'only this shard of the hosts (auto: from GitLab CI_NODE_INDEX/CI_NODE_TOTAL or a Kubernetes Indexed Job JOB_COMPLETION_INDEX + OVFPIPE_SHARD_COUNT)')
       .option('--json', 'print as JSON')
       .option('--html <file>', 'also write the plan as a self-contained HTML report'),
   ).action(async (file: string, o: { offline?: boolean; shard?: string; json?: boolean; html?: string; diskMode?: string }) => {
     const { planCommand } = await import('../pipeline-run.js');
-    setExit(await planCommand(file, { offline: o.offline, shard: parseShard(o.shard), json: o.json, html: o.html, renderDefaults: renderFlags(o), diskMode: parseDiskMode(o.diskMode) }, io, log));
+    setExit(
+      await planCommand(file, { offline: o.offline, shard: parseShard(o.shard, io.env), json: o.json, html: o.html, renderDefaults: renderFlags(o), diskMode: parseDiskMode(o.diskMode) }, io, log),
+    );
   });
   addRenderOptions(
     program
@@ -33,7 +35,10 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
       .description("lint, verify, render and deploy every VM of the pipeline; idempotent; render option flags replace the file's defaults")
       .argument('<pipeline.yaml>', 'pipeline file'),
   )
-    .option('--shard <i/n>', 'only this shard of the hosts (one CI runner each; join reports with `report merge`)')
+    .option(
+      '--shard <i/n|auto>',
+      'only this shard of the hosts (one CI runner each; join reports with `report merge`); auto: from GitLab CI_NODE_INDEX/CI_NODE_TOTAL or a Kubernetes Indexed Job JOB_COMPLETION_INDEX + OVFPIPE_SHARD_COUNT',
+    )
     .option('--disk-mode <mode>', `${DISK_MODE_HELP}; replaces defaults.diskMode`)
     .option('--report <file>', 'write the run report as JSON')
     .option('--junit <file>', 'write the run report as JUnit XML')
@@ -44,7 +49,7 @@ export function registerPipeline(program: Command, io: CliIo, setExit: (code: nu
       setExit(
         await applyCommand(
           file,
-          { shard: parseShard(o.shard), report: o.report, junit: o.junit, json: o.json, html: o.html, renderDefaults: renderFlags(o), diskMode: parseDiskMode(o.diskMode) },
+          { shard: parseShard(o.shard, io.env), report: o.report, junit: o.junit, json: o.json, html: o.html, renderDefaults: renderFlags(o), diskMode: parseDiskMode(o.diskMode) },
           io,
           log,
         ),

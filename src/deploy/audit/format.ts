@@ -5,7 +5,7 @@
  * suite per host, a case per VM).
  */
 import { element, writeXml } from '../../xml/writer.js';
-import { VERSION } from '../../version.js';
+import { REPOSITORY_URL, VERSION } from '../../version.js';
 import { type AuditResult, DRIFT_CLASSES, DRIFT_DESCRIPTIONS, type AuditFinding, type HostAudit } from './model.js';
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -86,9 +86,11 @@ export function auditSarif(r: AuditResult, source?: string): string {
     id,
     shortDescription: { text: DRIFT_DESCRIPTIONS[id] },
     defaultConfiguration: { level: id === 'cannot-verify' ? 'warning' : 'error' },
-    helpUri: `docs/audit.md#${id}`,
+    // docs/audit.md has an anchor per drift class; linked only when package.json names the repository.
+    ...(REPOSITORY_URL !== undefined ? { helpUri: `${REPOSITORY_URL}/blob/HEAD/docs/audit.md#${id}` } : {}),
   }));
-  return `${JSON.stringify({ $schema: SARIF_SCHEMA, version: '2.1.0', runs: [{ tool: { driver: { name: 'ovfpipe-audit', version: VERSION, informationUri: 'docs/audit.md', rules } }, results }] }, null, 2)}\n`;
+  const info = REPOSITORY_URL !== undefined ? { informationUri: `${REPOSITORY_URL}/blob/HEAD/docs/audit.md` } : {};
+  return `${JSON.stringify({ $schema: SARIF_SCHEMA, version: '2.1.0', runs: [{ tool: { driver: { name: 'ovfpipe-audit', version: VERSION, ...info, rules } }, results }] }, null, 2)}\n`;
 }
 
 /** Characters XML 1.0 cannot carry (from host output in a detail) become U+FFFD; writeXml would refuse them. */

@@ -16,7 +16,7 @@ th button{font:inherit;font-weight:600;background:none;border:0;padding:0;cursor
 th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
 td.num,th.num{text-align:right}
 .status{font-weight:600}.status-failed,.failed .lane-name{color:var(--failed)}
-.status-created,.status-updated,.status-clean,.status-ok{color:var(--ok)}.status-unchanged{color:var(--muted)}
+.status-created,.status-updated,.status-clean,.status-ok,.status-passed{color:var(--ok)}.status-unchanged{color:var(--muted)}
 .status-drift{color:#b45309}
 dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0}dl.summary dt{color:var(--muted)}dl.summary dd{margin:0}
 .counts span{display:inline-block;margin-right:12px}

@@ -97,6 +97,17 @@ function securitySection(t: TenantSecurity, svg: string | undefined): string {
   return `<div class="tenant-security" data-tenant="${esc(t.tenant)}" data-filters="${t.filters.length}" data-filterrefs="${t.filters.reduce((n, f) => n + f.references.length, 0)}"><h3>tenant ${esc(t.tenant)}</h3><div class="graph">${svg ?? ''}</div><table class="nics"><thead><tr><th>VM</th><th>NIC</th><th>network</th><th>MAC</th><th>filter</th><th>parameters</th><th>port profile</th></tr></thead><tbody>${nics}</tbody></table></div>`;
 }
 
+/** The local stages of a pipeline run (lint, verify, render): one row per package or VM, with its diagnostics. */
+function checksTable(r: RunReport): string {
+  const rows = (r.checks ?? []).map((c) => {
+    const diags = c.diagnostics
+      .map((d) => `<li class="sev-${esc(d.severity)}">${esc(d.severity)}: ${esc(d.message)} <span class="muted">[${esc(d.ruleId)}]${d.file ? ` ${esc(d.file)}:${d.line}:${d.column}` : ''}</span></li>`)
+      .join('');
+    return `<tr data-check="${esc(`${c.stage}:${c.name}`)}" data-status="${esc(c.status)}"><td>${esc(c.stage)}</td><td>${esc(c.kind)} ${esc(c.name)}</td><td class="status status-${esc(c.status)}">${esc(c.status)}</td><td>${diags ? `<ul>${diags}</ul>` : ''}</td></tr>`;
+  });
+  return `<table id="checks"><thead><tr><th>stage</th><th>subject</th><th>status</th><th>diagnostics</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
 function driftRows(hosts: readonly HostAudit[], after: readonly HostAudit[] | undefined, audit: AuditResult): string {
   return hosts
     .flatMap((h) =>
@@ -124,6 +135,7 @@ export function renderReportHtml(i: HtmlReportInput): string {
   const title = `ovfpipe run report${r.pipeline ? ` — ${r.pipeline}` : ''}`;
   const sections: Array<[string, string, string]> = [
     ['summary', 'Summary', summary(i)],
+    ...(r.checks?.length ? [['checks', 'Checks', checksTable(r)] as [string, string, string]] : []),
     ['timeline', 'Timeline per host', timelineHtml(r)],
     ['vms', 'VMs', vmTable(r)],
     ['placement', 'Placement', placement(r)],

@@ -9,7 +9,8 @@ import { isAbsolute, relative, sep } from 'node:path';
 import type { Severity } from '../../diagnostics/diagnostic.js';
 import type { LintResult } from '../engine.js';
 import type { RuleMeta } from '../rule.js';
-import { DEFAULT_INFORMATION_URI, defaultDocsBaseUri, type FormatOptions } from './options.js';
+import { REPOSITORY_URL } from '../../version.js';
+import { defaultDocsBaseUri, type FormatOptions } from './options.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -25,12 +26,12 @@ export interface SarifRule {
   properties?: { tags: string[] };
 }
 
-function ruleDescriptor(meta: RuleMeta, docsBase: string): SarifRule {
+function ruleDescriptor(meta: RuleMeta, docsBase: string | undefined): SarifRule {
   return {
     id: meta.id,
     shortDescription: { text: meta.description },
     defaultConfiguration: meta.defaultSeverity === 'off' ? { level: 'none', enabled: false } : { level: LEVEL[meta.defaultSeverity] },
-    helpUri: `${docsBase}/${encodeURIComponent(meta.id)}.md`,
+    ...(docsBase !== undefined ? { helpUri: `${docsBase}/${encodeURIComponent(meta.id)}.md` } : {}),
     properties: { tags: [meta.family] },
   };
 }
@@ -65,7 +66,7 @@ interface RuleTable {
   index: Map<string, number>;
 }
 
-function ruleTable(results: readonly LintResult[], metas: readonly RuleMeta[], docsBase: string): RuleTable {
+function ruleTable(results: readonly LintResult[], metas: readonly RuleMeta[], docsBase: string | undefined): RuleTable {
   const rules: SarifRule[] = [];
   const index = new Map<string, number>();
   const add = (r: SarifRule) => {
@@ -80,12 +81,12 @@ function ruleTable(results: readonly LintResult[], metas: readonly RuleMeta[], d
 
 /**
  * The file a result points at. A descriptor inside an OVA or zip is reported
- * as `archive#member`; code scanning can only show the archive itself, and a
+ * as `archive!/member`; code scanning can only show the archive itself, and a
  * line inside the member means nothing there, so the region is dropped.
  */
-function physicalFile(diagFile: string | undefined, resultFile: string): { file: string; inArchive: boolean } {
-  const f = diagFile ?? resultFile;
-  if (f.startsWith(`${resultFile}#`)) return { file: resultFile, inArchive: true };
+function physicalFile(diagFile: string | undefined, result: LintResult): { file: string; inArchive: boolean } {
+  const f = diagFile ?? result.file;
+  if (result.archive !== undefined && (f === result.archive || f.startsWith(`${result.archive}!/`))) return { file: result.archive, inArchive: true };
   return { file: f, inArchive: false };
 }
 
@@ -93,7 +94,7 @@ function sarifResults(results: readonly LintResult[], table: RuleTable, cwd: str
   const out: unknown[] = [];
   for (const r of results)
     for (const d of r.diagnostics) {
-      const { file, inArchive } = physicalFile(d.file, r.file);
+      const { file, inArchive } = physicalFile(d.file, r);
       const region = d.line > 0 && !inArchive ? { region: { startLine: d.line, ...(d.column > 0 ? { startColumn: d.column } : {}) } } : {};
       out.push({
         ruleId: d.ruleId,
@@ -114,11 +115,12 @@ function sarifResults(results: readonly LintResult[], table: RuleTable, cwd: str
 /** Builds the SARIF log object (exported for tests and the library API). */
 export function toSarif(results: readonly LintResult[], opts: FormatOptions = {}): Record<string, unknown> {
   const version = opts.toolVersion;
-  const table = ruleTable(results, opts.rules ?? [], opts.docsBaseUri ?? defaultDocsBaseUri(version));
+  const table = ruleTable(results, opts.rules ?? [], opts.docsBaseUri ?? defaultDocsBaseUri());
+  const informationUri = opts.informationUri ?? REPOSITORY_URL;
   const driver = {
     name: 'ovfpipe',
     ...(version ? { version } : {}),
-    informationUri: opts.informationUri ?? DEFAULT_INFORMATION_URI,
+    ...(informationUri !== undefined ? { informationUri } : {}),
     rules: table.rules,
   };
   return {
