@@ -9,7 +9,7 @@ import { ResourceType, RESOURCE_TYPE_NAMES } from '../ovf/cim.js';
 import { virtualSystems, type Envelope, type Item, type VirtualSystem } from '../ovf/model.js';
 import type { EnvelopeSummary, VirtualSystemSummary } from '../ovf/summary.js';
 import { activeHardware, memoryKiB, vcpuCount } from '../render/hardware.js';
-import { driveKind } from '../render/drive-kind.js';
+import { driveKind } from '../ovf/drive-kind.js';
 
 export interface ConfigurationHardware {
   configuration: string;

@@ -12,12 +12,17 @@ import type { Diagnostic, Severity, SourceLocation } from './diagnostic.js';
 
 export type RuleFamily = 'structure' | 'properties' | 'package' | 'nwfilter' | 'virtualport' | 'binding' | 'policy' | 'parse';
 
+/** One option a rule accepts in the lint configuration (`rules: { id: [level, { name: value }] }`). */
+export type RuleOptionSpec = { description: string } & ({ type: 'boolean' } | { type: 'string'; enum?: readonly string[] } | { type: 'string[]' });
+
 export interface RuleMeta {
   id: string;
   family: RuleFamily;
   defaultSeverity: Severity | 'off';
   description: string;
   messages: Record<string, string>;
+  /** The options the rule accepts; a rule without this takes none. Validated when the configuration is read. */
+  options?: Readonly<Record<string, RuleOptionSpec>>;
 }
 
 /**

@@ -16,7 +16,8 @@
  * is an `OVFPIPE_USAGE` error (exit 2), never a lint diagnostic.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, YAMLParseError, type Node as YamlNode } from 'yaml';
+import type { RuleOptionSpec } from '../diagnostics/rule.js';
 import { OvfpipeError } from '../diagnostics/errors.js';
 import type { LintConfig, RuleLevel } from './engine.js';
 import { loaderRules } from './loader-rules.js';
@@ -114,6 +115,62 @@ function describeErrors(errors: readonly ErrorObject[], data: Record<string, unk
   return [...out];
 }
 
+/** Where a path of the configuration was written (`line:col`), or '' when the text is not known. */
+export type Locate = (path: ReadonlyArray<string | number>, at?: 'key' | 'value') => string;
+
+function optionSpecs(id: string): Readonly<Record<string, RuleOptionSpec>> {
+  return allRules.find((r) => r.meta.id === id)?.meta.options ?? {};
+}
+
+function describeSpec(spec: RuleOptionSpec): string {
+  if (spec.type === 'boolean') return 'true or false';
+  if (spec.type === 'string[]') return 'a list of strings';
+  return spec.enum ? `one of ${spec.enum.join(', ')}` : 'a string';
+}
+
+function fits(spec: RuleOptionSpec, value: unknown): boolean {
+  if (spec.type === 'boolean') return typeof value === 'boolean';
+  if (spec.type === 'string[]') return Array.isArray(value) && value.every((v) => typeof v === 'string');
+  return typeof value === 'string' && (spec.enum === undefined || spec.enum.includes(value));
+}
+
+/** Each rule's options against the options the rule declares: unknown names and wrong types, with where they were written. */
+function checkRuleOptions(rules: Record<string, unknown>, source: string, locate: Locate): string[] {
+  const out: string[] = [];
+  for (const [id, value] of Object.entries(rules)) {
+    if (!Array.isArray(value) || value[1] === undefined) continue;
+    const specs = optionSpecs(id);
+    const known = Object.keys(specs);
+    for (const [name, given] of Object.entries(value[1] as Record<string, unknown>)) {
+      const spec = specs[name];
+      // An unknown option points at its name; a wrong value at the value.
+      const pos = locate(['rules', id, 1, name], spec === undefined ? 'key' : 'value');
+      const at = pos ? `${source}:${pos}: ` : '';
+      if (spec === undefined) out.push(`${at}rules.${id}: unknown option '${name}' (${known.length > 0 ? `options of ${id}: ${known.join(', ')}` : `${id} takes no options`})`);
+      else if (!fits(spec, given)) out.push(`${at}rules.${id}.${name} must be ${describeSpec(spec)} (got ${JSON.stringify(given)})`);
+    }
+  }
+  return out;
+}
+
+/** A Locate over a parsed YAML document: `line:col` of the value at a path, or '' when it cannot be found. */
+function yamlLocator(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter): Locate {
+  return (path, at = 'value') => {
+    let node: unknown = doc.contents;
+    for (const [i, key] of path.entries()) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+        node = at === 'key' && i === path.length - 1 ? pair?.key : pair?.value;
+      } else if (isSeq(node) && typeof key === 'number') node = node.items[key];
+      else return '';
+    }
+    const range = (node as YamlNode | undefined)?.range;
+    if (!range) return '';
+    const pos = lineCounter.linePos(range[0]);
+    return `${pos.line}:${pos.col}`;
+  };
+}
+
 function normaliseRules(rules: Record<string, unknown>): NonNullable<LintConfig['rules']> {
   const out: NonNullable<LintConfig['rules']> = {};
   for (const [id, value] of Object.entries(rules)) {
@@ -130,7 +187,7 @@ function normaliseRules(rules: Record<string, unknown>): NonNullable<LintConfig[
  * Validates an already-parsed configuration object and normalises its levels.
  * `source` names it in errors (usually the file path).
  */
-export function validateLintConfig(data: unknown, source: string, known: readonly string[] = knownRuleIds()): ResolvedLintConfig {
+export function validateLintConfig(data: unknown, source: string, known: readonly string[] = knownRuleIds(), locate: Locate = () => ''): ResolvedLintConfig {
   const obj = data ?? {};
   const validate = validatorFor(known);
   if (!validate(obj)) {
@@ -138,6 +195,8 @@ export function validateLintConfig(data: unknown, source: string, known: readonl
     throw new OvfpipeError('OVFPIPE_USAGE', `${source}: invalid lint configuration:\n  ${problems.join('\n  ')}`);
   }
   const raw = obj as { rules?: Record<string, unknown>; strict?: boolean; catalog?: string };
+  const optionProblems = raw.rules !== undefined ? checkRuleOptions(raw.rules, source, locate) : [];
+  if (optionProblems.length > 0) throw new OvfpipeError('OVFPIPE_USAGE', `${source}: invalid lint configuration:\n  ${optionProblems.join('\n  ')}`);
   const config: ResolvedLintConfig = {};
   if (raw.rules !== undefined) config.rules = normaliseRules(raw.rules);
   if (raw.strict !== undefined) config.strict = raw.strict;
@@ -148,13 +207,20 @@ export function validateLintConfig(data: unknown, source: string, known: readonl
 /** Parses config text (YAML, which includes JSON) and validates it. Pure. */
 export function parseLintConfig(text: string, source: string, known: readonly string[] = knownRuleIds()): ResolvedLintConfig {
   let data: unknown;
+  let locate: Locate;
   try {
-    data = parseYaml(text);
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter });
+    const first = doc.errors[0];
+    if (first) throw first;
+    data = doc.toJS();
+    locate = yamlLocator(doc, lineCounter);
   } catch (e) {
     const pos = e instanceof YAMLParseError && e.linePos ? `:${e.linePos[0].line}:${e.linePos[0].col}` : '';
     throw new OvfpipeError('OVFPIPE_USAGE', `${source}${pos}: cannot parse lint configuration: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
-  return validateLintConfig(data, source, known);
+  // Each problem with an option names the file, line and column of the value as written.
+  return validateLintConfig(data, source, known, locate);
 }
 
 /**

@@ -5,7 +5,7 @@
  * parser is tolerant and keeps raw text alongside parsed numbers.
  */
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { attr, attrAny, child, childText, type XmlElement } from '../xml/element.js';
+import { attr, attrAny, childText, type XmlElement } from '../xml/element.js';
 import { parseXml, DEFAULT_XML_LIMITS, type XmlLimits } from '../xml/parse.js';
 import type {
   AnnotationSection,
@@ -25,7 +25,7 @@ import type {
   VirtualHardwareSection,
 } from './model.js';
 import { byteUnitMultiplier, parseUnsigned, scaledQuantity } from './units.js';
-import { isOvfNamespace, KNOWN_SECTIONS, NS, PASSIVE_SECTIONS, versionForNamespace, type VersionInfo } from './versions.js';
+import { isOvfNamespace, KNOWN_SECTIONS, NS, PASSIVE_SECTIONS, typedKind, versionForNamespace, type VersionInfo } from './versions.js';
 
 export interface ParseDescriptorResult {
   envelope?: Envelope;
@@ -68,22 +68,40 @@ class EnvelopeBuilder {
   /** The section kind: the element's local name, or for OVF 0.9 the `xsi:type` without `_Type`. */
   sectionName(el: XmlElement): string {
     // 0.9 always, and early 1.0 VirtualCenter exports too, write typed generic elements.
-    if (el.local === 'Section' || el.local === 'Content') {
-      const t = attr(el, 'type', NS.xsi);
-      if (t) return t.slice(t.indexOf(':') + 1).replace(/_Type$/, '');
-    }
-    return el.local;
+    return typedKind(el).local;
   }
 
-  readonly unqualified: XmlElement[] = [];
+  /** Unqualified elements read as OVF ones, in document order, each once. */
+  readonly unqualified = new Set<XmlElement>();
 
+  /**
+   * Whether an element is read as an OVF element: in the envelope namespace, or unqualified
+   * where the version's writers leave OVF children unqualified. A generic `<Section>` or
+   * `<Content>` whose `xsi:type` is bound to a namespace that is not OVF's is a vendor section.
+   */
   private inOvf(el: XmlElement): boolean {
+    const typed = el.local === 'Section' || el.local === 'Content' ? typedKind(el) : undefined;
+    if (typed !== undefined && typed.ns !== '' && !isOvfNamespace(typed.ns)) return false;
     if (el.ns === this.v.envelopeNs) return true;
     if (this.v.lenientNoNamespace && el.ns === '') {
-      this.unqualified.push(el);
+      this.unqualified.add(el);
       return true;
     }
     return false;
+  }
+
+  /** The first child named `local` that is read as an OVF element (see inOvf): `<Info>` is found the same way as `<References>`. */
+  private ovfChild(el: XmlElement, local: string): XmlElement | undefined {
+    return el.children.find((c) => c.local === local && this.inOvf(c));
+  }
+
+  /** Every child named `local` that is read as an OVF element. */
+  private ovfChildren(el: XmlElement, local: string): XmlElement[] {
+    return el.children.filter((c) => c.local === local && this.inOvf(c));
+  }
+
+  private ovfChildText(el: XmlElement, local: string): string | undefined {
+    return this.ovfChild(el, local)?.text.trim();
   }
 
   /** A standard DSP0243 section we do not model, possibly in another OVF version's namespace. */
@@ -116,18 +134,19 @@ class EnvelopeBuilder {
       else if (name === 'VirtualSystem' || name === 'VirtualSystemCollection') env.content = this.content(el, name);
       else if (name === 'Info' || name === 'Strings') continue;
       else {
-        env.sectionOrder.push({ local: name, ns: el.ns, hasInfo: child(el, 'Info', el.ns) !== undefined, loc: this.loc(el) });
+        const hasInfo = this.ovfChild(el, 'Info') !== undefined;
+        env.sectionOrder.push({ local: name, ns: el.ns, hasInfo, loc: this.loc(el) });
         if (name === 'DiskSection') {
-          env.disks.push(...el.children.filter((c) => c.local === 'Disk').map((c) => this.disk(c)));
-          env.diskSectionInfo = child(el, 'Info', el.ns) !== undefined;
+          env.disks.push(...this.ovfChildren(el, 'Disk').map((c) => this.disk(c)));
+          env.diskSectionInfo = hasInfo;
         } else if (name === 'NetworkSection') {
           env.networkSectionPresent = true;
-          env.networks.push(...el.children.filter((c) => c.local === 'Network').map((c) => this.network(c)));
-        } else if (name === 'DeploymentOptionSection') env.configurations.push(...el.children.filter((c) => c.local === 'Configuration').map((c) => this.configuration(c)));
+          env.networks.push(...this.ovfChildren(el, 'Network').map((c) => this.network(c)));
+        } else if (name === 'DeploymentOptionSection') env.configurations.push(...this.ovfChildren(el, 'Configuration').map((c) => this.configuration(c)));
         else if (!KNOWN_SECTIONS.has(name)) env.unknownSections.push(this.unknown(el));
       }
     }
-    env.unqualifiedElements = this.unqualified.map((e) => ({ qname: e.qname, loc: this.loc(e) }));
+    env.unqualifiedElements = [...this.unqualified].sort((a, b) => a.start - b.start).map((e) => ({ qname: e.qname, loc: this.loc(e) }));
     return env;
   }
 
@@ -168,7 +187,7 @@ class EnvelopeBuilder {
   private network(el: XmlElement): Network {
     return {
       name: this.a(el, 'name') ?? '',
-      description: childText(el, 'Description'),
+      description: this.ovfChildText(el, 'Description'),
       portProfileUris: el.children.filter((c) => c.local === 'NetworkPortProfileURI').map((c) => c.text.trim()),
       loc: this.loc(el),
     };
@@ -179,17 +198,26 @@ class EnvelopeBuilder {
     return {
       id: this.a(el, 'id') ?? '',
       isDefault: d === 'true' || d === '1',
-      label: childText(el, 'Label'),
-      description: childText(el, 'Description'),
+      label: this.ovfChildText(el, 'Label'),
+      description: this.ovfChildText(el, 'Description'),
       loc: this.loc(el),
     };
   }
 
   private unknown(el: XmlElement): UnknownSection {
     const req = this.a(el, 'required');
+    const typed = typedKind(el);
+    const typeName =
+      el.local === 'Section' || el.local === 'Content'
+        ? attr(el, 'type', NS.xsi)
+            ?.trim()
+            .replace(/_Type$/, '')
+        : undefined;
     return {
-      qname: el.qname,
-      ns: el.ns,
+      // A generic <Section xsi:type="vmw:BootOrderSection_Type"> is named by its type, as the writer meant it.
+      qname: typeName || el.qname,
+      // A generic <Section xsi:type="vmw:…_Type"> is in the namespace of its type.
+      ns: typed.ns !== '' && typed.ns !== el.ns ? typed.ns : el.ns,
       local: this.sectionName(el),
       // DSP0243 §9.1: ovf:required defaults to true for sections.
       required: req === undefined ? true : req !== 'false' && req !== '0',
@@ -202,8 +230,8 @@ class EnvelopeBuilder {
   private content(el: XmlElement, kind: 'VirtualSystem' | 'VirtualSystemCollection'): Content {
     const base: ContentBase = {
       id: this.a(el, 'id') ?? '',
-      name: childText(el, 'Name', this.v.envelopeNs),
-      info: childText(el, 'Info', this.v.envelopeNs),
+      name: this.ovfChildText(el, 'Name'),
+      info: this.ovfChildText(el, 'Info'),
       productSections: [],
       eulas: [],
       unknownSections: [],
@@ -226,12 +254,12 @@ class EnvelopeBuilder {
         nested.push(this.content(c, name));
         continue;
       }
-      base.sectionOrder.push({ local: name, ns: c.ns, hasInfo: child(c, 'Info', c.ns) !== undefined, loc: this.loc(c) });
+      base.sectionOrder.push({ local: name, ns: c.ns, hasInfo: this.ovfChild(c, 'Info') !== undefined, loc: this.loc(c) });
       if (name === 'VirtualHardwareSection') vhs.push(this.hardware(c));
       else if (name === 'ProductSection') base.productSections.push(this.product(c));
       else if (name === 'OperatingSystemSection') os = this.os(c);
       else if (name === 'EulaSection') base.eulas.push(this.eula(c));
-      else if (name === 'AnnotationSection') annotation = { annotation: childText(c, 'Annotation') ?? '', loc: this.loc(c) };
+      else if (name === 'AnnotationSection') annotation = { annotation: this.ovfChildText(c, 'Annotation') ?? '', loc: this.loc(c) };
       else if (!KNOWN_SECTIONS.has(name)) base.unknownSections.push(this.unknown(c));
     }
     base.annotation = annotation;
@@ -240,13 +268,13 @@ class EnvelopeBuilder {
   }
 
   private hardware(el: XmlElement): VirtualHardwareSection {
-    const system = child(el, 'System');
+    const system = this.ovfChild(el, 'System');
     const transport = this.a(el, 'transport');
     return {
       id: this.a(el, 'id'),
       transport: transport ? transport.split(/\s+/).filter(Boolean) : [],
       systemType: system ? childText(system, 'VirtualSystemType') : undefined,
-      items: el.children.filter((c) => this.v.itemElements.includes(c.local as Item['element'])).map((c) => this.item(c)),
+      items: el.children.filter((c) => this.v.itemElements.includes(c.local as Item['element']) && this.inOvf(c)).map((c) => this.item(c)),
       loc: this.loc(el),
     };
   }
@@ -299,16 +327,17 @@ class EnvelopeBuilder {
     const ps: ProductSection = {
       class: this.a(el, 'class'),
       instance: this.a(el, 'instance'),
-      product: childText(el, 'Product'),
-      vendor: childText(el, 'Vendor'),
-      version: childText(el, 'Version'),
-      fullVersion: childText(el, 'FullVersion'),
+      product: this.ovfChildText(el, 'Product'),
+      vendor: this.ovfChildText(el, 'Vendor'),
+      version: this.ovfChildText(el, 'Version'),
+      fullVersion: this.ovfChildText(el, 'FullVersion'),
       properties: [],
       categories: [],
       loc: this.loc(el),
     };
     let category: string | undefined;
     for (const c of el.children) {
+      if (!this.inOvf(c)) continue;
       if (c.local === 'Category') {
         category = c.text.trim();
         ps.categories.push(category);
@@ -327,10 +356,10 @@ class EnvelopeBuilder {
       defaultValue: this.a(el, 'value'),
       userConfigurable: uc === 'true' || uc === '1',
       password: pw === 'true' || pw === '1',
-      label: childText(el, 'Label'),
-      description: childText(el, 'Description'),
+      label: this.ovfChildText(el, 'Label'),
+      description: this.ovfChildText(el, 'Description'),
       category,
-      values: el.children.filter((c) => c.local === 'Value').map((c) => ({ value: this.a(c, 'value') ?? '', configuration: this.a(c, 'configuration'), loc: this.loc(c) })),
+      values: this.ovfChildren(el, 'Value').map((c) => ({ value: this.a(c, 'value') ?? '', configuration: this.a(c, 'configuration'), loc: this.loc(c) })),
       loc: this.loc(el),
     };
   }
@@ -340,12 +369,12 @@ class EnvelopeBuilder {
       id: this.a(el, 'id'),
       version: this.a(el, 'version'),
       osType: attr(el, 'osType', NS.vmw) ?? this.a(el, 'osType'),
-      description: childText(el, 'Description'),
+      description: this.ovfChildText(el, 'Description'),
       loc: this.loc(el),
     };
   }
 
   private eula(el: XmlElement): EulaSection {
-    return { license: childText(el, 'License') ?? '', loc: this.loc(el) };
+    return { license: this.ovfChildText(el, 'License') ?? '', loc: this.loc(el) };
   }
 }

@@ -4,6 +4,7 @@
  */
 import { ResourceType, RESOURCE_TYPE_NAMES } from './cim.js';
 import type { Content, Envelope, Item, VirtualSystem } from './model.js';
+import { driveKind } from './drive-kind.js';
 import { byteUnitMultiplier, parseUnsigned, scaledQuantity } from './units.js';
 
 export interface VirtualSystemSummary {
@@ -88,7 +89,8 @@ export function summarizeSystem(vs: VirtualSystem, path: string): VirtualSystemS
       .filter((i) => i.resourceType === ResourceType.EthernetAdapter || i.element === 'EthernetPortItem')
       .map((i) => ({ instanceId: i.instanceId, network: i.connection[0], model: i.resourceSubType, portProfile: i.networkPortProfileId })),
     disks: items
-      .filter((i) => i.resourceType !== undefined && [ResourceType.DiskDrive, ResourceType.CDDrive, ResourceType.DVDDrive, ResourceType.FloppyDrive].includes(i.resourceType as 17))
+      // The drives render attaches, including XenServer's ResourceType 19 with an ovf:/disk/ HostResource.
+      .filter((i) => driveKind(i) !== undefined)
       .map((i) => ({
         instanceId: i.instanceId,
         hostResource: i.hostResource[0],

@@ -44,8 +44,8 @@ const NAMED_BYTES: Record<string, number> = {
 
 const NAMED_HERTZ: Record<string, number> = { hertz: 1, hz: 1, kilohertz: 1e3, megahertz: 1e6, mhz: 1e6, gigahertz: 1e9, ghz: 1e9 };
 
-/** Why a unit string was refused: longer than MAX_UNITS_LENGTH, not the grammar, or a multiplier out of range. */
-export type UnitsProblem = 'too-long' | 'syntax' | 'range';
+/** Why a unit string was refused: empty, longer than MAX_UNITS_LENGTH, not the grammar, or a multiplier out of range. */
+export type UnitsProblem = 'empty' | 'too-long' | 'syntax' | 'range';
 
 export type UnitsResult = { ok: true; multiplier: number } | { ok: false; problem: UnitsProblem };
 
@@ -59,7 +59,7 @@ interface UnitGrammar {
 const BYTES: UnitGrammar = { bases: ['bytes', 'byte'], named: NAMED_BYTES, max: MAX_BYTE_MULTIPLIER };
 const HERTZ: UnitGrammar = { bases: ['hertz'], named: NAMED_HERTZ, max: MAX_HERTZ_MULTIPLIER };
 
-/** Byte units: the multiplier, or why the string is refused. Absent or empty means bytes. */
+/** Byte units: the multiplier, or why the string is refused. Absent means bytes; empty is refused. */
 export function parseByteUnits(units: string | undefined): UnitsResult {
   return parseUnits(units, BYTES);
 }
@@ -85,7 +85,9 @@ function parseUnits(units: string | undefined, grammar: UnitGrammar): UnitsResul
   if (units === undefined) return { ok: true, multiplier: 1 };
   if (units.length > MAX_UNITS_LENGTH) return { ok: false, problem: 'too-long' };
   const u = units.trim();
-  if (u === '') return { ok: true, multiplier: 1 };
+  // An attribute written empty (`ovf:capacityAllocationUnits=""`) says nothing; reading it as bytes
+  // would silently shrink a disk a million-fold, so it is refused (absent means the default).
+  if (u === '') return { ok: false, problem: 'empty' };
   const named = grammar.named[u.toLowerCase()];
   if (named !== undefined) return { ok: true, multiplier: named };
   const multiplier = scanProgrammaticUnit(u, grammar.bases);

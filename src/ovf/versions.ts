@@ -86,3 +86,33 @@ export const PASSIVE_SECTIONS = new Set([
 export function isOvfNamespace(ns: string): boolean {
   return OVF_VERSIONS.some((v) => v.envelopeNs === ns);
 }
+
+/** What a generic `<Section>`/`<Content>` element is: the local name and namespace of its `xsi:type`, without `_Type`. */
+export interface TypedKind {
+  local: string;
+  /** The namespace the type's prefix is bound to ('' when unprefixed or unbound). */
+  ns: string;
+}
+
+/**
+ * The kind an element stands for. 0.9 (and early 1.0 VirtualCenter exports)
+ * write `<Section xsi:type="ovf:DiskSection_Type">` and
+ * `<Content xsi:type="ovf:VirtualSystem_Type">`; the `type` attribute is found by
+ * the XSI namespace URI (any prefix bound to it works, not only `xsi:`), and the
+ * type's own prefix is resolved through the element's namespace scope.
+ * Any other element is simply its local name in its own namespace.
+ */
+export function typedKind(el: { local: string; ns: string; attributes: ReadonlyArray<{ local: string; ns: string; value: string }>; nsScope: ReadonlyMap<string, string> }): TypedKind {
+  if (el.local === 'Section' || el.local === 'Content') {
+    const t = el.attributes.find((a) => a.local === 'type' && a.ns === NS.xsi)?.value.trim();
+    if (t) {
+      const colon = t.indexOf(':');
+      const prefix = colon < 0 ? '' : t.slice(0, colon);
+      const local = t.slice(colon + 1).replace(/_Type$/, '');
+      // An unprefixed type is in the default namespace if one is declared (QName rules), else none.
+      const ns = el.nsScope.get(prefix) ?? (colon < 0 ? el.ns : '');
+      return { local, ns };
+    }
+  }
+  return { local: el.local, ns: el.ns };
+}

@@ -8,7 +8,7 @@
  */
 import type { Envelope, Item, VirtualSystem } from '../ovf/model.js';
 import { byteUnitMultiplier, parseUnsigned } from '../ovf/units.js';
-import { driveKind } from './drive-kind.js';
+import { driveKind } from '../ovf/drive-kind.js';
 import { resolveHostResource } from './host-resource.js';
 import type { DiskPlacement } from './types.js';
 

@@ -16,7 +16,7 @@ import { activeHardware, locate, memoryKiB, ownerLocator, vcpuCount } from './ha
 import { renderInterface } from './interface.js';
 import { renderStorage } from './storage.js';
 import { renderFirmware, type FirmwareChoice } from './firmware.js';
-import { driveKind } from './drive-kind.js';
+import { driveKind } from '../ovf/drive-kind.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { RenderDomainInput } from './types.js';
 

@@ -3,8 +3,10 @@
  * `ovf:/disk/<diskId>` names a Disk in the DiskSection, `ovf:/file/<id>` a
  * File in References (an ISO for a CD-ROM drive, usually). VirtualBox writes
  * the same references without the `ovf:` prefix (`/disk/vmdisk1`); they are
- * accepted too, as virt-convert does.
+ * accepted too, as virt-convert does, and so is VMware's `ovf://disk/…`
+ * (src/ovf/host-resource-ref.ts, shared with lint).
  */
+import { parseHostResourceRef } from '../ovf/host-resource-ref.js';
 import type { Disk, Envelope, FileRef, Item } from '../ovf/model.js';
 
 export type HostResource =
@@ -15,14 +17,12 @@ export type HostResource =
   /** The Item has no HostResource: an empty drive. */
   | { kind: 'none' };
 
-const REFERENCE = /^(?:ovf:)?\/(disk|file)\/(.+)$/;
-
 export function resolveHostResource(env: Envelope, item: Item): HostResource {
   const reference = item.hostResource[0]?.trim();
   if (!reference) return { kind: 'none' };
-  const m = REFERENCE.exec(reference);
-  if (!m) return { kind: 'unresolved', reference };
-  const [, kind, id] = m;
+  const ref = parseHostResourceRef(reference);
+  if (!ref) return { kind: 'unresolved', reference };
+  const { kind, id } = ref;
   if (kind === 'disk') {
     const disk = env.disks.find((d) => d.diskId === id);
     if (!disk) return { kind: 'unresolved', reference };

@@ -14,7 +14,7 @@ import type { Envelope, Item, VirtualSystem } from '../ovf/model.js';
 import { parseUnsigned } from '../ovf/units.js';
 import { element, type XmlNode } from '../xml/writer.js';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { driveKind } from './drive-kind.js';
+import { driveKind } from '../ovf/drive-kind.js';
 import { locate, ownerLocator } from './hardware.js';
 import { resolveHostResource } from './host-resource.js';
 import { isQ35 } from './options.js';

@@ -51,10 +51,45 @@ describe('rule registry', () => {
   it('has no doc page for a rule that does not exist', () => {
     const ids = new Set(allRuleMetas().map((m) => m.id));
     const orphans = readdirSync(DOCS_DIR)
-      .filter((f) => f.endsWith('.md'))
+      .filter((f) => f.endsWith('.md') && f !== 'README.md')
       .map((f) => f.replace(/\.md$/, ''))
       .filter((id) => !ids.has(id));
     expect(orphans).toEqual([]);
+  });
+});
+
+describe('severity contract (docs/rules/README.md)', () => {
+  const readme = readFileSync(join(DOCS_DIR, 'README.md'), 'utf8');
+  /** The rows of the "Every rule" table: id → default severity as written. */
+  const table = new Map([...readme.matchAll(/^\| \[([a-z0-9-]+)\]\(\1\.md\) \| [a-z]+ \| (error|warning|info|off) \| [^|]+\|$/gm)].map((m) => [m[1]!, m[2]!]));
+
+  it('states the contract: error, warning and --strict', () => {
+    expect(readme).toMatch(/\*\*error:\*\* a mainstream consumer refuses the package/);
+    expect(readme).toMatch(/\*\*warning:\*\* DSP0243 or the DMTF XSD says otherwise, but the consumers accept it/);
+    expect(readme).toMatch(/\*\*`--strict`\*\* turns warnings into failures/);
+  });
+
+  it('lists every rule with its default severity, and nothing else', () => {
+    const metas = allRuleMetas();
+    expect(metas.filter((m) => table.get(m.id) !== m.defaultSeverity).map((m) => `${m.id}: table says ${table.get(m.id) ?? '(missing)'}, rule says ${m.defaultSeverity}`)).toEqual([]);
+    const ids = new Set(metas.map((m) => m.id));
+    expect([...table.keys()].filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it("gives the rule's default severity first on its page", () => {
+    const wrong = allRuleMetas().filter((m) => {
+      const cell = /\| Default severity \| ([a-z]+)/.exec(readFileSync(join(DOCS_DIR, `${m.id}.md`), 'utf8'))?.[1];
+      return cell !== m.defaultSeverity;
+    });
+    expect(wrong.map((m) => m.id)).toEqual([]);
+  });
+
+  it('documents every option a rule declares, on its page and in the options table', () => {
+    for (const m of allRuleMetas())
+      for (const name of Object.keys(m.options ?? {})) {
+        expect(readFileSync(join(DOCS_DIR, `${m.id}.md`), 'utf8'), `${m.id}.${name}`).toContain(name);
+        expect(readme, `${m.id}.${name}`).toMatch(new RegExp(`\\| \\[${m.id}\\]\\(${m.id}\\.md\\) \\| \`${name}\``));
+      }
   });
 });
 

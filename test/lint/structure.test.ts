@@ -112,11 +112,17 @@ describe('structure rules', () => {
     ).toEqual(['DiskSection has no <Info> element', "VirtualSystem 'vm' has no <Info> element"]);
   });
 
-  it('fail an unknown required section but not one marked ovf:required="false"', () => {
-    const req = descriptor({ vsExtra: '<x:MySection xmlns:x="urn:x"><Info>m</Info></x:MySection>' });
-    expect(ids(req)).toContain('required-section:error');
+  it('fail an unknown required section in the OVF namespace, warn on a required vendor section, and pass one marked ovf:required="false"', () => {
+    const ovf = descriptor({ vsExtra: '<MySection><Info>m</Info></MySection>' });
+    expect(ids(ovf)).toContain('required-section:error');
+    const vendor = descriptor({ vsExtra: '<x:MySection xmlns:x="urn:x"><Info>m</Info></x:MySection>' });
+    expect(
+      lint(vendor)
+        .filter((d) => d.ruleId === 'required-section')
+        .map((d) => [d.severity, d.message]),
+    ).toEqual([['warning', 'Vendor section x:MySection (urn:x) is marked required; ovfpipe does not read it and deploys without it (set ovf:required="false" if deployers may ignore it)']]);
     const opt = descriptor({ vsExtra: '<x:MySection xmlns:x="urn:x" ovf:required="false"><Info>m</Info></x:MySection>' });
-    expect(ids(opt)).not.toContain('required-section:error');
+    expect(ids(opt).filter((id) => id.startsWith('required-section'))).toEqual([]);
   });
 
   it('flag an Envelope with no content', () => {

@@ -41,9 +41,10 @@ describe('byte units', () => {
     expect(byteUnitMultiplier(units)).toBeUndefined();
   });
 
-  it('keeps absent and empty units as bytes', () => {
+  it('keeps absent units as bytes, and refuses empty ones rather than read them as bytes', () => {
     expect(byteUnitMultiplier(undefined)).toBe(1);
-    expect(byteUnitMultiplier('   ')).toBe(1);
+    expect(byteUnitMultiplier('   ')).toBeUndefined();
+    expect(parseByteUnits('')).toEqual({ ok: false, problem: 'empty' });
   });
 });
 

@@ -31,7 +31,7 @@ describe('spec', () => {
     expect(Object.keys(data)).toEqual(['vms']);
     expect(data.vms).toEqual({ web: { vars: { bridge: '', ip: '' } }, db: { vars: { db_bridge: '', ip: '', web_ip: '' } } });
     // web_ip is read as tcp@srcipaddr by db-guard: it is typed as an IPv4 address.
-    expect(r.out).toMatch(/# web_ip: ipv4, required\n/);
+    expect(r.out).toMatch(/# web_ip: ipv4, required; OVF property org\.example\.db\.web_ip\n/);
     expect(r.out).toContain("a pipeline deployment's vms: takes the same blocks");
   });
 

@@ -5,7 +5,8 @@
  * model keeps only some of these, so the XML tree is walked, building a
  * locator by meaning on the way down.
  */
-import { attr, attrAny, type XmlElement } from '../../xml/element.js';
+import { attrAny, type XmlElement } from '../../xml/element.js';
+import { typedKind } from '../versions.js';
 
 export interface ConfigurationRef {
   /** The configuration ids named (the attribute is a space-separated list). */
@@ -15,16 +16,11 @@ export interface ConfigurationRef {
   column: number;
 }
 
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 const ITEMS = new Set(['Item', 'EthernetPortItem', 'StorageItem']);
 
 /** OVF 0.9 writes sections and content as `<Section xsi:type="ovf:ProductSection_Type">`. */
 function kindOf(el: XmlElement): string {
-  if (el.local === 'Section' || el.local === 'Content') {
-    const t = attr(el, 'type', XSI);
-    if (t) return t.slice(t.indexOf(':') + 1).replace(/_Type$/, '');
-  }
-  return el.local;
+  return typedKind(el).local;
 }
 
 function segment(el: XmlElement, ovfNs: string): string | undefined {

@@ -16,6 +16,9 @@ export default defineRule<DescriptorTarget>({
     messages: {
       unprotected: 'NIC {{nic}} on network {{network}} carries {{missing}}',
     },
+    options: {
+      require: { type: 'string', enum: ['either', 'filter', 'profile'], description: 'what every NIC must carry: a filter, a port profile, or either (the default)' },
+    },
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {

@@ -27,6 +27,9 @@ export default defineRule<NwfilterTarget>({
       invalidParameterName: "parameter name '{{value}}' may contain only letters, digits and _",
       invalidParameterValue: "parameter {{name}} value '{{value}}' may contain only letters, digits, '_', '.' and ':'{{hint}}",
     },
+    options: {
+      knownFilters: { type: 'string[]', description: 'names of filters defined elsewhere (on the hosts), not reported as unknown' },
+    },
   },
   scope: 'nwfilter',
   check(target, ctx) {

@@ -16,9 +16,9 @@ function checkCharacters(e: PropertyEntry, ctx: RuleContext): void {
   if (idTooLong(key)) ctx.report({ messageId: 'tooLong', data: { key: abbreviate(key), length: key.length, max: MAX_ID_LENGTH }, ...at });
   if (key.includes(':')) ctx.report({ messageId: 'colon', data: { key }, ...at });
   // vSphere and ovftool accept dotted keys (the `guestinfo.*` convention of VMware appliances):
-  // a warning unless the option `allowPeriod: false` asks for the rule's own severity.
-  const periodSeverity = ctx.options['allowPeriod'] === false ? undefined : 'warning';
-  if (key.includes('.')) ctx.report({ messageId: 'period', data: { key }, severity: periodSeverity, ...at });
+  // a warning; `allowPeriod: true` allows them outright, `allowPeriod: false` asks for the rule's own level.
+  const allowPeriod = ctx.options['allowPeriod'];
+  if (key.includes('.') && allowPeriod !== true) ctx.report({ messageId: 'period', data: { key }, severity: allowPeriod === false ? undefined : 'warning', ...at });
   if (/[\s\p{Cc}]/u.test(key)) ctx.report({ messageId: 'whitespace', data: { key }, severity: 'warning', ...at });
 }
 
@@ -58,6 +58,12 @@ export default defineRule<DescriptorTarget>({
       whitespace: "Property key '{{key}}' contains whitespace or control characters",
       tooLong: "Property key '{{key}}' is {{length}} characters long; an OVF environment key is at most {{max}}",
       environmentClash: "Property key '{{key}}' gives the OVF environment name '{{name}}', which {{other}} also has",
+    },
+    options: {
+      allowPeriod: {
+        type: 'boolean',
+        description: "true: a '.' in a key is not reported at all; false: it is reported at the rule's level; unset: a warning",
+      },
     },
   },
   scope: 'descriptor',

@@ -33,6 +33,9 @@ export default defineRule<DescriptorTarget>({
       badEntry: "ValueMap entry '{{entry}}' is neither an integer nor an integer range (m..n) for type {{type}}",
       boundOutsideType: '{{name}}({{bound}}) is outside the range of {{type}}',
     },
+    options: {
+      allow: { type: 'string[]', description: 'vendor qualifier names accepted without a warning (e.g. Ip, Netmask)' },
+    },
   },
   scope: 'descriptor',
   check({ envelope }, ctx) {

@@ -23,6 +23,7 @@ export default defineRule<DescriptorTarget>({
       memoryTooLarge: "Memory VirtualQuantity '{{value}}' in '{{units}}' is more bytes than can be represented exactly",
       cpuUnits: "Processor AllocationUnits '{{units}}' is not a frequency unit such as 'hertz * 10^6'",
       cpuUnitsRange: "Processor AllocationUnits '{{units}}' is not a whole number of hertz between 1 and {{max}}",
+      emptyUnits: '{{what}} AllocationUnits is empty; it was read as {{readAs}}',
       unitsTooLong: '{{what}} AllocationUnits is {{length}} characters long; a unit has at most {{max}}',
       memoryQuantity: "Memory VirtualQuantity '{{value}}' is not a positive integer",
       memoryTiny: 'Memory is only {{bytes}} bytes; check the AllocationUnits',
@@ -68,13 +69,17 @@ export default defineRule<DescriptorTarget>({
 
 type At = Pick<ReportSpec, 'loc' | 'locator'>;
 
-/** The memory Item's unit: AllocationUnits, else VirtualQuantityUnits (DSP1041), else megabytes. */
+/** The memory Item's unit: AllocationUnits, else VirtualQuantityUnits (DSP1041), else megabytes; an empty one counts as absent (as render reads it). */
 function unitsOf(item: Item): string {
-  return item.allocationUnits ?? item.virtualQuantityUnits ?? 'byte * 2^20';
+  const stated = [item.allocationUnits, item.virtualQuantityUnits].find((u) => u !== undefined && u.trim() !== '');
+  return stated ?? 'byte * 2^20';
 }
 
 /** Reports a memory unit that is too long, not a byte unit, or out of range; returns the multiplier when usable. */
 function checkMemoryUnits(item: Item, at: At, ctx: RuleContext): number | undefined {
+  // Render reads an empty unit as absent (megabytes); say so rather than guess silently.
+  if ([item.allocationUnits, item.virtualQuantityUnits].some((u) => u !== undefined && u.trim() === ''))
+    ctx.report({ messageId: 'emptyUnits', data: { what: 'Memory', readAs: unitsOf(item) }, severity: 'warning', ...at });
   const units = unitsOf(item);
   const r = parseByteUnits(units);
   if (r.ok) return r.multiplier;
@@ -94,7 +99,8 @@ function checkProcessorUnits(item: Item, at: At, ctx: RuleContext): void {
   if (units === undefined) return;
   const r = parseHertzUnits(units);
   if (r.ok) return;
-  if (r.problem === 'too-long') ctx.report({ messageId: 'unitsTooLong', data: { what: 'Processor', length: units.length, max: MAX_UNITS_LENGTH }, ...at });
+  if (r.problem === 'empty') ctx.report({ messageId: 'emptyUnits', data: { what: 'Processor', readAs: 'unused (the vCPU count does not depend on it)' }, severity: 'warning', ...at });
+  else if (r.problem === 'too-long') ctx.report({ messageId: 'unitsTooLong', data: { what: 'Processor', length: units.length, max: MAX_UNITS_LENGTH }, ...at });
   else if (r.problem === 'range') ctx.report({ messageId: 'cpuUnitsRange', data: { units, max: MAX_HERTZ_MULTIPLIER }, ...at });
   else ctx.report({ messageId: 'cpuUnits', data: { units: abbreviate(units) }, severity: 'warning', ...at });
 }

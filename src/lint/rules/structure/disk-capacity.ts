@@ -22,11 +22,13 @@ export default defineRule<DescriptorTarget>({
       unknownProperty: "Disk '{{id}}' capacity refers to property '{{key}}', which no ProductSection declares",
       badUnits: "Disk '{{id}}' capacityAllocationUnits '{{units}}' is not a byte unit such as 'byte * 2^30'",
       unitsRange: "Disk '{{id}}' capacityAllocationUnits '{{units}}' is not a whole number of bytes between 1 and {{max}}",
+      emptyUnits: "Disk '{{id}}' has an empty capacityAllocationUnits; write the unit (e.g. 'byte * 2^30') or leave the attribute out for bytes",
       unitsTooLong: "Disk '{{id}}' capacityAllocationUnits is {{length}} characters long; a unit has at most {{max}}",
       capacityTooLarge: "Disk '{{id}}' capacity '{{capacity}}' in '{{units}}' is more bytes than can be represented exactly",
       zeroCapacity: "Disk '{{id}}' has a capacity of 0 bytes",
       populatedTooBig: "Disk '{{id}}' populatedSize {{populated}} exceeds its capacity of {{capacity}} bytes",
       badPopulated: "Disk '{{id}}' populatedSize '{{populated}}' is not an unsigned integer",
+      populatedTooLarge: "Disk '{{id}}' populatedSize '{{populated}}' is more than 2^53 bytes, past what ovfpipe (and any real disk) handles exactly",
       unknownFileRef: "Disk '{{id}}' fileRef '{{ref}}' names no File in References",
       unknownParent: "Disk '{{id}}' parentRef '{{ref}}' names no Disk",
     },
@@ -50,9 +52,11 @@ export default defineRule<DescriptorTarget>({
         const key = d.capacity.slice(2, -1);
         if (!propertyKeys.has(key)) ctx.report({ messageId: 'unknownProperty', data: { id, key }, ...at });
       } else if (!/^\d+$/.test(d.capacity)) ctx.report({ messageId: 'badCapacity', data: { id, capacity: abbreviate(d.capacity) }, ...at });
-      else if (d.capacityBytes === 0) ctx.report({ messageId: 'zeroCapacity', data: { id }, severity: 'warning', ...at });
+      // A disk of 0 bytes holds nothing, nor the image it names: ovfpipe cannot deploy it faithfully (an error under the contract).
+      else if (d.capacityBytes === 0) ctx.report({ messageId: 'zeroCapacity', data: { id }, ...at });
       checkUnits(d, at, ctx);
-      if (d.populatedSizeText !== undefined && d.populatedSize === undefined) ctx.report({ messageId: 'badPopulated', data: { id, populated: d.populatedSizeText }, ...at });
+      if (d.populatedSizeText !== undefined && d.populatedSize === undefined)
+        ctx.report({ messageId: /^\s*\d+\s*$/.test(d.populatedSizeText) ? 'populatedTooLarge' : 'badPopulated', data: { id, populated: abbreviate(d.populatedSizeText) }, ...at });
       else if (d.populatedSize !== undefined && d.capacityBytes !== undefined && d.populatedSize > d.capacityBytes)
         ctx.report({ messageId: 'populatedTooBig', data: { id, populated: d.populatedSize, capacity: d.capacityBytes }, ...at });
       // An empty fileRef (seen in vCenter exports) means "no file": an empty disk.
@@ -70,7 +74,8 @@ function checkUnits(d: Disk, at: Pick<ReportSpec, 'loc' | 'locator'>, ctx: RuleC
   const parsed = parseByteUnits(units);
   const shown = abbreviate(units ?? 'byte');
   if (!parsed.ok) {
-    if (parsed.problem === 'too-long') ctx.report({ messageId: 'unitsTooLong', data: { id, length: units?.length ?? 0, max: MAX_UNITS_LENGTH }, ...at });
+    if (parsed.problem === 'empty') ctx.report({ messageId: 'emptyUnits', data: { id }, ...at });
+    else if (parsed.problem === 'too-long') ctx.report({ messageId: 'unitsTooLong', data: { id, length: units?.length ?? 0, max: MAX_UNITS_LENGTH }, ...at });
     else if (parsed.problem === 'range') ctx.report({ messageId: 'unitsRange', data: { id, units: shown, max: MAX_BYTE_MULTIPLIER }, ...at });
     else ctx.report({ messageId: 'badUnits', data: { id, units: shown }, ...at });
   } else if (/^\d+$/.test(d.capacity) && d.capacityBytes === undefined)

@@ -1,13 +1,13 @@
 /**
  * DSP0243 §9.4.1: a disk Item's rasd:HostResource is `ovf:/disk/<diskId>` or
  * `ovf:/file/<fileId>` (OVF 0.9 also writes `/disk/<id>`), and must resolve.
+ * VMware's `ovf://disk/<id>` is read the same way (as render reads it), with a warning.
  */
 import { DISK_LIKE } from '../../../ovf/cim.js';
+import { parseHostResourceRef } from '../../../ovf/host-resource-ref.js';
 import { contentWithParents, itemLocator } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
-
-const FORM = /^(?:ovf:)?\/(disk|file)\/(.+)$/;
 
 export default defineRule<DescriptorTarget>({
   meta: {
@@ -19,6 +19,7 @@ export default defineRule<DescriptorTarget>({
       unknownDisk: "HostResource '{{ref}}' names no Disk in the DiskSection",
       unknownFile: "HostResource '{{ref}}' names no File in References",
       otherForm: "HostResource '{{ref}}' is not of the form ovf:/disk/<id> or ovf:/file/<id>",
+      doubledSlash: "HostResource '{{ref}}' has a doubled slash; it was read as ovf:/{{kind}}/{{id}}",
       diskUsedTwice: "Disk '{{id}}' is attached by more than one Item ({{other}})",
     },
   },
@@ -33,12 +34,13 @@ export default defineRule<DescriptorTarget>({
         for (const item of vhs.items) {
           const at = { loc: item.loc, locator: itemLocator(locator, item) };
           for (const ref of item.hostResource) {
-            const m = FORM.exec(ref);
-            if (!m) {
+            const parsed = parseHostResourceRef(ref);
+            if (!parsed) {
               if (item.resourceType !== undefined && DISK_LIKE.has(item.resourceType) && ref !== '') ctx.report({ messageId: 'otherForm', data: { ref }, severity: 'warning', ...at });
               continue;
             }
-            const [, kind, id] = m as unknown as [string, string, string];
+            const { kind, id } = parsed;
+            if (parsed.doubledSlash) ctx.report({ messageId: 'doubledSlash', data: { ref, kind, id }, severity: 'warning', ...at });
             if (kind === 'disk' && !disks.has(id)) ctx.report({ messageId: 'unknownDisk', data: { ref }, ...at });
             if (kind === 'file' && !files.has(id)) ctx.report({ messageId: 'unknownFile', data: { ref }, ...at });
             if (kind === 'disk' && disks.has(id)) {

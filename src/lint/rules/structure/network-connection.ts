@@ -1,6 +1,7 @@
 /**
  * DSP0243 §9.2 and §9.4: an Item's rasd:Connection names a Network declared in
  * the NetworkSection; otherwise deployers cannot map the NIC to a host network.
+ * Only NIC Items (ResourceType 10, or a 2.x EthernetPortItem) are checked.
  */
 import { itemLocator, contentWithParents } from '../../../ovf/locators.js';
 import type { DescriptorTarget } from '../../rule.js';
@@ -34,20 +35,18 @@ export default defineRule<DescriptorTarget>({
     for (const { node, locator } of contentWithParents(envelope.content)) {
       if (node.kind !== 'VirtualSystem') continue;
       for (const vhs of node.virtualHardware)
-        for (const item of vhs.items)
+        for (const item of vhs.items) {
+          // Only a NIC connects to a network. Other Items carry rasd:Connection too (VMware writes
+          // a CD-ROM's backing there, XenServer other things), and consumers ignore it on them.
+          const isNic = item.resourceType === ResourceType.EthernetAdapter || item.element === 'EthernetPortItem';
+          if (!isNic) continue;
           for (const c of item.connection) {
             if (c === '') continue;
             used.add(c);
             if (names.has(c)) continue;
-            const isNic = item.resourceType === ResourceType.EthernetAdapter || item.element === 'EthernetPortItem';
-            ctx.report({
-              messageId: envelope.networkSectionPresent ? 'unknownNetwork' : 'noNetworkSection',
-              data: { network: c },
-              loc: item.loc,
-              locator: itemLocator(locator, item),
-              severity: isNic ? undefined : 'warning',
-            });
+            ctx.report({ messageId: envelope.networkSectionPresent ? 'unknownNetwork' : 'noNetworkSection', data: { network: c }, loc: item.loc, locator: itemLocator(locator, item) });
           }
+        }
     }
     for (const n of envelope.networks)
       if (n.name && !used.has(n.name)) ctx.report({ messageId: 'unusedNetwork', data: { network: n.name }, loc: n.loc, locator: `NetworkSection/Network[${n.name}]`, severity: 'info' });

@@ -6,6 +6,7 @@
  * warning (it cannot be packed into an OVA as it is); inside an OVA or zip no
  * member can have that name, so there it is an error.
  */
+import { abbreviate } from '../../../strings.js';
 import type { DescriptorTarget } from '../../rule.js';
 import { defineRule } from '../../rule.js';
 
@@ -24,6 +25,7 @@ export default defineRule<DescriptorTarget>({
         "File '{{id}}' href '{{href}}' leaves the package's folder: not portable, it cannot be packed into an OVA as it is (verify, render, deploy and pack read it only with --allow-outside-refs)",
       remoteHref: "File '{{id}}' href '{{href}}' is a URL; ovfpipe only reads files inside the package",
       badSize: "File '{{id}}' ovf:size '{{size}}' is not an unsigned integer",
+      sizeTooLarge: "File '{{id}}' ovf:size '{{size}}' is more than 2^53 bytes, past what ovfpipe (and any real disk) handles exactly",
       badCompression: "File '{{id}}' ovf:compression '{{compression}}' is not 'gzip' or 'identity'",
       duplicateHref: "href '{{href}}' is referenced by more than one File",
     },
@@ -46,7 +48,8 @@ export default defineRule<DescriptorTarget>({
         else ctx.report({ messageId: 'unsafeHref', data: { id: f.id, href: f.href }, ...at });
       } else if (hrefs.has(f.href)) ctx.report({ messageId: 'duplicateHref', data: { href: f.href }, ...at });
       hrefs.add(f.href);
-      if (f.sizeText !== undefined && f.size === undefined) ctx.report({ messageId: 'badSize', data: { id: f.id, size: f.sizeText }, ...at });
+      if (f.sizeText !== undefined && f.size === undefined)
+        ctx.report({ messageId: /^\s*\d+\s*$/.test(f.sizeText) ? 'sizeTooLarge' : 'badSize', data: { id: f.id, size: abbreviate(f.sizeText) }, ...at });
       if (f.compression !== undefined && f.compression !== 'gzip' && f.compression !== 'identity') ctx.report({ messageId: 'badCompression', data: { id: f.id, compression: f.compression }, ...at });
     }
   },

@@ -1,8 +1,10 @@
 /**
  * DSP0243 §8: a VirtualSystem describes its hardware in a
- * VirtualHardwareSection. One without a processor or memory Item deploys only
- * with the consumer's defaults (a warning: ovftool accepts it). An OperatingSystemSection is required by the XSD
- * for VirtualSystem (ovftool tolerates its absence, hence a warning).
+ * VirtualHardwareSection. One without it, or without a processor or memory
+ * Item, deploys only with the consumer's defaults; ovftool and vCenter accept
+ * it, so every finding here is a warning under the severity contract. An
+ * OperatingSystemSection is required by the XSD for VirtualSystem (ovftool
+ * tolerates its absence, hence a warning too).
  */
 import { ResourceType } from '../../../ovf/cim.js';
 import { contentWithParents } from '../../../ovf/locators.js';
@@ -13,7 +15,7 @@ export default defineRule<DescriptorTarget>({
   meta: {
     id: 'virtual-hardware',
     family: 'structure',
-    defaultSeverity: 'error',
+    defaultSeverity: 'warning',
     description: 'Each VirtualSystem has a VirtualHardwareSection with processor and memory, and an OperatingSystemSection',
     messages: {
       noHardware: "VirtualSystem '{{id}}' has no VirtualHardwareSection",
@@ -32,10 +34,10 @@ export default defineRule<DescriptorTarget>({
         continue;
       }
       const items = node.virtualHardware.flatMap((v) => v.items);
-      // ovftool and vCenter accept these (they fill in defaults), so only warn.
-      if (!items.some((i) => i.resourceType === ResourceType.Processor)) ctx.report({ messageId: 'noCpu', severity: 'warning', ...at });
-      if (!items.some((i) => i.resourceType === ResourceType.Memory)) ctx.report({ messageId: 'noMemory', severity: 'warning', ...at });
-      if (!node.operatingSystem) ctx.report({ messageId: 'noOs', severity: 'warning', ...at });
+      // ovftool and vCenter accept these (they fill in defaults).
+      if (!items.some((i) => i.resourceType === ResourceType.Processor)) ctx.report({ messageId: 'noCpu', ...at });
+      if (!items.some((i) => i.resourceType === ResourceType.Memory)) ctx.report({ messageId: 'noMemory', ...at });
+      if (!node.operatingSystem) ctx.report({ messageId: 'noOs', ...at });
     }
   },
 });

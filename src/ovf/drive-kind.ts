@@ -5,12 +5,11 @@
  * (`ovf:/disk/<id>`); 31 "Logical Disk" is read the same way. Those are
  * disks too: leaving them out would deploy a VM with nothing to boot.
  */
-import { ResourceType } from '../ovf/cim.js';
-import type { Item } from '../ovf/model.js';
+import { ResourceType } from './cim.js';
+import { parseHostResourceRef } from './host-resource-ref.js';
+import type { Item } from './model.js';
 
 export type DriveKind = 'disk' | 'cdrom' | 'floppy';
-
-const DISK_REFERENCE = /^(?:ovf:)?\/disk\//;
 
 export function driveKind(item: Item): DriveKind | undefined {
   switch (item.resourceType) {
@@ -23,7 +22,7 @@ export function driveKind(item: Item): DriveKind | undefined {
       return 'floppy';
     case ResourceType.StorageExtent:
     case ResourceType.LogicalDisk:
-      return DISK_REFERENCE.test(item.hostResource[0]?.trim() ?? '') ? 'disk' : undefined;
+      return parseHostResourceRef(item.hostResource[0])?.kind === 'disk' ? 'disk' : undefined;
     default:
       return undefined;
   }
