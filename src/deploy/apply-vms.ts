@@ -20,6 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import PQueue from 'p-queue';
 import { ovfEnvIso } from '../render/ovf-env.js';
+import { splitBySize } from './batch.js';
 import type { ExecuteContext, HostOutcome, VmOutcome, VmStatus } from './executor.js';
 import type { HostPlan, VmPlan } from './plan.js';
 import { defineSessionStep, groupSize, groupsStep, parseDefineSession, parseGroups } from './step-batch.js';
@@ -100,25 +101,6 @@ async function rollback(w: VmWork): Promise<void> {
   if (incomplete.length > 0) w.error = `${w.error}; rollback incomplete: ${incomplete.join('; ')}`;
 }
 
-/** Splits VMs into batches whose command line stays under MAX_BATCH_CHARS. */
-function batches<T>(items: T[], size: (x: T) => number): T[][] {
-  const out: T[][] = [];
-  let current: T[] = [];
-  let n = 0;
-  for (const x of items) {
-    const s = size(x);
-    if (current.length > 0 && n + s > MAX_BATCH_CHARS) {
-      out.push(current);
-      current = [];
-      n = 0;
-    }
-    current.push(x);
-    n += s;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
-
 /**
  * One sequence of steps per VM, in as few round trips as the command line
  * allows. A VM whose sequence fails gets the failing step's message; the
@@ -128,7 +110,7 @@ function batches<T>(items: T[], size: (x: T) => number): T[][] {
  */
 async function runGroups(ctx: ExecuteContext, name: string, works: VmWork[], stepsOf: (w: VmWork) => RemoteStep[], bar?: string): Promise<void> {
   const items = works.map((w) => ({ w, steps: stepsOf(w) })).filter((x) => x.steps.length > 0);
-  for (const chunk of batches(items, (x) => groupSize(x.steps))) {
+  for (const chunk of splitBySize(items, (x) => groupSize(x.steps), MAX_BATCH_CHARS)) {
     const boundary = `ovfpipe-${randomBytes(16).toString('hex')}`;
     const groups = chunk.map((x) => x.steps);
     const step = groupsStep({ id: name.replace(/^ovfpipe-/, ''), groups, parallel: ctx.perHost ?? 1, boundary });

@@ -79,19 +79,24 @@ export async function execBatch(t: Pick<Transport, 'exec'>, commands: readonly B
 }
 
 function chunks(commands: readonly BatchCommand[]): BatchCommand[][] {
-  const out: BatchCommand[][] = [];
-  let current: BatchCommand[] = [];
-  let size = 0;
-  for (const c of commands) {
-    if (c.argv.length === 0) throw new OvfpipeError('OVFPIPE_USAGE', 'empty command in a batch');
-    const n = c.argv.reduce((a, w) => a + w.length + 8, 8);
-    if (current.length > 0 && size + n > MAX_BATCH_CHARS) {
+  for (const c of commands) if (c.argv.length === 0) throw new OvfpipeError('OVFPIPE_USAGE', 'empty command in a batch');
+  return splitBySize(commands, (c) => c.argv.reduce((a, w) => a + w.length + 8, 8), MAX_BATCH_CHARS);
+}
+
+/** Splits items, in order, into runs whose summed size stays under max (an item larger than max gets a run of its own). */
+export function splitBySize<T>(items: readonly T[], size: (x: T) => number, max: number): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let n = 0;
+  for (const x of items) {
+    const s = size(x);
+    if (current.length > 0 && n + s > max) {
       out.push(current);
       current = [];
-      size = 0;
+      n = 0;
     }
-    current.push(c);
-    size += n;
+    current.push(x);
+    n += s;
   }
   if (current.length > 0) out.push(current);
   return out;
