@@ -20,20 +20,12 @@ import { parseVarsYaml } from '../../src/macros/vars.js';
 import { loadDescriptor } from '../../src/package/open-descriptor.js';
 import { renderOptions } from '../../src/render/options.js';
 import { testDomainType } from '../helpers/domain-type.js';
-import { inCI } from '../helpers/corpus.js';
+import { toolPresent } from '../helpers/tools.js';
 import { requireLibvirt, run, virsh } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 
 const live = requireSshd('deploy batch test') && requireLibvirt('deploy batch test');
-const hasIsoinfo = (() => {
-  try {
-    execFileSync('isoinfo', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (inCI) throw new Error('isoinfo (genisoimage) is required in CI');
-    return false;
-  }
-})();
+const hasIsoinfo = toolPresent('isoinfo', 'isoinfo (genisoimage)');
 const prefix = `bat${process.pid}`;
 const bridge = `ovfb${process.pid % 10000}`;
 const storageBase = `/var/lib/ovfpipe-e2e/batch-${prefix}`;

@@ -5,28 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isoImage, primaryName } from '../../src/render/iso9660.js';
 import { ovfEnvIso } from '../../src/render/ovf-env.js';
 import { tempDir } from '../helpers/archives.js';
-import { inCI } from '../helpers/corpus.js';
+import { toolPresent } from '../helpers/tools.js';
 
 const tmp = tempDir('ovfpipe-iso9660-');
 afterAll(() => tmp.cleanup());
-const hasXorriso = (() => {
-  try {
-    execFileSync('xorriso', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (inCI) throw new Error('xorriso is required in CI');
-    return false;
-  }
-})();
-const hasIsoinfo = (() => {
-  try {
-    execFileSync('isoinfo', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (inCI) throw new Error('isoinfo (genisoimage) is required in CI');
-    return false;
-  }
-})();
+const hasXorriso = toolPresent('xorriso', 'xorriso');
+const hasIsoinfo = toolPresent('isoinfo', 'isoinfo (genisoimage)');
 
 describe('isoImage', () => {
   it('maps names to ECMA-119 level 1 (8.3, d-characters)', () => {
