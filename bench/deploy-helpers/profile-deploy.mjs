@@ -9,7 +9,7 @@
 // Nothing in src/ is changed: the wrapper calls dist's putStream with an
 // UploadHost of its own, exactly as SshTransport.put does.
 //
-// Usage: node profile-deploy.mjs ROOT PKG HOST KEY KNOWN_HOSTS STORAGE TENANT VARS [--no-durable]
+// Usage: node profile-deploy.mjs ROOT PKG HOST KEY KNOWN_HOSTS STORAGE TENANT VARS [--no-durable] [--disk-mode=convert|backing]
 //   --no-durable: the same deploy with put's `durable: false` (no fsync of the
 //   image and its directory) — measures what the fsync costs; not the shipped default.
 // Prints one JSON object on stdout.
@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url';
 
 const [root, pkg, host, key, knownHosts, storage, tenant, varsPath, ...flags] = process.argv.slice(2);
 const durable = !flags.includes('--no-durable');
+const diskMode = flags.find((f) => f.startsWith('--disk-mode='))?.slice('--disk-mode='.length);
 const dist = (p) => import(pathToFileURL(`${root}/dist/${p}`).href);
 const { deploy } = await dist('deploy/deploy.js');
 const { hostConnector } = await dist('deploy/connect.js');
@@ -100,6 +101,7 @@ const r = await deploy({
   connect,
   connectUri: 'qemu:///system',
   storageRoot: storage,
+  ...(diskMode ? { diskMode } : {}),
   options: renderOptions({ domainType: 'qemu' }),
   log: (line) => steps.push({ name: `log: ${line}`, start: +now().toFixed(3) }),
 });
