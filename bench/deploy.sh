@@ -313,8 +313,8 @@ echo "  ssh root@127.0.0.1 true (new connection each): ${T_SSH_TRUE}s best of 3"
 shell_start() { local s; s=$(date +%s.%N); env -u SHLVL "$@" bash -c true < /dev/null; secs_since "$s"; }
 echo "  local bash -c true: $(shell_start env)s; with SSH_CLIENT set, as sshd runs it (bash then sources ~/.bashrc): $(shell_start env SSH_CLIENT='127.0.0.1 1 22')s"
 
-echo "== profile: one deploy step by step (as shipped)"
-for mode in durable; do
+echo "== profile: one deploy step by step (as shipped; convert mode, then backing mode)"
+for mode in durable backing; do
   tenant="bench$$p${mode%%-*}"
   store="$BENCH/store-profile-$mode"
   TENANTS+=("$tenant")
@@ -322,6 +322,7 @@ for mode in durable; do
   settle
   flag=()
   if [ "$mode" = no-durable ]; then flag=(--no-durable); fi
+  if [ "$mode" = backing ]; then flag=(--disk-mode=backing); fi
   c=$(cpu_snap)
   node "$HELPERS/profile-deploy.mjs" "$CODE" bench.ova "$HOST" "$KEY" "$KH" "$store" "$tenant" vars.yaml "${flag[@]}" > "profile-$mode.json" ||
     { cat "profile-$mode.json" >&2; echo "profiled deploy failed" >&2; exit 1; }
