@@ -151,6 +151,8 @@ else
   ln -s "$ROOT/node_modules" "$CODE/node_modules"
   echo "== code: snapshot of the working tree on $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo ' (uncommitted changes in src/)'), built in $CODE"
   (cd "$CODE" && npx tsc -p . >/dev/null) || echo "note: tsc reported type errors; using what it emitted"
+  # As `npm run build` does: the precompiled schema validators (trees without the script compile them at run time).
+  (cd "$CODE" && { test ! -f scripts/gen-validators.mjs || node scripts/gen-validators.mjs >/dev/null; })
 fi
 test -f "$CODE/dist/cli/bin.js" || { echo "$CODE/dist/cli/bin.js missing" >&2; exit 2; }
 # A second copy with one fix in the emitted exec.js, for BUILD=fixed: runExec
