@@ -5,11 +5,14 @@
  * scripts/gen-validators.mjs (`npm run build`) and the tests; nothing on a
  * command's path imports it.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { validatorFingerprint, type SchemaValidatorSpec } from './schema-validator.js';
 
 export function generatedValidatorSource(spec: SchemaValidatorSpec): string {
+  // The fingerprint covers the options as JSON: options that JSON cannot carry (functions, formats) would escape it.
+  if (!isDeepStrictEqual(JSON.parse(JSON.stringify(spec.options)) as unknown, spec.options)) throw new Error(`${spec.name}: only JSON options can be precompiled and fingerprinted`);
   const schema = spec.schema();
   const ajv = new Ajv({ ...spec.options, code: { source: true, esm: false } });
   const code = standalone.default(ajv, ajv.compile(schema));

@@ -28,7 +28,7 @@ export interface SchemaValidatorSpec {
   name: string;
   /** The schema exactly as validated (called once, on first use). */
   schema: () => object;
-  /** ajv options (never `code`: the generator adds what it needs). */
+  /** ajv options, plain JSON (they are fingerprinted as JSON); never `code`: the generator adds what it needs. */
   options: Options;
   /** The generated module, next to the compiled module that owns the spec; present only in dist/ after `npm run build`. */
   generated: URL;

@@ -165,6 +165,11 @@ describe('using a generated validator module', () => {
     expect(schemaValidator(otherOptions)()({ port: '22' })).toBe(false);
   });
 
+  it('refuses to generate a validator whose options the fingerprint cannot carry (not JSON)', () => {
+    const spec = { ...specAt(schemaV1, 'fn.cjs'), options: { ...options, formats: { odd: (s: string) => s.length > 1 } } };
+    expect(() => generatedValidatorSource(spec)).toThrow(/only JSON options/);
+  });
+
   it('compiles when the module is missing or broken', () => {
     const missing = specAt(schemaV1, 'missing.cjs');
     expect(loadGeneratedValidator(missing, missing.schema())).toBeUndefined();
