@@ -11,10 +11,11 @@ import { isOvfpipeError } from '../diagnostics/errors.js';
 import { loadDescriptor, type LoadedDescriptor } from '../package/open-descriptor.js';
 import type { VarsFile } from '../macros/vars.js';
 import { needsVdp } from '../netsec/virtualport-types.js';
-import { renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
+import { renderedDomainTree, renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
 import { imageDigests } from '../package/image-digests.js';
 import type { RenderOptions } from '../render/types.js';
-import { type DomainNeeds, domainNeeds, unsupportedReason } from './capabilities.js';
+import { type DomainNeeds, domainNeeds, domainNeedsOf, unsupportedReason } from './capabilities.js';
+import { elementView } from '../xml/node-view.js';
 import { executeHostPlan, type VmOutcome } from './executor.js';
 import { gatherFacts, gatherHypervisor, mergeCapabilities, type HostFacts } from './facts.js';
 import { planHost, type HostPlan } from './plan.js';
@@ -230,7 +231,12 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     const changing = first.vms.filter((p) => p.action === 'create' || p.action === 'update' || p.start).map((p) => p.vm);
     const unsupported = new Map<string, string>();
     if (changing.length > 0 || first.images.some((i) => i.upload || i.convert)) {
-      const needs = new Map(changing.map((v) => [v.name, domainNeeds(v.xml)] as const));
+      const needs = new Map(
+        changing.map((v) => {
+          const tree = renderedDomainTree(v);
+          return [v.name, tree ? domainNeedsOf(elementView(tree)) : domainNeeds(v.xml)] as const;
+        }),
+      );
       mergeCapabilities(
         facts,
         await gatherHypervisor(
