@@ -157,6 +157,9 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
   const suffix = randomBytes(8).toString('hex');
   const expected = opts.expectedSha256?.toLowerCase();
   if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: expectedSha256 is not a sha256: ${JSON.stringify(opts.expectedSha256)}`);
+  // A small image of known size, with no partial to resume, goes through the host's worker like putBytes: no session (login shell) of its own.
+  if (expected !== undefined && opts.resume?.probe === false && opts.resume.size <= SMALL_PUT_BYTES && (opts.remoteHash ?? 'after-write') === 'after-write')
+    return putSmall(host, data, remotePath, expected, opts.resume.size, opts);
   const resumable = opts.resume !== undefined && expected !== undefined && (opts.remoteHash ?? 'after-write') === 'after-write';
   const tmp = resumable ? `${remotePath}${PARTIAL_MARKER}${expected}` : `${remotePath}${TEMP_MARKER}${suffix}`;
   const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : undefined;
@@ -221,6 +224,73 @@ export async function putBytes(t: Pick<Transport, 'exec' | 'label'>, bytes: Buff
   const m = /^([0-9a-f]{64})\ninstalled\n/.exec(r.stdout);
   if (!m) throw new OvfpipeError('OVFPIPE_REMOTE', `${what}: unexpected remote output: ${JSON.stringify(r.stdout.slice(0, 200))}`);
   return { bytes: bytes.length, sha256: m[1]!, remoteSha256: m[1]! };
+}
+
+/**
+ * Images up to this size (of known size: a package member, with no partial on the host) are read whole and sent as the stdin of one
+ * exec, which the host's worker runs (issue 19): the same upload script (verified, converted or checked
+ * self-contained, renamed, synced), without a session and a login shell of its own. Larger ones stream
+ * on their own channel, resumable.
+ */
+export const SMALL_PUT_BYTES = 4 << 20;
+
+async function putSmall(host: UploadHost, data: Readable, remotePath: string, expected: string, size: number, opts: SshPutOptions): Promise<PutResult> {
+  const what = `${host.label}: upload of ${remotePath}`;
+  const chunks: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of data as AsyncIterable<Buffer>) {
+      n += chunk.length;
+      // The member is larger than its listed size: never buffer past it.
+      if (n > size) throw new OvfpipeError('OVFPIPE_IO', `${what}: the source holds more than its ${size} bytes`);
+      chunks.push(chunk);
+      interrupted(host, remotePath, opts.signal, 0);
+    }
+  } catch (e) {
+    data.destroy();
+    if (e instanceof OvfpipeError) throw e;
+    throw new OvfpipeError('OVFPIPE_IO', `${what} failed: reading the source failed: ${(e as Error).message}`, { cause: e });
+  }
+  const bytes = Buffer.concat(chunks, n);
+  const suffix = randomBytes(8).toString('hex');
+  const tmp = `${remotePath}${TEMP_MARKER}${suffix}`;
+  const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : '';
+  const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
+  const image = opts.convert?.from ?? opts.image?.format ?? '';
+  const argv = [
+    'bash',
+    '-c',
+    uploadScript('after-write'),
+    'ovfpipe-put',
+    tmp,
+    remotePath,
+    posix.dirname(remotePath),
+    durable(opts),
+    mode,
+    expected,
+    opts.convert?.from ?? '',
+    converted,
+    image,
+    '',
+    '',
+  ];
+  interrupted(host, remotePath, opts.signal, 0);
+  let r: ExecResult;
+  try {
+    r = await host.exec(argv, { stdin: bytes, timeoutMs: 300_000, allowFailure: true });
+  } catch (e) {
+    // Lost connection or timeout: the script may not have cleaned up.
+    await removeQuietly(host, converted ? [tmp, converted] : [tmp]);
+    throw e;
+  }
+  const tail = r.stderr.trim().slice(-2000);
+  if (r.code === 4) throw new OvfpipeError('OVFPIPE_DIGEST', `${what}: ${tail || 'sha256 mismatch'}; nothing was installed`);
+  if (r.code === 6) throw new OvfpipeError('OVFPIPE_PACKAGE', `${what}: ${tail}; nothing was installed`);
+  if (r.code !== 0) throw new OvfpipeError('OVFPIPE_REMOTE', `${what} failed after ${n} bytes: remote exit ${r.code}: ${tail}`);
+  const m = /^([0-9a-f]{64})\ninstalled\n/.exec(r.stdout);
+  if (!m) throw new OvfpipeError('OVFPIPE_REMOTE', `${what}: unexpected remote output: ${JSON.stringify(r.stdout.slice(0, 200))}`);
+  opts.onProgress?.(n);
+  return { bytes: n, sha256: m[1]!, remoteSha256: m[1]! };
 }
 
 function interrupted(host: UploadHost, remotePath: string, signal: AbortSignal | undefined, bytes: number): void {
