@@ -206,20 +206,51 @@ export async function putBytes(t: Pick<Transport, 'exec' | 'label'>, bytes: Buff
   const expected = opts.expectedSha256.toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(expected)) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: expectedSha256 is not a sha256: ${JSON.stringify(opts.expectedSha256)}`);
   if (bytes.length > MAX_PUT_BYTES) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: ${bytes.length} bytes is too large to send in one command; stream it with put`);
-  const tmp = `${remotePath}${TEMP_MARKER}${randomBytes(8).toString('hex')}`;
+  return putViaExec(t, bytes, remotePath, expected, opts);
+}
+
+/** The upload script run by one exec with `bytes` as its stdin (through the host's worker): verified, converted or checked, renamed, synced. */
+async function putViaExec(
+  t: Pick<Transport, 'exec' | 'label'>,
+  bytes: Buffer,
+  remotePath: string,
+  expected: string,
+  opts: Pick<SshPutOptions, 'mode' | 'durable' | 'convert' | 'image'>,
+): Promise<PutResult> {
+  const suffix = randomBytes(8).toString('hex');
+  const tmp = `${remotePath}${TEMP_MARKER}${suffix}`;
+  const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : '';
   const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
-  const argv = ['bash', '-c', uploadScript('after-write'), 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected, '', '', '', '', ''];
+  const image = opts.convert?.from ?? opts.image?.format ?? '';
+  const argv = [
+    'bash',
+    '-c',
+    uploadScript('after-write'),
+    'ovfpipe-put',
+    tmp,
+    remotePath,
+    posix.dirname(remotePath),
+    durable(opts),
+    mode,
+    expected,
+    opts.convert?.from ?? '',
+    converted,
+    image,
+    '',
+    '',
+  ];
   const what = `${t.label}: upload of ${remotePath}`;
   let r: ExecResult;
   try {
     r = await t.exec(argv, { stdin: bytes, timeoutMs: 300_000, allowFailure: true });
   } catch (e) {
     // Lost connection or timeout: the script may not have cleaned up.
-    await t.exec(['rm', '-f', '--', tmp], { timeoutMs: 15_000, allowFailure: true }).catch(() => undefined);
+    await t.exec(['rm', '-f', '--', tmp, ...(converted ? [converted] : [])], { timeoutMs: 15_000, allowFailure: true }).catch(() => undefined);
     throw e;
   }
   const tail = r.stderr.trim().slice(-2000);
   if (r.code === 4) throw new OvfpipeError('OVFPIPE_DIGEST', `${what}: ${tail || 'sha256 mismatch'}; nothing was installed`);
+  if (r.code === 6) throw new OvfpipeError('OVFPIPE_PACKAGE', `${what}: ${tail}; nothing was installed`);
   if (r.code !== 0) throw new OvfpipeError('OVFPIPE_REMOTE', `${what} failed: remote exit ${r.code}: ${tail}`);
   const m = /^([0-9a-f]{64})\ninstalled\n/.exec(r.stdout);
   if (!m) throw new OvfpipeError('OVFPIPE_REMOTE', `${what}: unexpected remote output: ${JSON.stringify(r.stdout.slice(0, 200))}`);
@@ -251,46 +282,10 @@ async function putSmall(host: UploadHost, data: Readable, remotePath: string, ex
     if (e instanceof OvfpipeError) throw e;
     throw new OvfpipeError('OVFPIPE_IO', `${what} failed: reading the source failed: ${(e as Error).message}`, { cause: e });
   }
-  const bytes = Buffer.concat(chunks, n);
-  const suffix = randomBytes(8).toString('hex');
-  const tmp = `${remotePath}${TEMP_MARKER}${suffix}`;
-  const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : '';
-  const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
-  const image = opts.convert?.from ?? opts.image?.format ?? '';
-  const argv = [
-    'bash',
-    '-c',
-    uploadScript('after-write'),
-    'ovfpipe-put',
-    tmp,
-    remotePath,
-    posix.dirname(remotePath),
-    durable(opts),
-    mode,
-    expected,
-    opts.convert?.from ?? '',
-    converted,
-    image,
-    '',
-    '',
-  ];
   interrupted(host, remotePath, opts.signal, 0);
-  let r: ExecResult;
-  try {
-    r = await host.exec(argv, { stdin: bytes, timeoutMs: 300_000, allowFailure: true });
-  } catch (e) {
-    // Lost connection or timeout: the script may not have cleaned up.
-    await removeQuietly(host, converted ? [tmp, converted] : [tmp]);
-    throw e;
-  }
-  const tail = r.stderr.trim().slice(-2000);
-  if (r.code === 4) throw new OvfpipeError('OVFPIPE_DIGEST', `${what}: ${tail || 'sha256 mismatch'}; nothing was installed`);
-  if (r.code === 6) throw new OvfpipeError('OVFPIPE_PACKAGE', `${what}: ${tail}; nothing was installed`);
-  if (r.code !== 0) throw new OvfpipeError('OVFPIPE_REMOTE', `${what} failed after ${n} bytes: remote exit ${r.code}: ${tail}`);
-  const m = /^([0-9a-f]{64})\ninstalled\n/.exec(r.stdout);
-  if (!m) throw new OvfpipeError('OVFPIPE_REMOTE', `${what}: unexpected remote output: ${JSON.stringify(r.stdout.slice(0, 200))}`);
+  const r = await putViaExec(host, Buffer.concat(chunks, n), remotePath, expected, opts);
   opts.onProgress?.(n);
-  return { bytes: n, sha256: m[1]!, remoteSha256: m[1]! };
+  return r;
 }
 
 function interrupted(host: UploadHost, remotePath: string, signal: AbortSignal | undefined, bytes: number): void {
