@@ -94,6 +94,13 @@ export function parsePipeline(text: string, file: string, env: Record<string, st
   const out: LoadedPipeline = { baseDir: dirname(resolve(file)), file, diagnostics: [], locate: (path) => input.locate(path), locateKey: (path) => input.locateKey(path) };
   out.diagnostics.push(...input.diagnostics);
   if (hasErrors(out.diagnostics)) return out;
+  // An empty file (or comments only) or a document that is not a mapping: say so at the file, not "must be object".
+  if (input.data === null || input.data === undefined || typeof input.data !== 'object' || Array.isArray(input.data)) {
+    const found = input.data === null || input.data === undefined ? 'it is empty' : Array.isArray(input.data) ? 'it holds a list' : `it holds a ${typeof input.data}`;
+    const at = input.data === null || input.data === undefined ? { file, line: 1, column: 1 } : { ...input.locate([]), file };
+    out.diagnostics.push(diagnostic(PIPELINE_RULE_ID, 'error', `a pipeline file is a mapping with version: 1, packages and tenants; ${found} (pipeline/README.md)`, at));
+    return out;
+  }
   // Interpolate first, so that `${env:…}` may stand for any value the schema then checks (an enum, a number).
   input.data = interpolate(input.data, [], env, (path, message) => out.diagnostics.push(diagnostic(PIPELINE_RULE_ID, 'error', message, input.locate(path), path.join('.'))));
   if (hasErrors(out.diagnostics)) return out;
