@@ -166,12 +166,12 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
   // sends it, the others wait for it, then find it installed (nothing sent) or continue what it left (it was cut).
   for (let attempt = 0; ; attempt++) {
     try {
-      return await putOnce(host, data, remotePath, opts, expected!, suffix, true);
+      return await putOnce(host, data, remotePath, opts, expected, suffix, true);
     } catch (e) {
       if (!(e instanceof UploadBusy) || attempt >= 2) throw e;
       data.destroy();
       const other = await waitForOtherUpload(host, `${remotePath}${PARTIAL_MARKER}${expected}`, remotePath, opts.signal);
-      if (other === 'installed') return { bytes: 0, sha256: expected!, remoteSha256: expected!, installedByOther: true };
+      if (other === 'installed') return { bytes: 0, sha256: expected, remoteSha256: expected, installedByOther: true };
       data = await opts.resume!.reopen();
       opts = { ...opts, resume: { ...opts.resume!, probe: true } };
     }
