@@ -89,6 +89,8 @@ else
   echo "== building dist/ (working tree on $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo ', with uncommitted changes in src/'))"
 fi
 (cd "$CODE" && npx tsc -p . >/dev/null) || echo "note: tsc reported type errors elsewhere in the tree; using what it emitted"
+# As `npm run build` does: the precompiled schema validators (trees without the script compile them at run time).
+(cd "$CODE" && { test ! -f scripts/gen-validators.mjs || node scripts/gen-validators.mjs >/dev/null; })
 CLI=$CODE/dist/cli/bin.js
 test -f "$CLI" || { echo "dist/cli/bin.js missing" >&2; exit 2; }
 

@@ -20,6 +20,9 @@
 #            per host (hosts with local disks), the applies (and destroys) of
 #            all hosts at once. Remote commands per host are counted from
 #            each sshd's VERBOSE log ("Starting session: command").
+#            After the table, the fixed costs in the same run: node alone, node
+#            loading ovfpipe's pipeline modules, and one OpenSSH `ssh host true`
+#            per login shell (what any run pays before it reads a host).
 #   split    (OVFPIPE_SCALE_MODE=split) the earlier bench, described below:
 #            split/shared/shipped variants at one login shell
 #            (OVFPIPE_SCALE_RC), then an in-process profile.
@@ -151,6 +154,8 @@ else
   ln -s "$ROOT/node_modules" "$CODE/node_modules"
   echo "== code: snapshot of the working tree on $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo ' (uncommitted changes in src/)'), built in $CODE"
   (cd "$CODE" && npx tsc -p . >/dev/null) || echo "note: tsc reported type errors; using what it emitted"
+  # As `npm run build` does: the precompiled schema validators (trees without the script compile them at run time).
+  (cd "$CODE" && { test ! -f scripts/gen-validators.mjs || node scripts/gen-validators.mjs >/dev/null; })
 fi
 test -f "$CODE/dist/cli/bin.js" || { echo "$CODE/dist/cli/bin.js missing" >&2; exit 2; }
 # A second copy with one fix in the emitted exec.js, for BUILD=fixed: runExec
@@ -219,7 +224,7 @@ start_sshd() { # start_sshd NAME RC → sets STARTED_PORT; host key, config, pid
 }
 if [ "$MODE" = fleet ]; then
   # One set of hosts per login shell: as it is (root's ~/.bashrc sourced) and lean (SetEnv SHLVL=1).
-  declare -A SHELL_PORTS=()
+  declare -A SHELL_PORTS=() SHELL_FLOOR=()
   for sh in $SHELLS; do
     ports=()
     for k in $(seq "$NHOSTS"); do
@@ -406,6 +411,7 @@ if [ "$MODE" = fleet ]; then
       cold_row "$p" "$sh" "fleet-$sh-p$p"
       floor
       echo "  floor: $VMS overlays + one virsh defining $VMS: ${FLOOR_APPLY}s; one virsh undefining $VMS: ${FLOOR_DESTROY}s"
+      SHELL_FLOOR[$sh]=$FLOOR_APPLY
       frow "$sh" "$p" apply "$WALL" "$(awk -v n="$(js statuses.created)" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_APPLY" "$(ratio "$WALL" "$FLOOR_APPLY")" "$(js statuses.created) created; remote commands per host $(per_host_since "$c0" "$c1")"
       time_apply "fleet-noop-$sh-p$p" "${files[@]}"
       c2=$(sessions "$sh")
@@ -420,6 +426,28 @@ if [ "$MODE" = fleet ]; then
   echo "== results: $VMS VMs (define only), $NHOSTS hosts, image $IMAGE_BYTES bytes; wall includes node start-up, load, lint, verify and render; the floor is remote work alone"
   printf '%-6s %7s %-8s %7s %7s %8s %8s %7s  %s\n' shell perHost phase "wall s" "VMs/s" "RSS MiB" "floor s" "×floor" note
   for r in "${FROWS[@]}"; do echo "$r"; done
+  echo
+  # What any run pays before it can read a host's state, measured here and now: a node process that loads
+  # ovfpipe's pipeline modules, and one OpenSSH command through each login shell. A no-op or a destroy can
+  # not cost less than their sum plus the reads; set against the same floor as above.
+  med() { # med N CMD... → median wall seconds of N runs
+    local n=$1 i s
+    shift
+    for i in $(seq "$n"); do
+      s=$(date +%s.%N)
+      "$@" > /dev/null 2>&1 || true
+      secs_since "$s"
+      echo
+    done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+  }
+  NODE_ONLY=$(med 5 node -e 0)
+  NODE_LOAD=$(med 5 node --input-type=module -e "await import('$(dirname "$(dirname "$CLI")")/pipeline/run.js')")
+  echo "== fixed costs in this run (median of 5): node -e 0 ${NODE_ONLY}s; node + ovfpipe's pipeline modules ${NODE_LOAD}s"
+  for sh in $SHELLS; do
+    read -r port _ <<< "${SHELL_PORTS[$sh]}"
+    SSH_ONE=$(med 5 ssh -o "UserKnownHostsFile=$RUN/ssh/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes -o IdentitiesOnly=yes -i "$RUN/ssh/clientkey" -p "$port" root@127.0.0.1 true)
+    echo "   shell $sh: OpenSSH \`ssh host true\` ${SSH_ONE}s; node + modules + one ssh command $(awk -v a="$NODE_LOAD" -v b="$SSH_ONE" 'BEGIN { printf "%.2f", a + b }')s = $(awk -v a="$NODE_LOAD" -v b="$SSH_ONE" -v f="${SHELL_FLOOR[$sh]}" 'BEGIN { printf "%.2f", (a + b) / f }')× this shell's last apply floor (${SHELL_FLOOR[$sh]}s)"
+  done
   echo
   uptime
   exit 0

@@ -88,10 +88,10 @@ export async function applyVms(plan: HostPlan, ctx: ExecuteContext, out: HostOut
   }
 }
 
-/** The OVF environment ISO as deploy sends it: built here (reproducible bytes), its digest, gzip then base64. */
+/** The OVF environment ISO as deploy sends it: built here (reproducible bytes), its digest, gzip (level 6: 12 bytes more than 9 for a fifth of the CPU) then base64. */
 export function isoPayload(xml: string): IsoPayload {
   const bytes = ovfEnvIso(xml, { sourceDateEpoch: 0 });
-  return { sha256: createHash('sha256').update(bytes).digest('hex'), gzipBase64: gzipSync(bytes, { level: 9 }).toString('base64') };
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), gzipBase64: gzipSync(bytes, { level: 6 }).toString('base64') };
 }
 
 async function rollback(w: VmWork): Promise<void> {

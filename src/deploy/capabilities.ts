@@ -30,7 +30,13 @@ export interface DomainNeeds {
 
 export function domainNeeds(domainXml: string): DomainNeeds | undefined {
   const r = parseXml(domainXml);
-  if (!r.ok || r.root.local !== 'domain') return undefined;
+  return r.ok ? domainNeedsOf(r.root) : undefined;
+}
+
+/** What a domain asks of the hypervisor, from its tree: parsed, or render's own (node-view.ts), which spares a parse per VM. */
+export function domainNeedsOf(root: XmlElement): DomainNeeds | undefined {
+  if (root.local !== 'domain') return undefined;
+  const r = { root };
   const os = child(r.root, 'os');
   const type = os && child(os, 'type');
   const devices = child(r.root, 'devices');

@@ -11,12 +11,13 @@ import { isOvfpipeError } from '../diagnostics/errors.js';
 import { loadDescriptor, type LoadedDescriptor } from '../package/open-descriptor.js';
 import type { VarsFile } from '../macros/vars.js';
 import { needsVdp } from '../netsec/virtualport-types.js';
-import { renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
+import { renderedDomainTree, renderPackage, type RenderedVm, type RenderResult } from '../render/render-package.js';
 import { imageDigests } from '../package/image-digests.js';
 import type { RenderOptions } from '../render/types.js';
-import { type DomainNeeds, domainNeeds, unsupportedReason } from './capabilities.js';
+import { type DomainNeeds, domainNeeds, domainNeedsOf, unsupportedReason } from './capabilities.js';
+import { elementView } from '../xml/node-view.js';
 import { executeHostPlan, type VmOutcome } from './executor.js';
-import { gatherFacts, type HostFacts } from './facts.js';
+import { gatherFacts, gatherHypervisor, mergeCapabilities, type HostFacts } from './facts.js';
 import { planHost, type HostPlan } from './plan.js';
 import type { HostReport, RunReport } from './report.js';
 import { securityOf } from './report-security.js';
@@ -215,7 +216,6 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     );
     const readers = new Map<string, PackageReader>();
     for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);
-    const needs = new Map(vms.map((v) => [v.name, domainNeeds(v.xml)] as const));
     const query = factsQuery(
       req,
       vms,
@@ -223,17 +223,38 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
       disks,
     );
     const factsStarted = Date.now();
-    const facts = await gatherFacts(t, { ...query, needs: [...needs.values()].filter((n): n is DomainNeeds => n !== undefined) });
-    const preflightStep = { id: 'preflight', start: new Date(factsStarted).toISOString(), seconds: (Date.now() - factsStarted) / 1000 };
-    // A VM the hypervisor cannot run fails here, alone, before anything is sent for it.
+    // 1. What is there (one round trip). 2. Only if the plan creates, updates or starts a VM (or places an
+    // image): what the hypervisor offers those VMs (a second one). A no-op asks no hypervisor question.
+    const facts = await gatherFacts(t, { ...query, hypervisor: false });
+    const desired = { vms, disks };
+    const first = planHost({ ...desired, filters: filtersFor(units, () => true) }, facts, { force: req.force, start: req.start });
+    const changing = first.vms.filter((p) => p.action === 'create' || p.action === 'update' || p.start).map((p) => p.vm);
     const unsupported = new Map<string, string>();
-    for (const v of vms) {
-      const n = needs.get(v.name);
-      const why = n && unsupportedReason(n, facts.capabilities, { host });
-      if (why) unsupported.set(v.name, why);
+    if (changing.length > 0 || first.images.some((i) => i.upload || i.convert)) {
+      const needs = new Map(
+        changing.map((v) => {
+          const tree = renderedDomainTree(v);
+          return [v.name, tree ? domainNeedsOf(elementView(tree)) : domainNeeds(v.xml)] as const;
+        }),
+      );
+      mergeCapabilities(
+        facts,
+        await gatherHypervisor(
+          t,
+          req.connectUri,
+          [...needs.values()].filter((n): n is DomainNeeds => n !== undefined),
+        ),
+      );
+      // A VM the hypervisor cannot run fails here, alone, before anything is sent for it.
+      for (const v of changing) {
+        const n = needs.get(v.name);
+        const why = n && unsupportedReason(n, facts.capabilities, { host });
+        if (why) unsupported.set(v.name, why);
+      }
     }
+    const preflightStep = { id: 'preflight', start: new Date(factsStarted).toISOString(), seconds: (Date.now() - factsStarted) / 1000 };
     const runnable = (v: RenderedVm) => !unsupported.has(v.name);
-    const plan = planHost({ filters: filtersFor(units, runnable), vms, disks }, facts, { force: req.force, start: req.start, unsupported });
+    const plan = unsupported.size === 0 ? first : planHost({ filters: filtersFor(units, runnable), ...desired }, facts, { force: req.force, start: req.start, unsupported });
     plan.problems.push(...facts.problems, ...preflight(vms.filter(runnable), facts, req.start === true));
     if (plan.problems.length > 0) return withUsage({ ...failAll(`preflight: ${plan.problems.join('; ')}`), plan: { host, plan } });
     if (req.dryRun) return withUsage({ host: { host, status: 'ok', seconds: seconds(), bytesUploaded: 0, vms: vms.length }, vms: [], plan: { host, plan } });

@@ -157,6 +157,7 @@ async function placeImage(img: ImageStep, ctx: ExecuteContext, out: HostOutcome)
       });
       out.bytesUploaded += r.bytes;
       counted = true;
+      if (r.installedByOther) ctx.log?.(`${ctx.host}: ${img.href}: installed meanwhile by another upload to the same storage (nothing sent)`);
       if (r.resumedAt !== undefined) {
         out.resumed.push({ href: img.href, resumedAt: r.resumedAt });
         ctx.log?.(`${ctx.host}: ${img.href}: resumed at ${r.resumedAt} bytes`);

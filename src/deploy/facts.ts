@@ -58,6 +58,12 @@ export interface FactsQuery {
   needVdp: boolean;
   /** What the rendered domains need of the hypervisor: one domcapabilities query per distinct kind. */
   needs?: DomainNeeds[];
+  /**
+   * Also ask what creating or starting VMs needs (default true): qemu-img, /dev/kvm and the `needs`
+   * queries. Deploy asks it in a second round trip (gatherCapabilities) only when the plan changes
+   * something, so a no-op apply spends no hypervisor probe (issue 19).
+   */
+  hypervisor?: boolean;
 }
 
 /** Facts of a host where nothing was found yet: the start of gatherFacts, and of recorded facts in tests. */
@@ -84,78 +90,106 @@ export function emptyHostFacts(storageRoot: string): HostFacts {
 export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFacts> {
   const f = emptyHostFacts(q.storageRoot);
   const virsh = (...args: string[]) => virshCommand(q.connectUri, ...args);
+  const hypervisor = q.hypervisor !== false;
   const commands: BatchCommand[] = [
     { ...virsh('version'), stderr: 'merge' },
-    { argv: ['qemu-img', '--version'], stderr: 'merge' },
     // mkdir before df (df needs the root); exit 3 says mkdir failed. (ls below may run first: then the store was empty.)
     { argv: ['sh', '-c', 'mkdir -p -- "$1/images" "$1/vms" || exit 3; df -P -B1 -- "$1"', 'ovfpipe-storage', q.storageRoot], stderr: 'merge' },
     { argv: ['ls', '-1A', '--', `${q.storageRoot}/images`] },
-    virsh('nwfilter-list'),
-    virsh('list', '--state-running', '--name'),
-    virsh('net-list', '--all', '--name'),
     LLDPAD_QUERY,
-    KVM_DEVICE_QUERY,
   ];
   const fixed = commands.length;
-  const kinds = [...new Map((q.needs ?? []).map((n) => [capabilityKey(n), n])).values()];
-  const emulators = [...new Set(kinds.filter((n) => n.nicModels.length > 0).map(emulatorFor))];
-  for (const n of kinds) commands.push(domcapabilitiesCommand(q.connectUri, n));
-  for (const e of emulators) commands.push(deviceHelpCommand(e));
+  const probe = hypervisor ? capabilityCommands(q.connectUri, q.needs ?? []) : undefined;
+  if (probe) commands.push(...probe.commands);
   // One process per 500 paths (not one each): it prints the index of each one that exists.
   const groups: string[][] = [];
   for (let i = 0; i < q.paths.length; i += 500) groups.push(q.paths.slice(i, i + 500));
   for (const g of groups) commands.push({ argv: ['sh', '-c', 'i=0; for p do if [ -e "$p" ]; then echo "$i"; fi; i=$((i+1)); done', 'ovfpipe-exists', ...g] });
-  // Every filter and domain read in a few virsh processes (50 queries each, one libvirt connection), not one each.
-  const reads = virshMulti(q.connectUri, [...q.filters.map((name) => ['nwfilter-dumpxml', '--', name]), ...q.domains.map((name) => ['dumpxml', '--inactive', '--', name])]);
+  // The lists, and every filter and domain read, in a few virsh processes (50 queries each, one libvirt connection), not one each.
+  const lists = [['nwfilter-list'], ['list', '--state-running', '--name'], ['net-list', '--all', '--name']];
+  const reads = virshMulti(q.connectUri, [...lists, ...q.filters.map((name) => ['nwfilter-dumpxml', '--', name]), ...q.domains.map((name) => ['dumpxml', '--inactive', '--', name])]);
   commands.push(...reads.commands);
   for (const l of q.links) commands.push({ argv: ['ip', 'link', 'show', 'dev', l] });
   // Read-only queries that do not depend on each other: up to 8 at once (each virsh call pays its own libvirtd connection).
   const r = await execBatch(t, commands, { timeoutMs: 120_000 + 2_000 * (commands.length - fixed), parallel: 8 });
-  const [version, qemuImg, storage, ls, filterList, running, networks, lldpad, kvm] = r as [
-    BatchResult,
-    BatchResult,
-    BatchResult,
-    BatchResult,
-    BatchResult,
-    BatchResult,
-    BatchResult,
-    BatchResult,
-    BatchResult,
-  ];
+  const [version, storage, ls, lldpad] = r as [BatchResult, BatchResult, BatchResult, BatchResult];
   let next = fixed;
   const take = (n: number) => r.slice(next, (next += n));
 
   if (version.code !== 0) f.problems.push(`virsh cannot reach ${q.connectUri}: ${firstLine(version.output) || `exit ${version.code}`}`);
   f.virshVersion = libvirtLibraryVersion(version.output);
   f.libvirtVersion = /Running hypervisor: .*?([\d.]+)/.exec(version.output)?.[1] ?? f.virshVersion;
-  if (qemuImg.code !== 0) f.problems.push('qemu-img is not installed (apt install qemu-utils)');
-  f.qemuImgVersion = qemuImgVersion(qemuImg.output);
   if (storage.code === 3) f.problems.push(`cannot create the storage root ${q.storageRoot}: ${firstLine(storage.output)}`);
   if (storage.code === 0) f.freeBytes = dfAvailableBytes(storage.output);
   for (const n of ls.output.split('\n')) if (n) f.images.add(n);
-  for (const name of nwfilterNames(filterList.output)) f.filterNames.add(name);
-  const up = new Set(nameList(running.output));
-  const nets = new Set(nameList(networks.output));
   f.lldpad = q.needVdp && lldpad.code === 0;
-  f.capabilities.kvmDevice = kvm.code === 0;
-  take(kinds.length).forEach((x, i) => f.capabilities.domains.set(capabilityKey(kinds[i]!), parseDomCapabilities(x.code, x.output)));
-  take(emulators.length).forEach((x, i) => f.capabilities.devices.set(emulators[i]!, parseDeviceNames(x.code, x.output)));
+  if (probe) mergeCapabilities(f, probe.read(take(probe.commands.length)));
 
   take(groups.length).forEach((x, g) => {
     for (const line of x.output.split('\n')) if (/^\d+$/.test(line) && groups[g]![Number(line)] !== undefined) f.existing.add(groups[g]![Number(line)]!);
   });
   const answers = reads.answers(take(reads.commands.length));
-  answers.slice(0, q.filters.length).forEach((x, i) => {
+  const [filterList, running, networks] = answers as [BatchResult, BatchResult, BatchResult];
+  for (const name of nwfilterNames(filterList.output)) f.filterNames.add(name);
+  const up = new Set(nameList(running.output));
+  const nets = new Set(nameList(networks.output));
+  answers.slice(lists.length, lists.length + q.filters.length).forEach((x, i) => {
     const name = q.filters[i]!;
     if (x.code === 0 && f.filterNames.has(name)) f.filters.set(name, x.output);
   });
-  answers.slice(q.filters.length).forEach((x, i) => {
+  answers.slice(lists.length + q.filters.length).forEach((x, i) => {
     const name = q.domains[i]!;
     if (x.code === 0) f.domains.set(name, { xml: x.output, running: up.has(name) });
   });
   take(q.links.length).forEach((x, i) => x.code === 0 && f.links.add(q.links[i]!));
   for (const n of q.networks) if (nets.has(n)) f.networks.add(n);
   return f;
+}
+
+/** What creating or starting VMs asks of the host: qemu-img, /dev/kvm, and libvirt's answer for each kind of domain. */
+export interface HypervisorFacts {
+  qemuImgVersion?: string;
+  capabilities: HostCapabilities;
+  problems: string[];
+}
+
+function capabilityCommands(connectUri: string, needs: readonly DomainNeeds[]): { commands: BatchCommand[]; read(r: BatchResult[]): HypervisorFacts } {
+  const kinds = [...new Map(needs.map((n) => [capabilityKey(n), n])).values()];
+  const emulators = [...new Set(kinds.filter((n) => n.nicModels.length > 0).map(emulatorFor))];
+  const commands: BatchCommand[] = [
+    { argv: ['qemu-img', '--version'], stderr: 'merge' },
+    KVM_DEVICE_QUERY,
+    ...kinds.map((n) => domcapabilitiesCommand(connectUri, n)),
+    ...emulators.map((e) => deviceHelpCommand(e)),
+  ];
+  return {
+    commands,
+    read(r) {
+      const [qemuImg, kvm] = r as [BatchResult, BatchResult];
+      const out: HypervisorFacts = { qemuImgVersion: qemuImgVersion(qemuImg.output), capabilities: { domains: new Map(), devices: new Map(), kvmDevice: kvm.code === 0 }, problems: [] };
+      if (qemuImg.code !== 0) out.problems.push('qemu-img is not installed (apt install qemu-utils)');
+      kinds.forEach((n, i) => out.capabilities.domains.set(capabilityKey(n), parseDomCapabilities(r[2 + i]!.code, r[2 + i]!.output)));
+      emulators.forEach((e, i) => out.capabilities.devices.set(e, parseDeviceNames(r[2 + kinds.length + i]!.code, r[2 + kinds.length + i]!.output)));
+      return out;
+    },
+  };
+}
+
+/**
+ * The second round trip of deploy's preflight: what the VMs the plan creates,
+ * updates or starts need of the hypervisor. A host where every VM is
+ * unchanged is never asked (a no-op apply pays no probe).
+ */
+export async function gatherHypervisor(t: Transport, connectUri: string, needs: readonly DomainNeeds[]): Promise<HypervisorFacts> {
+  const probe = capabilityCommands(connectUri, needs);
+  return probe.read(await execBatch(t, probe.commands, { timeoutMs: 120_000 + 2_000 * probe.commands.length, parallel: 8 }));
+}
+
+/** Adds a hypervisor probe's answers to a host's facts. */
+export function mergeCapabilities(f: HostFacts, h: HypervisorFacts): void {
+  f.qemuImgVersion = h.qemuImgVersion;
+  f.capabilities = h.capabilities;
+  f.problems.push(...h.problems);
 }
 
 function firstLine(s: string): string {

@@ -11,6 +11,7 @@ import { filterUuid, sameFilter } from '../netsec/nwfilter/identity.js';
 import type { DiskPlanEntry } from '../render/disk-plan.js';
 import type { ScopedFilter } from '../render/filters.js';
 import type { RenderedVm } from '../render/render-package.js';
+import type { XmlElement } from '../xml/element.js';
 import { parseXml } from '../xml/parse.js';
 import type { HostFacts } from './facts.js';
 
@@ -133,29 +134,71 @@ function vmPlan(vm: RenderedVm, disks: DiskPlanEntry[], facts: HostFacts, opts: 
   };
   if (unsupported !== undefined) return { ...planned, uploadIso: false, start: false, action: 'refuse', reason: `preflight: ${unsupported}` };
   if (!current) return { ...planned, action: 'create' };
-  const owner = ownerOf(current.xml);
+  const meta = domainMeta(current.xml);
+  const owner = meta.tenant;
   if (owner !== vm.tenant && !opts.force)
     return {
       ...planned,
       action: 'refuse',
       reason: owner === undefined ? `domain ${vm.name} exists and was not created by ovfpipe; use --force to replace it` : `domain ${vm.name} belongs to tenant '${owner}'`,
     };
-  const same = digestOf(current.xml) === digestOf(vm.xml) && planned.disks.every((d) => !d.createOverlay);
+  const same = meta.digest !== undefined && meta.digest === digestOf(vm.xml) && planned.disks.every((d) => !d.createOverlay);
   return { ...planned, action: same ? 'unchanged' : 'update' };
+}
+
+const OVFPIPE_DOMAIN_NS = 'http://ovfpipe.dev/schema/domain/1';
+
+/** What ovfpipe recorded in a domain's metadata: the tenant that owns it and the digest of the desired document. */
+export interface DomainMeta {
+  tenant?: string;
+  digest?: string;
+}
+
+/**
+ * ovfpipe's `<source>` element in a domain's `<metadata>`. A fleet's plan,
+ * audit and destroy read it for every domain (issue 19): parsing only the
+ * metadata element costs a fraction of the whole document in a short-lived
+ * process, where the parser is still cold. The slice is taken only when it
+ * is unambiguous (libvirt escapes `<` in text and writes no comments, so the
+ * first `<metadata` is the domain's own) and must parse as one well-formed
+ * element; anything else (a comment or CDATA before it, a nested
+ * `<metadata>` of another application, a namespace declared on the root)
+ * falls back to parsing the whole document, with the same answer.
+ */
+export function domainMeta(domainXml: string): DomainMeta {
+  const slice = metadataSlice(domainXml);
+  if (slice !== undefined) {
+    const r = parseXml(slice);
+    if (r.ok && r.root.local === 'metadata') return metaOf(r.root);
+  }
+  const r = parseXml(domainXml);
+  if (!r.ok) return {};
+  const meta = r.root.children.find((c) => c.local === 'metadata');
+  return meta ? metaOf(meta) : {};
+}
+
+function metadataSlice(xml: string): string | undefined {
+  const open = /<metadata[\s>/]/.exec(xml);
+  if (!open) return undefined;
+  const before = xml.slice(0, open.index);
+  if (before.includes('<!--') || before.includes('<![CDATA[') || before.includes('<!DOCTYPE')) return undefined;
+  if (/^<metadata\s*\/>/.test(xml.slice(open.index))) return '<metadata/>';
+  const end = xml.indexOf('</metadata>', open.index);
+  return end < 0 ? undefined : xml.slice(open.index, end + '</metadata>'.length);
+}
+
+function metaOf(meta: XmlElement): DomainMeta {
+  const src = meta.children.find((c) => c.ns === OVFPIPE_DOMAIN_NS && c.local === 'source');
+  if (!src) return {};
+  const get = (n: string) => src.attributes.find((a) => a.local === n)?.value;
+  return { tenant: get('tenant'), digest: get('digest') };
 }
 
 /** The tenant recorded in ovfpipe's domain metadata, if the domain is ours. */
 export function ownerOf(domainXml: string): string | undefined {
-  const r = parseXml(domainXml);
-  if (!r.ok) return undefined;
-  const meta = r.root.children.find((c) => c.local === 'metadata');
-  const src = meta?.children.find((c) => c.ns === 'http://ovfpipe.dev/schema/domain/1' && c.local === 'source');
-  return src?.attributes.find((a) => a.local === 'tenant')?.value;
+  return domainMeta(domainXml).tenant;
 }
 
 export function digestOf(domainXml: string): string | undefined {
-  const r = parseXml(domainXml);
-  if (!r.ok) return undefined;
-  const src = r.root.children.find((c) => c.local === 'metadata')?.children.find((c) => c.local === 'source');
-  return src?.attributes.find((a) => a.local === 'digest')?.value;
+  return domainMeta(domainXml).digest;
 }

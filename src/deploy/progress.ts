@@ -1,9 +1,11 @@
 /**
  * Progress (PRODUCT.md §7): on a TTY, one bar per host (bytes sent) and a
  * total bar (VMs done), via cli-progress; off a TTY, plain lines. Log lines
- * go above the bars on a TTY.
+ * go above the bars on a TTY. cli-progress is loaded only for a TTY: a run
+ * in CI or a script does not pay its start-up.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import type { VmOutcome } from './executor.js';
 
 export interface Progress {
@@ -20,12 +22,13 @@ export function createProgress(stream: { write(s: string): unknown; isTTY?: bool
   if (!stream.isTTY) {
     return { planned: () => undefined, log: (l) => void stream.write(`${l}\n`), bytes: () => undefined, vm: (o) => void stream.write(`${vmLine(o)}\n`), stop: () => undefined };
   }
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const multi = new cliProgress.MultiBar(
     { format: ' {label} |{bar}| {value}/{total} {unit}', hideCursor: true, clearOnComplete: false, stream: stream as NodeJS.WritableStream, fps: 10 },
     cliProgress.Presets.shades_classic,
   );
   const total = multi.create(1, 0, { label: 'VMs'.padEnd(28), unit: 'done' });
-  const hosts = new Map<string, { bar: cliProgress.SingleBar; sent: number }>();
+  const hosts = new Map<string, { bar: CliProgress.SingleBar; sent: number }>();
   return {
     planned: (n) => total.setTotal(Math.max(n, 1)),
     log: (l) => multi.log(`${l}\n`),

@@ -31,6 +31,8 @@ export interface PutResult {
   remoteSha256: string;
   /** The upload continued a partial file an earlier, cut transfer left: this many bytes were not sent again (`bytes` counts only what was sent). */
   resumedAt?: number;
+  /** Another upload of the same file to the same path (a host on the same shared storage) installed it while this one waited: nothing was sent. */
+  installedByOther?: boolean;
 }
 
 export interface PutOptions {

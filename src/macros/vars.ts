@@ -37,7 +37,8 @@
  */
 import { createRequire } from 'node:module';
 import type { Diagnostic, SourceLocation } from '../diagnostics/diagnostic.js';
-import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from './yaml-input.js';
+import { LOCATED_YAML_AJV_OPTIONS, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from './yaml-input.js';
+import { schemaValidator, type SchemaValidatorSpec } from './schema-validator.js';
 // createRequire, not an import attribute: `with { type: 'json' }` needs Node 20.10+, and engines says >=20.
 const varsSchema = createRequire(import.meta.url)('./vars.schema.json') as Record<string, unknown>;
 
@@ -89,7 +90,14 @@ export interface VarsParse {
   diagnostics: Diagnostic[];
 }
 
-const validateVars = compileSchema(varsSchema);
+/** The vars schema's validator; its generated module is written by `npm run build` (schema-validator.ts). */
+export const VARS_VALIDATOR: SchemaValidatorSpec = {
+  name: 'vars',
+  schema: () => varsSchema,
+  options: LOCATED_YAML_AJV_OPTIONS,
+  generated: new URL('./vars.validate.generated.cjs', import.meta.url),
+};
+const validateVars = schemaValidator(VARS_VALIDATOR);
 
 /** Parses and validates a vars file; every problem is a located `vars-yaml` diagnostic. */
 export function parseVarsYaml(text: string, options: ParseVarsOptions = {}): VarsParse {

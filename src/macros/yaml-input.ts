@@ -12,7 +12,7 @@
  * Problems are returned, not thrown: a file can have several, and the CLI
  * shows them all like lint output (then exits 2, as for any bad input).
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { diagnostic, sortDiagnostics, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../strings.js';
@@ -49,14 +49,11 @@ export function parseLocatedYaml(text: string, file: string | undefined, ruleId:
 }
 
 /**
- * An ajv validator with the options the located-YAML readers rely on (all
- * errors, schemas in errors, union types), compiled on first use: compiling
- * costs ~50 ms of start-up that commands reading no such file never need.
+ * The ajv options the located-YAML readers rely on (all errors, schemas in
+ * errors, union types); their validators are made by schemaValidator
+ * (schema-validator.ts): precompiled at build time, else compiled on first use.
  */
-export function compileSchema(schema: object): () => ValidateFunction {
-  let compiled: ValidateFunction | undefined;
-  return () => (compiled ??= new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true }).compile(schema));
-}
+export const LOCATED_YAML_AJV_OPTIONS: Options = { allErrors: true, verbose: true, allowUnionTypes: true };
 
 function toLineCol(pos: { line: number; col: number }): { line: number; column: number } {
   return { line: pos.line, column: pos.col };

@@ -35,6 +35,11 @@ export interface PipelineRunOptions {
   renderDefaults?: RenderSettings;
   /** --disk-mode on plan/apply: replaces `defaults.diskMode` (a deployment's own still wins, as render options do). */
   diskMode?: DiskMode;
+  /**
+   * Leave out the lint and verify stages (destroy): what a run removes is named by render and proven
+   * ours on the host, so hashing every image (GiBs) or a stricter lint rule must not stand in its way.
+   */
+  namesOnly?: boolean;
 }
 
 export interface PreparedPipeline {
@@ -78,7 +83,7 @@ export async function preparePipeline(opts: PipelineRunOptions): Promise<Prepare
     for (const d of ctx.packages.values()) await d.reader.close();
   };
   try {
-    for (const stage of selectedStages(p)) {
+    for (const stage of selectedStages(p).filter((s) => !opts.namesOnly || (s.name !== 'lint' && s.name !== 'verify'))) {
       // A signal during the local stages (verifying a large package takes a while): no later stage starts, no host is touched.
       if (opts.signal?.aborted) {
         opts.log?.(`interrupted (${abortName(opts.signal)}) before the ${stage.name} stage: nothing deployed`);
@@ -202,7 +207,7 @@ export async function runPipeline(opts: PipelineRunOptions & { dryRun: boolean }
 
 /** Removes every domain and filter the pipeline owns on the shard's hosts. */
 export async function destroyPipeline(opts: PipelineRunOptions): Promise<{ diagnostics: Diagnostic[]; hosts: DestroyResult['hosts'] }> {
-  const prepared = await preparePipeline({ ...opts });
+  const prepared = await preparePipeline({ ...opts, namesOnly: true });
   if (!('units' in prepared)) return { diagnostics: prepared.diagnostics, hosts: [] };
   try {
     // Hosts are independent: each is read, then changed, at the same time as the others.

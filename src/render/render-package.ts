@@ -149,11 +149,12 @@ export function renderPackage(req: RenderRequest): RenderResult {
         continue;
       }
       result.disks.push(...disks);
-      result.domains.push({
+      const xml = stampDigest(rendered.node);
+      const domain: RenderedVm = {
         name: vm.domainName,
         virtualSystem: vs.id,
         uuid: vm.uuid,
-        xml: stampDigest(rendered.node),
+        xml,
         ovfEnv: isoPath ? { xml: ovfEnvironmentXml(vs, vm.properties), isoPath } : undefined,
         notes: rendered.notes,
         values: vm.values,
@@ -164,7 +165,9 @@ export function renderPackage(req: RenderRequest): RenderResult {
         vcpus: rendered.vcpus,
         firmware: rendered.firmware,
         configuration: rendered.configuration,
-      });
+      };
+      DOMAIN_TREES.set(domain, { node: rendered.node, xml });
+      result.domains.push(domain);
     } catch (e) {
       result.diagnostics.push(packageProblem(e, 'package-readable', `VirtualSystem[${vs.id}]`));
     }
@@ -172,6 +175,15 @@ export function renderPackage(req: RenderRequest): RenderResult {
   for (const f of scope.filters) for (const r of f.references) if (!scope.filters.some((x) => x.name === r)) builtins.add(r);
   result.builtinFilters = [...builtins].sort();
   return result;
+}
+
+/** Each rendered domain's tree (what its `xml` was written from), kept beside it rather than in it: plans and reports serialise RenderedVm. */
+const DOMAIN_TREES = new WeakMap<RenderedVm, { node: XmlNode; xml: string }>();
+
+/** The tree `vm.xml` was written from, when `vm` is the object render returned and its xml is still that (else parse its xml). */
+export function renderedDomainTree(vm: RenderedVm): XmlNode | undefined {
+  const t = DOMAIN_TREES.get(vm);
+  return t !== undefined && t.xml === vm.xml ? t.node : undefined;
 }
 
 /** The OVF networks a package names: its NetworkSection and every NIC's Connection. */

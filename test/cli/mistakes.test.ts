@@ -22,6 +22,7 @@ const MISSING = at('missing/nothing-here');
 const NO_DIR = at('no-such-folder');
 
 writeFileSync(at('empty.yaml'), '');
+writeFileSync(at('list.yaml'), '- a\n- b\n');
 writeFileSync(at('broken.yaml'), 'version: 1\npackages: { web: [unclosed\n');
 writeFileSync(at('text.txt'), 'hello, this is not a package\n');
 writeFileSync(at('empty.ova'), '');
@@ -110,7 +111,8 @@ const TABLE: Array<[string, string, Mistake]> = [
 
   ['plan', 'no pipeline file', { argv: ['plan'], code: 2, says: /missing required argument/ }],
   ['plan', 'a missing pipeline file', { argv: ['plan', at('missing.yaml'), '--offline'], code: 2, says: /missing\.yaml/ }],
-  ['plan', 'an empty pipeline file', { argv: ['plan', at('empty.yaml'), '--offline'], code: 1, says: /empty\.yaml/ }],
+  ['plan', 'an empty pipeline file', { argv: ['plan', at('empty.yaml'), '--offline'], code: 1, says: /empty\.yaml:1:1: error: .*it is empty/ }],
+  ['plan', 'a pipeline file holding a list', { argv: ['plan', at('list.yaml'), '--offline'], code: 1, says: /list\.yaml:1:1: error: .*it holds a list/ }],
   ['plan', 'a pipeline that is not YAML', { argv: ['plan', at('broken.yaml'), '--offline'], code: 1, says: /broken\.yaml:\d+:\d+/ }],
   ['plan', 'a directory as the pipeline', { argv: ['plan', at('a-dir'), '--offline'], code: 2, says: /a-dir/ }],
   ['plan', 'a bad --shard', { argv: ['plan', GATE, '--offline', '--shard', '0/2'], code: 2, says: /--shard '0\/2'/ }],

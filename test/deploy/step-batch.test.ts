@@ -94,6 +94,18 @@ describe('the OVF environment ISO step', () => {
     expect(again[0]!.output).toContain(ISO_KEPT);
   });
 
+  it('makes the VM directory itself when asked (one step instead of two), and not otherwise', async () => {
+    const iso = isoPayload('<Environment/>');
+    const made = join(dir, 'vms', 'a', 'ovf-env.iso');
+    const [r] = await runSteps(localExec(), [isoWriteStep(made, iso, true)], { name: 'x', stopOnFailure: true });
+    expect(r).toMatchObject({ code: 0 });
+    expect(statSync(made).size).toBe(26 * 2048);
+    const absent = join(dir, 'vms', 'b', 'ovf-env.iso');
+    const [r2] = await runSteps(localExec(), [isoWriteStep(absent, iso)], { name: 'x', stopOnFailure: true });
+    expect(r2!.code).not.toBe(0);
+    expect(spawnSync('ls', ['-A', join(dir, 'vms')], { encoding: 'utf8' }).stdout.trim()).toBe('a');
+  });
+
   it('refuses data whose digest is not the one given, and leaves no file', async () => {
     const path = join(dir, 'bad.iso');
     const iso = { ...isoPayload('<Environment/>'), sha256: '0'.repeat(64) };

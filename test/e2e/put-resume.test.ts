@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PARTIAL_MARKER } from '../../src/deploy/ssh/put.js';
 import { connectSsh, type SshTransport } from '../../src/deploy/ssh/ssh-transport.js';
@@ -36,6 +37,16 @@ describeSsh('resumable put over a real sshd', () => {
     return { local, sha: createHash('sha256').update(readFileSync(local)).digest('hex'), size };
   };
   const stream = (path: string) => createReadStream(path, { highWaterMark: MiB });
+  /** The file as a stream of 1 MiB chunks, one every 40 ms: an upload that lasts long enough for another host to meet it. */
+  const slowly = (path: string) =>
+    Readable.from(
+      (async function* () {
+        for await (const chunk of stream(path)) {
+          await new Promise((r) => setTimeout(r, 40));
+          yield chunk as Buffer;
+        }
+      })(),
+    );
   const partials = (dir: string) => readdirSync(dir).filter((n) => n.includes(PARTIAL_MARKER));
   afterAll(async () => {
     for (const t of open) await t.close();
@@ -120,6 +131,55 @@ describeSsh('resumable put over a real sshd', () => {
     // The other member's partial, once stale, goes with the next cleanup.
     utimesSync(other, old, old);
     expect(await t.cleanupTemps(dir)).toEqual([other]);
+  });
+
+  it('two hosts on one shared store upload the same image at once: one sends it, the other waits and sends nothing', async () => {
+    const dir = store('resume-shared');
+    const src = source(dir, 24 * MiB);
+    const dest = join(dir, `${src.sha}.raw`);
+    const [a, b] = [await connect(), await connect()];
+    // As deploy asks when the store listing showed no partial: no probe first.
+    const opts = () => ({ expectedSha256: src.sha, resume: { size: src.size, probe: false, reopen: async () => stream(src.local) } });
+    let started!: () => void;
+    const holding = new Promise<void>((r) => (started = r));
+    // A sends slowly, so that B asks while A still holds the partial's lock.
+    const first = a.put(slowly(src.local), dest, { ...opts(), onProgress: (n) => n >= 2 * MiB && started() });
+    await holding;
+    const [ra, rb] = await Promise.all([first, b.put(stream(src.local), dest, opts())]);
+    expect(ra.bytes).toBe(src.size);
+    expect(rb).toEqual({ bytes: 0, sha256: src.sha, remoteSha256: src.sha, installedByOther: true });
+    expect(createHash('sha256').update(readFileSync(dest)).digest('hex')).toBe(src.sha);
+    expect(partials(dir)).toEqual([]);
+  });
+
+  it('a host waiting for another upload of the same image continues it when that one is cut', async () => {
+    const dir = store('resume-shared-cut');
+    const src = source(dir, 24 * MiB);
+    const dest = join(dir, `${src.sha}.raw`);
+    const [a, b] = [await connect(), await connect()];
+    const ac = new AbortController();
+    let started!: () => void;
+    const holding = new Promise<void>((r) => (started = r));
+    // A sends slowly, so the other is waiting on its lock well before it is cut at 8 MiB.
+    const first = rejection(
+      a.put(slowly(src.local), dest, {
+        expectedSha256: src.sha,
+        resume: { size: src.size, probe: false, reopen: async () => stream(src.local) },
+        signal: ac.signal,
+        onProgress: (n) => {
+          if (n >= 2 * MiB) started();
+          if (n >= 8 * MiB) ac.abort('SIGINT');
+        },
+      }),
+    );
+    await holding;
+    const second = b.put(stream(src.local), dest, { expectedSha256: src.sha, resume: { size: src.size, probe: false, reopen: async () => stream(src.local) } });
+    expect((await first).code).toBe('OVFPIPE_INTERRUPTED');
+    const r = await second;
+    expect(r.resumedAt).toBeGreaterThanOrEqual(MiB);
+    expect(r.bytes).toBe(src.size - r.resumedAt!);
+    expect(createHash('sha256').update(readFileSync(dest)).digest('hex')).toBe(src.sha);
+    expect(partials(dir)).toEqual([]);
   });
 
   it('a host whose disk fills mid-upload: "no space", and the partial is removed', async () => {

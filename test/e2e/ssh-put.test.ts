@@ -5,11 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupTemps, putFile } from '../../src/deploy/ssh/put.js';
+import { cleanupTemps, putFile, SMALL_PUT_BYTES } from '../../src/deploy/ssh/put.js';
 import { connectSsh, type SshTransport } from '../../src/deploy/ssh/ssh-transport.js';
 import type { SshTarget } from '../../src/deploy/ssh/config.js';
 import { rejection } from '../helpers/rejection.js';
@@ -134,6 +134,37 @@ describeSsh('put over a real sshd', () => {
       execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', raw, join(dir, f)]);
       expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
     }
+  });
+
+  it('sends a small image of known size through the worker: no session of its own, verified, converted, refused as a large one is', async () => {
+    const dir = store('put-small');
+    const work = store('put-small-src');
+    const raw = join(work, 'disk.raw');
+    writeFileSync(raw, randomBytes(2 * MiB));
+    const vmdk = join(work, 'disk.vmdk');
+    execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=streamOptimized', raw, vmdk]);
+    const size = statSync(vmdk).size;
+    expect(size).toBeLessThanOrEqual(SMALL_PUT_BYTES);
+    const sha = createHash('sha256').update(readFileSync(vmdk)).digest('hex');
+    const t = await connect(0);
+    await t.exec(['true']);
+    const before = t.usage().sessions;
+    const resume = { size, probe: false, reopen: async () => createReadStream(vmdk) };
+    const r = await t.put(createReadStream(vmdk), join(dir, `${sha}.qcow2`), { expectedSha256: sha, convert: { from: 'vmdk' }, resume });
+    expect(r).toEqual({ bytes: size, sha256: sha, remoteSha256: sha });
+    execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', raw, join(dir, `${sha}.qcow2`)]);
+    const kept = await t.put(createReadStream(vmdk), join(dir, `${sha}.vmdk`), { expectedSha256: sha, image: { format: 'vmdk' }, resume });
+    expect(kept.bytes).toBe(size);
+    expect(readFileSync(join(dir, `${sha}.vmdk`)).equals(readFileSync(vmdk))).toBe(true);
+    // No session was opened for either: both ran in the connection's worker.
+    expect(t.usage().sessions).toBe(before);
+    const wrong = await rejection(t.put(createReadStream(vmdk), join(dir, 'wrong.qcow2'), { expectedSha256: 'e'.repeat(64), convert: { from: 'vmdk' }, resume }));
+    expect(wrong.code).toBe('OVFPIPE_DIGEST');
+    expect(wrong.message).toMatch(/expected e{64}; nothing was installed/);
+    // A source longer than its listed size is never buffered past it.
+    const long = await rejection(t.put(generated(3 * MiB), join(dir, 'long.raw'), { expectedSha256: sha, resume: { size: 2 * MiB, probe: false, reopen: async () => generated(1) } }));
+    expect(long.code).toBe('OVFPIPE_IO');
+    expect(readdirSync(dir).sort()).toEqual([`${sha}.qcow2`, `${sha}.vmdk`]);
   });
 
   it('refuses a conversion whose digest or source is wrong and leaves nothing behind', async () => {

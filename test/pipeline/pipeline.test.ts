@@ -188,3 +188,28 @@ describe('ready pipelines', () => {
     for (const f of ['pipeline/tenant-provisioning.yaml', 'examples/provision/pipeline.yaml']) expect((await loadPipeline(f, env)).diagnostics, f).toEqual([]);
   });
 });
+
+describe('destroy prepares names only', () => {
+  it('skips lint and verify: a package whose image no longer matches its manifest still names what to remove', async () => {
+    const { cpSync, writeFileSync, appendFileSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(process.cwd(), 'test/pipeline/.tmp-'));
+    try {
+      cpSync('examples/secure-web', join(dir, 'secure-web'), { recursive: true });
+      // The image changed after the package was made (and after its VMs were applied): verify fails on its digest.
+      appendFileSync(join(dir, 'secure-web', 'web-disk1.vmdk'), Buffer.from('tampered'));
+      const file = join(dir, 'p.yaml');
+      writeFileSync(file, BASE.replace('../../examples/secure-web', './secure-web').replace('vars: { ip: 10.0.0.5 }', 'vars: { ip: 10.0.0.5, bridge: br0, admin_password: pw }'));
+      const full = await preparePipeline({ file, env: { HOST_A: 'ssh://x' } });
+      expect(full.diagnostics.some((d) => d.severity === 'error' && /sha256|digest/i.test(d.message))).toBe(true);
+      const names = await preparePipeline({ file, env: { HOST_A: 'ssh://x' }, namesOnly: true });
+      expect(names.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect('units' in names && [...names.units.values()].flat().flatMap((u) => u.vms.map((v) => v.name))).toEqual(['t1-web-1', 't1-web-2']);
+      expect(names.checks.map((c) => c.stage)).not.toContain('verify');
+      if ('close' in names) await names.close();
+      if ('close' in full) await full.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

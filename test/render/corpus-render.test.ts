@@ -13,7 +13,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { lintFiles } from '../../src/actions/lint-files.js';
 import { parseDescriptor } from '../../src/ovf/parser.js';
 import { readFileSync } from 'node:fs';
-import { renderPackage } from '../../src/render/render-package.js';
+import { renderedDomainTree, renderPackage } from '../../src/render/render-package.js';
+import { domainNeeds, domainNeedsOf } from '../../src/deploy/capabilities.js';
+import { elementView } from '../../src/xml/node-view.js';
+import { parseXml } from '../../src/xml/parse.js';
+import type { XmlElement } from '../../src/xml/element.js';
 import { renderOptions } from '../../src/render/options.js';
 import { productSectionsFor } from '../../src/render/resolve-vm.js';
 import { toVarScope, type VarsFile, type VmVars } from '../../src/macros/vars.js';
@@ -55,6 +59,12 @@ function requiredValues(env: Envelope, configuration?: string): VarsFile {
   return { form: 'full', defaults: new Map(), tenants: new Map([['t', { vars: new Map(), vms }]]) };
 }
 
+/** An element's names, attributes and trimmed text, recursively: what readers of the tree see. */
+function shape(el: XmlElement): unknown {
+  const attrs = el.attributes.map((a) => [a.ns, a.local, a.value]).sort((a, b) => a.join('\u0000').localeCompare(b.join('\u0000')));
+  return [el.ns, el.local, attrs, el.text.trim(), el.children.map(shape)];
+}
+
 describe('rendering the reference corpus', () => {
   const root = corpusPath();
   it.skipIf(!root)('renders every descriptor that lints clean, and libvirt accepts 100% of them', async () => {
@@ -72,6 +82,12 @@ describe('rendering the reference corpus', () => {
         if (expected) expect(errors.map((e) => e.message)).toEqual([expected[1]]);
         else if (errors.length > 0) failures.push(`${file}: ${errors[0]!.message}`);
         r.domains.forEach((d, k) => {
+          // Deploy reads what a domain needs from render's own tree (node-view.ts): it must be the tree its xml parses to.
+          const tree = renderedDomainTree(d);
+          const parsed = parseXml(d.xml);
+          if (!tree || !parsed.ok) failures.push(`${file}: ${d.name}: no render tree, or its xml does not parse`);
+          else if (JSON.stringify(shape(elementView(tree))) !== JSON.stringify(shape(parsed.root)) || JSON.stringify(domainNeedsOf(elementView(tree))) !== JSON.stringify(domainNeeds(d.xml)))
+            failures.push(`${file}: ${d.name}: render's tree differs from its parsed xml`);
           const out = join(tmp, `${i}-${k}.xml`);
           writeFileSync(out, d.xml);
           written.push(out);

@@ -157,7 +157,61 @@ export async function putStream(host: UploadHost, data: Readable, remotePath: st
   const suffix = randomBytes(8).toString('hex');
   const expected = opts.expectedSha256?.toLowerCase();
   if (expected !== undefined && !/^[0-9a-f]{64}$/.test(expected)) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: expectedSha256 is not a sha256: ${JSON.stringify(opts.expectedSha256)}`);
+  // A small image of known size, with no partial to resume, goes through the host's worker like putBytes: no session (login shell) of its own.
+  if (expected !== undefined && opts.resume?.probe === false && opts.resume.size <= SMALL_PUT_BYTES && (opts.remoteHash ?? 'after-write') === 'after-write')
+    return putSmall(host, data, remotePath, expected, opts.resume.size, opts);
   const resumable = opts.resume !== undefined && expected !== undefined && (opts.remoteHash ?? 'after-write') === 'after-write';
+  if (!resumable) return putOnce(host, data, remotePath, opts, expected, suffix, false);
+  // Hosts on one shared storage root (NFS) may upload the same image at once: the one that holds the partial's lock
+  // sends it, the others wait for it, then find it installed (nothing sent) or continue what it left (it was cut).
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await putOnce(host, data, remotePath, opts, expected, suffix, true);
+    } catch (e) {
+      if (!(e instanceof UploadBusy) || attempt >= 2) throw e;
+      data.destroy();
+      const other = await waitForOtherUpload(host, `${remotePath}${PARTIAL_MARKER}${expected}`, remotePath, opts.signal);
+      if (other === 'installed') return { bytes: 0, sha256: expected, remoteSha256: expected, installedByOther: true };
+      data = await opts.resume!.reopen();
+      opts = { ...opts, resume: { ...opts.resume!, probe: true } };
+    }
+  }
+}
+
+/** Another upload holds the partial's lock (exit 7 of the upload script, or `busy` from the probe). */
+class UploadBusy extends OvfpipeError {}
+
+/** How long one wait for another host's upload of the same file lasts on the host (then this side checks for a signal and asks again). */
+const WAIT_SLICE_S = 10;
+/** The longest wait for another upload of the same file, in all. */
+const WAIT_MAX_MS = 6 * 3600_000;
+/**
+ * $1 partial, $2 final path, $3 seconds: waits (flock -w) until the upload
+ * holding the partial's lock ends. Prints `installed` (the final file is
+ * there: its upload verified it before the rename), `free` (the other was cut:
+ * its partial can be continued), `gone` (no partial, no final file) or
+ * `busy` (still writing after $3 s).
+ */
+const WAIT_SCRIPT = [
+  't=$1 f=$2',
+  'if [ -f "$f" ]; then echo installed; exit 0; fi',
+  'if [ ! -f "$t" ] || ! { exec 9<"$t"; } 2>/dev/null; then if [ -f "$f" ]; then echo installed; else echo gone; fi; exit 0; fi',
+  'if flock -w "$3" 9; then if [ -f "$f" ]; then echo installed; else echo free; fi; else echo busy; fi',
+].join('\n');
+
+async function waitForOtherUpload(host: UploadHost, partial: string, remotePath: string, signal: AbortSignal | undefined): Promise<'installed' | 'free' | 'gone'> {
+  const until = Date.now() + WAIT_MAX_MS;
+  for (;;) {
+    interrupted(host, remotePath, signal, 0);
+    const r = await host.exec(['bash', '-c', WAIT_SCRIPT, 'ovfpipe-wait-upload', partial, remotePath, String(WAIT_SLICE_S)], { timeoutMs: (WAIT_SLICE_S + 60) * 1000 });
+    const said = r.stdout.trim();
+    if (said === 'installed' || said === 'free' || said === 'gone') return said;
+    if (said !== 'busy') throw new OvfpipeError('OVFPIPE_REMOTE', `${host.label}: waiting for another upload of ${remotePath}: unexpected answer ${JSON.stringify(said.slice(0, 200))}`);
+    if (Date.now() > until) throw new OvfpipeError('OVFPIPE_REMOTE', `${host.label}: another upload of ${remotePath} has held ${partial} for ${WAIT_MAX_MS / 3600_000} h`);
+  }
+}
+
+async function putOnce(host: UploadHost, data: Readable, remotePath: string, opts: SshPutOptions, expected: string | undefined, suffix: string, resumable: boolean): Promise<PutResult> {
   const tmp = resumable ? `${remotePath}${PARTIAL_MARKER}${expected}` : `${remotePath}${TEMP_MARKER}${suffix}`;
   const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : undefined;
   interrupted(host, remotePath, opts.signal, 0);
@@ -203,24 +257,86 @@ export async function putBytes(t: Pick<Transport, 'exec' | 'label'>, bytes: Buff
   const expected = opts.expectedSha256.toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(expected)) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: expectedSha256 is not a sha256: ${JSON.stringify(opts.expectedSha256)}`);
   if (bytes.length > MAX_PUT_BYTES) throw new OvfpipeError('OVFPIPE_USAGE', `put ${remotePath}: ${bytes.length} bytes is too large to send in one command; stream it with put`);
-  const tmp = `${remotePath}${TEMP_MARKER}${randomBytes(8).toString('hex')}`;
+  return putViaExec(t, bytes, remotePath, expected, opts);
+}
+
+/** The upload script run by one exec with `bytes` as its stdin (through the host's worker): verified, converted or checked, renamed, synced. */
+async function putViaExec(
+  t: Pick<Transport, 'exec' | 'label'>,
+  bytes: Buffer,
+  remotePath: string,
+  expected: string,
+  opts: Pick<SshPutOptions, 'mode' | 'durable' | 'convert' | 'image'>,
+): Promise<PutResult> {
+  const suffix = randomBytes(8).toString('hex');
+  const tmp = `${remotePath}${TEMP_MARKER}${suffix}`;
+  const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : '';
   const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
-  const argv = ['bash', '-c', uploadScript('after-write'), 'ovfpipe-put', tmp, remotePath, posix.dirname(remotePath), durable(opts), mode, expected, '', '', '', '', ''];
+  const image = opts.convert?.from ?? opts.image?.format ?? '';
+  const argv = [
+    'bash',
+    '-c',
+    uploadScript('after-write'),
+    'ovfpipe-put',
+    tmp,
+    remotePath,
+    posix.dirname(remotePath),
+    durable(opts),
+    mode,
+    expected,
+    opts.convert?.from ?? '',
+    converted,
+    image,
+    '',
+    '',
+  ];
   const what = `${t.label}: upload of ${remotePath}`;
   let r: ExecResult;
   try {
     r = await t.exec(argv, { stdin: bytes, timeoutMs: 300_000, allowFailure: true });
   } catch (e) {
     // Lost connection or timeout: the script may not have cleaned up.
-    await t.exec(['rm', '-f', '--', tmp], { timeoutMs: 15_000, allowFailure: true }).catch(() => undefined);
+    await t.exec(['rm', '-f', '--', tmp, ...(converted ? [converted] : [])], { timeoutMs: 15_000, allowFailure: true }).catch(() => undefined);
     throw e;
   }
   const tail = r.stderr.trim().slice(-2000);
   if (r.code === 4) throw new OvfpipeError('OVFPIPE_DIGEST', `${what}: ${tail || 'sha256 mismatch'}; nothing was installed`);
+  if (r.code === 6) throw new OvfpipeError('OVFPIPE_PACKAGE', `${what}: ${tail}; nothing was installed`);
   if (r.code !== 0) throw new OvfpipeError('OVFPIPE_REMOTE', `${what} failed: remote exit ${r.code}: ${tail}`);
   const m = /^([0-9a-f]{64})\ninstalled\n/.exec(r.stdout);
   if (!m) throw new OvfpipeError('OVFPIPE_REMOTE', `${what}: unexpected remote output: ${JSON.stringify(r.stdout.slice(0, 200))}`);
   return { bytes: bytes.length, sha256: m[1]!, remoteSha256: m[1]! };
+}
+
+/**
+ * Images up to this size (of known size: a package member, with no partial on the host) are read whole and sent as the stdin of one
+ * exec, which the host's worker runs (issue 19): the same upload script (verified, converted or checked
+ * self-contained, renamed, synced), without a session and a login shell of its own. Larger ones stream
+ * on their own channel, resumable.
+ */
+export const SMALL_PUT_BYTES = 4 << 20;
+
+async function putSmall(host: UploadHost, data: Readable, remotePath: string, expected: string, size: number, opts: SshPutOptions): Promise<PutResult> {
+  const what = `${host.label}: upload of ${remotePath}`;
+  const chunks: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of data as AsyncIterable<Buffer>) {
+      n += chunk.length;
+      // The member is larger than its listed size: never buffer past it.
+      if (n > size) throw new OvfpipeError('OVFPIPE_IO', `${what}: the source holds more than its ${size} bytes`);
+      chunks.push(chunk);
+      interrupted(host, remotePath, opts.signal, 0);
+    }
+  } catch (e) {
+    data.destroy();
+    if (e instanceof OvfpipeError) throw e;
+    throw new OvfpipeError('OVFPIPE_IO', `${what} failed: reading the source failed: ${(e as Error).message}`, { cause: e });
+  }
+  interrupted(host, remotePath, opts.signal, 0);
+  const r = await putViaExec(host, Buffer.concat(chunks, n), remotePath, expected, opts);
+  opts.onProgress?.(n);
+  return r;
 }
 
 function interrupted(host: UploadHost, remotePath: string, signal: AbortSignal | undefined, bytes: number): void {
@@ -252,7 +368,7 @@ async function resumePoint(host: UploadHost, data: Readable, tmp: string, resume
   const minutes = Math.max(1, Math.ceil((resume.maxAgeMs ?? PARTIAL_MAX_AGE_MS) / 60_000));
   const r = await host.exec(['bash', '-c', PROBE_SCRIPT, 'ovfpipe-probe-partial', tmp, String(minutes)], { timeoutMs: 300_000 });
   const m = /^(\d+) ([0-9a-f]{64})$/.exec(r.stdout.trim());
-  if (r.stdout.trim() === 'busy') throw new OvfpipeError('OVFPIPE_REMOTE', `${host.label}: another upload is writing ${tmp}`);
+  if (r.stdout.trim() === 'busy') throw new UploadBusy('OVFPIPE_REMOTE', `${host.label}: another upload is writing ${tmp}`);
   if (!m) return { data, offset: 0 };
   const length = Number(m[1]);
   if (length === 0 || length > resume.size) return { data, offset: 0 };
@@ -407,6 +523,7 @@ async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts
       const tail = stderr.trim().slice(-2000);
       if (code === 4) return settle(new OvfpipeError('OVFPIPE_DIGEST', `${what}: ${tail || 'sha256 mismatch'}; nothing was installed`));
       if (code === 6) return settle(new OvfpipeError('OVFPIPE_PACKAGE', `${what}: ${tail}; nothing was installed`));
+      if (code === 7) return settle(new UploadBusy('OVFPIPE_REMOTE', `${what}: ${tail}`));
       if (code === 10) return settle(new OvfpipeError('OVFPIPE_NO_SPACE', `${what} failed after ${bytes} bytes: ${tail}; the partial was removed`));
       if (code !== 0) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what} failed after ${bytes} bytes: remote exit ${code}: ${tail}`));
       if (!sourceEnded) return settle(new OvfpipeError('OVFPIPE_REMOTE', `${what}: the remote side finished before all data was sent (${bytes} bytes)`));

@@ -27,7 +27,8 @@
 import { createRequire } from 'node:module';
 import { diagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { checkLibvirtUnsigned, checkMacroValue } from '../../macros/types.js';
-import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
+import { LOCATED_YAML_AJV_OPTIONS, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
+import { schemaValidator, type SchemaValidatorSpec } from '../../macros/schema-validator.js';
 import type { VirtualPortType } from '../model.js';
 import { CATALOG_OFFER_KEYS, VIRTUALPORT_TYPES } from '../virtualport-types.js';
 // createRequire, not an import attribute: `with { type: 'json' }` needs Node 20.10+, and engines says >=20.
@@ -42,7 +43,14 @@ export interface CatalogParse {
   diagnostics: Diagnostic[];
 }
 
-const validateShape = compileSchema(catalogSchema);
+/** The catalog schema's validator; its generated module is written by `npm run build` (schema-validator.ts). */
+export const CATALOG_VALIDATOR: SchemaValidatorSpec = {
+  name: 'catalog',
+  schema: () => catalogSchema,
+  options: LOCATED_YAML_AJV_OPTIONS,
+  generated: new URL('./catalog.validate.generated.cjs', import.meta.url),
+};
+const validateShape = schemaValidator(CATALOG_VALIDATOR);
 
 type RawOffer = Record<string, unknown>;
 interface RawGroup {

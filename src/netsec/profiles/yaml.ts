@@ -29,7 +29,8 @@
  */
 import { createRequire } from 'node:module';
 import { hasErrors, sortDiagnostics, type Diagnostic, type SourceLocation } from '../../diagnostics/diagnostic.js';
-import { compileSchema, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
+import { LOCATED_YAML_AJV_OPTIONS, parseLocatedYaml, schemaDiagnostics, type LocatedYaml, type YamlPath } from '../../macros/yaml-input.js';
+import { schemaValidator, type SchemaValidatorSpec } from '../../macros/schema-validator.js';
 import type { BandwidthLimits, PortProfile, VlanSpec } from '../model.js';
 import { profileLocator } from './fields.js';
 // createRequire, not an import attribute: `with { type: 'json' }` needs Node 20.10+, and engines says >=20.
@@ -52,7 +53,14 @@ export interface ParseProfileOptions {
   validate?: boolean;
 }
 
-const validateShape = compileSchema(profileSchema);
+/** The profile schema's validator; its generated module is written by `npm run build` (schema-validator.ts). */
+export const PROFILE_VALIDATOR: SchemaValidatorSpec = {
+  name: 'profile',
+  schema: () => profileSchema,
+  options: LOCATED_YAML_AJV_OPTIONS,
+  generated: new URL('./profile.validate.generated.cjs', import.meta.url),
+};
+const validateShape = schemaValidator(PROFILE_VALIDATOR);
 
 type RawRates = Record<string, string | undefined>;
 type RawTag = { id: string; nativeMode?: 'tagged' | 'untagged' };
