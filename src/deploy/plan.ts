@@ -159,9 +159,10 @@ export interface DomainMeta {
  * audit and destroy read it for every domain (issue 19): parsing only the
  * metadata element costs a fraction of the whole document in a short-lived
  * process, where the parser is still cold. The slice is taken only when it
- * is unambiguous (libvirt escapes `<` in text and writes no comments, so the
- * first `<metadata` is the domain's own) and must parse as one well-formed
- * element; anything else (a comment or CDATA before it, a nested
+ * is unambiguous (libvirt escapes `<` in text and writes no comments or
+ * processing instructions, so the first `<metadata` is the domain's own) and
+ * must parse as one well-formed element; anything else (a comment, CDATA or
+ * a processing instruction before it, a nested
  * `<metadata>` of another application, a namespace declared on the root)
  * falls back to parsing the whole document, with the same answer.
  */
@@ -180,8 +181,9 @@ export function domainMeta(domainXml: string): DomainMeta {
 function metadataSlice(xml: string): string | undefined {
   const open = /<metadata[\s>/]/.exec(xml);
   if (!open) return undefined;
-  const before = xml.slice(0, open.index);
-  if (before.includes('<!--') || before.includes('<![CDATA[') || before.includes('<!DOCTYPE')) return undefined;
+  // Markup that can hold a literal `<metadata` before the element itself: comments, CDATA, a DOCTYPE, processing instructions.
+  const before = xml.slice(0, open.index).replace(/^\s*<\?xml[^>]*\?>/, '');
+  if (before.includes('<!') || before.includes('<?')) return undefined;
   if (/^<metadata\s*\/>/.test(xml.slice(open.index))) return '<metadata/>';
   const end = xml.indexOf('</metadata>', open.index);
   return end < 0 ? undefined : xml.slice(open.index, end + '</metadata>'.length);

@@ -39,6 +39,12 @@ const cases: Array<[string, string, { tenant?: string; digest?: string }]> = [
     domain('  <description>&lt;metadata&gt;&lt;ovfpipe:source tenant="evil"/&gt;&lt;/metadata&gt;</description>\n', `<metadata>${source('ok')}</metadata>`),
     { tenant: 'ok', digest: 'ab'.repeat(32) },
   ],
+  [
+    'a processing instruction naming metadata before it',
+    domain('  <?app <metadata><ovfpipe:source xmlns:ovfpipe="http://ovfpipe.dev/schema/domain/1" tenant="evil"/></metadata> ?>\n', `<metadata>${source('real')}</metadata>`),
+    { tenant: 'real', digest: 'ab'.repeat(32) },
+  ],
+  ['after an XML declaration', `<?xml version="1.0"?>\n${domain('', `<metadata>${source('decl')}</metadata>`)}`, { tenant: 'decl', digest: 'ab'.repeat(32) }],
   ['not well-formed', '<domain><metadata>', {}],
 ];
 
