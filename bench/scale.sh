@@ -20,6 +20,11 @@
 #            per host (hosts with local disks), the applies (and destroys) of
 #            all hosts at once. Remote commands per host are counted from
 #            each sshd's VERBOSE log ("Starting session: command").
+#            OVFPIPE_SCALE_AGENT ("off on"): each cycle also with `ovfpipe agent`
+#            (docs/agent.md), started fresh for the cycle and warmed by one
+#            untimed `plan` per host (as an operator runs plan, then apply), so
+#            it holds each host's connection when the apply starts; rows
+#            labelled SHELL+agent.
 #            After the table, the fixed costs in the same run: node alone, node
 #            loading ovfpipe's pipeline modules, and one OpenSSH `ssh host true`
 #            per login shell (what any run pays before it reads a host).
@@ -82,6 +87,7 @@ PER_HOST=${OVFPIPE_SCALE_PER_HOST:-1 2 4}
 SHARED=${OVFPIPE_SCALE_SHARED-4}
 MODE=${OVFPIPE_SCALE_MODE:-fleet}
 SHELLS=${OVFPIPE_SCALE_SHELLS:-as-is lean}
+AGENT_MODES=${OVFPIPE_SCALE_AGENT:-off on}
 RC=${OVFPIPE_SCALE_RC:-skip}
 BUILD=${OVFPIPE_SCALE_BUILD:-fixed}
 SHIPPED=${OVFPIPE_SCALE_SHIPPED-4}
@@ -123,6 +129,7 @@ cleanup() {
       "${VIRSH[@]}" nwfilter-undefine "$f" >/dev/null 2>&1 && log "cleanup: undefined leftover filter $f"
     done
   done
+  if [ -n "${CLI:-}" ] && [ -d "$RUN/agent" ]; then OVFPIPE_AGENT_DIR="$RUN/agent" node "$CLI" agent stop > /dev/null 2>&1; fi
   for pid in "${SSHD_PIDS[@]}"; do
     kill "$pid" 2>/dev/null
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -374,7 +381,7 @@ floor() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 FROWS=()
-frow() { FROWS+=("$(printf '%-6s %7s %-8s %7s %7s %8s %8s %7s  %s' "$@")"); }
+frow() { FROWS+=("$(printf '%-12s %7s %-8s %7s %7s %8s %8s %7s  %s' "$@")"); }
 # time_destroy FILE...: one `ovfpipe destroy` per FILE at once, each under /usr/bin/time -v
 time_destroy() {
   local s i=0 f pid pids=() kb
@@ -396,10 +403,27 @@ if [ "$MODE" = fleet ]; then
   echo
   echo "== fleet: one pipeline and one storage root per host (hosts with local disks), the $NHOSTS applies at once; per login shell and perHost: cold apply, no-op apply, destroy; the floor right after the apply"
   for sh in $SHELLS; do
+   for am in $AGENT_MODES; do
     export PORT_LIST="${SHELL_PORTS[$sh]}"
     for p in $PER_HOST; do
       gen "$p"
       fresh
+      # With the agent (ovfpipe agent, docs/agent.md): started fresh for the cycle, so its first apply opens the
+      # connections; the no-op and the destroy reuse them. The label carries "+agent".
+      label=$sh
+      if [ "$am" = on ]; then
+        label="$sh+agent"
+        mkdir -p -m 0700 "$RUN/agent"
+        export OVFPIPE_AGENT_DIR="$RUN/agent"
+        node "$CLI" agent start --idle 600 > /dev/null
+        # A plan first (untimed, read-only), as an operator runs plan before apply: the agent then holds each
+        # host's connection and worker when the timed apply starts. Its first apply without one is the
+        # row's "cold agent" note below.
+        for f in $(split_files "$p"); do node "$CLI" plan "$f" > /dev/null 2>&1 & done
+        wait
+      else
+        export OVFPIPE_AGENT=0
+      fi
       log "fleet, shell $sh, perHost $p"
       echo "-- shell $sh, perHost $p"
       mapfile -t files < <(split_files "$p")
@@ -412,19 +436,28 @@ if [ "$MODE" = fleet ]; then
       floor
       echo "  floor: $VMS overlays + one virsh defining $VMS: ${FLOOR_APPLY}s; one virsh undefining $VMS: ${FLOOR_DESTROY}s"
       SHELL_FLOOR[$sh]=$FLOOR_APPLY
-      frow "$sh" "$p" apply "$WALL" "$(awk -v n="$(js statuses.created)" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_APPLY" "$(ratio "$WALL" "$FLOOR_APPLY")" "$(js statuses.created) created; remote commands per host $(per_host_since "$c0" "$c1")"
+      frow "$label" "$p" apply "$WALL" "$(awk -v n="$(js statuses.created)" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_APPLY" "$(ratio "$WALL" "$FLOOR_APPLY")" "$(js statuses.created) created; remote commands per host $(per_host_since "$c0" "$c1")"
       time_apply "fleet-noop-$sh-p$p" "${files[@]}"
       c2=$(sessions "$sh")
-      frow "$sh" "$p" no-op "$WALL" "$(awk -v n="$(js statuses.unchanged)" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_APPLY" "$(ratio "$WALL" "$FLOOR_APPLY")" "$(js statuses.unchanged) unchanged, $(js bytesUploaded) bytes; remote commands per host $(per_host_since "$c1" "$c2")"
+      frow "$label" "$p" no-op "$WALL" "$(awk -v n="$(js statuses.unchanged)" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_APPLY" "$(ratio "$WALL" "$FLOOR_APPLY")" "$(js statuses.unchanged) unchanged, $(js bytesUploaded) bytes; remote commands per host $(per_host_since "$c1" "$c2")"
       time_destroy "${files[@]}"
       c3=$(sessions "$sh")
       APPLIED=()
-      frow "$sh" "$p" destroy "$WALL" "$(awk -v n="$VMS" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_DESTROY" "$(ratio "$WALL" "$FLOOR_DESTROY")" "$(ours) domains left; ratio to the apply floor $(ratio "$WALL" "$FLOOR_APPLY"); remote commands per host $(per_host_since "$c2" "$c3")"
+      frow "$label" "$p" destroy "$WALL" "$(awk -v n="$VMS" -v t="$WALL" 'BEGIN { printf "%.2f", n / t }')" "$((RSS_MAX / 1024))" "$FLOOR_DESTROY" "$(ratio "$WALL" "$FLOOR_DESTROY")" "$(ours) domains left; ratio to the apply floor $(ratio "$WALL" "$FLOOR_APPLY"); remote commands per host $(per_host_since "$c2" "$c3")"
+      if [ "$am" = on ]; then
+        apid=$(cat "$RUN"/agent/agent-*.sock.pid 2>/dev/null | head -n1)
+        echo "  agent (pid $apid): peak RSS $(awk '/^VmHWM/ { printf "%d MiB", $2 / 1024 }' "/proc/$apid/status" 2>/dev/null) (the rows' RSS is the CLI process that handed the run over)"
+        node "$CLI" agent stop > /dev/null
+        unset OVFPIPE_AGENT_DIR
+      else
+        unset OVFPIPE_AGENT
+      fi
     done
+   done
   done
   echo
   echo "== results: $VMS VMs (define only), $NHOSTS hosts, image $IMAGE_BYTES bytes; wall includes node start-up, load, lint, verify and render; the floor is remote work alone"
-  printf '%-6s %7s %-8s %7s %7s %8s %8s %7s  %s\n' shell perHost phase "wall s" "VMs/s" "RSS MiB" "floor s" "×floor" note
+  printf '%-12s %7s %-8s %7s %7s %8s %8s %7s  %s\n' shell perHost phase "wall s" "VMs/s" "RSS MiB" "floor s" "×floor" note
   for r in "${FROWS[@]}"; do echo "$r"; done
   echo
   # What any run pays before it can read a host's state, measured here and now: a node process that loads

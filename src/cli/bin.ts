@@ -1,34 +1,32 @@
 #!/usr/bin/env node
-import { EXIT, processIo } from './io.js';
-import { main, unexpectedErrorText } from './main.js';
+/**
+ * The `ovfpipe` command. `apply`, `plan` and `destroy` go to `ovfpipe agent`
+ * when one runs for this build (agent-client.ts: nothing else is loaded for
+ * that); `agent run` is the agent itself (agent.ts); everything else, and
+ * every run without an agent, runs here (local.ts).
+ */
+import { viaAgent } from './agent-client.js';
 
-// An error no command caught (a stream's late 'error', a stray rejection) ends the run with one line and exit 2,
-// not a Node stack trace: the stack only with OVFPIPE_DEBUG=1.
-const die = (e: unknown) => {
-  process.stderr.write(`${unexpectedErrorText(e, process.env['OVFPIPE_DEBUG'])}\n`);
-  process.exit(EXIT.usage);
-};
-process.on('uncaughtException', die);
-process.on('unhandledRejection', die);
-
-// A reader that stops early (`ovfpipe plan … | head`) is not an error: end quietly, as Unix tools do.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
-// First SIGINT/SIGTERM: abort (no new work, uploads cut with their partials kept, VMs not applied
-// rolled back, reports written), then exit 130/143 from main. A second one exits at once.
-const controller = new AbortController();
-const onSignal = (sig: NodeJS.Signals) => {
-  const code = sig === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
-  if (controller.signal.aborted) process.exit(code);
-  process.stderr.write(`ovfpipe: ${sig}: stopping; uploads are cut (kept to resume), unfinished VMs rolled back; ${sig === 'SIGTERM' ? 'again' : 'Ctrl-C again'} to exit at once\n`);
-  controller.abort(sig);
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-
-process.exitCode = await main(process.argv.slice(2), processIo(controller.signal));
-process.off('SIGINT', onSignal);
-process.off('SIGTERM', onSignal);
+const argv = process.argv.slice(2);
+const handed = await viaAgent(argv);
+if (argv[0] === 'agent' && argv[1] === 'run') {
+  // The agent itself, in the foreground (what `ovfpipe agent start` runs detached): `agent run [--idle SECONDS]`.
+  const idle = argv[2] === '--idle' ? Number(argv[3]) : 600;
+  if (!Number.isInteger(idle) || idle < 1 || argv.length > (argv[2] === '--idle' ? 4 : 2)) {
+    process.stderr.write('usage: ovfpipe agent run [--idle SECONDS]\n');
+    process.exitCode = 2;
+  } else {
+    const { runAgent } = await import('./agent.js');
+    await runAgent({ env: process.env, idleMs: idle * 1000 });
+  }
+} else if (handed !== undefined) {
+  // A reader that stops early (`ovfpipe plan … | head`) is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(handed);
+    throw e;
+  });
+  process.exitCode = handed;
+} else {
+  const { runLocal } = await import('./local.js');
+  await runLocal(argv);
+}

@@ -14,6 +14,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerPack } from './commands/pack.js';
 import { registerPipeline } from './commands/pipeline.js';
 import { registerAudit } from './commands/audit.js';
+import { registerAgent } from './commands/agent.js';
 import { EXIT, processIo, signalExit, type CliIo } from './io.js';
 import { VERSION } from '../version.js';
 
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerPack(program, io, setExit);
   registerPipeline(program, io, setExit);
   registerAudit(program, io, setExit);
+  registerAgent(program, io, setExit);
   for (const c of allCommands(program)) c.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   return program;
 }

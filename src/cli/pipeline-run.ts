@@ -30,7 +30,7 @@ export async function planCommand(
 ): Promise<number> {
   await checkOutputPaths([{ path: o.html, what: 'HTML report' }]);
   if (o.offline) {
-    const prepared = await preparePipeline({ file, shard: o.shard, renderDefaults: o.renderDefaults, ...(o.diskMode ? { diskMode: o.diskMode } : {}) });
+    const prepared = await preparePipeline({ file, env: io.env, shard: o.shard, renderDefaults: o.renderDefaults, ...(o.diskMode ? { diskMode: o.diskMode } : {}) });
     printDiagnostics(prepared.diagnostics, io);
     if (!('units' in prepared) || hasErrors(prepared.diagnostics)) {
       await stoppedEvidence(file, o, prepared.checks, io);
@@ -49,7 +49,7 @@ export async function planCommand(
     io.stdout.write(o.json ? `${JSON.stringify({ offline: true, hosts }, null, 2)}\n` : offlinePlanText(hosts));
     return EXIT.ok;
   }
-  const r = await runPipeline({ file, shard: o.shard, dryRun: true, log, renderDefaults: o.renderDefaults, ...(o.diskMode ? { diskMode: o.diskMode } : {}) });
+  const r = await runPipeline({ file, env: io.env, shard: o.shard, dryRun: true, log, renderDefaults: o.renderDefaults, ...(o.diskMode ? { diskMode: o.diskMode } : {}) });
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) {
     await stoppedEvidence(file, o, r.report.checks ?? [], io, r.report);
@@ -85,6 +85,7 @@ export async function applyCommand(
   const log = io.stderr.isTTY ? (l: string) => progress.log(l) : plainLog;
   const r = await runPipeline({
     file,
+    env: io.env,
     shard: o.shard,
     dryRun: false,
     log,
@@ -122,7 +123,7 @@ async function stoppedEvidence(file: string, o: { json?: boolean; html?: string;
 }
 
 export async function destroyCommand(file: string, o: { shard?: string; json?: boolean }, io: CliIo): Promise<number> {
-  const r = await destroyPipeline({ file, shard: parseShard(o.shard, io.env), log: (l) => io.stderr.write(`${l}\n`) });
+  const r = await destroyPipeline({ file, env: io.env, shard: parseShard(o.shard, io.env), log: (l) => io.stderr.write(`${l}\n`) });
   printDiagnostics(r.diagnostics, io);
   if (hasErrors(r.diagnostics)) return EXIT.problems;
   if (o.json) io.stdout.write(`${JSON.stringify(r.hosts, null, 2)}\n`);

@@ -3,6 +3,7 @@ import { resolveTarget, type SshTarget } from './ssh/config.js';
 import { withRetry } from './ssh/retry.js';
 import { isTransient } from './ssh/ssh-errors.js';
 import type { Transport } from './transport.js';
+import { connectionPool } from './connection-pool.js';
 import { expandHome } from '../paths.js';
 
 export interface AuthOptions {
@@ -21,6 +22,9 @@ export function hostConnector(auth: AuthOptions): (host: string) => Promise<Tran
     if (auth.knownHosts) target.knownHostsFile = expandHome(auth.knownHosts);
     if (auth.fingerprint) target.fingerprint = auth.fingerprint;
     const { connectSsh } = await import('./ssh/ssh-transport.js');
-    return withRetry(() => connectSsh(target), { retries: auth.retries ?? 2, baseMs: 300, retryOn: isTransient });
+    const open = () => withRetry(() => connectSsh(target), { retries: auth.retries ?? 2, baseMs: 300, retryOn: isTransient });
+    // Under `ovfpipe agent`: the connection (and its remote worker) kept from an earlier run with the same settings.
+    const pool = connectionPool();
+    return pool ? pool.lease(target, open) : open();
   };
 }
