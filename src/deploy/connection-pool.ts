@@ -22,6 +22,7 @@ import type { Readable } from 'node:stream';
 interface Pooled {
   transport: Transport & { readonly alive?: boolean };
   leases: number;
+  memo: Map<string, { at: number; value: unknown }>;
 }
 
 export class ConnectionPool {
@@ -41,7 +42,7 @@ export class ConnectionPool {
       let pending = this.opening.get(key);
       if (!pending) {
         pending = open().then((transport) => {
-          const e: Pooled = { transport, leases: 0 };
+          const e: Pooled = { transport, leases: 0, memo: new Map() };
           this.entries.set(key, e);
           return e;
         });
@@ -72,10 +73,12 @@ export class ConnectionPool {
 /** One run's use of a pooled connection: its own usage counts (from the lease on), close() releases it. */
 class Lease implements Transport {
   readonly label: string;
+  readonly memo: Map<string, { at: number; value: unknown }>;
   private readonly base: TransportUsage | undefined;
   private released = false;
   constructor(private readonly entry: Pooled) {
     this.label = entry.transport.label;
+    this.memo = entry.memo;
     this.base = entry.transport.usage?.();
   }
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {

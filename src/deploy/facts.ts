@@ -182,8 +182,18 @@ function capabilityCommands(connectUri: string, needs: readonly DomainNeeds[]): 
  */
 export async function gatherHypervisor(t: Transport, connectUri: string, needs: readonly DomainNeeds[]): Promise<HypervisorFacts> {
   const probe = capabilityCommands(connectUri, needs);
-  return probe.read(await execBatch(t, probe.commands, { timeoutMs: 120_000 + 2_000 * probe.commands.length, parallel: 8 }));
+  // Runs sharing a connection (ovfpipe agent) reuse an answer without problems for HYPERVISOR_MEMO_MS.
+  const key = `hypervisor\0${connectUri}\0${JSON.stringify(probe.commands.map((c) => c.argv))}`;
+  const kept = t.memo?.get(key);
+  if (kept && Date.now() - kept.at < HYPERVISOR_MEMO_MS) return kept.value as HypervisorFacts;
+  const h = probe.read(await execBatch(t, probe.commands, { timeoutMs: 120_000 + 2_000 * probe.commands.length, parallel: 8 }));
+  const clean = h.problems.length === 0 && [...h.capabilities.domains.values()].every((d) => d.ok);
+  if (t.memo && clean) t.memo.set(key, { at: Date.now(), value: h });
+  return h;
 }
+
+/** How long runs on one kept connection (ovfpipe agent) trust a hypervisor probe without problems. */
+export const HYPERVISOR_MEMO_MS = 60_000;
 
 /** Adds a hypervisor probe's answers to a host's facts. */
 export function mergeCapabilities(f: HostFacts, h: HypervisorFacts): void {

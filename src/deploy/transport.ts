@@ -99,4 +99,9 @@ export interface Transport {
   close(): Promise<void>;
   /** Remote sessions and steps so far, for the run report (transports without sessions leave it out). */
   usage?(): TransportUsage;
+  /**
+   * What the runs sharing this connection (`ovfpipe agent`, connection-pool.ts) may keep for one another
+   * for a short while: the hypervisor probe. Absent on a connection of one run.
+   */
+  readonly memo?: Map<string, { at: number; value: unknown }>;
 }

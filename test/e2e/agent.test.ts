@@ -120,6 +120,16 @@ describe.skipIf(!live || !built).sequential('ovfpipe agent', () => {
     const plan = cli(['plan', file, '--json'], { AGENT_NET: '10.78.0' });
     expect(plan.status, plan.stderr).toBe(0);
     expect(JSON.parse(plan.stdout)).toBeTruthy();
+    // Re-creating within a minute: through the agent the hypervisor probe an earlier run made is not asked again
+    // (one remote step fewer than the same re-creation in a process of its own).
+    const recreate = (agent: boolean): number => {
+      expect(cli(['destroy', file], { AGENT_NET: '10.78.0' }).status).toBe(0);
+      const r = cli(['apply', file, '--report', join(work, 'recreate.json')], { AGENT_NET: '10.78.0', ...(agent ? {} : { OVFPIPE_AGENT: '0' }) });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(join(work, 'recreate.json'), 'utf8')).hosts[0].remoteSteps;
+    };
+    const alone = recreate(false);
+    expect(recreate(true)).toBe(alone - 1);
   });
 
   it('refuses a typo as it does without the agent, touching no host', () => {
