@@ -74,8 +74,12 @@ const ISO_SCRIPT = [
   'p=$1 s=$2',
   'if [ "$4" = 1 ]; then mkdir -p -- "${p%/*}" || exit 1; fi',
   `if [ -f "$p" ] && h=$(sha256sum <"$p") && [ "\${h%% *}" = "$s" ]; then echo '${ISO_KEPT}'; exit 0; fi`,
-  't="$p.ovfpipe-iso-$$"; umask 077',
-  `if printf %s "$3" | base64 -d | gzip -dc >"$t" && h=$(sha256sum <"$t") && [ "\${h%% *}" = "$s" ] && mv -f -T -- "$t" "$p"; then exit 0; fi`,
+  // A new ISO is written in place, into a file this script created (noclobber: O_EXCL, so never one that appeared
+  // meanwhile, which a failure below must not remove); one that replaces another goes through a temporary name and
+  // a rename. A torn one (a crash) fails the digest check of the next run and is replaced.
+  'umask 077; t="$p.ovfpipe-iso-$$"',
+  'if [ ! -e "$p" ]; then set -C; if command : 2>/dev/null >"$p"; then t=$p; fi; set +C; fi',
+  `if printf %s "$3" | base64 -d | gzip -dc >"$t" && h=$(sha256sum <"$t") && [ "\${h%% *}" = "$s" ] && { [ "$t" = "$p" ] || mv -f -T -- "$t" "$p"; }; then exit 0; fi`,
   'rm -f -- "$t"; echo "the OVF environment ISO written to $p does not have sha256 $s"; exit 1',
 ].join('\n');
 

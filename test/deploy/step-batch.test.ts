@@ -5,7 +5,7 @@
  * prints them (test/e2e/deploy-batch.test.ts runs both on a real libvirtd).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -92,6 +92,21 @@ describe('the OVF environment ISO step', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const again = await runSteps(localExec(), [isoWriteStep(path, iso)], { name: 'x', stopOnFailure: true });
     expect(again[0]!.output).toContain(ISO_KEPT);
+  });
+
+  it('replaces an ISO whose contents differ (through a temporary name), and leaves a file it did not write when its own write fails', async () => {
+    const path = join(dir, 'replace.iso');
+    writeFileSync(path, 'an older environment');
+    const iso = isoPayload('<Environment a="1"/>');
+    const [r] = await runSteps(localExec(), [isoWriteStep(path, iso)], { name: 'x', stopOnFailure: true });
+    expect(r).toMatchObject({ code: 0 });
+    expect(readFileSync(path).equals(gunzipSync(Buffer.from(iso.gzipBase64, 'base64')))).toBe(true);
+    const other = join(dir, 'other.iso');
+    writeFileSync(other, 'not ours');
+    const [bad] = await runSteps(localExec(), [isoWriteStep(other, { ...iso, sha256: 'f'.repeat(64) })], { name: 'x', stopOnFailure: true });
+    expect(bad!.code).toBe(1);
+    expect(readFileSync(other, 'utf8')).toBe('not ours');
+    expect(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout).not.toMatch(/ovfpipe-iso/);
   });
 
   it('makes the VM directory itself when asked (one step instead of two), and not otherwise', async () => {
