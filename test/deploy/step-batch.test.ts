@@ -103,7 +103,7 @@ describe('the OVF environment ISO step', () => {
     expect(readFileSync(path).equals(gunzipSync(Buffer.from(iso.gzipBase64, 'base64')))).toBe(true);
     const other = join(dir, 'other.iso');
     writeFileSync(other, 'not ours');
-    const [bad] = await runSteps(localExec(), [isoWriteStep(other, { ...iso, sha256: 'f'.repeat(64) })], { name: 'x', stopOnFailure: true });
+    const [bad] = await runSteps(localExec(), [isoWriteStep(other, { ...iso, gzipBase64: iso.gzipBase64.slice(0, 120) })], { name: 'x', stopOnFailure: true });
     expect(bad!.code).toBe(1);
     expect(readFileSync(other, 'utf8')).toBe('not ours');
     expect(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout).not.toMatch(/ovfpipe-iso/);
@@ -121,13 +121,21 @@ describe('the OVF environment ISO step', () => {
     expect(spawnSync('ls', ['-A', join(dir, 'vms')], { encoding: 'utf8' }).stdout.trim()).toBe('a');
   });
 
-  it('refuses data whose digest is not the one given, and leaves no file', async () => {
-    const path = join(dir, 'bad.iso');
-    const iso = { ...isoPayload('<Environment/>'), sha256: '0'.repeat(64) };
-    const [r] = await runSteps(localExec(), [isoWriteStep(path, iso)], { name: 'x', stopOnFailure: true });
-    expect(r!.code).toBe(1);
-    expect(r!.output).toMatch(/does not have sha256/);
-    expect(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout).not.toMatch(/bad\.iso/);
+  it('refuses data that does not decompress whole (damaged or cut), and leaves no file', async () => {
+    const iso = isoPayload('<Environment/>');
+    const gz = Buffer.from(iso.gzipBase64, 'base64');
+    const flipped = Buffer.from(gz);
+    flipped[flipped.length - 6]! ^= 0xff; // inside the CRC-32 trailer
+    for (const [name, word] of [
+      ['crc.iso', flipped.toString('base64')],
+      ['cut.iso', gz.subarray(0, gz.length - 40).toString('base64')],
+      ['b64.iso', `${iso.gzipBase64.slice(0, 100)}!!!not base64!!!`],
+    ] as const) {
+      const [r] = await runSteps(localExec(), [isoWriteStep(join(dir, name), { ...iso, gzipBase64: word })], { name: 'x', stopOnFailure: true });
+      expect(r!.code, name).toBe(1);
+      expect(r!.output).toMatch(/did not decompress whole/);
+      expect(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout).not.toMatch(new RegExp(`${name.replace('.', '\\.')}|ovfpipe-iso`));
+    }
   });
 });
 
