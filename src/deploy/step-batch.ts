@@ -33,11 +33,14 @@ import { STEP_TIMEOUT_MS, type RemoteStep } from './steps.js';
  */
 const GROUPS_SCRIPT = [
   'S=$1 B=$2 P=$3; shift 3',
+  // The sequence script as a function: each VM's sequence is then a fork of this shell, not a new bash (an exec
+  // and a shell start-up per VM, the largest cost of a batch of small steps). $S is the step runner's own script.
+  'eval "vm_steps() {\n$S\n}"',
   'c=$(nproc 2>/dev/null) || c=1; if [ "$P" -gt "$c" ]; then P=$c; fi',
   'd=$(mktemp -d) || exit 1; trap \'rm -rf -- "$d"\' EXIT; g=0 k=0',
   'while [ $# -gt 0 ]; do',
   '  n=$1; shift',
-  '  bash -c "$S" ovfpipe-vm "$B" 1 "${@:1:$n}" </dev/null >"$d/$g" 2>&1 &',
+  '  vm_steps "$B" 1 "${@:1:$n}" </dev/null >"$d/$g" 2>&1 &',
   '  shift "$n"; g=$((g+1)) k=$((k+1))',
   // wait -n (bash 4.3): one finished, whatever its status; an older bash waits for all of them.
   '  if [ "$k" -ge "$P" ]; then wait -n 2>/dev/null; if [ $? = 2 ]; then wait; k=0; else k=$((k-1)); fi; fi',
