@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A developer's own `ovfpipe agent` must not take the runs tests start (test/e2e/agent.test.ts starts its own).
+    env: { OVFPIPE_AGENT: '0' },
     reporters: ['default'],
   },
 });

@@ -171,7 +171,8 @@ describe('what the early checks let through', () => {
 });
 
 describe('the process end (bin.ts)', () => {
-  const bin = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, ['dist/cli/bin.js', ...args], { encoding: 'utf8', env: { PATH: process.env['PATH']!, ...env } });
+  const bin = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, ['dist/cli/bin.js', ...args], { encoding: 'utf8', env: { PATH: process.env['PATH']!, OVFPIPE_AGENT: '0', ...env } });
 
   it('an unexpected error is one line without a stack; OVFPIPE_DEBUG=1 adds the stack', async () => {
     const { unexpectedErrorText } = await import('../../src/cli/main.js');
