@@ -225,7 +225,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     const factsStarted = Date.now();
     // 1. What is there (one round trip). 2. Only if the plan creates, updates or starts a VM (or places an
     // image): what the hypervisor offers those VMs (a second one). A no-op asks no hypervisor question.
-    const facts = await gatherFacts(t, { ...query, hypervisor: false });
+    const facts = await gatherFacts(t, query);
     const desired = { vms, disks };
     const first = planHost({ ...desired, filters: filtersFor(units, () => true) }, facts, { force: req.force, start: req.start });
     const changing = first.vms.filter((p) => p.action === 'create' || p.action === 'update' || p.start).map((p) => p.vm);

@@ -56,14 +56,6 @@ export interface FactsQuery {
   links: string[];
   networks: string[];
   needVdp: boolean;
-  /** What the rendered domains need of the hypervisor: one domcapabilities query per distinct kind. */
-  needs?: DomainNeeds[];
-  /**
-   * Also ask what creating or starting VMs needs (default true): qemu-img, /dev/kvm and the `needs`
-   * queries. Deploy asks it in a second round trip (gatherCapabilities) only when the plan changes
-   * something, so a no-op apply spends no hypervisor probe (issue 19).
-   */
-  hypervisor?: boolean;
 }
 
 /** Facts of a host where nothing was found yet: the start of gatherFacts, and of recorded facts in tests. */
@@ -85,12 +77,14 @@ export function emptyHostFacts(storageRoot: string): HostFacts {
 
 /**
  * All of it in one round trip (execBatch, 8 queries at a time): a host with
- * hundreds of VMs costs one exec, not several per VM.
+ * hundreds of VMs costs one exec, not several per VM. What creating or
+ * starting VMs asks of the hypervisor is another round trip
+ * (gatherHypervisor), which deploy makes only when its plan changes
+ * something: a no-op apply spends no hypervisor probe (issue 19).
  */
 export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFacts> {
   const f = emptyHostFacts(q.storageRoot);
   const virsh = (...args: string[]) => virshCommand(q.connectUri, ...args);
-  const hypervisor = q.hypervisor !== false;
   const commands: BatchCommand[] = [
     { ...virsh('version'), stderr: 'merge' },
     // mkdir before df (df needs the root); exit 3 says mkdir failed. (ls below may run first: then the store was empty.)
@@ -99,8 +93,6 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
     LLDPAD_QUERY,
   ];
   const fixed = commands.length;
-  const probe = hypervisor ? capabilityCommands(q.connectUri, q.needs ?? []) : undefined;
-  if (probe) commands.push(...probe.commands);
   // One process per 500 paths (not one each): it prints the index of each one that exists.
   const groups: string[][] = [];
   for (let i = 0; i < q.paths.length; i += 500) groups.push(q.paths.slice(i, i + 500));
@@ -123,7 +115,6 @@ export async function gatherFacts(t: Transport, q: FactsQuery): Promise<HostFact
   if (storage.code === 0) f.freeBytes = dfAvailableBytes(storage.output);
   for (const n of ls.output.split('\n')) if (n) f.images.add(n);
   f.lldpad = q.needVdp && lldpad.code === 0;
-  if (probe) mergeCapabilities(f, probe.read(take(probe.commands.length)));
 
   take(groups.length).forEach((x, g) => {
     for (const line of x.output.split('\n')) if (/^\d+$/.test(line) && groups[g]![Number(line)] !== undefined) f.existing.add(groups[g]![Number(line)]!);

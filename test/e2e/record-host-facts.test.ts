@@ -16,7 +16,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hostConnector } from '../../src/deploy/connect.js';
 import { deploy } from '../../src/deploy/deploy.js';
 import { destroyOnHost } from '../../src/deploy/destroy.js';
-import { gatherFacts } from '../../src/deploy/facts.js';
+import { type FactsQuery, gatherFacts, gatherHypervisor, type HostFacts, mergeCapabilities } from '../../src/deploy/facts.js';
+import type { Transport } from '../../src/deploy/transport.js';
 import { connectSsh } from '../../src/deploy/ssh/ssh-transport.js';
 import { loadDescriptor } from '../../src/package/open-descriptor.js';
 import { parseVarsYaml } from '../../src/macros/vars.js';
@@ -39,6 +40,13 @@ const vars = (t: string) =>
     `defaults:\n  bridge: ${BRIDGES[0]}\n  db_bridge: ${BRIDGES[1]}\ntenants:\n  ${t}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`,
   ).vars;
 const work = mkdtempSync(join(tmpdir(), 'ovfpipe-record-facts-'));
+
+/** A host's facts as recorded: what is there, and the hypervisor probe with no domain kinds (qemu-img, /dev/kvm). */
+async function recorded(t: Transport, q: FactsQuery): Promise<HostFacts> {
+  const f = await gatherFacts(t, q);
+  mergeCapabilities(f, await gatherHypervisor(t, q.connectUri, []));
+  return f;
+}
 let cluster: SshdCluster | undefined;
 
 async function desiredFor(tenant: string): Promise<Desired> {
@@ -77,7 +85,7 @@ describe.skipIf(!live)('record host facts fixtures (OVFPIPE_RECORD_FACTS=1)', ()
     try {
       const rec = await desiredFor('rec');
       saveFixture('desired-two-tier-rec.json', rec);
-      saveFixture('host-facts-empty.json', await gatherFacts(t, factsQueryFor(rec, URI, STORAGE, false)));
+      saveFixture('host-facts-empty.json', await recorded(t, factsQueryFor(rec, URI, STORAGE, false)));
 
       const deployed = await deploy({
         pkg: PKG,
@@ -90,7 +98,7 @@ describe.skipIf(!live)('record host facts fixtures (OVFPIPE_RECORD_FACTS=1)', ()
         options: renderOptions({ domainType: 'qemu' }),
       });
       expect(deployed.report.vms.map((v) => v.status)).toEqual(['created', 'created']);
-      saveFixture('host-facts-deployed.json', await gatherFacts(t, factsQueryFor(rec, URI, STORAGE, false)));
+      saveFixture('host-facts-deployed.json', await recorded(t, factsQueryFor(rec, URI, STORAGE, false)));
 
       // Tenant recx: a domain named like its web VM that ovfpipe did not create, and its antispoof filter under another uuid.
       const recx = await desiredFor('recx');
@@ -107,7 +115,7 @@ describe.skipIf(!live)('record host facts fixtures (OVFPIPE_RECORD_FACTS=1)', ()
       const antispoof = recx.filters.find((f) => f.name === 'recx-antispoof')!;
       writeFileSync(join(work, 'filter.xml'), antispoof.xml.replace(/<uuid>[^<]+<\/uuid>/, '<uuid>0b0c0d0e-1111-4222-8333-944455556666</uuid>'));
       virsh('nwfilter-define', '--validate', join(work, 'filter.xml'));
-      saveFixture('host-facts-foreign.json', await gatherFacts(t, factsQueryFor(recx, URI, STORAGE, false)));
+      saveFixture('host-facts-foreign.json', await recorded(t, factsQueryFor(recx, URI, STORAGE, false)));
 
       await destroyOnHost(
         t,
