@@ -270,33 +270,15 @@ async function putViaExec(
 ): Promise<PutResult> {
   const suffix = randomBytes(8).toString('hex');
   const tmp = `${remotePath}${TEMP_MARKER}${suffix}`;
-  const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : '';
-  const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
-  const image = opts.convert?.from ?? opts.image?.format ?? '';
-  const argv = [
-    'bash',
-    '-c',
-    uploadScript('after-write'),
-    'ovfpipe-put',
-    tmp,
-    remotePath,
-    posix.dirname(remotePath),
-    durable(opts),
-    mode,
-    expected,
-    opts.convert?.from ?? '',
-    converted,
-    image,
-    '',
-    '',
-  ];
+  const converted = opts.convert ? `${remotePath}${TEMP_MARKER}convert-${suffix}` : undefined;
+  const argv = uploadArgv(uploadScript('after-write'), { tmp, converted, remotePath, expected }, opts);
   const what = `${t.label}: upload of ${remotePath}`;
   let r: ExecResult;
   try {
     r = await t.exec(argv, { stdin: bytes, timeoutMs: 300_000, allowFailure: true });
   } catch (e) {
     // Lost connection or timeout: the script may not have cleaned up.
-    await t.exec(['rm', '-f', '--', tmp, ...(converted ? [converted] : [])], { timeoutMs: 15_000, allowFailure: true }).catch(() => undefined);
+    await t.exec(['rm', '-f', '--', tmp, ...(converted !== undefined ? [converted] : [])], { timeoutMs: 15_000, allowFailure: true }).catch(() => undefined);
     throw e;
   }
   const tail = r.stderr.trim().slice(-2000);
@@ -447,33 +429,35 @@ interface UploadPaths {
   resume?: { offset: number; size: number };
 }
 
+/** The upload script's command line (uploadScript documents its arguments), for a stream on its own channel or an exec through the worker. */
+function uploadArgv(script: string, paths: UploadPaths, opts: Pick<SshPutOptions, 'mode' | 'durable' | 'convert' | 'image'>): string[] {
+  return [
+    'bash',
+    '-c',
+    script,
+    'ovfpipe-put',
+    paths.tmp,
+    paths.remotePath,
+    posix.dirname(paths.remotePath),
+    durable(opts),
+    opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8),
+    paths.expected ?? '',
+    opts.convert?.from ?? '',
+    paths.converted ?? '',
+    opts.convert?.from ?? opts.image?.format ?? '',
+    String(paths.resume?.offset ?? ''),
+    String(paths.resume?.size ?? ''),
+  ];
+}
+
 interface Uploaded extends PutResult {
   /** The remote script compared the digest with the expected one and renamed into place. */
   installed: boolean;
 }
 
 async function upload(host: UploadHost, data: Readable, paths: UploadPaths, opts: SshPutOptions): Promise<Uploaded> {
-  const { tmp, converted, remotePath, expected } = paths;
-  const mode = opts.mode === undefined ? '' : (opts.mode & 0o7777).toString(8);
-  const script = uploadScript(paths.resume ? 'resume' : (opts.remoteHash ?? 'after-write'));
-  const image = opts.convert?.from ?? opts.image?.format ?? '';
-  const argv = [
-    'bash',
-    '-c',
-    script,
-    'ovfpipe-put',
-    tmp,
-    remotePath,
-    posix.dirname(remotePath),
-    durable(opts),
-    mode,
-    expected ?? '',
-    opts.convert?.from ?? '',
-    converted ?? '',
-    image,
-    String(paths.resume?.offset ?? ''),
-    String(paths.resume?.size ?? ''),
-  ];
+  const { remotePath, expected } = paths;
+  const argv = uploadArgv(uploadScript(paths.resume ? 'resume' : (opts.remoteHash ?? 'after-write')), paths, opts);
   const channel = await host.openChannel(remoteCommand(argv));
   return new Promise<Uploaded>((resolve, reject) => {
     // With an expected digest the remote side checks the bytes as written, which also catches a
