@@ -6,14 +6,13 @@
  * would, and the agent serves the next run, which resumes and converges.
  * Real sshd, real libvirtd, the built CLI.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PARTIAL_MARKER } from '../../src/deploy/ssh/put.js';
-import { testDomainType } from '../helpers/domain-type.js';
 import { bigWebPackage, type BigPackage } from './big-package.js';
+import { bigPipelineYaml, cliChild, partialSize, signalAtPartial } from './interrupted-runs.js';
 import { requireLibvirt, run } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 
@@ -35,32 +34,8 @@ const env = { PATH: process.env['PATH']!, HOME: process.env['HOME'] ?? '/root', 
 const bin = join(process.cwd(), 'dist/cli/bin.js');
 const cli = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 120_000 });
 const defined = (name: string) => run('virsh', ['-c', 'qemu:///system', 'dominfo', name], { allowFail: true }).status === 0;
-const partialSize = () => {
-  const images = `${storage}/images`;
-  const part = existsSync(images) ? readdirSync(images).find((f) => f.includes(PARTIAL_MARKER)) : undefined;
-  return part ? statSync(join(images, part)).size : 0;
-};
-
-/** `apply` through the agent, as a child the test can signal; resolves with its exit code and stderr. */
-function applyChild(report: string) {
-  const child = spawn(process.execPath, [bin, 'apply', pipelineFile, '--report', report], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    child.once('close', (code, signal) => resolve({ code, signal, stderr }));
-  });
-  return { child, done };
-}
-
-/** Waits until the host holds `bytes` of the image (the partial grows in the store), then signals the child. */
-async function signalMidUpload(child: ReturnType<typeof spawn>, sig: NodeJS.Signals, bytes: number): Promise<boolean> {
-  for (let i = 0; i < 6000 && child.exitCode === null; i++) {
-    if (partialSize() >= bytes) return child.kill(sig);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return false;
-}
+/** `apply` through the agent, as a child the test can signal. */
+const applyChild = (report: string) => cliChild(['apply', pipelineFile, '--report', report], env);
 
 beforeAll(async () => {
   if (!live || !built) return;
@@ -68,31 +43,7 @@ beforeAll(async () => {
   pkg = await bigWebPackage(work, 160);
   writeFileSync(join(work, 'net.xml'), `<network><name>${netName}</name><bridge name='ovfas${process.pid % 100000}'/></network>`);
   run('virsh', ['-c', 'qemu:///system', 'net-define', join(work, 'net.xml')]);
-  writeFileSync(
-    pipelineFile,
-    [
-      'version: 1',
-      `packages: { big: { path: ${JSON.stringify(pkg.dir)} } }`,
-      'inventory:',
-      '  defaults:',
-      `    identity: ${JSON.stringify(cluster!.clientKey)}`,
-      `    knownHosts: ${JSON.stringify(cluster!.knownHostsFile)}`,
-      `    storage: ${JSON.stringify(storage)}`,
-      '    connect: qemu:///system',
-      '  hosts:',
-      `    h1: { address: "ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}" }`,
-      'defaults:',
-      `  domainType: ${testDomainType()}`,
-      `  network: { frontend: ${netName} }`,
-      '  vars: { admin_password: x }',
-      'tenants:',
-      `  ${tag}:`,
-      '    deployments:',
-      '      - { package: big, vars: { ip: 10.0.0.5 } }',
-      'stages: [render, deploy]',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(pipelineFile, bigPipelineYaml({ pkgDir: pkg.dir, cluster: cluster!, storage, netName, tenants: [{ name: tag, ip: '10.0.0.5' }], stages: '[render, deploy]' }));
   const s = cli(['agent', 'start', '--idle', '300']);
   if (s.status !== 0) throw new Error(`agent start: ${s.stderr}`);
 }, 180_000);
@@ -112,7 +63,7 @@ afterAll(async () => {
 describe.skipIf(!live || !built).sequential('signals through ovfpipe agent', () => {
   it('SIGINT to the caller stops the run in the agent: exit 130, the report says interrupted, nothing half-defined, the partial kept', async () => {
     const first = applyChild(join(work, 'r1.json'));
-    const signalled = await signalMidUpload(first.child, 'SIGINT', 8 * MiB);
+    const signalled = await signalAtPartial(first.child, storage, 8 * MiB, 'SIGINT');
     const r1 = await first.done;
     expect(signalled, r1.stderr).toBe(true);
     expect(r1.code, r1.stderr).toBe(130);
@@ -121,14 +72,14 @@ describe.skipIf(!live || !built).sequential('signals through ovfpipe agent', () 
     expect(rep.interrupted).toBe('SIGINT');
     expect(rep.vms.map((v) => [v.name, v.status])).toEqual([[domain, 'failed']]);
     expect(defined(domain)).toBe(false);
-    expect(partialSize()).toBeGreaterThan(0);
+    expect(partialSize(storage)).toBeGreaterThan(0);
     expect(cli(['agent', 'status']).stdout).toMatch(/0 run\(s\) now/);
   });
 
   it('a caller killed outright stops its run as SIGTERM would; the agent serves the next run, which resumes and converges', async () => {
     const second = applyChild(join(work, 'r2.json'));
-    const before = partialSize();
-    const killed = await signalMidUpload(second.child, 'SIGKILL', before + 8 * MiB);
+    const before = partialSize(storage);
+    const killed = await signalAtPartial(second.child, storage, before + 8 * MiB, 'SIGKILL');
     const r2 = await second.done;
     expect(killed, r2.stderr).toBe(true);
     expect(r2.signal).toBe('SIGKILL');

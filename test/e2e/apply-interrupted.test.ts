@@ -5,14 +5,13 @@
  * upload and converges, and the one after changes nothing. Real sshd, real
  * libvirtd, the real CLI process (bin.ts turns the signal into the abort).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARTIAL_MARKER } from '../../src/deploy/ssh/put.js';
-import { testDomainType } from '../helpers/domain-type.js';
 import { bigWebPackage, type BigPackage } from './big-package.js';
+import { bigPipelineYaml, cliChild, partialSize, signalAtPartial } from './interrupted-runs.js';
 import { requireLibvirt, run } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
 
@@ -39,27 +38,7 @@ beforeAll(async () => {
   // Two tenants on one host, both waiting for the one image: a signal mid-upload must leave neither half-defined.
   writeFileSync(
     pipelineFile,
-    [
-      'version: 1',
-      `packages: { big: { path: ${JSON.stringify(pkg.dir)} } }`,
-      'inventory:',
-      '  defaults:',
-      `    identity: ${JSON.stringify(cluster!.clientKey)}`,
-      `    knownHosts: ${JSON.stringify(cluster!.knownHostsFile)}`,
-      `    storage: ${JSON.stringify(storage)}`,
-      '    connect: qemu:///system',
-      '  hosts:',
-      `    h1: { address: "ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}" }`,
-      'defaults:',
-      `  domainType: ${testDomainType()}`,
-      '  perHost: 2',
-      `  network: { frontend: ${netName} }`,
-      '  vars: { admin_password: x }',
-      'tenants:',
-      ...tenants.flatMap((t, i) => [`  ${t}:`, '    deployments:', `      - { package: big, vars: { ip: 10.0.0.${5 + i} } }`]),
-      'stages: [verify, render, deploy]',
-      '',
-    ].join('\n'),
+    bigPipelineYaml({ pkgDir: pkg.dir, cluster: cluster!, storage, netName, tenants: tenants.map((t, i) => ({ name: t, ip: `10.0.0.${5 + i}` })), perHost: 2, stages: '[verify, render, deploy]' }),
   );
 }, 180_000);
 
@@ -76,16 +55,7 @@ function spawnSyncApply(args: string[]) {
   return run(process.execPath, ['dist/cli/bin.js', ...args], { allowFail: true, timeoutMs: 120_000 });
 }
 
-function cli(args: string[]) {
-  const child = spawn(process.execPath, ['dist/cli/bin.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.resume();
-    child.once('close', (code) => resolve({ code, stderr }));
-  });
-  return { child, done };
-}
+const cli = (args: string[]) => cliChild(args);
 
 interface Report {
   interrupted?: string;
@@ -98,21 +68,9 @@ const readReport = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as Report;
 describe.skipIf(!live).sequential('SIGINT during apply', () => {
   it('exits 130 with the report written and no half-defined domain; the next apply resumes and converges', async () => {
     const images = `${storage}/images`;
-    const partialSize = () => {
-      const part = existsSync(images) ? readdirSync(images).find((f) => f.includes(PARTIAL_MARKER)) : undefined;
-      return part ? statSync(join(images, part)).size : 0;
-    };
     const first = cli(['apply', pipelineFile, '--report', join(work, 'r1.json')]);
     // Interrupt once the host holds some of the image (the partial grows in the store).
-    let signalled = false;
-    for (let i = 0; i < 6000 && first.child.exitCode === null; i++) {
-      if (partialSize() >= 8 * MiB) {
-        first.child.kill('SIGINT');
-        signalled = true;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const signalled = await signalAtPartial(first.child, storage, 8 * MiB, 'SIGINT');
     const r1 = await first.done;
     expect(signalled, r1.stderr).toBe(true);
     expect(r1.code, r1.stderr).toBe(130);
@@ -125,7 +83,7 @@ describe.skipIf(!live).sequential('SIGINT during apply', () => {
     expect(readdirSync(images)).toEqual([`${pkg!.vmdkSha256}.qcow2${PARTIAL_MARKER}${pkg!.vmdkSha256}`]);
     // Nothing half-made for the VMs either (their OVF environment ISOs were removed by the rollback).
     for (const d of domains) expect(existsSync(`${storage}/vms/${d}`) ? readdirSync(`${storage}/vms/${d}`) : []).toEqual([]);
-    const kept = partialSize();
+    const kept = partialSize(storage);
 
     const second = cli(['apply', pipelineFile, '--report', join(work, 'r2.json')]);
     const r2 = await second.done;
