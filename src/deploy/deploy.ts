@@ -216,10 +216,11 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     );
     const readers = new Map<string, PackageReader>();
     for (const u of units) for (const d of u.result.disks) if (d.sha256 && !readers.has(d.sha256)) readers.set(d.sha256, u.reader);
+    const allFilters = filtersFor(units, () => true);
     const query = factsQuery(
       req,
       vms,
-      filtersFor(units, () => true).map((f) => f.name),
+      allFilters.map((f) => f.name),
       disks,
     );
     const factsStarted = Date.now();
@@ -227,7 +228,7 @@ export async function deployHost(host: string, units: HostUnit[], req: HostJob):
     // image): what the hypervisor offers those VMs (a second one). A no-op asks no hypervisor question.
     const facts = await gatherFacts(t, query);
     const desired = { vms, disks };
-    const first = planHost({ ...desired, filters: filtersFor(units, () => true) }, facts, { force: req.force, start: req.start });
+    const first = planHost({ ...desired, filters: allFilters }, facts, { force: req.force, start: req.start });
     const changing = first.vms.filter((p) => p.action === 'create' || p.action === 'update' || p.start).map((p) => p.vm);
     const unsupported = new Map<string, string>();
     if (changing.length > 0 || first.images.some((i) => i.upload || i.convert)) {
