@@ -16,6 +16,7 @@ import { ovfEnvIso } from '../../src/render/ovf-env.js';
 import { testDomainType } from '../helpers/domain-type.js';
 import { requireLibvirt, run, virsh } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
+import { deployArgv } from './deploy-argv.js';
 
 const live = requireSshd('deploy network mapping e2e') && requireLibvirt('deploy network mapping e2e');
 const id = process.pid % 100000;
@@ -37,28 +38,8 @@ async function cli(args: string[]) {
 }
 
 const host = (i: number) => `ssh://root@127.0.0.1:${cluster!.hosts[i]!.port}`;
-const deployArgs = (tenant: string, i: number, ...more: string[]) => [
-  'deploy',
-  'examples/web-appliance',
-  '--host',
-  host(i),
-  '--identity',
-  cluster!.clientKey,
-  '--known-hosts',
-  cluster!.knownHostsFile,
-  '--storage',
-  storage,
-  '--tenant',
-  tenant,
-  '--vars',
-  VARS,
-  '--domain-type',
-  testDomainType(),
-  '--graphics',
-  'none',
-  '--json',
-  ...more,
-];
+const deployArgs = (tenant: string, i: number, ...more: string[]) =>
+  deployArgv(cluster!, { pkg: 'examples/web-appliance', hosts: [host(i)], storage, tenant, vars: VARS }, '--domain-type', testDomainType(), '--graphics', 'none', '--json', ...more);
 
 beforeAll(() => {
   if (!live) return;

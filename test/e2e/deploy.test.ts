@@ -15,6 +15,7 @@ import { renderOptions } from '../../src/render/options.js';
 import { requireLibvirt, run, virsh } from './services.js';
 import { testDomainType } from '../helpers/domain-type.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
+import { deployArgv } from './deploy-argv.js';
 
 const live = requireSshd('deploy end-to-end tests') && requireLibvirt('deploy end-to-end tests');
 const tenant = `dep${process.pid}`;
@@ -35,24 +36,7 @@ const varsText = (t: string) =>
   `defaults:\n  bridge: ${bridges[0]}\n  db_bridge: ${bridges[1]}\ntenants:\n  ${t}:\n    vms:\n      web: { vars: { ip: 10.0.0.10 } }\n      db: { vars: { ip: 10.0.1.10, web_ip: 10.0.0.10 } }\n`;
 
 function deployArgs(...hosts: number[]): string[] {
-  return [
-    'deploy',
-    'examples/two-tier',
-    ...hosts.flatMap((h) => ['--host', host(h)]),
-    '--identity',
-    cluster!.clientKey,
-    '--known-hosts',
-    cluster!.knownHostsFile,
-    '--storage',
-    storage,
-    '--tenant',
-    tenant,
-    '--vars',
-    varsFile,
-    '--domain-type',
-    testDomainType(),
-    '--json',
-  ];
+  return deployArgv(cluster!, { pkg: 'examples/two-tier', hosts: hosts.map(host), storage, tenant, vars: varsFile }, '--domain-type', testDomainType(), '--json');
 }
 
 beforeAll(async () => {

@@ -15,6 +15,7 @@ import { runCli } from '../helpers/cli.js';
 import { testDomainType } from '../helpers/domain-type.js';
 import { requireLibvirt, run, virsh } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
+import { deployArgv } from './deploy-argv.js';
 
 const live = requireSshd('outside-refs deploy e2e') && requireLibvirt('outside-refs deploy e2e');
 const id = process.pid % 100000;
@@ -26,29 +27,18 @@ const VARS = resolve('examples/vars/web-appliance.yaml');
 let cluster: SshdCluster | undefined;
 const made: Array<() => void> = [];
 
-const args = (...more: string[]) => [
-  'deploy',
-  join(work, 'pkg'),
-  '--host',
-  `ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`,
-  '--identity',
-  cluster!.clientKey,
-  '--known-hosts',
-  cluster!.knownHostsFile,
-  '--storage',
-  storage,
-  '--tenant',
-  tenant,
-  '--vars',
-  VARS,
-  '--domain-type',
-  testDomainType(),
-  '--graphics',
-  'none',
-  '--bridge',
-  `frontend=${bridge}`,
-  ...more,
-];
+const args = (...more: string[]) =>
+  deployArgv(
+    cluster!,
+    { pkg: join(work, 'pkg'), hosts: [`ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`], storage, tenant, vars: VARS },
+    '--domain-type',
+    testDomainType(),
+    '--graphics',
+    'none',
+    '--bridge',
+    `frontend=${bridge}`,
+    ...more,
+  );
 
 beforeAll(async () => {
   if (!live) return;

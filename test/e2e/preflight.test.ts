@@ -19,6 +19,7 @@ import { inCI } from '../helpers/corpus.js';
 import { machineHasKvm, testDomainType } from '../helpers/domain-type.js';
 import { requireLibvirt, run } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
+import { deployArgv } from './deploy-argv.js';
 
 const SCRIPT = join(import.meta.dirname, 'no-kvm-host.sh');
 
@@ -45,23 +46,7 @@ const host = (i: number) => `ssh://root@127.0.0.1:${cluster!.hosts[i]!.port}`;
 const cli = runCli;
 
 const varsFile = join(work, 'vars.yaml');
-const deployArgs = (i: number, ...extra: string[]) => [
-  'deploy',
-  'examples/two-tier',
-  '--host',
-  host(i),
-  '--identity',
-  cluster!.clientKey,
-  '--known-hosts',
-  cluster!.knownHostsFile,
-  '--storage',
-  storage,
-  '--tenant',
-  tenant,
-  '--vars',
-  varsFile,
-  ...extra,
-];
+const deployArgs = (i: number, ...extra: string[]) => deployArgv(cluster!, { pkg: 'examples/two-tier', hosts: [host(i)], storage, tenant, vars: varsFile }, ...extra);
 const stored = () => (existsSync(join(storage, 'images')) ? readdirSync(join(storage, 'images')) : []);
 
 function killByPidFile(file: string): void {
