@@ -11,9 +11,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDomainType } from '../helpers/domain-type.js';
 import { requireLibvirt, run } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
+import { secureWebFleetYaml } from './fleet-pipeline.js';
 
 const live = requireSshd('agent end-to-end tests') && requireLibvirt('agent end-to-end tests');
 const built = existsSync('dist/cli/bin.js');
@@ -33,34 +33,7 @@ const sessions = (): number => (readFileSync(cluster!.hosts[0]!.log, 'utf8').mat
 
 /** A pipeline of `n` VMs of examples/secure-web on host 0; their addresses come from the caller's environment (`${env:AGENT_NET}`). */
 function pipeline(file: string, n: number, extraHostKey = ''): string {
-  const q = (v: string) => JSON.stringify(v);
-  writeFileSync(
-    file,
-    [
-      'version: 1',
-      'packages:',
-      `  secure-web: { path: ${q(join(process.cwd(), 'examples/secure-web'))} }`,
-      'inventory:',
-      '  defaults:',
-      `    identity: ${q(cluster!.clientKey)}`,
-      `    knownHosts: ${q(extraHostKey || cluster!.knownHostsFile)}`,
-      `    storage: ${q(storage)}`,
-      '    connect: qemu:///system',
-      '  hosts:',
-      `    h1: { address: ${q(`ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`)} }`,
-      'defaults:',
-      `  domainType: ${testDomainType()}`,
-      '  perHost: 4',
-      '  vars:',
-      `    bridge: ${q(bridge)}`,
-      '    admin_password: { value: "e2e", secret: true }',
-      'tenants:',
-      `  ${prefix}:`,
-      '    deployments:',
-      ...Array.from({ length: n }, (_, i) => `      - { package: secure-web, names: [w${i}], vars: { ip: "\${env:AGENT_NET}.${i + 2}", hostname: "w${i}" } }`),
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(file, secureWebFleetYaml({ cluster: cluster!, storage, bridge, tenant: prefix, n, ip: (i) => `\${env:AGENT_NET}.${i + 2}`, ...(extraHostKey ? { knownHosts: extraHostKey } : {}) }));
   return file;
 }
 

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSsh, type SshTransport } from '../../src/deploy/ssh/ssh-transport.js';
 import { runCli } from '../helpers/cli.js';
-import { testDomainType } from '../helpers/domain-type.js';
 import { rejection } from '../helpers/rejection.js';
 import { requireLibvirt, run } from './services.js';
 import { requireSshd, startSshds, type SshdCluster } from './sshd.js';
+import { secureWebFleetYaml } from './fleet-pipeline.js';
 
 const live = requireSshd('remote worker end-to-end tests') && requireLibvirt('remote worker end-to-end tests');
 const prefix = `i19a${process.pid}`;
@@ -111,34 +111,17 @@ describe.skipIf(!live).sequential('one remote worker per connection', () => {
   /** A pipeline of `n` VMs of examples/secure-web, one deployment each, on host 0, with its own storage root (so each run uploads the image once). */
   function pipeline(tag: string, n: number): string {
     const file = join(work, `${tag}.yaml`);
-    const q = (v: string) => JSON.stringify(v);
-    const lines = [
-      'version: 1',
-      'packages:',
-      `  secure-web: { path: ${q(join(process.cwd(), 'examples/secure-web'))} }`,
-      'inventory:',
-      '  defaults:',
-      `    identity: ${q(cluster!.clientKey)}`,
-      `    knownHosts: ${q(cluster!.knownHostsFile)}`,
-      `    storage: ${q(`${storage}/${tag}`)}`,
-      '    connect: qemu:///system',
-      '  hosts:',
-      `    h1: { address: ${q(`ssh://root@127.0.0.1:${cluster!.hosts[0]!.port}`)} }`,
-      'defaults:',
-      `  domainType: ${testDomainType()}`,
-      '  start: false',
-      '  perHost: 4',
-      '  vars:',
-      `    bridge: ${q(bridge)}`,
-      '    admin_password: { value: "e2e", secret: true }',
-      'tenants:',
-      `  ${prefix}${tag}:`,
-      '    deployments:',
-      ...Array.from({ length: n }, (_, i) => `      - { package: secure-web, names: [w${i}], vars: { ip: "10.77.0.${i + 2}", hostname: "w${i}" } }`),
-      'stages: [lint, verify, render, deploy]',
-      '',
-    ];
-    writeFileSync(file, lines.join('\n'));
+    const text = secureWebFleetYaml({
+      cluster: cluster!,
+      storage: `${storage}/${tag}`,
+      bridge,
+      tenant: `${prefix}${tag}`,
+      n,
+      ip: (i) => `10.77.0.${i + 2}`,
+      defaults: ['  start: false'],
+      stages: '[lint, verify, render, deploy]',
+    });
+    writeFileSync(file, text);
     pipelines.push(file);
     return file;
   }
